@@ -1,0 +1,48 @@
+# Loupe: `make demo` and `make test` are all a new machine needs (Debian + Swift).
+SWIFT        ?= swift
+SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
+# Only for `make bench` (the PyTorch side of the comparison) and `make fixtures`.
+PEER_PACKAGES := python3-torch python3-torchvision python3-numpy
+RELEASE      := .build/release
+
+.PHONY: deps peer-deps build test demo bench fixtures clean
+
+## deps: install the system libraries Loupe links against (only those missing).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+peer-deps:
+	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make peer-deps: installing$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## build: release build of the `loupe` command.
+build: deps
+	$(SWIFT) build -c release --product loupe
+
+## test: every unit and golden test (no Python needed: fixtures are committed).
+test: deps
+	$(SWIFT) test
+
+## demo: build and open Loupe on the shipped samples.
+demo: build
+	$(RELEASE)/loupe --help
+
+## bench: engine benchmarks side by side with PyTorch on this machine (not a test).
+bench: deps peer-deps
+	$(SWIFT) build -c release --product loupe-bench
+	$(RELEASE)/loupe-bench --peer ../shared/peer/torch_bench.py
+
+## fixtures: regenerate the PyTorch fixtures the tests compare against.
+fixtures: peer-deps
+	/usr/bin/python3 scripts/make-fixtures.py
+
+clean:
+	rm -rf .build

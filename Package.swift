@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
+// then the tensor engine, then the executable. Later layers (Imaging, Data, Models,
+// Metrics, Engine, Console) join as they are built.
+import PackageDescription
+
+/// Hot loops live in the tensor engine: compile it for speed even in debug test builds.
+let engineSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"]),
+]
+
+let package = Package(
+    name: "Loupe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "loupe", targets: ["loupe"]),
+        .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+
+        // Tensor engine: tensors, autograd, layers, optimisers, safetensors.
+        .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
+
+        // Command-line tool: one file per command.
+        .executableTarget(
+            name: "loupe",
+            dependencies: [
+                "LoupeTensor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Benchmarks for `make bench` (not tests).
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor"], exclude: ["Fixtures"]),
+    ]
+)

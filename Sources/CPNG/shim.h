@@ -1,0 +1,2 @@
+// libpng's public interface.
+#include <png.h>

@@ -1,0 +1,46 @@
+/// `nn.BatchNorm2d` with PyTorch's buffers: `running_mean`, `running_var`,
+/// `num_batches_tracked`.
+public final class BatchNorm2d: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let running_mean: Buffer
+    public let running_var: Buffer
+    public let num_batches_tracked: Buffer
+    public let epsilon: Float, momentum: Float
+
+    public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+        weight = Parameter(.ones([channels]))
+        bias = Parameter(.zeros([channels]))
+        running_mean = Buffer(.zeros([channels]))
+        running_var = Buffer(.ones([channels]))
+        num_batches_tracked = Buffer(.zeros([]))
+        self.epsilon = epsilon
+        self.momentum = momentum
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        if isTraining {
+            num_batches_tracked.value.updateInPlace { $0[0] += 1 }
+        }
+        return input.batchNormalized(weight: weight.value, bias: bias.value,
+                                     running: RunningStatistics(mean: running_mean.value, variance: running_var.value, momentum: momentum),
+                                     isTraining: isTraining, epsilon: epsilon)
+    }
+}
+
+/// `nn.LayerNorm` over the trailing dimensions `normalizedShape`.
+public final class LayerNorm: Module, Layer {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let epsilon: Float
+
+    public init(_ normalizedShape: [Int], epsilon: Float = 1e-5) {
+        weight = Parameter(.ones(normalizedShape))
+        bias = Parameter(.zeros(normalizedShape))
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        input.layerNormalized(normalizedRank: weight.shape.count, weight: weight.value, bias: bias.value, epsilon: epsilon)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+// Point-wise non-linearities and softmax; each gradient beside its forward.
+
+extension Tensor {
+    public func relu() -> Tensor {
+        let x = detached
+        return map { $0 > 0 ? $0 : 0 }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "relu") { gv, v in v > 0 ? gv : 0 }]
+        }
+    }
+
+    /// min(max(x, 0), 6): EfficientNet-Lite's activation.
+    public func relu6() -> Tensor {
+        let x = detached
+        return map { Swift.min(Swift.max($0, 0), 6) }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "relu6") { gv, v in v > 0 && v < 6 ? gv : 0 }]
+        }
+    }
+
+    public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
+        let x = detached
+        return map { $0 > 0 ? $0 : $0 * negativeSlope }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "leakyRelu") { gv, v in v > 0 ? gv : gv * negativeSlope }]
+        }
+    }
+
+    public func sigmoid() -> Tensor {
+        let y = map { v in v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v)) }
+        let saved = y
+        return y.recorded(from: [self]) { g in
+            [Tensor.combine(g, saved, op: "sigmoid") { gv, s in gv * s * (1 - s) }]
+        }
+    }
+
+    public func tanh() -> Tensor {
+        let y = map { Foundation.tanh($0) }
+        let saved = y
+        return y.recorded(from: [self]) { g in
+            [Tensor.combine(g, saved, op: "tanh") { gv, t in gv * (1 - t * t) }]
+        }
+    }
+
+    /// The exact (erf) GELU, PyTorch's default.
+    public func gelu() -> Tensor {
+        let x = detached
+        let invSqrt2: Float = 0.70710678118654752
+        let invSqrt2Pi: Float = 0.39894228040143268
+        return map { v in 0.5 * v * (1 + erf(v * invSqrt2)) }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "gelu") { gv, v in
+                gv * (0.5 * (1 + erf(v * invSqrt2)) + v * invSqrt2Pi * Foundation.exp(-0.5 * v * v))
+            }]
+        }
+    }
+
+    /// exp(x) / Σ exp(x) along `axis`, computed stably.
+    public func softmax(alongAxis axis: Int) -> Tensor {
+        let axis = normalizeAxis(axis, op: "softmax")
+        let outer = shape[..<axis].reduce(1, *)
+        let n = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let y = Tensor.build(shape: shape) { out in
+            withUnsafePointer { x in
+                for o in 0..<outer {
+                    for i in 0..<inner {
+                        let base = o * n * inner + i
+                        var largest = -Float.infinity
+                        for k in 0..<n { largest = Swift.max(largest, x[base + k * inner]) }
+                        var total: Float = 0
+                        for k in 0..<n {
+                            let e = Foundation.exp(x[base + k * inner] - largest)
+                            out[base + k * inner] = e
+                            total += e
+                        }
+                        for k in 0..<n { out[base + k * inner] /= total }
+                    }
+                }
+            }
+        }
+        let saved = y
+        return y.recorded(from: [self]) { g in
+            let gy = g * saved
+            return [gy - saved * gy.sum(alongAxes: [axis], keepingDimensions: true)]
+        }
+    }
+}

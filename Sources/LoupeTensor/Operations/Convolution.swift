@@ -1,0 +1,233 @@
+import Foundation
+
+extension Tensor {
+    /// 2-D cross-correlation of an N×C×H×W input with an O×(C/groups)×kh×kw weight, as
+    /// PyTorch's `conv2d`. 1×1 convolutions are one matrix product; k×k ones unfold the
+    /// input (im2col) and multiply; depthwise ones run a direct loop.
+    public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
+                       dilation: Int = 1, groups: Int = 1) -> Tensor {
+        precondition(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
+        let (batch, channels) = (shape[0], shape[1])
+        let outChannels = weight.shape[0]
+        precondition(groups > 0 && channels % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == channels,
+                     "conv2d: input \(shape) and weight \(weight.shape) do not agree with groups \(groups)")
+        if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
+        let geometry = ConvolutionGeometry(channels: channels, height: shape[2], width: shape[3],
+                                           kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                           stride: stride, padding: padding, dilation: dilation, op: "conv2d")
+        let kernel = ConvolutionKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch)
+        let x = detached, w = weight.detached
+        var result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
+            x.withUnsafePointer { xp in w.withUnsafePointer { wp in kernel.forward(xp, wp, out) } }
+        }
+        if let bias { result.addChannelBias(bias) }
+        let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
+        return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
+            let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
+                g.withUnsafePointer { gp in w.withUnsafePointer { wp in kernel.inputGradient(gp, wp, out) } }
+            } : nil
+            let gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { out in
+                g.withUnsafePointer { gp in x.withUnsafePointer { xp in kernel.weightGradient(gp, xp, out) } }
+            } : nil
+            var grads = [gradInput, gradWeight]
+            if bias != nil { grads.append(needs.2 ? g.channelSums() : nil) }
+            return grads
+        }
+    }
+
+    /// Adds `bias[c]` to every element of channel c of an N×C×… tensor, in place.
+    mutating func addChannelBias(_ bias: Tensor) {
+        let channels = shape[1], plane = count / max(shape[0] * channels, 1), batch = shape[0]
+        withUnsafeMutablePointer { out in
+            bias.withUnsafePointer { b in
+                for n in 0..<batch {
+                    for c in 0..<channels {
+                        let base = out + (n * channels + c) * plane
+                        let value = b[c]
+                        for i in 0..<plane { base[i] += value }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Σ over every axis but 1: the gradient of a per-channel bias.
+    func channelSums() -> Tensor {
+        let batch = shape[0], channels = shape[1], plane = count / max(batch * channels, 1)
+        return Tensor.build(shape: [channels]) { out in
+            withUnsafePointer { g in
+                for c in 0..<channels {
+                    var total: Float = 0
+                    for n in 0..<batch {
+                        let base = g + (n * channels + c) * plane
+                        for i in 0..<plane { total += base[i] }
+                    }
+                    out[c] = total
+                }
+            }
+        }
+    }
+}
+
+/// The three products of a convolution (forward, input gradient, weight gradient) for one
+/// geometry; the transposed convolution reuses them with roles swapped.
+struct ConvolutionKernel {
+    let geometry: ConvolutionGeometry
+    let outChannels: Int
+    let groups: Int
+    let batch: Int
+
+    var inputChannelsPerGroup: Int { geometry.channels / groups }
+    var outChannelsPerGroup: Int { outChannels / groups }
+    var isDepthwise: Bool { groups == geometry.channels && groups == outChannels && groups > 1 }
+    /// Per-group rows of the column matrix.
+    var groupColumnRows: Int { inputChannelsPerGroup * geometry.kernelArea }
+
+    /// out[n] = W · im2col(x[n]) per group.
+    func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        if isDepthwise { return depthwiseForward(x, w, out) }
+        let g = geometry
+        withColumns { columns in
+            for n in 0..<batch {
+                let image = x + n * g.channels * g.imageArea
+                let source: UnsafePointer<Float>
+                if let columns {
+                    g.imageToColumns(image, columns)
+                    source = UnsafePointer(columns)
+                } else {
+                    source = image
+                }
+                for group in 0..<groups {
+                    gemm(transposeA: false, transposeB: false, m: outChannelsPerGroup, n: g.outputArea, k: groupColumnRows,
+                         a: w + group * outChannelsPerGroup * groupColumnRows, lda: groupColumnRows,
+                         b: source + group * groupColumnRows * g.outputArea, ldb: g.outputArea,
+                         c: out + (n * outChannels + group * outChannelsPerGroup) * g.outputArea, ldc: g.outputArea)
+                }
+            }
+        }
+    }
+
+    /// dx[n] = col2im(Wᵀ · dy[n]) per group.
+    func inputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        memset(dx, 0, batch * g.channels * g.imageArea * MemoryLayout<Float>.stride)
+        if isDepthwise { return depthwiseInputGradient(dy, w, dx) }
+        withColumns { columns in
+            for n in 0..<batch {
+                let image = dx + n * g.channels * g.imageArea
+                let target = columns ?? image
+                for group in 0..<groups {
+                    gemm(transposeA: true, transposeB: false, m: groupColumnRows, n: g.outputArea, k: outChannelsPerGroup,
+                         a: w + group * outChannelsPerGroup * groupColumnRows, lda: groupColumnRows,
+                         b: dy + (n * outChannels + group * outChannelsPerGroup) * g.outputArea, ldb: g.outputArea,
+                         c: target + group * groupColumnRows * g.outputArea, ldc: g.outputArea)
+                }
+                if let columns { g.columnsToImage(columns, image) }
+            }
+        }
+    }
+
+    /// dW = Σₙ dy[n] · im2col(x[n])ᵀ per group.
+    func weightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        if isDepthwise { return depthwiseWeightGradient(dy, x, dw) }
+        withColumns { columns in
+            for n in 0..<batch {
+                let image = x + n * g.channels * g.imageArea
+                let source: UnsafePointer<Float>
+                if let columns {
+                    g.imageToColumns(image, columns)
+                    source = UnsafePointer(columns)
+                } else {
+                    source = image
+                }
+                for group in 0..<groups {
+                    gemm(transposeA: false, transposeB: true, m: outChannelsPerGroup, n: groupColumnRows, k: g.outputArea,
+                         a: dy + (n * outChannels + group * outChannelsPerGroup) * g.outputArea, lda: g.outputArea,
+                         b: source + group * groupColumnRows * g.outputArea, ldb: g.outputArea,
+                         c: dw + group * outChannelsPerGroup * groupColumnRows, ldc: groupColumnRows, accumulate: n > 0)
+                }
+            }
+        }
+    }
+
+    /// A scratch column matrix for one image, or nil when the image is its own column
+    /// matrix (pointwise convolution).
+    private func withColumns(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
+        if geometry.isPointwise { return body(nil) }
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.columnRows * geometry.outputArea)
+        defer { columns.deallocate() }
+        body(columns)
+    }
+
+    // MARK: Depthwise (one filter per channel): direct loops, parallel over planes.
+
+    private func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
+            for plane in planes {
+                let c = plane % g.channels
+                let input = x + plane * g.imageArea, output = out + plane * g.outputArea
+                let filter = w + c * g.kernelArea
+                output.update(repeating: 0, count: g.outputArea)
+                forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
+                    let weight = filter[ky * g.kernelWidth + kx]
+                    let row = output + oy * g.outputWidth, source = input + iy * g.width + offsetX
+                    for ox in firstX..<lastX { row[ox] += weight * source[ox * g.stride] }
+                }
+            }
+        }
+    }
+
+    private func depthwiseInputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
+            for plane in planes {
+                let c = plane % g.channels
+                let gradient = dy + plane * g.outputArea, target = dx + plane * g.imageArea
+                let filter = w + c * g.kernelArea
+                forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
+                    let weight = filter[ky * g.kernelWidth + kx]
+                    let row = gradient + oy * g.outputWidth, pixels = target + iy * g.width + offsetX
+                    for ox in firstX..<lastX { pixels[ox * g.stride] += weight * row[ox] }
+                }
+            }
+        }
+    }
+
+    private func depthwiseWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        let g = geometry
+        Parallel.forChunks(of: g.channels, grain: 1) { channels in
+            for c in channels {
+                let filter = dw + c * g.kernelArea
+                filter.update(repeating: 0, count: g.kernelArea)
+                for n in 0..<batch {
+                    let plane = n * g.channels + c
+                    let gradient = dy + plane * g.outputArea, input = x + plane * g.imageArea
+                    forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
+                        let row = gradient + oy * g.outputWidth, source = input + iy * g.width + offsetX
+                        var total: Float = 0
+                        for ox in firstX..<lastX { total += row[ox] * source[ox * g.stride] }
+                        filter[ky * g.kernelWidth + kx] += total
+                    }
+                }
+            }
+        }
+    }
+
+    /// Visits every (kernel offset, output row) whose input row is inside the image, with the
+    /// range of output columns whose input column is inside too.
+    private func forEachTap(_ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
+        let g = geometry
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                let (offsetX, firstX, lastX) = g.columnsInside(kernelX: kx)
+                for oy in 0..<g.outputHeight {
+                    let iy = oy * g.stride + ky * g.dilation - g.padding.top
+                    if iy < 0 || iy >= g.height { continue }
+                    body(ky, kx, oy, firstX, lastX, iy, offsetX)
+                }
+            }
+        }
+    }
+}

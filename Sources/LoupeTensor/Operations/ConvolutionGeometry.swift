@@ -1,0 +1,113 @@
+/// Zero padding around the two spatial dimensions; may be uneven (TensorFlow "SAME").
+public struct Padding2D: Equatable, Sendable {
+    public var top: Int, left: Int, bottom: Int, right: Int
+
+    public init(top: Int, left: Int, bottom: Int, right: Int) {
+        self.top = top; self.left = left; self.bottom = bottom; self.right = right
+    }
+
+    /// The same padding on every side.
+    public init(_ all: Int) { self.init(top: all, left: all, bottom: all, right: all) }
+
+    public static let zero = Padding2D(0)
+}
+
+/// The index arithmetic shared by convolution, its transpose and their gradients: which
+/// image pixel each (channel, kernel offset, output position) reads.
+struct ConvolutionGeometry {
+    let channels: Int, height: Int, width: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let stride: Int, padding: Padding2D, dilation: Int
+    let outputHeight: Int, outputWidth: Int
+
+    init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
+         stride: Int, padding: Padding2D, dilation: Int, op: String) {
+        self.channels = channels; self.height = height; self.width = width
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.stride = stride; self.padding = padding; self.dilation = dilation
+        precondition(stride > 0 && dilation > 0, "\(op): stride \(stride) and dilation \(dilation) must be positive")
+        outputHeight = (height + padding.top + padding.bottom - dilation * (kernelHeight - 1) - 1) / stride + 1
+        outputWidth = (width + padding.left + padding.right - dilation * (kernelWidth - 1) - 1) / stride + 1
+        precondition(outputHeight > 0 && outputWidth > 0,
+                     "\(op): kernel \(kernelHeight)x\(kernelWidth) (dilation \(dilation)) does not fit input \(height)x\(width) with padding \(padding)")
+    }
+
+    var kernelArea: Int { kernelHeight * kernelWidth }
+    var outputArea: Int { outputHeight * outputWidth }
+    var imageArea: Int { height * width }
+    /// Rows of the column matrix: one per (channel, kernel offset).
+    var columnRows: Int { channels * kernelArea }
+
+    /// Whether the column matrix is the image itself (1×1, stride 1, no padding).
+    var isPointwise: Bool {
+        kernelArea == 1 && stride == 1 && padding == .zero
+    }
+
+    /// For kernel column `kx`: the input x of output column 0 (may be negative), and the
+    /// output columns `firstX..<lastX` whose input x lies inside the image.
+    func columnsInside(kernelX kx: Int) -> (offsetX: Int, firstX: Int, lastX: Int) {
+        let offsetX = kx * dilation - padding.left
+        let firstX = offsetX >= 0 ? 0 : min(outputWidth, (-offsetX + stride - 1) / stride)
+        let span = width - 1 - offsetX
+        let lastX = span < 0 ? firstX : max(firstX, min(outputWidth, span / stride + 1))
+        return (offsetX, firstX, lastX)
+    }
+
+    /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea).
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
+            for c in range {
+                let plane = image + c * imageArea
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * outputArea
+                        let (offsetX, firstX, lastX) = columnsInside(kernelX: kx)
+                        for oy in 0..<outputHeight {
+                            let iy = oy * stride + ky * dilation - padding.top
+                            let out = row + oy * outputWidth
+                            if iy < 0 || iy >= height {
+                                out.update(repeating: 0, count: outputWidth)
+                                continue
+                            }
+                            let source = plane + iy * width + offsetX
+                            for ox in 0..<firstX { out[ox] = 0 }
+                            if stride == 1 {
+                                (out + firstX).update(from: source + firstX, count: lastX - firstX)
+                            } else {
+                                for ox in firstX..<lastX { out[ox] = source[ox * stride] }
+                            }
+                            for ox in lastX..<outputWidth { out[ox] = 0 }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds `columns` back, adding each entry into the image pixel it was read from
+    /// (`image` must be zeroed or hold values to accumulate onto).
+    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+        Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
+            for c in range {
+                let plane = image + c * imageArea
+                for ky in 0..<kernelHeight {
+                    for kx in 0..<kernelWidth {
+                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * outputArea
+                        let (offsetX, firstX, lastX) = columnsInside(kernelX: kx)
+                        for oy in 0..<outputHeight {
+                            let iy = oy * stride + ky * dilation - padding.top
+                            if iy < 0 || iy >= height { continue }
+                            let target = plane + iy * width + offsetX
+                            let source = row + oy * outputWidth
+                            if stride == 1 {
+                                for ox in firstX..<lastX { target[ox] += source[ox] }
+                            } else {
+                                for ox in firstX..<lastX { target[ox * stride] += source[ox] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+
+// Element-wise arithmetic with broadcasting, each forward beside its gradient.
+
+extension Tensor {
+    /// Applies `f` to matching elements of `left` and `right` under broadcasting.
+    static func combine(_ left: Tensor, _ right: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
+        if left.shape == right.shape {
+            return Tensor.build(shape: left.shape) { out in
+                left.withUnsafePointer { a in
+                    right.withUnsafePointer { b in
+                        Parallel.forChunks(of: left.count) { range in
+                            for i in range { out[i] = f(a[i], b[i]) }
+                        }
+                    }
+                }
+            }
+        }
+        let plan = BroadcastPlan(left.shape, right.shape, op: op)
+        return Tensor.build(shape: plan.outputShape) { out in
+            left.withUnsafePointer { a in
+                right.withUnsafePointer { b in
+                    plan.forEachRun { lo, ro, oo, n, ls, rs in
+                        switch (ls, rs) {
+                        case (1, 1): for i in 0..<n { out[oo + i] = f(a[lo + i], b[ro + i]) }
+                        case (1, 0): let y = b[ro]; for i in 0..<n { out[oo + i] = f(a[lo + i], y) }
+                        case (0, 1): let x = a[lo]; for i in 0..<n { out[oo + i] = f(x, b[ro + i]) }
+                        default: for i in 0..<n { out[oo + i] = f(a[lo + i * ls], b[ro + i * rs]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Applies `f` to every element.
+    func map(_ f: (Float) -> Float) -> Tensor {
+        Tensor.build(shape: shape) { out in
+            withUnsafePointer { a in
+                Parallel.forChunks(of: count) { range in
+                    for i in range { out[i] = f(a[i]) }
+                }
+            }
+        }
+    }
+
+    /// Sums this gradient over the axes that broadcasting expanded, giving `shape`.
+    public func summed(toShape target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let plan = BroadcastPlan(shape, target, op: "summed(toShape:)")
+        precondition(plan.outputShape == shape, "summed(toShape:): \(target) does not broadcast to \(shape)")
+        return Tensor.build(shape: target) { out in
+            let total = target.reduce(1, *)
+            memset(out, 0, total * MemoryLayout<Float>.stride)
+            withUnsafePointer { g in
+                plan.forEachRun { go, to, _, n, gs, ts in
+                    if ts == 0 {
+                        var sum: Float = 0
+                        for i in 0..<n { sum += g[go + i * gs] }
+                        out[to] += sum
+                    } else {
+                        for i in 0..<n { out[to + i * ts] += g[go + i * gs] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// This tensor repeated along broadcast axes to `target`.
+    public func broadcasted(to target: [Int]) -> Tensor {
+        if shape == target { return self }
+        let plan = BroadcastPlan(target, shape, op: "broadcasted(to:)")
+        precondition(plan.outputShape == target, "broadcasted(to:): \(shape) does not broadcast to \(target)")
+        let source = self
+        let result = Tensor.combine(Tensor.zeros(target), self, op: "broadcasted(to:)") { _, b in b }
+        return result.recorded(from: [self]) { g in [g.summed(toShape: source.shape)] }
+    }
+}
+
+// MARK: - Tensor ⊕ Tensor
+
+extension Tensor {
+    public static func + (left: Tensor, right: Tensor) -> Tensor {
+        Tensor.combine(left, right, op: "add", +).recorded(from: [left, right]) { g in
+            [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
+             right.requiresGradient ? g.summed(toShape: right.shape) : nil]
+        }
+    }
+
+    public static func - (left: Tensor, right: Tensor) -> Tensor {
+        Tensor.combine(left, right, op: "subtract", -).recorded(from: [left, right]) { g in
+            [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
+             right.requiresGradient ? (-g).summed(toShape: right.shape) : nil]
+        }
+    }
+
+    public static func * (left: Tensor, right: Tensor) -> Tensor {
+        Tensor.combine(left, right, op: "multiply", *).recorded(from: [left, right]) { g in
+            [left.requiresGradient ? (g * right.detached).summed(toShape: left.shape) : nil,
+             right.requiresGradient ? (g * left.detached).summed(toShape: right.shape) : nil]
+        }
+    }
+
+    public static func / (left: Tensor, right: Tensor) -> Tensor {
+        Tensor.combine(left, right, op: "divide", /).recorded(from: [left, right]) { g in
+            let r = right.detached
+            return [left.requiresGradient ? (g / r).summed(toShape: left.shape) : nil,
+                    right.requiresGradient
+                        ? Tensor.combine(Tensor.combine(g, left.detached, op: "divide", *), r, op: "divide") { gl, y in -gl / (y * y) }
+                            .summed(toShape: right.shape)
+                        : nil]
+        }
+    }
+
+    public static prefix func - (x: Tensor) -> Tensor {
+        x.map { -$0 }.recorded(from: [x]) { g in [-g] }
+    }
+}
+
+// MARK: - Tensor ⊕ scalar
+
+extension Tensor {
+    public static func + (x: Tensor, s: Float) -> Tensor { x.map { $0 + s }.recorded(from: [x]) { g in [g] } }
+    public static func + (s: Float, x: Tensor) -> Tensor { x + s }
+    public static func - (x: Tensor, s: Float) -> Tensor { x + (-s) }
+    public static func - (s: Float, x: Tensor) -> Tensor { x.map { s - $0 }.recorded(from: [x]) { g in [-g] } }
+    public static func * (x: Tensor, s: Float) -> Tensor { x.map { $0 * s }.recorded(from: [x]) { g in [g * s] } }
+    public static func * (s: Float, x: Tensor) -> Tensor { x * s }
+    public static func / (x: Tensor, s: Float) -> Tensor { x * (1 / s) }
+    public static func / (s: Float, x: Tensor) -> Tensor {
+        x.map { s / $0 }.recorded(from: [x]) { g in [Tensor.combine(g, x.detached, op: "divide") { gv, v in -s * gv / (v * v) }] }
+    }
+
+    /// Each element raised to `exponent`.
+    public func pow(_ exponent: Float) -> Tensor {
+        let x = detached
+        return map { Foundation.pow($0, exponent) }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "pow") { gv, v in gv * exponent * Foundation.pow(v, exponent - 1) }]
+        }
+    }
+
+    public func squareRoot() -> Tensor {
+        let y = map { $0.squareRoot() }
+        let saved = y
+        return y.recorded(from: [self]) { g in [Tensor.combine(g, saved, op: "sqrt") { gv, r in gv / (2 * r) }] }
+    }
+
+    public func exp() -> Tensor {
+        let y = map { Foundation.exp($0) }
+        let saved = y
+        return y.recorded(from: [self]) { g in [g * saved] }
+    }
+
+    public func log() -> Tensor {
+        let x = detached
+        return map { Foundation.log($0) }.recorded(from: [self]) { g in [g / x] }
+    }
+
+    public func abs() -> Tensor {
+        let x = detached
+        return map { Swift.abs($0) }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "abs") { gv, v in v > 0 ? gv : (v < 0 ? -gv : 0) }]
+        }
+    }
+
+    /// Elements limited to `[lower, upper]`; the gradient passes only where not clamped.
+    public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
+        let x = detached
+        return map { Swift.min(Swift.max($0, lower), upper) }.recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "clamp") { gv, v in v >= lower && v <= upper ? gv : 0 }]
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Foundation
+
+extension Tensor {
+    /// Max pooling over k×k windows of an N×C×H×W tensor; padding counts as −∞.
+    public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+        let geometry = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
+        let planes = shape[0] * shape[1]
+        let g = geometry
+        var winners = [Int32](repeating: 0, count: planes * g.outputArea)
+        let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
+            withUnsafePointer { x in
+                winners.withUnsafeMutableBufferPointer { winner in
+                    Parallel.forChunks(of: planes, grain: max(1, 8192 / max(g.outputArea, 1))) { range in
+                        for p in range {
+                            let plane = x + p * g.imageArea
+                            for oy in 0..<g.outputHeight {
+                                for ox in 0..<g.outputWidth {
+                                    var best = -Float.infinity, bestIndex = -1
+                                    for ky in 0..<kernelSize {
+                                        let iy = oy * g.stride - padding + ky
+                                        if iy < 0 || iy >= g.height { continue }
+                                        for kx in 0..<kernelSize {
+                                            let ix = ox * g.stride - padding + kx
+                                            if ix < 0 || ix >= g.width { continue }
+                                            let v = plane[iy * g.width + ix]
+                                            if v > best || bestIndex < 0 || v.isNaN { best = v; bestIndex = iy * g.width + ix }
+                                        }
+                                    }
+                                    out[p * g.outputArea + oy * g.outputWidth + ox] = best
+                                    winner[p * g.outputArea + oy * g.outputWidth + ox] = Int32(bestIndex)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let inputShape = shape
+        return result.recorded(from: [self]) { gradient in
+            [Tensor.build(shape: inputShape) { out in
+                memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
+                gradient.withUnsafePointer { gp in
+                    for p in 0..<planes {
+                        for o in 0..<g.outputArea {
+                            out[p * g.imageArea + Int(winners[p * g.outputArea + o])] += gp[p * g.outputArea + o]
+                        }
+                    }
+                }
+            }]
+        }
+    }
+
+    /// Average pooling over k×k windows; zero padding counts in the divisor (PyTorch's
+    /// default `count_include_pad=True`).
+    public func avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
+        let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "avgPool2d")
+        let planes = shape[0] * shape[1]
+        let area = Float(kernelSize * kernelSize)
+        // Average pooling is a depthwise convolution with a constant filter: reuse the column
+        // arithmetic one plane at a time.
+        let planeGeometry = ConvolutionGeometry(channels: 1, height: g.height, width: g.width,
+                                                kernelHeight: kernelSize, kernelWidth: kernelSize, stride: g.stride,
+                                                padding: Padding2D(padding), dilation: 1, op: "avgPool2d")
+        let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
+            withUnsafePointer { x in
+                let columns = UnsafeMutablePointer<Float>.allocate(capacity: planeGeometry.columnRows * g.outputArea)
+                defer { columns.deallocate() }
+                for p in 0..<planes {
+                    planeGeometry.imageToColumns(x + p * g.imageArea, columns)
+                    let target = out + p * g.outputArea
+                    for o in 0..<g.outputArea { target[o] = 0 }
+                    for r in 0..<planeGeometry.columnRows {
+                        let row = columns + r * g.outputArea
+                        for o in 0..<g.outputArea { target[o] += row[o] }
+                    }
+                    for o in 0..<g.outputArea { target[o] /= area }
+                }
+            }
+        }
+        let inputShape = shape
+        return result.recorded(from: [self]) { gradient in
+            [Tensor.build(shape: inputShape) { out in
+                memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
+                let columns = UnsafeMutablePointer<Float>.allocate(capacity: planeGeometry.columnRows * g.outputArea)
+                defer { columns.deallocate() }
+                gradient.withUnsafePointer { gp in
+                    for p in 0..<planes {
+                        for r in 0..<planeGeometry.columnRows {
+                            for o in 0..<g.outputArea { columns[r * g.outputArea + o] = gp[p * g.outputArea + o] / area }
+                        }
+                        planeGeometry.columnsToImage(columns, out + p * g.imageArea)
+                    }
+                }
+            }]
+        }
+    }
+
+    /// The mean of each channel over all spatial positions: N×C×H×W → N×C×1×1.
+    public func globalAveragePool() -> Tensor {
+        precondition(rank == 4, "globalAveragePool: needs N×C×H×W, got \(shape)")
+        return mean(alongAxes: [2, 3], keepingDimensions: true)
+    }
+
+    private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {
+        precondition(rank == 4, "\(op): needs N×C×H×W, got \(shape)")
+        precondition(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half of kernel \(kernelSize)")
+        return ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
+                                   kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
+                                   padding: Padding2D(padding), dilation: 1, op: op)
+    }
+}

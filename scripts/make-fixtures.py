@@ -1,0 +1,271 @@
+#!/usr/bin/python3
+"""Writes the PyTorch-made fixtures that Loupe's Swift tests compare against.
+
+Run from the repository root with Debian's PyTorch (apt-get install python3-torch
+python3-torchvision):
+
+    /usr/bin/python3 scripts/make-fixtures.py
+
+It writes Tests/LoupeTensorTests/Fixtures/*.safetensors. The safetensors writer here is our
+own few lines (not the safetensors package), so the Swift reader is checked against an
+independent encoder too. Every case stores its inputs, the output, a random output
+gradient `gout`, and the gradient of each input under out.backward(gout).
+"""
+import json
+import os
+import struct
+import sys
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "Tests", "LoupeTensorTests", "Fixtures")
+DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
+
+
+def write_safetensors(path, tensors, metadata=None):
+    """Minimal safetensors encoder: header length, JSON header, raw little-endian data."""
+    header, blobs, offset = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name in sorted(tensors):
+        t = tensors[name].detach().contiguous()
+        if t.dtype == torch.bfloat16:
+            raw = t.view(torch.int16).numpy().tobytes()
+        else:
+            raw = t.numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for raw in blobs:
+            f.write(raw)
+
+
+class Cases:
+    def __init__(self):
+        self.tensors = {}
+        self.gen = torch.Generator().manual_seed(1234)
+
+    def randn(self, *shape, scale=1.0, offset=0.0):
+        return torch.randn(tuple(shape), generator=self.gen) * scale + offset
+
+    def add(self, name, fn, **inputs):
+        """Runs fn(**inputs) with gradients on every float input and stores everything."""
+        leaves = {k: v.clone().requires_grad_(True) for k, v in inputs.items()}
+        out = fn(**leaves)
+        gout = self.randn(*out.shape)
+        out.backward(gout)
+        for k, v in inputs.items():
+            self.tensors[f"{name}/{k}"] = v
+            self.tensors[f"{name}/grad_{k}"] = leaves[k].grad
+        self.tensors[f"{name}/out"] = out.detach()
+        self.tensors[f"{name}/gout"] = gout
+
+
+def op_cases():
+    c = Cases()
+    r = c.randn
+    # Element-wise with broadcasting over N/C/H/W.
+    c.add("add", lambda a, b: a + b, a=r(3, 5, 7, 9), b=r(1, 5, 1, 1))
+    c.add("subtract", lambda a, b: a - b, a=r(3, 5, 7, 9), b=r(7, 9))
+    c.add("multiply", lambda a, b: a * b, a=r(3, 1, 7, 1), b=r(1, 5, 1, 9))
+    c.add("divide", lambda a, b: a / b, a=r(3, 5, 7, 9), b=r(3, 5, 1, 9).abs() + 0.5)
+    c.add("scalars", lambda x: (x * 2.5 + 1.0) / 3.0 - 0.5, x=r(3, 5, 7, 9))
+    c.add("reciprocal", lambda x: 2.0 / x, x=r(4, 6).abs() + 0.5)
+    c.add("power", lambda x: x.pow(3.0), x=r(4, 6))
+    c.add("squareRoot", lambda x: x.sqrt(), x=r(4, 6).abs() + 0.1)
+    c.add("exponential", lambda x: x.exp(), x=r(4, 6))
+    c.add("logarithm", lambda x: x.log(), x=r(4, 6).abs() + 0.1)
+    c.add("absolute", lambda x: x.abs(), x=r(4, 6))
+    c.add("clamp", lambda x: x.clamp(-0.5, 0.7), x=r(4, 6))
+    # Reductions.
+    c.add("sumAll", lambda x: x.sum(), x=r(3, 5, 7, 9))
+    c.add("meanAll", lambda x: x.mean(), x=r(3, 5, 7, 9))
+    c.add("sumAxes", lambda x: x.sum(dim=(1, 3)), x=r(3, 5, 7, 9))
+    c.add("meanAxesKeep", lambda x: x.mean(dim=(0, 2), keepdim=True), x=r(3, 5, 7, 9))
+    # Matrix products.
+    c.add("matmul", lambda a, b: a @ b, a=r(7, 5), b=r(5, 9))
+    c.add("matmulBatched", lambda a, b: torch.bmm(a, b), a=r(3, 4, 5), b=r(3, 5, 6))
+    # Convolutions on odd shapes.
+    c.add("conv3x3", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(3, 5, 7, 9), w=r(4, 5, 3, 3), b=r(4))
+    c.add("convStride2", lambda x, w: F.conv2d(x, w, stride=2, padding=1), x=r(3, 5, 7, 9), w=r(4, 5, 3, 3))
+    c.add("convDilation2", lambda x, w: F.conv2d(x, w, stride=1, padding=2, dilation=2), x=r(3, 5, 7, 9), w=r(4, 5, 3, 3))
+    c.add("convGroups", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1, groups=5),
+          x=r(2, 10, 7, 9), w=r(15, 2, 3, 3), b=r(15))
+    c.add("convDepthwiseStride2", lambda x, w: F.conv2d(x, w, stride=2, padding=1, groups=6), x=r(2, 6, 9, 8), w=r(6, 1, 3, 3))
+    c.add("convDepthwise5x5", lambda x, w: F.conv2d(x, w, stride=1, padding=2, groups=6), x=r(2, 6, 9, 8), w=r(6, 1, 5, 5))
+    c.add("convPointwise", lambda x, w, b: F.conv2d(x, w, b), x=r(3, 5, 7, 9), w=r(4, 5, 1, 1), b=r(4))
+    c.add("convPointwiseStride2", lambda x, w: F.conv2d(x, w, stride=2), x=r(3, 5, 7, 9), w=r(4, 5, 1, 1))
+    c.add("convSamePadding", lambda x, w: F.conv2d(F.pad(x, [0, 1, 0, 1]), w, stride=2), x=r(2, 3, 8, 10), w=r(4, 3, 3, 3))
+    c.add("convWide5x5", lambda x, w: F.conv2d(x, w, stride=1, padding=3), x=r(2, 3, 6, 5), w=r(2, 3, 5, 5))
+    # Transposed convolutions.
+    c.add("deconvStride2", lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, padding=1, output_padding=1),
+          x=r(3, 5, 7, 9), w=r(5, 4, 3, 3), b=r(4))
+    c.add("deconv2x2", lambda x, w: F.conv_transpose2d(x, w, stride=2), x=r(3, 5, 7, 9), w=r(5, 4, 2, 2))
+    c.add("deconvGroupsDilation", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, groups=2, dilation=2),
+          x=r(2, 4, 5, 6), w=r(4, 3, 3, 3))
+    # Batch norm: training (batch statistics, running update) and evaluation.
+    for training in (True, False):
+        name = "batchNormTrain" if training else "batchNormEval"
+        rm, rv = r(5), r(5).abs() + 0.5
+        rm0, rv0 = rm.clone(), rv.clone()
+        c.add(name, lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=training, momentum=0.1, eps=1e-5),
+              x=r(3, 5, 7, 9, scale=2.0, offset=0.5), w=r(5), b=r(5))
+        c.tensors[f"{name}/running_mean_before"] = rm0
+        c.tensors[f"{name}/running_var_before"] = rv0
+        c.tensors[f"{name}/running_mean_after"] = rm
+        c.tensors[f"{name}/running_var_after"] = rv
+    # Activations, softmax, layer norm.
+    c.add("relu", lambda x: F.relu(x), x=r(3, 5, 7, 9))
+    c.add("relu6", lambda x: F.relu6(x), x=r(3, 5, 7, 9, scale=5.0))
+    c.add("leakyRelu", lambda x: F.leaky_relu(x, 0.1), x=r(3, 5, 7, 9))
+    c.add("sigmoid", lambda x: torch.sigmoid(x), x=r(3, 5, 7, 9, scale=3.0))
+    c.add("tanh", lambda x: torch.tanh(x), x=r(3, 5, 7, 9))
+    c.add("gelu", lambda x: F.gelu(x), x=r(3, 5, 7, 9, scale=2.0))
+    c.add("softmax", lambda x: F.softmax(x, dim=1), x=r(3, 5, 7, 9))
+    c.add("layerNorm", lambda x, w, b: F.layer_norm(x, (7, 9), w, b, eps=1e-5), x=r(3, 5, 7, 9, scale=2.0), w=r(7, 9), b=r(7, 9))
+    # Pooling.
+    c.add("maxPool", lambda x: F.max_pool2d(x, 3, 2, 1), x=r(3, 5, 7, 9))
+    c.add("avgPool", lambda x: F.avg_pool2d(x, 3, 2, 1), x=r(3, 5, 7, 9))
+    c.add("avgPool2x2", lambda x: F.avg_pool2d(x, 2), x=r(3, 5, 7, 9))
+    c.add("globalAveragePool", lambda x: F.adaptive_avg_pool2d(x, 1), x=r(3, 5, 7, 9))
+    # Bilinear resize, align_corners=False.
+    c.add("resizeUp", lambda x: F.interpolate(x, size=(11, 13), mode="bilinear", align_corners=False), x=r(2, 3, 5, 7))
+    c.add("resizeDown", lambda x: F.interpolate(x, size=(8, 6), mode="bilinear", align_corners=False), x=r(2, 3, 17, 19))
+    # Movement.
+    c.add("concatenate", lambda a, b, d: torch.cat([a, b, d], dim=1), a=r(2, 3, 4, 5), b=r(2, 1, 4, 5), d=r(2, 2, 4, 5))
+    c.add("slice", lambda x: x[:, :, 2:5], x=r(3, 5, 7, 9))
+    c.add("permute", lambda x: x.permute(0, 2, 3, 1).contiguous(), x=r(3, 5, 7, 9))
+    c.add("reshape", lambda x: x.reshape(15, 63) * torch.arange(63.0), x=r(3, 5, 7, 9))
+    c.add("pad", lambda x: F.pad(x, [2, 0, 1, 3]), x=r(2, 3, 4, 5))
+    # Cosine similarity along channels and the losses.
+    c.add("cosineSimilarity", lambda a, b: F.cosine_similarity(a, b, dim=1), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
+    c.add("cosineDistanceLoss", lambda a, b: (1 - F.cosine_similarity(a, b, dim=1)).mean(), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
+    targets = (torch.rand(3, 1, 7, 9, generator=c.gen) > 0.7).float()
+    c.tensors["binaryCrossEntropy/targets"] = targets
+    c.add("binaryCrossEntropy", lambda x: F.binary_cross_entropy_with_logits(x, targets), x=r(3, 1, 7, 9, scale=3.0))
+    c.tensors["focal/targets"] = targets
+    c.add("focal", lambda x: torchvision.ops.sigmoid_focal_loss(x, targets, alpha=0.25, gamma=2.0, reduction="mean"),
+          x=r(3, 1, 7, 9, scale=3.0))
+    c.add("l1", lambda a, b: F.l1_loss(a, b), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
+    c.add("meanSquaredError", lambda a, b: F.mse_loss(a, b), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
+    return c.tensors
+
+
+def optimizer_cases():
+    """Parameter trajectories under hand-set gradients, and learning-rate schedules."""
+    g = torch.Generator().manual_seed(99)
+    tensors = {}
+    start = torch.randn(10, generator=g)
+    grads = torch.randn(6, 10, generator=g)
+    tensors["start"], tensors["gradients"] = start, grads
+    configs = {
+        "sgd": lambda p: torch.optim.SGD([p], lr=0.1),
+        "sgdMomentum": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+        "sgdNesterov": lambda p: torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+        "adam": lambda p: torch.optim.Adam([p], lr=0.005, betas=(0.5, 0.999)),
+        "adamWeightDecay": lambda p: torch.optim.Adam([p], lr=0.01, weight_decay=0.1),
+        "adamW": lambda p: torch.optim.AdamW([p], lr=0.01, weight_decay=0.1),
+    }
+    for name, make in configs.items():
+        p = start.clone().requires_grad_(True)
+        opt = make(p)
+        path = []
+        for step in range(grads.shape[0]):
+            p.grad = grads[step].clone()
+            opt.step()
+            path.append(p.detach().clone())
+        tensors[f"{name}/path"] = torch.stack(path)
+
+    def rates(scheduler_factory, steps):
+        p = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=0.1)
+        sched = scheduler_factory(opt)
+        out = []
+        for _ in range(steps):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return torch.tensor(out)
+
+    tensors["schedule/cosine"] = rates(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.001), 11)
+    tensors["schedule/step"] = rates(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=3, gamma=0.5), 10)
+    tensors["schedule/warmupCosine"] = rates(lambda o: torch.optim.lr_scheduler.SequentialLR(
+        o, [torch.optim.lr_scheduler.LinearLR(o, start_factor=0.1, total_iters=4),
+            torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=8)], milestones=[4]), 12)
+    return tensors
+
+
+class SmallNet(nn.Module):
+    """conv-BN-ReLU ×3 + deconv: the engine's end-to-end training check."""
+
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 16, 3, padding=1, groups=4), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.ConvTranspose2d(16, 4, 2, stride=2))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def training_case():
+    torch.manual_seed(7)
+    net = SmallNet().train()
+    g = torch.Generator().manual_seed(5)
+    x = torch.randn(4, 3, 16, 12, generator=g)
+    target = torch.randn(4, 4, 16, 12, generator=g)
+    tensors = {"input": x, "target": target}
+    for k, v in net.state_dict().items():
+        tensors[f"initial/{k[len('body.'):]}"] = v.float()
+    opt = torch.optim.Adam(net.parameters(), lr=0.01, betas=(0.5, 0.999))
+    losses = []
+    for _ in range(3):
+        out = net(x)
+        loss = (1 - F.cosine_similarity(out, target, dim=1)).mean() + 0.1 * F.mse_loss(out, target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    tensors["losses"] = torch.tensor(losses)
+    for k, v in net.state_dict().items():
+        tensors[f"final/{k[len('body.'):]}"] = v.float()
+    net.eval()
+    with torch.no_grad():
+        tensors["evalOutput"] = net(x)
+    return tensors
+
+
+def dtype_case():
+    g = torch.Generator().manual_seed(3)
+    base = torch.randn(3, 4, generator=g) * 10
+    return {"f32": base, "f16": base.half(), "bf16": base.bfloat16(), "i64": base.round().long(),
+            "expected_f16": base.half().float(), "expected_bf16": base.bfloat16().float(),
+            "expected_i64": base.round()}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    torch.set_num_threads(1)
+    meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
+    write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)
+    write_safetensors(os.path.join(OUT, "optimizers.safetensors"), optimizer_cases(), meta)
+    write_safetensors(os.path.join(OUT, "training.safetensors"), training_case(), meta)
+    write_safetensors(os.path.join(OUT, "dtypes.safetensors"), dtype_case(), {"purpose": "dtype conversion"})
+    for f in sorted(os.listdir(OUT)):
+        print(f, os.path.getsize(os.path.join(OUT, f)), "bytes", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
