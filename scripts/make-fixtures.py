@@ -206,14 +206,15 @@ def optimizer_cases():
 
 
 class SmallNet(nn.Module):
-    """conv-BN-ReLU ×3 + deconv: the engine's end-to-end training check."""
+    """conv-BN-ReLU ×3 + deconv: the engine's end-to-end training check. Convs before a BN
+    have no bias: its true gradient is 0, so Adam would amplify rounding noise."""
 
     def __init__(self):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+            nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(),
             nn.Conv2d(8, 16, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
-            nn.Conv2d(16, 16, 3, padding=1, groups=4), nn.BatchNorm2d(16), nn.ReLU(),
+            nn.Conv2d(16, 16, 3, padding=1, groups=4, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
             nn.ConvTranspose2d(16, 4, 2, stride=2))
 
     def forward(self, x):
@@ -228,7 +229,7 @@ def training_case():
     target = torch.randn(4, 4, 16, 12, generator=g)
     tensors = {"input": x, "target": target}
     for k, v in net.state_dict().items():
-        tensors[f"initial/{k[len('body.'):]}"] = v.float()
+        tensors[f"initial/{k[len('body.'):]}"] = v.detach().clone().float()  # state_dict aliases the live tensors
     opt = torch.optim.Adam(net.parameters(), lr=0.01, betas=(0.5, 0.999))
     losses = []
     for _ in range(3):

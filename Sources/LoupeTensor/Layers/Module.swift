@@ -67,7 +67,7 @@ open class Module {
             guard let label = child.label.map(Module.propertyName), let name = self.prefix(for: label) else { continue }
             Module.collect(child.value, name: prefix + name) { name, value in
                 if let module = value as? Module {
-                    result += module.namedState(prefix: name + ".")
+                    result += module.namedState(prefix: name.isEmpty || name.hasSuffix(".") ? name : name + ".")
                 } else if value is Parameter || value is Buffer {
                     result.append((name, value as AnyObject))
                 }

@@ -12,6 +12,12 @@ public struct StateDictionaryError: Error, CustomStringConvertible, Equatable {
         public let name: String
         public let expected: [Int]
         public let found: [Int]
+
+        public init(name: String, expected: [Int], found: [Int]) {
+            self.name = name
+            self.expected = expected
+            self.found = found
+        }
     }
 
     public var description: String {

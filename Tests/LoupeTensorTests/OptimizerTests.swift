@@ -1,0 +1,61 @@
+import LoupeTensor
+import Testing
+
+/// Optimisers and schedules against PyTorch's own trajectories for hand-set gradients.
+@Suite struct OptimizerTests {
+    static let fixtures = Fixtures.optimizers
+
+    /// Runs `optimizer` over the fixture's six gradients and returns the parameter after each.
+    func trajectory(_ makeOptimizer: ([Parameter]) -> any Optimizer) -> Tensor {
+        let parameter = Parameter(Self.fixtures["start"]!.copied())
+        let optimizer = makeOptimizer([parameter])
+        let gradients = Self.fixtures["gradients"]!
+        var path: [Tensor] = []
+        for step in 0..<gradients.shape[0] {
+            optimizer.zeroGradients()
+            // Accumulate the fixture gradient through the tape: L = Σ p·g.
+            (parameter.value * gradients.sliced(alongAxis: 0, step..<(step + 1)).reshaped([10])).sum().backward()
+            optimizer.step()
+            path.append(parameter.value.detached.copied().reshaped([1, 10]))
+        }
+        return Tensor.concatenate(path, alongAxis: 0)
+    }
+
+    @Test func sgdMatchesPyTorch() {
+        expectClose(trajectory { StochasticGradientDescent(parameters: $0, learningRate: 0.1) },
+                    Self.fixtures["sgd/path"], tolerance: 1e-5, "SGD")
+        expectClose(trajectory { StochasticGradientDescent(parameters: $0, learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01) },
+                    Self.fixtures["sgdMomentum/path"], tolerance: 1e-5, "SGD momentum")
+        expectClose(trajectory { StochasticGradientDescent(parameters: $0, learningRate: 0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true) },
+                    Self.fixtures["sgdNesterov/path"], tolerance: 1e-5, "SGD Nesterov")
+    }
+
+    @Test func adamMatchesPyTorch() {
+        expectClose(trajectory { Adam(parameters: $0, learningRate: 0.005, betas: (0.5, 0.999)) },
+                    Self.fixtures["adam/path"], tolerance: 1e-5, "Adam")
+        expectClose(trajectory { Adam(parameters: $0, learningRate: 0.01, weightDecay: 0.1) },
+                    Self.fixtures["adamWeightDecay/path"], tolerance: 1e-5, "Adam with L2 decay")
+        expectClose(trajectory { Adam.adamW(parameters: $0, learningRate: 0.01, weightDecay: 0.1) },
+                    Self.fixtures["adamW/path"], tolerance: 1e-5, "AdamW")
+    }
+
+    @Test func schedulesMatchPyTorch() {
+        func rates(_ schedule: any LearningRateSchedule, _ count: Int) -> Tensor {
+            Tensor(shape: [count], scalars: (0..<count).map { schedule.learningRate(at: $0) })
+        }
+        expectClose(rates(CosineAnnealingSchedule(base: 0.1, period: 10, minimum: 0.001), 11),
+                    Self.fixtures["schedule/cosine"], tolerance: 1e-6, "cosine annealing")
+        expectClose(rates(StepDecaySchedule(base: 0.1, interval: 3, factor: 0.5), 10),
+                    Self.fixtures["schedule/step"], tolerance: 1e-6, "step decay")
+        expectClose(rates(WarmupSchedule(steps: 4, startFactor: 0.1, then: CosineAnnealingSchedule(base: 0.1, period: 8)), 12),
+                    Self.fixtures["schedule/warmupCosine"], tolerance: 1e-6, "warm-up then cosine")
+    }
+
+    @Test func frozenParametersRecordNoGradient() {
+        let frozen = Parameter(Tensor.ones([3]), requiresGradient: false)
+        let trained = Parameter(Tensor.ones([3]))
+        (frozen.value * trained.value).sum().backward()
+        #expect(frozen.gradient == nil)
+        #expect(trained.gradient?.scalars == [1, 1, 1])
+    }
+}
