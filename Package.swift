@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
-// then the tensor engine, then the executable. Later layers (Imaging, Data, Models,
+// then the tensor engine, the models, then the executable. Later layers (Imaging, Data,
 // Metrics, Engine, Console) join as they are built.
 import PackageDescription
 
@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
         .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+        .library(name: "LoupeModels", targets: ["LoupeModels"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -28,17 +29,25 @@ let package = Package(
         // Tensor engine: tensors, autograd, layers, optimisers, safetensors.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
 
+        // Models: backbones (teachers), methods, weight files.
+        .target(name: "LoupeModels", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+
         // Command-line tool: one file per command.
         .executableTarget(
             name: "loupe",
             dependencies: [
                 "LoupeTensor",
+                "LoupeModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks for `make bench` (not tests).
-        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeModels"], swiftSettings: engineSettings),
 
-        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor"], exclude: ["Fixtures"]),
+        // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised
+        // because some fill or compare tens of millions of values.
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

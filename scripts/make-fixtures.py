@@ -6,7 +6,7 @@ python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
 
-It writes Tests/LoupeTensorTests/Fixtures/*.safetensors. The safetensors writer here is our
+It writes Tests/LoupeTensorTests/Fixtures/*.safetensors and Tests/LoupeModelsTests/Fixtures/. The safetensors writer here is our
 own few lines (not the safetensors package), so the Swift reader is checked against an
 independent encoder too. Every case stores its inputs, the output, a random output
 gradient `gout`, and the gradient of each input under out.backward(gout).
@@ -256,6 +256,56 @@ def dtype_case():
             "expected_i64": base.round()}
 
 
+def formula_fill(state):
+    """Fills a state_dict by a formula that Swift reproduces (LoupeModelsTests/FormulaFill):
+    with k the key's index in the sorted key list and i the flat element index, in float64:
+      running_var            1 + 0.25·(1 + sin(0.37·i + 0.11·k))
+      running_mean           0.1·sin(0.53·i + 0.17·k)
+      num_batches_tracked    0
+      1-D weight (BN γ)      1 + 0.1·sin(0.29·i + 0.07·k)
+      1-D bias               0.05·sin(0.41·i + 0.13·k)
+      ≥2-D weight            2·sin(0.71·i + 0.19·k) / sqrt(fan_in)   (variance 2/fan_in)
+    """
+    import math
+    filled = {}
+    for k, name in enumerate(sorted(state)):
+        t = state[name]
+        i = torch.arange(t.numel(), dtype=torch.float64)
+        if name.endswith("running_var"):
+            v = 1 + 0.25 * (1 + torch.sin(0.37 * i + 0.11 * k))
+        elif name.endswith("running_mean"):
+            v = 0.1 * torch.sin(0.53 * i + 0.17 * k)
+        elif name.endswith("num_batches_tracked"):
+            v = torch.zeros_like(i)
+        elif t.dim() == 1 and name.endswith("weight"):
+            v = 1 + 0.1 * torch.sin(0.29 * i + 0.07 * k)
+        elif t.dim() == 1:
+            v = 0.05 * torch.sin(0.41 * i + 0.13 * k)
+        else:
+            fan_in = t[0].numel()
+            v = 2 * torch.sin(0.71 * i + 0.19 * k) / math.sqrt(fan_in)
+        filled[name] = v.reshape(t.shape).to(t.dtype)
+    return filled
+
+
+def resnet_cases():
+    """torchvision ResNets with formula-filled weights: input, stage outputs and logits."""
+    g = torch.Generator().manual_seed(21)
+    x = torch.randn(2, 3, 64, 64, generator=g)
+    tensors = {"input": x}
+    for arch in ("resnet18", "resnet50", "wide_resnet50_2"):
+        net = getattr(torchvision.models, arch)()
+        net.load_state_dict(formula_fill(net.state_dict()))
+        net.eval()
+        with torch.no_grad():
+            h = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+            for stage in ("layer1", "layer2", "layer3", "layer4"):
+                h = getattr(net, stage)(h)
+                tensors[f"{arch}/{stage}"] = h
+            tensors[f"{arch}/logits"] = net(x)
+    return tensors
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -264,6 +314,9 @@ def main():
     write_safetensors(os.path.join(OUT, "optimizers.safetensors"), optimizer_cases(), meta)
     write_safetensors(os.path.join(OUT, "training.safetensors"), training_case(), meta)
     write_safetensors(os.path.join(OUT, "dtypes.safetensors"), dtype_case(), {"purpose": "dtype conversion"})
+    models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
+    os.makedirs(models, exist_ok=True)
+    write_safetensors(os.path.join(models, "resnet.safetensors"), resnet_cases(), meta)
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), "bytes", file=sys.stderr)
 

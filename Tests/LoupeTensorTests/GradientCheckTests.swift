@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// Every op's backward rule against central finite differences of its own forward, an

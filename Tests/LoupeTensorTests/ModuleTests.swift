@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// A torchvision-shaped block, to check dotted names.

@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// Every differentiable op, as the fixture case that exercises it: a function of the case's

@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// Every op's forward and backward against PyTorch on odd shapes (fixtures from

@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// Optimisers and schedules against PyTorch's own trajectories for hand-set gradients.

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 @Suite struct SafeTensorsTests {

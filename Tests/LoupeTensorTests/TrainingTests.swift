@@ -1,4 +1,5 @@
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// conv-BN-ReLU ×3 + deconv, as `SmallNet` in scripts/make-fixtures.py.

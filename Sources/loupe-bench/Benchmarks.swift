@@ -1,0 +1,42 @@
+import LoupeTensor
+
+/// The benchmark list, named exactly as torch_bench.py names its cases.
+enum Benchmarks {
+    static func all(batch n: Int, size: Int) -> [Benchmark] {
+        var generator = SeededGenerator(seed: 0)
+        var list: [Benchmark] = []
+        let a = Tensor.randomNormal([1024, 1024], using: &generator), b = Tensor.randomNormal([1024, 1024], using: &generator)
+        list.append(Benchmark(name: "sgemm_1024", gigaflops: 2 * 1024 * 1024 * 1024 / 1e9) { _ = a.matmul(b) })
+
+        // (label, in channels, out channels, kernel, padding, spatial size)
+        let convolutions = [("conv3x3_64c_64x64", 64, 64, 3, 1, 64), ("conv3x3_128c_32x32", 128, 128, 3, 1, 32),
+                            ("conv3x3_256c_16x16", 256, 256, 3, 1, 16), ("conv1x1_256to64_64x64", 256, 64, 1, 0, 64)]
+        for (label, cin, cout, k, padding, spatial) in convolutions {
+            let x = Tensor.randomNormal([n, cin, spatial, spatial], using: &generator)
+            let weight = Parameter(Tensor.randomNormal([cout, cin, k, k], standardDeviation: 0.05, using: &generator))
+            let flops = 2.0 * Double(n * cout * spatial * spatial * cin * k * k) / 1e9
+            let gradient = Tensor.randomNormal([n, cout, spatial, spatial], using: &generator)
+            list.append(Benchmark(name: "\(label)_n\(n)_fwd", gigaflops: flops) {
+                _ = withoutGradients { x.conv2d(weight: weight.value, padding: Padding2D(padding)) }
+            })
+            let tracked = x.requiringGradient()
+            list.append(Benchmark(name: "\(label)_n\(n)_fwdbwd", gigaflops: 3 * flops) {
+                weight.zeroGradient()
+                tracked.conv2d(weight: weight.value, padding: Padding2D(padding)).backward(gradient: gradient)
+            })
+        }
+        let x = Tensor.randomNormal([n, 128, 32, 32], using: &generator)
+        let weight = Parameter(Tensor.randomNormal([128, 64, 2, 2], standardDeviation: 0.05, using: &generator))
+        let gradient = Tensor.randomNormal([n, 64, 64, 64], using: &generator)
+        let flops = 2.0 * Double(n * 128 * 32 * 32 * 64 * 4) / 1e9
+        list.append(Benchmark(name: "deconv2x2s2_128to64_32to64_n\(n)_fwd", gigaflops: flops) {
+            _ = withoutGradients { x.transposedConv2d(weight: weight.value, stride: 2) }
+        })
+        let tracked = x.requiringGradient()
+        list.append(Benchmark(name: "deconv2x2s2_128to64_32to64_n\(n)_fwdbwd", gigaflops: 3 * flops) {
+            weight.zeroGradient()
+            tracked.transposedConv2d(weight: weight.value, stride: 2).backward(gradient: gradient)
+        })
+        return list
+    }
+}

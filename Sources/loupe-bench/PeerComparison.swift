@@ -1,0 +1,46 @@
+import Foundation
+
+/// Runs PyTorch's torch_bench.py on the same cases in this run and prints both columns.
+struct PeerComparison {
+    let script: String
+    let options: BenchmarkOptions
+
+    func printComparison(with results: [BenchmarkResult]) {
+        guard FileManager.default.fileExists(atPath: script) else {
+            print("peer: \(script) not found; PyTorch comparison skipped")
+            return
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        let networks = results.contains { $0.name.hasPrefix("resnet18") } ? "resnet18" : ""
+        process.arguments = [script, "--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
+                             "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
+                             "--networks", networks, "--rd-backbones", "",
+                             "--only", results.map(\.name).joined(separator: ",")]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        do { try process.run() } catch {
+            print("peer: cannot run /usr/bin/python3 \(script): \(error); PyTorch comparison skipped")
+            return
+        }
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var peer: [String: Double] = [:]
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let name = object["name"] as? String else { continue }
+            if name == "env" { print("peer env: \(line)") }
+            if let ms = object["ms"] as? Double { peer[name] = ms }
+        }
+        print("")
+        print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
+        for result in results {
+            guard let theirs = peer[result.name] else {
+                print(result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds) + "          —")
+                continue
+            }
+            print(result.name.padded(to: 44) + String(format: "%10.2f %10.2f %7.2fx", result.milliseconds, theirs, theirs / result.milliseconds))
+        }
+        print("ratio = torch ms / loupe ms: above 1 means Loupe is faster.")
+    }
+}
