@@ -7,23 +7,25 @@ struct Benchmark {
     let gigaflops: Double?
     let run: () -> Void
 
-    func measure(repeats: Int, warmup: Int) -> BenchmarkResult {
+    /// Milliseconds of `repeats` timed runs after `warmup` untimed ones.
+    func sample(repeats: Int, warmup: Int) -> [Double] {
         for _ in 0..<warmup { run() }
-        var times: [Double] = []
-        for _ in 0..<repeats {
+        return (0..<repeats).map { _ in
             let start = DispatchTime.now().uptimeNanoseconds
             run()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
-        times.sort()
-        return BenchmarkResult(name: name, milliseconds: times[times.count / 2], minimum: times[0], gigaflops: gigaflops)
     }
 }
 
+/// A benchmark's timings; more samples can join (e.g. taken after the PyTorch run).
 struct BenchmarkResult {
     let name: String
-    let milliseconds: Double, minimum: Double
     let gigaflops: Double?
+    var samples: [Double]
+
+    var milliseconds: Double { samples.sorted()[samples.count / 2] }
+    var minimum: Double { samples.min() ?? 0 }
 
     var line: String {
         let rate = gigaflops.map { String(format: "  %7.1f GFLOP/s", $0 / (milliseconds / 1000)) } ?? ""

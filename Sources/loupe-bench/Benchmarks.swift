@@ -1,3 +1,4 @@
+import LoupeModels
 import LoupeTensor
 
 /// The benchmark list, named exactly as torch_bench.py names its cases.
@@ -38,5 +39,44 @@ enum Benchmarks {
             tracked.transposedConv2d(weight: weight.value, stride: 2).backward(gradient: gradient)
         })
         return list
+    }
+}
+
+extension Benchmarks {
+    /// ResNet-18 forward passes in eval mode without a tape, as torch_bench.py's network cases.
+    static func networks(batch n: Int, size: Int) -> [Benchmark] {
+        var generator = SeededGenerator(seed: 1)
+        let net = ResNet(.resnet18, using: &generator)
+        net.eval()
+        let x = Tensor.randomNormal([n, 3, size, size], using: &generator)
+        // 2 × multiply-adds of the convolutions and the classifier.
+        let full = 2 * 1.8186e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9 + 2 * 512 * 1000 * Double(n) / 1e9
+        let toLayer3 = 2 * 1.3026e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9
+        return [
+            Benchmark(name: "resnet18_fwd_b\(n)_\(size)", gigaflops: full) { _ = withoutGradients { net(x) } },
+            Benchmark(name: "resnet18_to_layer3_fwd_b\(n)_\(size)", gigaflops: toLayer3) {
+                _ = withoutGradients { net.features(x, stageCount: 3) }
+            },
+        ]
+    }
+}
+
+extension Benchmarks {
+    /// Memory-bound ops around the convolutions (no PyTorch counterpart in torch_bench.py):
+    /// these regress when a kernel stops being specialised or buffers stop being recycled.
+    static func elementOperations(batch n: Int) -> [Benchmark] {
+        var generator = SeededGenerator(seed: 2)
+        let large = Tensor.randomNormal([n, 64, 128, 128], using: &generator)
+        let small = Tensor.randomNormal([n, 64, 64, 64], using: &generator)
+        let norm = BatchNorm2d(64)
+        norm.eval()
+        return [
+            Benchmark(name: "relu_n\(n)_64c_128x128", gigaflops: nil) { _ = withoutGradients { large.relu() } },
+            Benchmark(name: "maxpool3x3s2_n\(n)_64c_128x128", gigaflops: nil) {
+                _ = withoutGradients { large.maxPool2d(kernelSize: 3, stride: 2, padding: 1) }
+            },
+            Benchmark(name: "batchnorm_eval_n\(n)_64c_128x128", gigaflops: nil) { _ = withoutGradients { norm(large) } },
+            Benchmark(name: "add_n\(n)_64c_64x64", gigaflops: nil) { _ = withoutGradients { small + small } },
+        ]
     }
 }

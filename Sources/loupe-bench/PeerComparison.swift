@@ -5,23 +5,24 @@ struct PeerComparison {
     let script: String
     let options: BenchmarkOptions
 
-    func printComparison(with results: [BenchmarkResult]) {
+    /// Runs torch_bench.py on `names` and returns its median milliseconds by name.
+    func run(names: [String]) -> [String: Double] {
         guard FileManager.default.fileExists(atPath: script) else {
             print("peer: \(script) not found; PyTorch comparison skipped")
-            return
+            return [:]
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        let networks = results.contains { $0.name.hasPrefix("resnet18") } ? "resnet18" : ""
+        let networks = names.contains { $0.hasPrefix("resnet18") } ? "resnet18" : ""
         process.arguments = [script, "--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
                              "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
                              "--networks", networks, "--rd-backbones", "",
-                             "--only", results.map(\.name).joined(separator: ",")]
+                             "--only", names.joined(separator: ",")]
         let pipe = Pipe()
         process.standardOutput = pipe
         do { try process.run() } catch {
             print("peer: cannot run /usr/bin/python3 \(script): \(error); PyTorch comparison skipped")
-            return
+            return [:]
         }
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -32,6 +33,10 @@ struct PeerComparison {
             if name == "env" { print("peer env: \(line)") }
             if let ms = object["ms"] as? Double { peer[name] = ms }
         }
+        return peer
+    }
+
+    func printTable(ours results: [BenchmarkResult], theirs peer: [String: Double]) {
         print("")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {

@@ -6,13 +6,24 @@ import LoupeTensor
 
 let options = BenchmarkOptions(CommandLine.arguments)
 setMatrixThreads(options.threads)
+let benchmarks = (Benchmarks.all(batch: options.batch, size: options.size) + Benchmarks.networks(batch: options.batch, size: options.size)
+    + Benchmarks.elementOperations(batch: options.batch)).filter { options.wants($0.name) }
 var results: [BenchmarkResult] = []
-for benchmark in Benchmarks.all(batch: options.batch, size: options.size) where options.wants(benchmark.name) {
-    let result = benchmark.measure(repeats: options.repeats, warmup: options.warmup)
+for benchmark in benchmarks {
+    let result = BenchmarkResult(name: benchmark.name, gigaflops: benchmark.gigaflops,
+                                 samples: benchmark.sample(repeats: options.repeats, warmup: options.warmup))
     results.append(result)
     print(result.line)
     fflush(nil)
 }
 if let peer = options.peer {
-    PeerComparison(script: peer, options: options).printComparison(with: results)
+    let comparison = PeerComparison(script: peer, options: options)
+    let theirs = comparison.run(names: results.map(\.name))
+    // The machine's speed drifts over minutes: sample ours again after theirs, so both
+    // sides see the same conditions, and compare medians of all samples.
+    print("second pass (after PyTorch):")
+    for (index, benchmark) in benchmarks.enumerated() {
+        results[index].samples += benchmark.sample(repeats: options.repeats, warmup: 1)
+    }
+    comparison.printTable(ours: results, theirs: theirs)
 }

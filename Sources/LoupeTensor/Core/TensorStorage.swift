@@ -1,6 +1,7 @@
 import Foundation
 
-/// The heap buffer behind a tensor: contiguous Float32, 64-byte aligned for BLAS.
+/// The heap buffer behind a tensor: contiguous Float32, 64-byte aligned for BLAS, recycled
+/// through `BufferPool`.
 ///
 /// A class so that tensors share it cheaply; `Tensor` copies it before writing when it is
 /// shared (copy-on-write), so tensors still behave as values.
@@ -11,7 +12,7 @@ public final class TensorStorage: @unchecked Sendable {
     /// Uninitialised storage: callers must write every element.
     init(uninitializedCount count: Int) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = BufferPool.shared.take(byteCount: count * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
@@ -31,6 +32,6 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     deinit {
-        UnsafeMutableRawPointer(pointer).deallocate()
+        BufferPool.shared.give(UnsafeMutableRawPointer(pointer), byteCount: count * MemoryLayout<Float>.stride)
     }
 }

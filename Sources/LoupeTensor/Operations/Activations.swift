@@ -5,31 +5,31 @@ import Foundation
 extension Tensor {
     public func relu() -> Tensor {
         let x = detached
-        return map { $0 > 0 ? $0 : 0 }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "relu") { gv, v in v > 0 ? gv : 0 }]
+        return map(ElementFunctions.ReLU()).recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "relu", ElementFunctions.ReLUGradient())]
         }
     }
 
     /// min(max(x, 0), 6): EfficientNet-Lite's activation.
     public func relu6() -> Tensor {
         let x = detached
-        return map { Swift.min(Swift.max($0, 0), 6) }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "relu6") { gv, v in v > 0 && v < 6 ? gv : 0 }]
+        return map(ElementFunctions.Clamp(lower: 0, upper: 6)).recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "relu6", ElementFunctions.PassInside(lower: 0, upper: 6))]
         }
     }
 
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
         let x = detached
-        return map { $0 > 0 ? $0 : $0 * negativeSlope }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "leakyRelu") { gv, v in v > 0 ? gv : gv * negativeSlope }]
+        return map(ElementFunctions.LeakyReLU(slope: negativeSlope)).recorded(from: [self]) { g in
+            [Tensor.combine(g, x, op: "leakyRelu", ElementFunctions.LeakyReLUGradient(slope: negativeSlope))]
         }
     }
 
     public func sigmoid() -> Tensor {
-        let y = map { v in v >= 0 ? 1 / (1 + Foundation.exp(-v)) : Foundation.exp(v) / (1 + Foundation.exp(v)) }
+        let y = map(ElementFunctions.Sigmoid())
         let saved = y
         return y.recorded(from: [self]) { g in
-            [Tensor.combine(g, saved, op: "sigmoid") { gv, s in gv * s * (1 - s) }]
+            [Tensor.combine(g, saved, op: "sigmoid", ElementFunctions.SigmoidGradient())]
         }
     }
 

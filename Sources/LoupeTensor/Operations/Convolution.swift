@@ -155,9 +155,7 @@ struct ConvolutionKernel {
     /// matrix (pointwise convolution).
     private func withColumns(_ body: (UnsafeMutablePointer<Float>?) -> Void) {
         if geometry.isPointwise { return body(nil) }
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: geometry.columnRows * geometry.outputArea)
-        defer { columns.deallocate() }
-        body(columns)
+        withScratch(count: geometry.columnRows * geometry.outputArea) { body($0) }
     }
 
     // MARK: Depthwise (one filter per channel): direct loops, parallel over planes.

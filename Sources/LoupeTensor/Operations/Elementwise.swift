@@ -5,6 +5,11 @@ import Foundation
 extension Tensor {
     /// Applies `f` to matching elements of `left` and `right` under broadcasting.
     static func combine(_ left: Tensor, _ right: Tensor, op: String, _ f: (Float, Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { combine(left, right, op: op, BinaryClosure(body: $0)) }
+    }
+
+    /// `combine` for a function type: specialised, so `f` is inlined into the loops.
+    static func combine<F: BinaryElementFunction>(_ left: Tensor, _ right: Tensor, op: String, _ f: F) -> Tensor {
         if left.shape == right.shape {
             return Tensor.build(shape: left.shape) { out in
                 left.withUnsafePointer { a in
@@ -35,6 +40,11 @@ extension Tensor {
 
     /// Applies `f` to every element.
     func map(_ f: (Float) -> Float) -> Tensor {
+        withoutActuallyEscaping(f) { map(UnaryClosure(body: $0)) }
+    }
+
+    /// `map` for a function type: specialised, so `f` is inlined into the loop.
+    func map<F: UnaryElementFunction>(_ f: F) -> Tensor {
         Tensor.build(shape: shape) { out in
             withUnsafePointer { a in
                 Parallel.forChunks(of: count) { range in
@@ -72,7 +82,7 @@ extension Tensor {
         let plan = BroadcastPlan(target, shape, op: "broadcasted(to:)")
         precondition(plan.outputShape == target, "broadcasted(to:): \(shape) does not broadcast to \(target)")
         let source = self
-        let result = Tensor.combine(Tensor.zeros(target), self, op: "broadcasted(to:)") { _, b in b }
+        let result = Tensor.combine(Tensor.zeros(target), self, op: "broadcasted(to:)", ElementFunctions.Second())
         return result.recorded(from: [self]) { g in [g.summed(toShape: source.shape)] }
     }
 }
@@ -81,28 +91,28 @@ extension Tensor {
 
 extension Tensor {
     public static func + (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "add", +).recorded(from: [left, right]) { g in
+        Tensor.combine(left, right, op: "add", ElementFunctions.Add()).recorded(from: [left, right]) { g in
             [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
              right.requiresGradient ? g.summed(toShape: right.shape) : nil]
         }
     }
 
     public static func - (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "subtract", -).recorded(from: [left, right]) { g in
+        Tensor.combine(left, right, op: "subtract", ElementFunctions.Subtract()).recorded(from: [left, right]) { g in
             [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
              right.requiresGradient ? (-g).summed(toShape: right.shape) : nil]
         }
     }
 
     public static func * (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "multiply", *).recorded(from: [left, right]) { g in
+        Tensor.combine(left, right, op: "multiply", ElementFunctions.Multiply()).recorded(from: [left, right]) { g in
             [left.requiresGradient ? (g * right.detached).summed(toShape: left.shape) : nil,
              right.requiresGradient ? (g * left.detached).summed(toShape: right.shape) : nil]
         }
     }
 
     public static func / (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "divide", /).recorded(from: [left, right]) { g in
+        Tensor.combine(left, right, op: "divide", ElementFunctions.Divide()).recorded(from: [left, right]) { g in
             let r = right.detached
             return [left.requiresGradient ? (g / r).summed(toShape: left.shape) : nil,
                     right.requiresGradient
@@ -120,11 +130,13 @@ extension Tensor {
 // MARK: - Tensor ⊕ scalar
 
 extension Tensor {
-    public static func + (x: Tensor, s: Float) -> Tensor { x.map { $0 + s }.recorded(from: [x]) { g in [g] } }
+    public static func + (x: Tensor, s: Float) -> Tensor { x.map(ElementFunctions.AddScalar(scalar: s)).recorded(from: [x]) { g in [g] } }
     public static func + (s: Float, x: Tensor) -> Tensor { x + s }
     public static func - (x: Tensor, s: Float) -> Tensor { x + (-s) }
     public static func - (s: Float, x: Tensor) -> Tensor { x.map { s - $0 }.recorded(from: [x]) { g in [-g] } }
-    public static func * (x: Tensor, s: Float) -> Tensor { x.map { $0 * s }.recorded(from: [x]) { g in [g * s] } }
+    public static func * (x: Tensor, s: Float) -> Tensor {
+        x.map(ElementFunctions.MultiplyScalar(scalar: s)).recorded(from: [x]) { g in [g * s] }
+    }
     public static func * (s: Float, x: Tensor) -> Tensor { x * s }
     public static func / (x: Tensor, s: Float) -> Tensor { x * (1 / s) }
     public static func / (s: Float, x: Tensor) -> Tensor {
@@ -166,7 +178,7 @@ extension Tensor {
     /// Elements limited to `[lower, upper]`; the gradient passes only where not clamped.
     public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
         let x = detached
-        return map { Swift.min(Swift.max($0, lower), upper) }.recorded(from: [self]) { g in
+        return map(ElementFunctions.Clamp(lower: lower, upper: upper)).recorded(from: [self]) { g in
             [Tensor.combine(g, x, op: "clamp") { gv, v in v >= lower && v <= upper ? gv : 0 }]
         }
     }

@@ -3,31 +3,63 @@ import Foundation
 extension Tensor {
     /// Max pooling over k×k windows of an N×C×H×W tensor; padding counts as −∞.
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-        let geometry = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
+        let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
         let planes = shape[0] * shape[1]
-        let g = geometry
+        let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
+        // Per output row/column, the input rows/columns inside both window and image.
+        let rows = (0..<g.outputHeight).map { oy in max(0, oy * g.stride - padding)..<min(g.height, oy * g.stride - padding + kernelSize) }
+        let columns = (0..<g.outputWidth).map { ox in max(0, ox * g.stride - padding)..<min(g.width, ox * g.stride - padding + kernelSize) }
+        let grain = max(1, 8192 / max(g.outputArea, 1))
+        guard GradientMode.isEnabled && requiresGradient else {
+            // Separable: the max over each row's window, then over the rows of each window.
+            return Tensor.build(shape: outShape) { out in
+                withUnsafePointer { x in
+                    Parallel.forChunks(of: planes, grain: grain) { range in
+                        withScratch(count: g.height * g.outputWidth) { rowMaxima in
+                            for p in range {
+                                let plane = x + p * g.imageArea, target = out + p * g.outputArea
+                                for iy in 0..<g.height {
+                                    let row = plane + iy * g.width, maxima = rowMaxima + iy * g.outputWidth
+                                    for ox in 0..<g.outputWidth {
+                                        var best = -Float.infinity
+                                        for ix in columns[ox] { best = Swift.max(best, row[ix]) }
+                                        maxima[ox] = best
+                                    }
+                                }
+                                for oy in 0..<g.outputHeight {
+                                    let line = target + oy * g.outputWidth
+                                    for ox in 0..<g.outputWidth { line[ox] = -Float.infinity }
+                                    for iy in rows[oy] {
+                                        let maxima = rowMaxima + iy * g.outputWidth
+                                        for ox in 0..<g.outputWidth { line[ox] = Swift.max(line[ox], maxima[ox]) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         var winners = [Int32](repeating: 0, count: planes * g.outputArea)
-        let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
+        let result = Tensor.build(shape: outShape) { out in
             withUnsafePointer { x in
                 winners.withUnsafeMutableBufferPointer { winner in
-                    Parallel.forChunks(of: planes, grain: max(1, 8192 / max(g.outputArea, 1))) { range in
+                    Parallel.forChunks(of: planes, grain: grain) { range in
                         for p in range {
                             let plane = x + p * g.imageArea
+                            let target = out + p * g.outputArea, argmax = winner.baseAddress! + p * g.outputArea
                             for oy in 0..<g.outputHeight {
                                 for ox in 0..<g.outputWidth {
-                                    var best = -Float.infinity, bestIndex = -1
-                                    for ky in 0..<kernelSize {
-                                        let iy = oy * g.stride - padding + ky
-                                        if iy < 0 || iy >= g.height { continue }
-                                        for kx in 0..<kernelSize {
-                                            let ix = ox * g.stride - padding + kx
-                                            if ix < 0 || ix >= g.width { continue }
-                                            let v = plane[iy * g.width + ix]
-                                            if v > best || bestIndex < 0 || v.isNaN { best = v; bestIndex = iy * g.width + ix }
+                                    var bestIndex = rows[oy].lowerBound * g.width + columns[ox].lowerBound
+                                    var best = plane[bestIndex]
+                                    for iy in rows[oy] {
+                                        for ix in columns[ox] where plane[iy * g.width + ix] > best {
+                                            best = plane[iy * g.width + ix]
+                                            bestIndex = iy * g.width + ix
                                         }
                                     }
-                                    out[p * g.outputArea + oy * g.outputWidth + ox] = best
-                                    winner[p * g.outputArea + oy * g.outputWidth + ox] = Int32(bestIndex)
+                                    target[oy * g.outputWidth + ox] = best
+                                    argmax[oy * g.outputWidth + ox] = Int32(bestIndex)
                                 }
                             }
                         }
@@ -63,8 +95,7 @@ extension Tensor {
                                                 padding: Padding2D(padding), dilation: 1, op: "avgPool2d")
         let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
             withUnsafePointer { x in
-                let columns = UnsafeMutablePointer<Float>.allocate(capacity: planeGeometry.columnRows * g.outputArea)
-                defer { columns.deallocate() }
+                withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
                 for p in 0..<planes {
                     planeGeometry.imageToColumns(x + p * g.imageArea, columns)
                     let target = out + p * g.outputArea
@@ -75,14 +106,14 @@ extension Tensor {
                     }
                     for o in 0..<g.outputArea { target[o] /= area }
                 }
+                }
             }
         }
         let inputShape = shape
         return result.recorded(from: [self]) { gradient in
             [Tensor.build(shape: inputShape) { out in
                 memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
-                let columns = UnsafeMutablePointer<Float>.allocate(capacity: planeGeometry.columnRows * g.outputArea)
-                defer { columns.deallocate() }
+                withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
                 gradient.withUnsafePointer { gp in
                     for p in 0..<planes {
                         for r in 0..<planeGeometry.columnRows {
@@ -90,6 +121,7 @@ extension Tensor {
                         }
                         planeGeometry.columnsToImage(columns, out + p * g.imageArea)
                     }
+                }
                 }
             }]
         }

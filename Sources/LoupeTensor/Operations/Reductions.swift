@@ -25,8 +25,8 @@ extension Tensor {
         let normalized = Set(axes.map { normalizeAxis($0, op: "sum(alongAxes:)") })
         let kept = shape.enumerated().map { normalized.contains($0.offset) ? 1 : $0.element }
         let inputShape = shape
-        let reduced = summedDetached(toShape: kept).recorded(from: [self]) { g in
-            [g.broadcastedDetached(to: inputShape)]
+        let reduced = detached.summed(toShape: kept).recorded(from: [self]) { g in
+            [g.broadcasted(to: inputShape)]
         }
         if keepingDimensions { return reduced }
         return reduced.reshaped(shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element))
@@ -43,11 +43,5 @@ extension Tensor {
         let normalized = axis < 0 ? axis + rank : axis
         precondition(normalized >= 0 && normalized < rank, "\(op): axis \(axis) out of range for shape \(shape)")
         return normalized
-    }
-
-    private func summedDetached(toShape target: [Int]) -> Tensor { detached.summed(toShape: target) }
-
-    fileprivate func broadcastedDetached(to target: [Int]) -> Tensor {
-        Tensor.combine(Tensor.zeros(target), detached, op: "broadcast") { _, b in b }
     }
 }
