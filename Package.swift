@@ -4,7 +4,9 @@
 // Metrics, Engine, Console) join as they are built.
 import PackageDescription
 
-/// Hot loops live in the tensor engine: compile it for speed even in debug test builds.
+/// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
+/// `-Ounchecked` drops overflow checks in the inner loops; the engine's shape checks use
+/// `invariant`, which it keeps.
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"]),
 ]

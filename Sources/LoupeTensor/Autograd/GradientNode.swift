@@ -22,7 +22,7 @@ public final class GradientNode: @unchecked Sendable {
     func accumulate(_ incoming: Tensor) {
         if var existing = gradient {
             gradient = nil
-            precondition(existing.shape == incoming.shape,
+            invariant(existing.shape == incoming.shape,
                          "backward: gradient of shape \(incoming.shape) for a tensor of shape \(existing.shape)")
             let count = existing.count
             existing.withUnsafeMutablePointer { target in
@@ -66,17 +66,17 @@ extension Tensor {
     /// Back-propagates from this tensor; `gradient` defaults to ones (a scalar loss).
     public func backward(gradient seed: Tensor? = nil) {
         guard let root = gradientNode else {
-            preconditionFailure("backward: tensor of shape \(shape) does not require gradients")
+            fatalError("backward: tensor of shape \(shape) does not require gradients")
         }
         let seed = seed ?? Tensor.ones(shape)
-        precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from tensor shape \(shape)")
+        invariant(seed.shape == shape, "backward: seed shape \(seed.shape) differs from tensor shape \(shape)")
         let order = GradientNode.topologicalOrder(from: root)
         root.accumulate(seed)
         withoutGradients {
             for node in order.reversed() where !node.isLeaf {
                 guard let outgoing = node.gradient, let propagate = node.propagate else { continue }
                 let incoming = propagate(outgoing)
-                precondition(incoming.count == node.parents.count, "backward: rule returned \(incoming.count) gradients for \(node.parents.count) inputs")
+                invariant(incoming.count == node.parents.count, "backward: rule returned \(incoming.count) gradients for \(node.parents.count) inputs")
                 for (parent, gradient) in zip(node.parents, incoming) {
                     if let parent, let gradient { parent.accumulate(gradient) }
                 }

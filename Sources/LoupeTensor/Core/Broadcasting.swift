@@ -13,7 +13,7 @@ struct BroadcastPlan {
         let r = Array(repeating: 1, count: rank - right.count) + right
         return (0..<rank).map { axis in
             if l[axis] == r[axis] || r[axis] == 1 { return l[axis] }
-            precondition(l[axis] == 1, "\(op): shapes \(left) and \(right) do not broadcast (axis \(axis): \(l[axis]) vs \(r[axis]))")
+            invariant(l[axis] == 1, "\(op): shapes \(left) and \(right) do not broadcast (axis \(axis): \(l[axis]) vs \(r[axis]))")
             return r[axis]
         }
     }

@@ -16,8 +16,8 @@ public struct Tensor: @unchecked Sendable {
     public var rank: Int { shape.count }
 
     init(shape: [Int], storage: TensorStorage) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
-        precondition(shape.reduce(1, *) == storage.count,
+        invariant(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in shape \(shape)")
+        invariant(shape.reduce(1, *) == storage.count,
                      "Tensor: shape \(shape) holds \(shape.reduce(1, *)) elements, storage has \(storage.count)")
         self.shape = shape
         self.storage = storage
@@ -30,7 +30,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// A tensor holding `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.reduce(1, *) == scalars.count,
+        invariant(shape.reduce(1, *) == scalars.count,
                      "Tensor(shape:scalars:): shape \(shape) needs \(shape.reduce(1, *)) values, got \(scalars.count)")
         let storage = TensorStorage(uninitializedCount: scalars.count)
         scalars.withUnsafeBufferPointer { storage.pointer.update(from: $0.baseAddress!, count: scalars.count) }
@@ -60,7 +60,7 @@ public struct Tensor: @unchecked Sendable {
 
     /// The single element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
+        invariant(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
         return storage.pointer[0]
     }
 

@@ -6,7 +6,7 @@ public final class Conv2d: Module, Layer {
 
     public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, padding: Padding2D = .zero,
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, using generator: inout SeededGenerator) {
-        precondition(inChannels % groups == 0 && outChannels % groups == 0,
+        invariant(inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
         let shape = [outChannels, inChannels / groups, kernelSize, kernelSize]
         weight = Parameter(Initialization.kaimingUniformDefault(shape, using: &generator))

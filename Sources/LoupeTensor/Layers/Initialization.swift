@@ -6,7 +6,7 @@ public enum Initialization {
     /// (fan in, fan out) of a weight as PyTorch computes them: dimension 1 × receptive
     /// field, and dimension 0 × receptive field.
     public static func fans(of shape: [Int]) -> (fanIn: Int, fanOut: Int) {
-        precondition(shape.count >= 2, "Initialization.fans: needs at least 2 dimensions, got \(shape)")
+        invariant(shape.count >= 2, "Initialization.fans: needs at least 2 dimensions, got \(shape)")
         let receptive = shape.dropFirst(2).reduce(1, *)
         return (shape[1] * receptive, shape[0] * receptive)
     }

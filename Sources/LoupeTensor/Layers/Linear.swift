@@ -11,7 +11,7 @@ public final class Linear: Module, Layer {
 
     /// Maps N×in to N×out.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 2 && input.shape[1] == weight.shape[1],
+        invariant(input.rank == 2 && input.shape[1] == weight.shape[1],
                      "Linear: input \(input.shape) does not match weight \(weight.shape)")
         let product = input.matmul(weight.value.transposed())
         guard let bias else { return product }

@@ -25,7 +25,7 @@ public final class Parameter: @unchecked Sendable {
     /// Replaces the values (same shape), keeping this parameter's identity: for loading
     /// weights and for optimiser steps.
     public func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) differs from \(value.shape)")
+        invariant(newValue.shape == value.shape, "Parameter.assign: shape \(newValue.shape) differs from \(value.shape)")
         value.updateInPlace { target in
             newValue.withUnsafePointer { source in target.update(from: source, count: newValue.count) }
         }
@@ -44,7 +44,7 @@ public final class Buffer: @unchecked Sendable {
     public init(_ value: Tensor) { self.value = value.detached }
 
     public func assign(_ newValue: Tensor) {
-        precondition(newValue.shape == value.shape, "Buffer.assign: shape \(newValue.shape) differs from \(value.shape)")
+        invariant(newValue.shape == value.shape, "Buffer.assign: shape \(newValue.shape) differs from \(value.shape)")
         value.updateInPlace { target in
             newValue.withUnsafePointer { source in target.update(from: source, count: newValue.count) }
         }

@@ -21,14 +21,14 @@ extension Tensor {
     /// `running` in place with the unbiased variance; evaluation uses `running`.
     public func batchNormalized(weight: Tensor, bias: Tensor, running: RunningStatistics,
                                 isTraining: Bool, epsilon: Float = 1e-5) -> Tensor {
-        precondition(rank >= 2, "batchNormalized: needs N×C×…, got shape \(shape)")
+        invariant(rank >= 2, "batchNormalized: needs N×C×…, got shape \(shape)")
         let (batch, channels) = (shape[0], shape[1])
         let plane = count / max(batch * channels, 1)
         for (name, t) in [("weight", weight), ("bias", bias), ("running mean", running.mean), ("running variance", running.variance)] {
-            precondition(t.shape == [channels], "batchNormalized: \(name) shape \(t.shape) must be [\(channels)] for input \(shape)")
+            invariant(t.shape == [channels], "batchNormalized: \(name) shape \(t.shape) must be [\(channels)] for input \(shape)")
         }
         let elements = batch * plane
-        precondition(!isTraining || elements > 1, "batchNormalized: training needs more than one value per channel, got input \(shape)")
+        invariant(!isTraining || elements > 1, "batchNormalized: training needs more than one value per channel, got input \(shape)")
         var means = [Float](repeating: 0, count: channels)
         var inverseStds = [Float](repeating: 0, count: channels)
         let x = detached

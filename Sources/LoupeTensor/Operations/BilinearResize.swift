@@ -23,7 +23,7 @@ extension Tensor {
     /// Bilinear resize of the last two dimensions to `height`×`width`, as PyTorch's
     /// `interpolate(mode="bilinear", align_corners=False)` (no antialiasing).
     public func resizedBilinear(height: Int, width: Int) -> Tensor {
-        precondition(rank >= 2 && height > 0 && width > 0, "resizedBilinear: cannot resize shape \(shape) to \(height)x\(width)")
+        invariant(rank >= 2 && height > 0 && width > 0, "resizedBilinear: cannot resize shape \(shape) to \(height)x\(width)")
         let (inH, inW) = (shape[rank - 2], shape[rank - 1])
         let planes = count / max(inH * inW, 1)
         let ys = BilinearAxis(input: inH, output: height), xs = BilinearAxis(input: inW, output: width)

@@ -6,12 +6,12 @@ extension Tensor {
     /// input (im2col) and multiply; depthwise ones run a direct loop.
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
                        dilation: Int = 1, groups: Int = 1) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
+        invariant(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
         let (batch, channels) = (shape[0], shape[1])
         let outChannels = weight.shape[0]
-        precondition(groups > 0 && channels % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == channels,
+        invariant(groups > 0 && channels % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == channels,
                      "conv2d: input \(shape) and weight \(weight.shape) do not agree with groups \(groups)")
-        if let bias { precondition(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
+        if let bias { invariant(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
         let geometry = ConvolutionGeometry(channels: channels, height: shape[2], width: shape[3],
                                            kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                                            stride: stride, padding: padding, dilation: dilation, op: "conv2d")
@@ -89,14 +89,7 @@ struct ConvolutionKernel {
         let g = geometry
         withColumns { columns in
             for n in 0..<batch {
-                let image = x + n * g.channels * g.imageArea
-                let source: UnsafePointer<Float>
-                if let columns {
-                    g.imageToColumns(image, columns)
-                    source = UnsafePointer(columns)
-                } else {
-                    source = image
-                }
+                let source = columnMatrix(of: x + n * g.channels * g.imageArea, scratch: columns)
                 for group in 0..<groups {
                     gemm(transposeA: false, transposeB: false, m: outChannelsPerGroup, n: g.outputArea, k: groupColumnRows,
                          a: w + group * outChannelsPerGroup * groupColumnRows, lda: groupColumnRows,
@@ -133,14 +126,7 @@ struct ConvolutionKernel {
         if isDepthwise { return depthwiseWeightGradient(dy, x, dw) }
         withColumns { columns in
             for n in 0..<batch {
-                let image = x + n * g.channels * g.imageArea
-                let source: UnsafePointer<Float>
-                if let columns {
-                    g.imageToColumns(image, columns)
-                    source = UnsafePointer(columns)
-                } else {
-                    source = image
-                }
+                let source = columnMatrix(of: x + n * g.channels * g.imageArea, scratch: columns)
                 for group in 0..<groups {
                     gemm(transposeA: false, transposeB: true, m: outChannelsPerGroup, n: groupColumnRows, k: g.outputArea,
                          a: dy + (n * outChannels + group * outChannelsPerGroup) * g.outputArea, lda: g.outputArea,
@@ -149,6 +135,14 @@ struct ConvolutionKernel {
                 }
             }
         }
+    }
+
+    /// The column matrix of one image: unfolded into `scratch`, or the image itself when
+    /// the convolution is pointwise (no scratch).
+    private func columnMatrix(of image: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>?) -> UnsafePointer<Float> {
+        guard let scratch else { return image }
+        geometry.imageToColumns(image, scratch)
+        return UnsafePointer(scratch)
     }
 
     /// A scratch column matrix for one image, or nil when the image is its own column

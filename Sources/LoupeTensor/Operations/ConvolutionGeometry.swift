@@ -25,10 +25,10 @@ struct ConvolutionGeometry {
         self.channels = channels; self.height = height; self.width = width
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.stride = stride; self.padding = padding; self.dilation = dilation
-        precondition(stride > 0 && dilation > 0, "\(op): stride \(stride) and dilation \(dilation) must be positive")
+        invariant(stride > 0 && dilation > 0, "\(op): stride \(stride) and dilation \(dilation) must be positive")
         outputHeight = (height + padding.top + padding.bottom - dilation * (kernelHeight - 1) - 1) / stride + 1
         outputWidth = (width + padding.left + padding.right - dilation * (kernelWidth - 1) - 1) / stride + 1
-        precondition(outputHeight > 0 && outputWidth > 0,
+        invariant(outputHeight > 0 && outputWidth > 0,
                      "\(op): kernel \(kernelHeight)x\(kernelWidth) (dilation \(dilation)) does not fit input \(height)x\(width) with padding \(padding)")
     }
 

@@ -2,8 +2,8 @@ extension Tensor {
     /// Cosine similarity of `self` and `other` along axis 1 (channels), at every other
     /// index: ⟨a,b⟩ / max(‖a‖‖b‖, ε). NCHW inputs give an N×H×W result.
     public func cosineSimilarity(_ other: Tensor, epsilon: Float = 1e-8) -> Tensor {
-        precondition(shape == other.shape, "cosineSimilarity: shapes \(shape) and \(other.shape) differ")
-        precondition(rank >= 2, "cosineSimilarity: needs a channel axis (rank ≥ 2), got shape \(shape)")
+        invariant(shape == other.shape, "cosineSimilarity: shapes \(shape) and \(other.shape) differ")
+        invariant(rank >= 2, "cosineSimilarity: needs a channel axis (rank ≥ 2), got shape \(shape)")
         let outer = shape[0], channels = shape[1]
         let inner = shape[2...].reduce(1, *)
         let outShape = [outer] + Array(shape[2...])

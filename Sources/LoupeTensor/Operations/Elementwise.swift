@@ -58,7 +58,7 @@ extension Tensor {
     public func summed(toShape target: [Int]) -> Tensor {
         if shape == target { return self }
         let plan = BroadcastPlan(shape, target, op: "summed(toShape:)")
-        precondition(plan.outputShape == shape, "summed(toShape:): \(target) does not broadcast to \(shape)")
+        invariant(plan.outputShape == shape, "summed(toShape:): \(target) does not broadcast to \(shape)")
         return Tensor.build(shape: target) { out in
             let total = target.reduce(1, *)
             memset(out, 0, total * MemoryLayout<Float>.stride)
@@ -80,7 +80,7 @@ extension Tensor {
     public func broadcasted(to target: [Int]) -> Tensor {
         if shape == target { return self }
         let plan = BroadcastPlan(target, shape, op: "broadcasted(to:)")
-        precondition(plan.outputShape == target, "broadcasted(to:): \(shape) does not broadcast to \(target)")
+        invariant(plan.outputShape == target, "broadcasted(to:): \(shape) does not broadcast to \(target)")
         let source = self
         let result = Tensor.combine(Tensor.zeros(target), self, op: "broadcasted(to:)", ElementFunctions.Second())
         return result.recorded(from: [self]) { g in [g.summed(toShape: source.shape)] }

@@ -4,10 +4,10 @@ extension Tensor {
     /// Normalises over the trailing `normalizedRank` dimensions, then scales and shifts by
     /// `weight` and `bias` (shaped like those dimensions), as PyTorch's `layer_norm`.
     public func layerNormalized(normalizedRank: Int, weight: Tensor?, bias: Tensor?, epsilon: Float = 1e-5) -> Tensor {
-        precondition(normalizedRank >= 1 && normalizedRank <= rank, "layerNormalized: cannot normalise \(normalizedRank) dims of shape \(shape)")
+        invariant(normalizedRank >= 1 && normalizedRank <= rank, "layerNormalized: cannot normalise \(normalizedRank) dims of shape \(shape)")
         let featureShape = Array(shape.suffix(normalizedRank))
         for p in [weight, bias].compactMap({ $0 }) {
-            precondition(p.shape == featureShape, "layerNormalized: affine parameter shape \(p.shape) must be \(featureShape) for input \(shape)")
+            invariant(p.shape == featureShape, "layerNormalized: affine parameter shape \(p.shape) must be \(featureShape) for input \(shape)")
         }
         let n = featureShape.reduce(1, *)
         let rows = count / Swift.max(n, 1)

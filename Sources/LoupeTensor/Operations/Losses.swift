@@ -6,7 +6,7 @@ extension Tensor {
     /// Element-wise BCE of logits against targets in [0, 1], computed stably; the gradient
     /// flows to the logits only.
     public func binaryCrossEntropyElements(withLogitsTargets targets: Tensor) -> Tensor {
-        precondition(shape == targets.shape, "binaryCrossEntropy: logits \(shape) and targets \(targets.shape) differ")
+        invariant(shape == targets.shape, "binaryCrossEntropy: logits \(shape) and targets \(targets.shape) differ")
         let x = detached, t = targets.detached
         let loss = Tensor.combine(x, t, op: "binaryCrossEntropy") { v, y in
             Swift.max(v, 0) - v * y + Foundation.log1p(Foundation.exp(-Swift.abs(v)))

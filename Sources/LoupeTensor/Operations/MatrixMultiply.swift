@@ -17,11 +17,11 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
 extension Tensor {
     /// Matrix product of [m, k] and [k, n], or batched [b, m, k]·[b, k, n].
     public func matmul(_ other: Tensor) -> Tensor {
-        precondition((rank == 2 && other.rank == 2) || (rank == 3 && other.rank == 3 && shape[0] == other.shape[0]),
+        invariant((rank == 2 && other.rank == 2) || (rank == 3 && other.rank == 3 && shape[0] == other.shape[0]),
                      "matmul: needs two matrices or two equal-sized batches of matrices, got \(shape) and \(other.shape)")
         let batch = rank == 3 ? shape[0] : 1
         let m = shape[rank - 2], k = shape[rank - 1], n = other.shape[rank - 1]
-        precondition(other.shape[rank - 2] == k, "matmul: inner dimensions differ in \(shape) · \(other.shape)")
+        invariant(other.shape[rank - 2] == k, "matmul: inner dimensions differ in \(shape) · \(other.shape)")
         let outShape = rank == 3 ? [batch, m, n] : [m, n]
         let left = detached, right = other.detached
         let result = Tensor.build(shape: outShape) { out in

@@ -129,13 +129,13 @@ extension Tensor {
 
     /// The mean of each channel over all spatial positions: N×C×H×W → N×C×1×1.
     public func globalAveragePool() -> Tensor {
-        precondition(rank == 4, "globalAveragePool: needs N×C×H×W, got \(shape)")
+        invariant(rank == 4, "globalAveragePool: needs N×C×H×W, got \(shape)")
         return mean(alongAxes: [2, 3], keepingDimensions: true)
     }
 
     private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {
-        precondition(rank == 4, "\(op): needs N×C×H×W, got \(shape)")
-        precondition(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half of kernel \(kernelSize)")
+        invariant(rank == 4, "\(op): needs N×C×H×W, got \(shape)")
+        invariant(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half of kernel \(kernelSize)")
         return ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
                                    padding: Padding2D(padding), dilation: 1, op: op)

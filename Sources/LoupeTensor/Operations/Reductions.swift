@@ -41,7 +41,7 @@ extension Tensor {
 
     func normalizeAxis(_ axis: Int, op: String) -> Int {
         let normalized = axis < 0 ? axis + rank : axis
-        precondition(normalized >= 0 && normalized < rank, "\(op): axis \(axis) out of range for shape \(shape)")
+        invariant(normalized >= 0 && normalized < rank, "\(op): axis \(axis) out of range for shape \(shape)")
         return normalized
     }
 }

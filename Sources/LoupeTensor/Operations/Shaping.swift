@@ -8,10 +8,10 @@ extension Tensor {
         var target = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshaped: cannot infer -1 in \(newShape) for shape \(shape)")
+            invariant(known > 0 && count % known == 0, "reshaped: cannot infer -1 in \(newShape) for shape \(shape)")
             target[inferred] = count / known
         }
-        precondition(target.reduce(1, *) == count, "reshaped: shape \(shape) (\(count) elements) cannot become \(newShape)")
+        invariant(target.reduce(1, *) == count, "reshaped: shape \(shape) (\(count) elements) cannot become \(newShape)")
         let inputShape = shape
         return Tensor(shape: target, storage: storage).recorded(from: [self]) { g in
             [Tensor(shape: inputShape, storage: g.storage)]
@@ -20,7 +20,7 @@ extension Tensor {
 
     /// Dimensions reordered: result dimension i is input dimension `order[i]`.
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.sorted() == Array(0..<rank), "permuted: \(order) is not a permutation of the \(rank) axes of \(shape)")
+        invariant(order.sorted() == Array(0..<rank), "permuted: \(order) is not a permutation of the \(rank) axes of \(shape)")
         let outShape = order.map { shape[$0] }
         var inStrides = Array(repeating: 1, count: rank)
         for axis in stride(from: rank - 2, through: 0, by: -1) { inStrides[axis] = inStrides[axis + 1] * shape[axis + 1] }
@@ -54,17 +54,17 @@ extension Tensor {
 
     /// Rows of a matrix become columns.
     public func transposed() -> Tensor {
-        precondition(rank == 2, "transposed: needs a matrix, got shape \(shape)")
+        invariant(rank == 2, "transposed: needs a matrix, got shape \(shape)")
         return permuted([1, 0])
     }
 
     /// Joins tensors along `axis`; all other dimensions must agree.
     public static func concatenate(_ tensors: [Tensor], alongAxis axis: Int) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenate: no tensors")
+        invariant(!tensors.isEmpty, "concatenate: no tensors")
         let first = tensors[0]
         let axis = first.normalizeAxis(axis, op: "concatenate")
         for t in tensors {
-            precondition(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
+            invariant(t.rank == first.rank && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
                          "concatenate: shapes \(first.shape) and \(t.shape) differ outside axis \(axis)")
         }
         var outShape = first.shape
@@ -95,7 +95,7 @@ extension Tensor {
     /// The elements whose index along `axis` lies in `range`.
     public func sliced(alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
         let axis = normalizeAxis(axis, op: "sliced")
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis],
+        invariant(range.lowerBound >= 0 && range.upperBound <= shape[axis],
                      "sliced: range \(range) outside 0..<\(shape[axis]) on axis \(axis) of shape \(shape)")
         var outShape = shape
         outShape[axis] = range.count
@@ -120,10 +120,10 @@ extension Tensor {
 
     /// Zero padding of the last two (spatial) dimensions.
     public func padded(top: Int, bottom: Int, left: Int, right: Int) -> Tensor {
-        precondition(rank >= 2, "padded: needs at least 2 dimensions, got shape \(shape)")
+        invariant(rank >= 2, "padded: needs at least 2 dimensions, got shape \(shape)")
         let h = shape[rank - 2], w = shape[rank - 1]
         let oh = h + top + bottom, ow = w + left + right
-        precondition(oh > 0 && ow > 0, "padded: negative output size for shape \(shape)")
+        invariant(oh > 0 && ow > 0, "padded: negative output size for shape \(shape)")
         let planes = count / Swift.max(h * w, 1)
         var outShape = shape
         outShape[rank - 2] = oh

@@ -7,18 +7,18 @@ extension Tensor {
     /// the convolution kernel: forward = that kernel's input gradient, and so on.
     public func transposedConv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0,
                                  outputPadding: Int = 0, dilation: Int = 1, groups: Int = 1) -> Tensor {
-        precondition(rank == 4 && weight.rank == 4, "transposedConv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
+        invariant(rank == 4 && weight.rank == 4, "transposedConv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
         let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        precondition(groups > 0 && weight.shape[0] == channels && channels % groups == 0,
+        invariant(groups > 0 && weight.shape[0] == channels && channels % groups == 0,
                      "transposedConv2d: input \(shape) and weight \(weight.shape) do not agree with groups \(groups)")
-        precondition(outputPadding >= 0 && (outputPadding < stride || outputPadding < dilation),
+        invariant(outputPadding >= 0 && (outputPadding < stride || outputPadding < dilation),
                      "transposedConv2d: output padding \(outputPadding) must be smaller than stride \(stride) or dilation \(dilation)")
         let outChannels = weight.shape[1] * groups
         let (kh, kw) = (weight.shape[2], weight.shape[3])
         let outHeight = (height - 1) * stride - 2 * padding + dilation * (kh - 1) + outputPadding + 1
         let outWidth = (width - 1) * stride - 2 * padding + dilation * (kw - 1) + outputPadding + 1
-        precondition(outHeight > 0 && outWidth > 0, "transposedConv2d: output would be \(outHeight)x\(outWidth) for input \(shape)")
-        if let bias { precondition(bias.shape == [outChannels], "transposedConv2d: bias \(bias.shape) must be [\(outChannels)]") }
+        invariant(outHeight > 0 && outWidth > 0, "transposedConv2d: output would be \(outHeight)x\(outWidth) for input \(shape)")
+        if let bias { invariant(bias.shape == [outChannels], "transposedConv2d: bias \(bias.shape) must be [\(outChannels)]") }
         // The convolution this one transposes: from the output (O channels) to the input.
         let geometry = ConvolutionGeometry(channels: outChannels, height: outHeight, width: outWidth,
                                            kernelHeight: kh, kernelWidth: kw, stride: stride,

@@ -18,7 +18,7 @@ public struct CosineAnnealingSchedule: LearningRateSchedule {
     public let base: Float, minimum: Float, period: Int
 
     public init(base: Float, period: Int, minimum: Float = 0) {
-        precondition(period > 0, "CosineAnnealingSchedule: period must be positive, got \(period)")
+        invariant(period > 0, "CosineAnnealingSchedule: period must be positive, got \(period)")
         self.base = base; self.period = period; self.minimum = minimum
     }
 
@@ -33,7 +33,7 @@ public struct StepDecaySchedule: LearningRateSchedule {
     public let base: Float, interval: Int, factor: Float
 
     public init(base: Float, interval: Int, factor: Float = 0.1) {
-        precondition(interval > 0, "StepDecaySchedule: interval must be positive, got \(interval)")
+        invariant(interval > 0, "StepDecaySchedule: interval must be positive, got \(interval)")
         self.base = base; self.interval = interval; self.factor = factor
     }
 
@@ -49,7 +49,7 @@ public struct WarmupSchedule: LearningRateSchedule {
     public let then: any LearningRateSchedule
 
     public init(steps: Int, startFactor: Float = 0.1, then: any LearningRateSchedule) {
-        precondition(steps >= 0, "WarmupSchedule: steps must not be negative, got \(steps)")
+        invariant(steps >= 0, "WarmupSchedule: steps must not be negative, got \(steps)")
         self.steps = steps; self.startFactor = startFactor; self.then = then
     }
 
