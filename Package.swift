@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
-// then the tensor engine, the models, then the executable. Later layers (Imaging, Data,
-// Metrics, Engine, Console) join as they are built.
+// then the tensor engine and imaging, the models, then the executable. Later layers
+// (Data, Metrics, Engine, Console) join as they are built.
 import PackageDescription
 
 /// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
@@ -17,6 +17,7 @@ let package = Package(
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
         .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+        .library(name: "LoupeImaging", targets: ["LoupeImaging"]),
         .library(name: "LoupeModels", targets: ["LoupeModels"]),
     ],
     dependencies: [
@@ -27,9 +28,14 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
+        // libpng reports errors by longjmp; this C shim catches them and returns codes.
+        .target(name: "CPNGShim", dependencies: ["CPNG"]),
 
         // Tensor engine: tensors, autograd, layers, optimisers, safetensors.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
+
+        // Imaging: PNG I/O, resizing (PIL-compatible), normalisation, colour maps.
+        .target(name: "LoupeImaging", dependencies: ["CPNGShim", "LoupeTensor"], swiftSettings: engineSettings),
 
         // Models: backbones (teachers), methods, weight files.
         .target(name: "LoupeModels", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
@@ -48,8 +54,10 @@ let package = Package(
 
         // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised
         // because some fill or compare tens of millions of values.
-        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+        .target(name: "CHeapUsage"),
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "CHeapUsage"], swiftSettings: engineSettings),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

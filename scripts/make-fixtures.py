@@ -6,7 +6,9 @@ python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
 
-It writes Tests/LoupeTensorTests/Fixtures/*.safetensors and Tests/LoupeModelsTests/Fixtures/. The safetensors writer here is our
+It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
+LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
+python3-skimage from apt (`make fixtures` installs them). The safetensors writer here is our
 own few lines (not the safetensors package), so the Swift reader is checked against an
 independent encoder too. Every case stores its inputs, the output, a random output
 gradient `gout`, and the gradient of each input under out.backward(gout).
@@ -306,6 +308,71 @@ def resnet_cases():
     return tensors
 
 
+def imaging_cases(out_dir):
+    """PNG formats with their expected samples, and Pillow/torchvision transform outputs.
+
+    Expected sample arrays are planar (C, H, W) float32 on the 0-255 scale (16-bit values
+    scaled by 255/65535). Transform outputs are saved as 8-bit PNG, which is lossless."""
+    import numpy as np
+    import png  # pypng: writes interlaced and 1/2/4-bit files, which Pillow cannot
+    from PIL import Image
+    import skimage.data
+    import torchvision.transforms as T
+
+    rng = np.random.default_rng(8)
+    tensors = {}
+    w, h = 13, 7
+
+    def save(name, rows, expected, **kwargs):
+        with open(os.path.join(out_dir, f"{name}.png"), "wb") as f:
+            png.Writer(w, h, **kwargs).write(f, rows)
+        tensors[f"{name}/expected"] = torch.from_numpy(np.ascontiguousarray(expected, dtype=np.float32))
+
+    grey8 = rng.integers(0, 256, (h, w))
+    save("grey8", grey8.tolist(), grey8[None], greyscale=True, bitdepth=8)
+    save("grey8_interlaced", grey8.tolist(), grey8[None], greyscale=True, bitdepth=8, interlace=True)
+    for bits in (1, 2, 4):
+        g = rng.integers(0, 2 ** bits, (h, w))
+        save(f"grey{bits}", g.tolist(), (g * (255 // (2 ** bits - 1)))[None], greyscale=True, bitdepth=bits)
+    grey16 = rng.integers(0, 65536, (h, w))
+    save("grey16", grey16.tolist(), grey16[None] * 255.0 / 65535, greyscale=True, bitdepth=16)
+    save("grey16_interlaced", grey16.tolist(), grey16[None] * 255.0 / 65535, greyscale=True, bitdepth=16, interlace=True)
+    ga = rng.integers(0, 256, (h, w, 2))
+    save("grey_alpha8", ga.reshape(h, -1).tolist(), ga.transpose(2, 0, 1), greyscale=True, alpha=True, bitdepth=8)
+    rgb = rng.integers(0, 256, (h, w, 3))
+    save("rgb8", rgb.reshape(h, -1).tolist(), rgb.transpose(2, 0, 1), greyscale=False, bitdepth=8)
+    save("rgb8_interlaced", rgb.reshape(h, -1).tolist(), rgb.transpose(2, 0, 1), greyscale=False, bitdepth=8, interlace=True)
+    rgb16 = rng.integers(0, 65536, (h, w, 3))
+    save("rgb16", rgb16.reshape(h, -1).tolist(), rgb16.transpose(2, 0, 1) * 255.0 / 65535, greyscale=False, bitdepth=16)
+    rgba = rng.integers(0, 256, (h, w, 4))
+    save("rgba8", rgba.reshape(h, -1).tolist(), rgba.transpose(2, 0, 1), greyscale=False, alpha=True, bitdepth=8)
+    palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(6)]
+    index = rng.integers(0, 6, (h, w))
+    save("palette", index.tolist(), np.array(palette)[index].transpose(2, 0, 1), palette=palette, bitdepth=4)
+    palette_alpha = [p + (int(a),) for p, a in zip(palette, rng.integers(0, 256, 6))]
+    save("palette_alpha", index.tolist(), np.array(palette_alpha)[index].transpose(2, 0, 1), palette=palette_alpha, bitdepth=8)
+
+    # Transforms on real photographs, computed by Pillow and torchvision.
+    coffee = Image.fromarray(skimage.data.coffee()).crop((100, 50, 340, 230))  # 240x180 RGB
+    camera = Image.fromarray(skimage.data.camera()).crop((0, 0, 300, 260))      # grey
+    coffee.save(os.path.join(out_dir, "coffee.png"))
+    camera.save(os.path.join(out_dir, "camera.png"))
+    cases = {
+        "coffee_down_64x48": coffee.resize((64, 48), Image.BILINEAR),
+        "coffee_down_97x61": coffee.resize((97, 61), Image.BILINEAR),
+        "coffee_up_301x203": coffee.resize((301, 203), Image.BILINEAR),
+        "coffee_mixed_500x90": coffee.resize((500, 90), Image.BILINEAR),
+        "camera_down_128x100": camera.resize((128, 100), Image.BILINEAR),
+        "coffee_grey": coffee.convert("L"),
+        "coffee_center_100x77": T.CenterCrop((77, 100))(coffee),
+    }
+    for name, im in cases.items():
+        im.save(os.path.join(out_dir, f"{name}.png"))
+    x = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])(T.ToTensor()(cases["coffee_down_64x48"]))
+    tensors["coffee_down_64x48/imagenet"] = x[None]
+    return tensors
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
@@ -317,6 +384,9 @@ def main():
     models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
     os.makedirs(models, exist_ok=True)
     write_safetensors(os.path.join(models, "resnet.safetensors"), resnet_cases(), meta)
+    imaging = os.path.join(ROOT, "Tests", "LoupeImagingTests", "Fixtures")
+    os.makedirs(imaging, exist_ok=True)
+    write_safetensors(os.path.join(imaging, "imaging.safetensors"), imaging_cases(imaging), meta)
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), "bytes", file=sys.stderr)
 

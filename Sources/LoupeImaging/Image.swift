@@ -1,0 +1,44 @@
+import LoupeTensor
+
+/// A decoded picture: planar channels of Float samples on the 0–255 scale (16-bit sources
+/// keep their precision as fractions), ready to become a tensor.
+public struct Image: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    /// 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+    public let channels: Int
+    /// channels × height × width samples, channel-major.
+    public var pixels: [Float]
+    /// 8 or 16: what the samples came from, so 8-bit images resize with PIL's integer
+    /// arithmetic.
+    public var sourceBitDepth: Int
+
+    public init(width: Int, height: Int, channels: Int, pixels: [Float], sourceBitDepth: Int = 8) {
+        invariant(width > 0 && height > 0 && (1...4).contains(channels), "Image: invalid size \(width)x\(height)x\(channels)")
+        invariant(pixels.count == width * height * channels,
+                  "Image: \(width)x\(height)x\(channels) needs \(width * height * channels) samples, got \(pixels.count)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+        self.sourceBitDepth = sourceBitDepth
+    }
+
+    /// A blank image.
+    public init(width: Int, height: Int, channels: Int, value: Float = 0) {
+        self.init(width: width, height: height, channels: channels, pixels: [Float](repeating: value, count: width * height * channels))
+    }
+
+    /// Sample at (x, y) of `channel`.
+    public subscript(channel: Int, y: Int, x: Int) -> Float {
+        get { pixels[(channel * height + y) * width + x] }
+        set { pixels[(channel * height + y) * width + x] = newValue }
+    }
+
+    /// One channel as a planar slice.
+    public func plane(_ channel: Int) -> ArraySlice<Float> {
+        pixels[(channel * width * height)..<((channel + 1) * width * height)]
+    }
+
+    public var hasAlpha: Bool { channels == 2 || channels == 4 }
+}

@@ -1,0 +1,96 @@
+import CPNGShim
+import LoupeTensor
+import Foundation
+
+/// PNG reading and writing through libpng.
+public enum PNG {
+    /// Images above this many pixels are refused unless a caller raises the limit: a
+    /// guard against decompression bombs (a few KB of file, gigabytes of pixels). 2²⁷
+    /// admits 8k×16k line-camera frames.
+    public static let defaultMaximumPixels = 1 << 27
+
+    /// Reads and decodes the PNG at `path`.
+    public static func read(_ path: String, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ImageError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+        return try decode(data, source: path, maximumPixels: maximumPixels)
+    }
+
+    /// Decodes PNG bytes; `source` names them in errors.
+    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        guard !data.isEmpty else { throw ImageError.empty(path: source) }
+        var decoded = loupe_png_image()
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { bytes in
+            loupe_png_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
+        }
+        let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        switch Int(status) {
+        case Int(LOUPE_PNG_OK): break
+        case Int(LOUPE_PNG_NOT_PNG): throw ImageError.notPNG(path: source)
+        case Int(LOUPE_PNG_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: detail)
+        case Int(LOUPE_PNG_OUT_OF_MEMORY): throw ImageError.unsupported(path: source, detail: detail.isEmpty ? "out of memory" : detail)
+        default: throw ImageError.corrupt(path: source, detail: detail)
+        }
+        defer { loupe_png_free(decoded.pixels) }
+        let (width, height, channels) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
+        let plane = width * height
+        var pixels = [Float](repeating: 0, count: plane * channels)
+        pixels.withUnsafeMutableBufferPointer { out in
+            if decoded.bit_depth == 16 {
+                let samples = decoded.pixels.assumingMemoryBound(to: UInt16.self)
+                let scale = Float(255) / 65535
+                for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) * scale } }
+            } else {
+                let samples = decoded.pixels.assumingMemoryBound(to: UInt8.self)
+                for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) } }
+            }
+        }
+        return Image(width: width, height: height, channels: channels, pixels: pixels, sourceBitDepth: Int(decoded.bit_depth))
+    }
+
+    /// PNG bytes of `image` at 8 or 16 bits per sample (values rounded and clipped).
+    public static func encode(_ image: Image, bitDepth: Int = 8) throws -> Data {
+        invariant(bitDepth == 8 || bitDepth == 16, "PNG.encode: bit depth \(bitDepth) must be 8 or 16")
+        let plane = image.width * image.height, channels = image.channels
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status: Int32
+        if bitDepth == 16 {
+            var samples = [UInt16](repeating: 0, count: plane * channels)
+            for i in 0..<plane { for c in 0..<channels {
+                samples[i * channels + c] = UInt16((min(max(image.pixels[c * plane + i], 0), 255) * 65535 / 255).rounded())
+            } }
+            status = loupe_png_encode(samples, UInt32(image.width), UInt32(image.height), UInt32(channels), 16, &output, &size, &message, message.count)
+        } else {
+            var samples = [UInt8](repeating: 0, count: plane * channels)
+            for i in 0..<plane { for c in 0..<channels {
+                samples[i * channels + c] = UInt8(min(max(image.pixels[c * plane + i], 0), 255).rounded())
+            } }
+            status = loupe_png_encode(samples, UInt32(image.width), UInt32(image.height), UInt32(channels), 8, &output, &size, &message, message.count)
+        }
+        guard status == LOUPE_PNG_OK, let output else {
+            let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw ImageError.writeFailed(path: "<memory>", reason: detail.isEmpty ? "encoder failed" : detail)
+        }
+        defer { loupe_png_free(output) }
+        return Data(bytes: output, count: size)
+    }
+
+    /// Writes `image` to `path` through a temporary file and a rename, so a crash never
+    /// leaves a half-written PNG.
+    public static func write(_ image: Image, to path: String, bitDepth: Int = 8) throws {
+        do {
+            try encode(image, bitDepth: bitDepth).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch let error as ImageError {
+            throw ImageError.writeFailed(path: path, reason: error.description)
+        } catch {
+            throw ImageError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import LoupeImaging
+import LoupeTensor
+import LoupeTestSupport
+import Testing
+
+enum ImagingFixtures {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+    static let expected = loadFixture(path("imaging.safetensors"))
+}
+
+@Suite struct PNGTests {
+    /// Every colour type and bit depth, interlaced or not, as pypng wrote them.
+    @Test(arguments: ["grey1", "grey2", "grey4", "grey8", "grey8_interlaced", "grey16", "grey16_interlaced", "grey_alpha8",
+                      "rgb8", "rgb8_interlaced", "rgb16", "rgba8", "palette", "palette_alpha"])
+    func decodesEveryFormat(_ name: String) throws {
+        let image = try PNG.read(ImagingFixtures.path("\(name).png"))
+        let expected = try #require(ImagingFixtures.expected["\(name)/expected"])
+        #expect([image.channels, image.height, image.width] == expected.shape)
+        expectClose(Tensor(shape: expected.shape, scalars: image.pixels), expected, tolerance: 1e-5, name)
+        #expect(image.sourceBitDepth == (name.contains("16") ? 16 : 8))
+    }
+
+    @Test(arguments: [(1, 8), (3, 8), (1, 16), (3, 16), (4, 8), (2, 16)])
+    func encodeDecodeRoundTrip(channels: Int, bitDepth: Int) throws {
+        var generator = SeededGenerator(seed: UInt64(channels * 100 + bitDepth))
+        let levels: Float = bitDepth == 8 ? 255 : 65535
+        let pixels = (0..<(channels * 11 * 5)).map { _ in (Float(generator.next() % UInt64(levels + 1)) * 255 / levels) }
+        let image = Image(width: 11, height: 5, channels: channels, pixels: pixels, sourceBitDepth: bitDepth)
+        let decoded = try PNG.decode(PNG.encode(image, bitDepth: bitDepth))
+        #expect(decoded.channels == channels && decoded.width == 11 && decoded.height == 5)
+        #expect(zip(decoded.pixels, pixels).allSatisfy { abs($0 - $1) < 1e-3 })
+    }
+
+    @Test func writeIsAtomicAndReadable() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-\(UUID()).png").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let image = Image(width: 4, height: 3, channels: 1, pixels: (0..<12).map { Float($0 * 20) })
+        try PNG.write(image, to: path)
+        #expect(try PNG.read(path) == image)
+    }
+}
+
+@Suite struct BadImageTests {
+    static func expectError(_ data: Data, _ matches: (ImageError) -> Bool, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(sourceLocation: sourceLocation) {
+            try PNG.decode(data, source: "line3/frame.png")
+        } throws: { error in
+            guard let error = error as? ImageError else { return false }
+            return matches(error) && error.description.contains("line3/frame.png")
+        }
+    }
+
+    @Test func emptyFile() { Self.expectError(Data()) { $0 == .empty(path: "line3/frame.png") } }
+
+    @Test func notAPNG() { Self.expectError(Data("GIF89a not a png at all".utf8)) { $0 == .notPNG(path: "line3/frame.png") } }
+
+    @Test func truncatedFile() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: ImagingFixtures.path("coffee.png")))
+        Self.expectError(data.prefix(data.count / 2)) { if case .corrupt = $0 { return true } else { return false } }
+    }
+
+    @Test func missingFileNamesPath() {
+        #expect { try PNG.read("/no/such/frame.png") } throws: { ($0 as? ImageError)?.path == "/no/such/frame.png" }
+    }
+
+    /// A valid header claiming 50,000 × 50,000 pixels is refused before any pixel memory.
+    @Test func decompressionBombIsRefused() throws {
+        var bytes = [UInt8](try PNG.encode(Image(width: 2, height: 2, channels: 1)))
+        // IHDR data starts at byte 16: width and height, big-endian, then its CRC at 29.
+        for (offset, value) in [(16, UInt32(50_000)), (20, UInt32(50_000))] {
+            for i in 0..<4 { bytes[offset + i] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(i))) }
+        }
+        let crc = CRC32.checksum(bytes[12..<29])
+        for i in 0..<4 { bytes[29 + i] = UInt8(truncatingIfNeeded: crc >> (24 - 8 * UInt32(i))) }
+        Self.expectError(Data(bytes)) { error in
+            if case let .tooLarge(_, detail) = error { return detail.contains("50000x50000") }
+            return false
+        }
+    }
+
+    @Test func pixelLimitIsConfigurable() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: ImagingFixtures.path("grey8.png")))
+        #expect(throws: ImageError.self) { try PNG.decode(data, maximumPixels: 90) }
+        #expect(try PNG.decode(data, maximumPixels: 91).width == 13)
+    }
+
+    /// 1,000 mutated PNGs: each decodes or throws an ImageError, none crashes, and the heap
+    /// does not grow (libpng's buffers are freed on every error path).
+    @Test func fuzzedPNGsOnlyThrowTypedErrorsAndDoNotLeak() throws {
+        let seeds = try ["rgb8_interlaced", "grey16", "palette_alpha", "camera_down_128x100"].map {
+            [UInt8](try Data(contentsOf: URL(fileURLWithPath: ImagingFixtures.path("\($0).png"))))
+        }
+        var generator = SeededGenerator(seed: 1234)
+        func round(_ index: Int) -> Bool {
+            var bytes = seeds[index % seeds.count]
+            switch index % 4 {
+            case 0: for _ in 0..<(1 + Int(generator.next() % 8)) { bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next()) }
+            case 1: bytes = Array(bytes.prefix(8 + Int(generator.next() % UInt64(bytes.count - 8))))
+            case 2: // corrupt a byte after the signature, keeping chunk structure plausible
+                let position = 8 + Int(generator.next() % UInt64(min(bytes.count - 8, 64)))
+                bytes[position] ^= UInt8(truncatingIfNeeded: 1 << (generator.next() % 8))
+            default: bytes = Array(bytes.prefix(8)) + (0..<Int(generator.next() % 300)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            }
+            do {
+                _ = try PNG.decode(Data(bytes), maximumPixels: 1 << 22)
+                return true
+            } catch is ImageError {
+                return false
+            } catch {
+                Issue.record("round \(index): untyped error \(error)")
+                return false
+            }
+        }
+        for index in 0..<100 { _ = round(index) }  // warm up allocator caches
+        let heapBefore = HeapUsage.bytesInUse()
+        var rejected = 0
+        for index in 100..<1_100 where !round(index) { rejected += 1 }
+        let growth = HeapUsage.bytesInUse() - heapBefore
+        #expect(rejected > 500)
+        #expect(growth < 256 * 1024, "heap grew by \(growth) bytes over 1,000 decodes")
+    }
+}
+
+/// CRC-32 as PNG chunks use it (to forge a valid header in tests).
+enum CRC32 {
+    static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for byte in bytes {
+            crc ^= UInt32(byte)
+            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+}
+
