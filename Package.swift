@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
-// then the tensor engine and imaging, the models, then the executable. Later layers
-// (Data, Metrics, Engine, Console) join as they are built.
+// then the tensor engine and imaging, data, models, then the executable. Later layers
+// (Metrics, Engine, Console) join as they are built.
 import PackageDescription
 
 /// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "loupe", targets: ["loupe"]),
         .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
         .library(name: "LoupeImaging", targets: ["LoupeImaging"]),
+        .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeModels", targets: ["LoupeModels"]),
     ],
     dependencies: [
@@ -37,6 +38,9 @@ let package = Package(
         // Imaging: PNG I/O, resizing (PIL-compatible), normalisation, colour maps.
         .target(name: "LoupeImaging", dependencies: ["CPNGShim", "LoupeTensor"], swiftSettings: engineSettings),
 
+        // Data: data set layouts, loading, augmentation, synthetic anomalies.
+        .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: engineSettings),
+
         // Models: backbones (teachers), methods, weight files.
         .target(name: "LoupeModels", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
 
@@ -45,6 +49,8 @@ let package = Package(
             name: "loupe",
             dependencies: [
                 "LoupeTensor",
+                "LoupeImaging",
+                "LoupeData",
                 "LoupeModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -58,6 +64,7 @@ let package = Package(
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "CHeapUsage"], swiftSettings: engineSettings),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,0 +1,109 @@
+import Foundation
+import LoupeImaging
+import LoupeTensor
+
+/// What `loupe data check` finds in a data set: counts, sizes and every file it cannot use.
+public struct ValidationReport: Sendable {
+    public struct Group: Sendable, Equatable {
+        public let split: Sample.Split
+        public let kind: String
+        public var count: Int
+        public var withMask: Int
+
+        public init(split: Sample.Split, kind: String, count: Int, withMask: Int) {
+            self.split = split
+            self.kind = kind
+            self.count = count
+            self.withMask = withMask
+        }
+    }
+
+    public var groups: [Group] = []
+    /// Distinct image sizes ("640x640 grey") with how many images have each.
+    public var sizes: [String: Int] = [:]
+    /// Test defect images that have no mask (pixel metrics cannot use them).
+    public var imagesWithoutMasks: [String] = []
+    public var masksWithoutImages: [String] = []
+    /// Files that do not decode, with the reason.
+    public var unreadable: [(path: String, reason: String)] = []
+    /// Masks whose size differs from their image.
+    public var mismatchedMasks: [String] = []
+
+    /// True when training can start: training images exist and all decode.
+    public var isUsable: Bool { groups.contains { $0.split == .train && $0.count > 0 } && unreadable.isEmpty }
+
+    /// Decodes every image and mask (in parallel) and collects the report.
+    public init(dataset: Dataset, progress: ((Int, Int) -> Void)? = nil) {
+        var groups: [String: Group] = [:]
+        for sample in dataset.samples {
+            let key = "\(sample.split.rawValue)/\(sample.kind)"
+            var group = groups[key] ?? Group(split: sample.split, kind: sample.kind, count: 0, withMask: 0)
+            group.count += 1
+            if sample.maskPath != nil { group.withMask += 1 }
+            groups[key] = group
+            if sample.split == .test && !sample.isGood && sample.maskPath == nil { imagesWithoutMasks.append(sample.path) }
+        }
+        self.groups = groups.values.sorted { ($0.split.rawValue, $0.kind) < ($1.split.rawValue, $1.kind) }
+        masksWithoutImages = dataset.orphanMasks
+
+        let samples = dataset.samples
+        let lock = NSLock()
+        var done = 0
+        var sizes: [String: Int] = [:]
+        var unreadable: [(String, String)] = []
+        var mismatched: [String] = []
+        Parallel.forEach(samples.count) { index in
+            let sample = samples[index]
+            var size: String?
+            var problems: [(String, String)] = []
+            var mismatch: String?
+            do {
+                let image = try PNG.read(sample.path)
+                size = "\(image.width)x\(image.height) \(image.channels == 1 ? "grey" : image.channels == 3 ? "RGB" : "\(image.channels)-channel")"
+                if let maskPath = sample.maskPath {
+                    do {
+                        let mask = try PNG.read(maskPath)
+                        if mask.width != image.width || mask.height != image.height { mismatch = maskPath }
+                    } catch {
+                        problems.append((maskPath, "\(error)"))
+                    }
+                }
+            } catch {
+                problems.append((sample.path, "\(error)"))
+            }
+            lock.lock()
+            if let size { sizes[size, default: 0] += 1 }
+            unreadable += problems
+            if let mismatch { mismatched.append(mismatch) }
+            done += 1
+            let finished = done
+            lock.unlock()
+            progress?(finished, samples.count)
+        }
+        self.sizes = sizes
+        self.unreadable = unreadable.sorted { $0.0 < $1.0 }.map { (path: $0.0, reason: $0.1) }
+        mismatchedMasks = mismatched.sorted()
+    }
+
+    /// The report as a user reads it.
+    public var text: String {
+        var lines = ["split  kind                 images  masks"]
+        for group in groups {
+            lines.append("\(group.split.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(group.kind.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%6d", group.count))  \(String(format: "%5d", group.withMask))")
+        }
+        lines.append("sizes: " + sizes.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+        func section(_ title: String, _ items: [String]) {
+            guard !items.isEmpty else { return }
+            lines.append("\(title) (\(items.count)):")
+            lines += items.prefix(20).map { "  \($0)" }
+            if items.count > 20 { lines.append("  … \(items.count - 20) more") }
+        }
+        section("defect images without masks", imagesWithoutMasks)
+        section("masks without images", masksWithoutImages)
+        section("masks whose size differs from their image", mismatchedMasks)
+        section("unreadable files", unreadable.map { $0.reason })
+        if !groups.contains(where: { $0.split == .train && $0.count > 0 }) { lines.append("no training images: training cannot start") }
+        lines.append(isUsable ? "ok: usable for training" : "problems found: fix the files above")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import LoupeImaging
+import LoupeTensor
+
+/// Images to paste into synthetic anomalies: any folder of PNGs; Loupe ships three CC0
+/// textures (brick, grass, gravel) in `textures/`.
+public struct TextureSource: Sendable {
+    public let paths: [String]
+
+    /// The PNGs in `folder`.
+    public init(folder: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DatasetError.missingFolder(path: folder, role: "texture")
+        }
+        paths = Dataset.listImages(folder)
+        guard !paths.isEmpty else { throw DatasetError.noImages(path: folder, role: "texture") }
+    }
+
+    /// A random texture cropped to a random region at least half its size.
+    public func randomTexture(using generator: inout SeededGenerator) throws -> Image {
+        let image = try PNG.read(paths[Int(generator.next() % UInt64(paths.count))])
+        let width = max(1, image.width / 2 + Int(generator.next() % UInt64(image.width / 2 + 1)))
+        let height = max(1, image.height / 2 + Int(generator.next() % UInt64(image.height / 2 + 1)))
+        let x = Int(generator.next() % UInt64(image.width - min(width, image.width) + 1))
+        let y = Int(generator.next() % UInt64(image.height - min(height, image.height) + 1))
+        return image.cropped(x: x, y: y, width: min(width, image.width), height: min(height, image.height))
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import LoupeData
+import LoupeImaging
+import LoupeTensor
+import Testing
+
+/// A temporary folder tree of small PNGs, removed when the test ends.
+final class TemporaryTree {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-\(UUID())").path
+
+    func image(_ relative: String, width: Int = 8, height: Int = 6, value: Float = 100) throws {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try PNG.write(Image(width: width, height: height, channels: 1, value: value), to: path)
+    }
+
+    func file(_ relative: String, _ bytes: String) throws {
+        let path = root + "/" + relative
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(bytes.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+}
+
+@Suite struct DatasetTests {
+    func mvtecTree() throws -> TemporaryTree {
+        let tree = TemporaryTree()
+        for i in 0..<3 { try tree.image("train/good/\(i).png") }
+        try tree.image("test/good/g0.png")
+        try tree.image("test/scratch/s0.png")
+        try tree.image("test/scratch/s1.png")
+        try tree.image("test/hole/h0.png")
+        try tree.image("ground_truth/scratch/s0_mask.png", value: 255)
+        try tree.image("ground_truth/hole/h0_mask.png", width: 4, value: 255)  // wrong size
+        try tree.image("ground_truth/hole/h9_mask.png", value: 255)            // no image
+        try tree.file("test/scratch/broken.png", "not a png")
+        return tree
+    }
+
+    @Test func readsMVTecLayoutAndPairsMasks() throws {
+        let tree = try mvtecTree()
+        let dataset = try Dataset.mvtec(root: tree.root)
+        #expect(dataset.trainSamples.count == 3)
+        #expect(dataset.testSamples.map(\.kind) == ["good", "hole", "scratch", "scratch", "scratch"])
+        let s0 = try #require(dataset.samples.first { $0.stem == "s0" })
+        #expect(s0.maskPath == tree.root + "/ground_truth/scratch/s0_mask.png")
+        #expect(dataset.samples.first { $0.stem == "s1" }?.maskPath == nil)
+        #expect(dataset.orphanMasks == [tree.root + "/ground_truth/hole/h9_mask.png"])
+    }
+
+    @Test func reportFindsEveryProblem() throws {
+        let tree = try mvtecTree()
+        let report = ValidationReport(dataset: try Dataset.mvtec(root: tree.root))
+        #expect(report.groups.first { $0.kind == "scratch" } == .init(split: .test, kind: "scratch", count: 3, withMask: 1))
+        #expect(report.imagesWithoutMasks.map { ($0 as NSString).lastPathComponent }.sorted() == ["broken.png", "s1.png"])
+        #expect(report.masksWithoutImages.count == 1)
+        #expect(report.mismatchedMasks == [tree.root + "/ground_truth/hole/h0_mask.png"])
+        #expect(report.unreadable.count == 1 && report.unreadable[0].reason.contains("broken.png"))
+        #expect(report.sizes["8x6 grey"] == 7)
+        #expect(!report.isUsable)
+        #expect(report.text.contains("unreadable files (1)") && report.text.contains("problems found"))
+    }
+
+    @Test func readsFolderLayoutWithMaskPattern() throws {
+        let tree = TemporaryTree()
+        for i in 0..<2 { try tree.image("ok/\(i).png") }
+        try tree.image("ng/a.png")
+        try tree.image("ng/b.png")
+        try tree.image("labels/a-gt.png", value: 255)
+        let dataset = try Dataset.folders(good: tree.root + "/ok", defect: tree.root + "/ng", masks: tree.root + "/labels",
+                                          maskPattern: "{stem}-gt.png")
+        #expect(dataset.trainSamples.count == 2)
+        #expect(dataset.testSamples.map { $0.maskPath != nil } == [true, false])
+    }
+
+    @Test func missingOrEmptyFoldersAreTypedErrors() throws {
+        let tree = TemporaryTree()
+        try FileManager.default.createDirectory(atPath: tree.root + "/empty", withIntermediateDirectories: true)
+        #expect(throws: DatasetError.missingFolder(path: tree.root + "/nope", role: "data set")) { try Dataset.mvtec(root: tree.root + "/nope") }
+        #expect(throws: DatasetError.unknownLayout(path: tree.root)) { try Dataset.mvtec(root: tree.root) }
+        #expect(throws: DatasetError.noImages(path: tree.root + "/empty", role: "good")) {
+            try Dataset.folders(good: tree.root + "/empty", defect: nil)
+        }
+    }
+}
+
+@Suite struct PrefetchingLoaderTests {
+    /// Counts items loaded but not yet consumed.
+    final class Outstanding: @unchecked Sendable {
+        let lock = NSLock()
+        var current = 0, peak = 0
+        func loaded() { lock.lock(); current += 1; peak = max(peak, current); lock.unlock() }
+        func consumed() { lock.lock(); current -= 1; lock.unlock() }
+    }
+
+    @Test func deliversInOrderWithBoundedLookahead() {
+        let outstanding = Outstanding()
+        let loader = PrefetchingLoader(count: 200, prefetch: 4) { index -> Int in
+            usleep(UInt32.random(in: 0...300))  // finish out of order
+            outstanding.loaded()
+            return index * 10
+        }
+        var seen: [Int] = []
+        while let result = loader.next() {
+            seen.append(try! result.get())
+            outstanding.consumed()
+        }
+        #expect(seen == (0..<200).map { $0 * 10 })
+        #expect(outstanding.peak <= 4)
+    }
+
+    @Test func failuresArriveAsResultsInPlace() {
+        struct Broken: Error {}
+        let loader = PrefetchingLoader(count: 5, prefetch: 2) { index -> Int in
+            if index == 2 { throw Broken() }
+            return index
+        }
+        let results = Array(loader)
+        #expect(results.count == 5)
+        #expect((try? results[2].get()) == nil && (try? results[3].get()) == 3)
+    }
+
+    @Test func droppingTheLoaderEarlyStopsWork() {
+        let outstanding = Outstanding()
+        do {
+            let loader = PrefetchingLoader(count: 10_000, prefetch: 3) { index -> Int in
+                outstanding.loaded()
+                return index
+            }
+            _ = loader.next()
+        }
+        usleep(50_000)
+        #expect(outstanding.peak <= 4)
+    }
+}
