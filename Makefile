@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
 RELEASE      := .build/release
 
-.PHONY: deps peer-deps build test demo bench fixtures clean
+.PHONY: deps peer-deps build test demo bench fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing).
 deps:
@@ -43,6 +43,10 @@ bench: deps peer-deps
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
 fixtures: peer-deps
 	/usr/bin/python3 scripts/make-fixtures.py
+
+## samples: rebuild samples/ from ../shared/datasets/deeppcb and textures/.
+samples: peer-deps
+	/usr/bin/python3 scripts/make-samples.py
 
 clean:
 	rm -rf .build

@@ -56,7 +56,8 @@ let package = Package(
             ]
         ),
         // Benchmarks for `make bench` (not tests).
-        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeModels"], swiftSettings: engineSettings),
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels"],
+                         swiftSettings: engineSettings),
 
         // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised
         // because some fill or compare tens of millions of values.

@@ -9,8 +9,9 @@ public struct Image: Equatable, Sendable {
     public let channels: Int
     /// channels × height × width samples, channel-major.
     public var pixels: [Float]
-    /// 8 or 16: what the samples came from, so 8-bit images resize with PIL's integer
-    /// arithmetic.
+    /// 8 when every sample is a whole number 0–255 (as decoded from an 8-bit file), so
+    /// resizing uses Pillow's integer arithmetic; 16 for anything finer (16-bit files,
+    /// results of interpolation). Transforms that produce fractions set 16.
     public var sourceBitDepth: Int
 
     public init(width: Int, height: Int, channels: Int, pixels: [Float], sourceBitDepth: Int = 8) {

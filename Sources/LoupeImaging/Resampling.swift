@@ -46,57 +46,110 @@ extension Image {
     /// This image resized to `width`×`height` as Pillow's bilinear resize does.
     public func resized(width newWidth: Int, height newHeight: Int) -> Image {
         invariant(newWidth > 0 && newHeight > 0, "resized: target \(newWidth)x\(newHeight) must be positive")
-        if newWidth == width && newHeight == height { return self }
-        let exact = sourceBitDepth == 8 && pixels.allSatisfy { $0 == $0.rounded() && $0 >= 0 && $0 <= 255 }
         var result = self
-        if newWidth != width {
-            result = result.resampled(along: .horizontal, to: newWidth, integerArithmetic: exact)
-        }
-        if newHeight != height {
-            result = result.resampled(along: .vertical, to: newHeight, integerArithmetic: exact)
-        }
+        if newWidth != width { result = result.resampledHorizontally(to: newWidth) }
+        if newHeight != height { result = result.resampledVertically(to: newHeight) }
         return result
     }
 
-    private enum Axis { case horizontal, vertical }
+    /// 8-bit images take Pillow's integer path (whole 0–255 samples, as decoded).
+    private var usesIntegerArithmetic: Bool { sourceBitDepth == 8 }
 
-    private func resampled(along axis: Axis, to size: Int, integerArithmetic: Bool) -> Image {
-        let horizontal = axis == .horizontal
-        let (outWidth, outHeight) = horizontal ? (size, height) : (width, size)
-        let table = ResamplingWeights(inputSize: horizontal ? width : height, outputSize: size)
-        let fixed = table.fixedPoint
-        var out = [Float](repeating: 0, count: outWidth * outHeight * channels)
-        let inPlane = width * height, outPlane = outWidth * outHeight
-        // Input element offset of sample `i` along the axis, for line `line` across it.
-        let step = horizontal ? 1 : width
-        let lineStep = horizontal ? width : 1
-        let outStep = horizontal ? 1 : outWidth, outLineStep = horizontal ? outWidth : 1
-        let lines = horizontal ? height : width
-        let half = 1 << (ResamplingWeights.precisionBits - 1)
+    private func resampledHorizontally(to size: Int) -> Image {
+        let table = ResamplingTable(inputSize: width, outputSize: size)
+        let lines = channels * height
+        var out = [Float](repeating: 0, count: lines * size)
+        let integer = usesIntegerArithmetic
         pixels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer { target in
-                for c in 0..<channels {
-                    let input = source.baseAddress! + c * inPlane, output = target.baseAddress! + c * outPlane
-                    for line in 0..<lines {
-                        let base = input + line * lineStep
-                        for o in 0..<size {
-                            let start = table.starts[o]
-                            let value: Float
-                            if integerArithmetic {
-                                var sum = half
-                                for (k, w) in fixed[o].enumerated() { sum += Int(base[(start + k) * step]) * w }
-                                value = Float(min(max(sum >> ResamplingWeights.precisionBits, 0), 255))
-                            } else {
-                                var sum = 0.0
-                                for (k, w) in table.weights[o].enumerated() { sum += Double(base[(start + k) * step]) * w }
-                                value = Float(sum)
+                for line in 0..<lines {
+                    let row = source.baseAddress! + line * width, output = target.baseAddress! + line * size
+                    for o in 0..<size {
+                        output[o] = integer ? table.integerSum(row, output: o, step: 1) : table.floatSum(row, output: o, step: 1)
+                    }
+                }
+            }
+        }
+        return Image(width: size, height: height, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
+    }
+
+    private func resampledVertically(to size: Int) -> Image {
+        let table = ResamplingTable(inputSize: height, outputSize: size)
+        var out = [Float](repeating: 0, count: channels * size * width)
+        let integer = usesIntegerArithmetic
+        let half = Int32(1 << (ResamplingWeights.precisionBits - 1))
+        pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: width) { integerRow in
+                    withUnsafeTemporaryAllocation(of: Double.self, capacity: width) { floatRow in
+                        for channel in 0..<channels {
+                            let plane = source.baseAddress! + channel * width * height
+                            for o in 0..<size {
+                                let start = table.starts[o], taps = table.counts[o]
+                                let output = target.baseAddress! + (channel * size + o) * width
+                                // Accumulate whole rows: contiguous, so the loops vectorise.
+                                if integer {
+                                    for x in 0..<width { integerRow[x] = half }
+                                    for k in 0..<taps {
+                                        let weight = table.fixed[o * table.stride + k], row = plane + (start + k) * width
+                                        for x in 0..<width { integerRow[x] &+= Int32(row[x]) &* weight }
+                                    }
+                                    for x in 0..<width { output[x] = Float(min(max(integerRow[x] >> Int32(ResamplingWeights.precisionBits), 0), 255)) }
+                                } else {
+                                    for x in 0..<width { floatRow[x] = 0 }
+                                    for k in 0..<taps {
+                                        let weight = table.weights[o * table.stride + k], row = plane + (start + k) * width
+                                        for x in 0..<width { floatRow[x] += Double(row[x]) * weight }
+                                    }
+                                    for x in 0..<width { output[x] = Float(floatRow[x]) }
+                                }
                             }
-                            output[line * outLineStep + o * outStep] = value
                         }
                     }
                 }
             }
         }
-        return Image(width: outWidth, height: outHeight, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
+        return Image(width: width, height: size, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
+    }
+}
+
+/// `ResamplingWeights` flattened for the inner loops: `stride` weights per output.
+struct ResamplingTable {
+    let starts: [Int], counts: [Int]
+    let stride: Int
+    let weights: [Double]
+    let fixed: [Int32]
+
+    init(inputSize: Int, outputSize: Int) {
+        let table = ResamplingWeights(inputSize: inputSize, outputSize: outputSize)
+        starts = table.starts
+        counts = table.weights.map(\.count)
+        stride = counts.max() ?? 0
+        var weights = [Double](repeating: 0, count: outputSize * stride)
+        var fixed = [Int32](repeating: 0, count: outputSize * stride)
+        for (o, (row, fixedRow)) in zip(table.weights, table.fixedPoint).enumerated() {
+            for k in row.indices {
+                weights[o * stride + k] = row[k]
+                fixed[o * stride + k] = Int32(fixedRow[k])
+            }
+        }
+        self.weights = weights
+        self.fixed = fixed
+    }
+
+    @inline(__always)
+    func integerSum(_ line: UnsafePointer<Float>, output o: Int, step: Int) -> Float {
+        var sum = Int32(1 << (ResamplingWeights.precisionBits - 1))
+        let start = starts[o]
+        for k in 0..<counts[o] { sum &+= Int32(line[(start + k) * step]) &* fixed[o * stride + k] }
+        return Float(min(max(sum >> Int32(ResamplingWeights.precisionBits), 0), 255))
+    }
+
+    @inline(__always)
+    func floatSum(_ line: UnsafePointer<Float>, output o: Int, step: Int) -> Float {
+        var sum = 0.0
+        let start = starts[o]
+        for k in 0..<counts[o] { sum += Double(line[(start + k) * step]) * weights[o * stride + k] }
+        return Float(sum)
     }
 }

@@ -16,7 +16,7 @@ for benchmark in benchmarks {
     print(result.line)
     fflush(nil)
 }
-if let peer = options.peer {
+if let peer = options.peer, !results.isEmpty {
     let comparison = PeerComparison(script: peer, options: options)
     let theirs = comparison.run(names: results.map(\.name))
     // The machine's speed drifts over minutes: sample ours again after theirs, so both
@@ -26,4 +26,7 @@ if let peer = options.peer {
         results[index].samples += benchmark.sample(repeats: options.repeats, warmup: 1)
     }
     comparison.printTable(ours: results, theirs: theirs)
+}
+if options.wants("png_") {
+    ImagingBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }

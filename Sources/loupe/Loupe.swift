@@ -11,6 +11,6 @@ struct Loupe: ParsableCommand {
         new images and shows where they differ. Commands arrive as the layers below them land.
         """,
         version: "0.1.0",
-        subcommands: [Weights.self]
+        subcommands: [DataCommand.self, Weights.self]
     )
 }

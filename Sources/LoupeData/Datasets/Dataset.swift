@@ -76,7 +76,7 @@ public struct Dataset: Sendable {
     }
 
     /// PNG files directly in `folder`, sorted by name (empty when the folder is missing).
-    static func listImages(_ folder: String) -> [String] {
+    public static func listImages(_ folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
     }
