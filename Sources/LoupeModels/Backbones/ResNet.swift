@@ -64,6 +64,13 @@ public final class ResNet: Module, Backbone {
         return outputs
     }
 
+    /// Folds every BatchNorm into the convolution before it (evaluation mode only).
+    public func foldBatchNorms() {
+        eval()
+        conv1.fold(bn1)
+        for block in layer1 + layer2 + layer3 + layer4 { block.foldBatchNorms() }
+    }
+
     /// ImageNet logits.
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let last = features(input).last!
@@ -101,6 +108,13 @@ final class ResidualBlock: Module, Layer {
             ? Sequential([Conv2d(inChannels: inChannels, outChannels: outChannels, kernelSize: 1, stride: stride, bias: false, using: &generator),
                           BatchNorm2d(outChannels)])
             : nil
+    }
+
+    func foldBatchNorms() {
+        conv1.fold(bn1)
+        conv2.fold(bn2)
+        if let conv3, let bn3 { conv3.fold(bn3) }
+        if let downsample, let conv = downsample.layers[0] as? Conv2d, let norm = downsample.layers[1] as? BatchNorm2d { conv.fold(norm) }
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {

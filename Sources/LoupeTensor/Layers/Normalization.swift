@@ -7,6 +7,9 @@ public final class BatchNorm2d: Module, Layer {
     public let running_var: Buffer
     public let num_batches_tracked: Buffer
     public let epsilon: Float, momentum: Float
+    /// Set once a convolution has absorbed this normalisation (`Conv2d.fold`): it then
+    /// passes its input through.
+    public private(set) var isFolded = false
 
     public init(_ channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
         weight = Parameter(.ones([channels]))
@@ -18,7 +21,10 @@ public final class BatchNorm2d: Module, Layer {
         self.momentum = momentum
     }
 
+    func markFolded() { isFolded = true }
+
     public func callAsFunction(_ input: Tensor) -> Tensor {
+        if isFolded { return input }
         if isTraining {
             num_batches_tracked.value.updateInPlace { $0[0] += 1 }
         }
