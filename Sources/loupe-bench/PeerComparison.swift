@@ -13,7 +13,7 @@ struct PeerComparison {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        let networks = names.contains { $0.hasPrefix("resnet18") } ? "resnet18" : ""
+        let networks = ["resnet18", "efficientnet-lite0"].filter { network in names.contains { $0.hasPrefix(network) } }.joined(separator: ",")
         process.arguments = [script, "--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
                              "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
                              "--networks", networks, "--rd-backbones", "",

@@ -1,4 +1,9 @@
 import ArgumentParser
+import Foundation
+import LoupeData
+import LoupeImaging
+import LoupeModels
+import LoupeTensor
 
 /// Loupe: knowledge-distillation anomaly detection for inspection lines.
 @main
@@ -8,9 +13,48 @@ struct Loupe: ParsableCommand {
         abstract: "Train, evaluate and inspect knowledge-distillation anomaly detectors.",
         discussion: """
         Loupe learns what good parts look like from images of good parts only, then scores \
-        new images and shows where they differ. Commands arrive as the layers below them land.
+        new images and shows where they differ.
+
+        Exit status: 0 success, 1 the input is wrong (a file, folder, option or weights; the \
+        message says which), 2 an internal error (please report it).
         """,
         version: "0.1.0",
-        subcommands: [DataCommand.self, Weights.self]
+        subcommands: [Classify.self, DataCommand.self, Weights.self]
     )
+
+    /// Runs the command with the exit statuses the discussion promises.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withStatusFor: error)
+        }
+    }
+
+    /// Errors about the user's input: files, folders, weights, options.
+    static func isUserError(_ error: Error) -> Bool {
+        error is ImageError || error is DatasetError || error is WeightsError || error is SafeTensorsError
+            || error is StateDictionaryError || error is ValidationError
+    }
+
+    static func exit(withStatusFor error: Error) -> Never {
+        if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
+        let argumentCode = exitCode(for: error)
+        if argumentCode == .success {
+            // --help, --version: ArgumentParser prints them.
+            Self.exit(withError: error)
+        }
+        if isUserError(error) {
+            FileHandle.standardError.write(Data("loupe: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+        if argumentCode == .validationFailure {
+            // Parsing errors: the message and the usage line, status 1.
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(1)
+        }
+        FileHandle.standardError.write(Data("loupe: internal error: \(error)\n".utf8))
+        Foundation.exit(2)
+    }
 }

@@ -38,6 +38,8 @@ import Testing
     @Test func lite0StageFeaturesMatchThePeer() throws {
         guard let net = try Self.network(.lite0) else { return }
         #expect(net.stageChannels == [24, 40, 112, 320])
+        #expect(net.stageNames == ["_blocks.2", "_blocks.4", "_blocks.10", "_blocks.15"])  // the peer's taps
+        #expect(Set(withoutGradients { net.features(try! Self.input("coffee"), upTo: "_blocks.4") }.keys) == ["_blocks.2", "_blocks.4"])
         let stages = withoutGradients { net.features(try! Self.input("coffee"), stageCount: 4) }
         #expect(stages.map(\.shape) == [[1, 24, 64, 64], [1, 40, 32, 32], [1, 112, 16, 16], [1, 320, 8, 8]])
         for (index, stage) in stages.enumerated() {

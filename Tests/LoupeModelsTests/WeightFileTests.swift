@@ -31,6 +31,17 @@ import Testing
         }
     }
 
+    /// Text-protocol INST and PUT are valid pickle but not what torch writes: refused.
+    @Test func refusesForeignOpcodes() {
+        let inst = Data([0x80, 0x02] + Array("ibuiltins\neval\n(S'1'\ntp0\n.".utf8))
+        #expect {
+            try WeightFile.decode(inst, source: "odd.pth")
+        } throws: { error in
+            guard case let .unsupportedPickle(_, detail) = error as? WeightsError else { return false }
+            return detail.contains("opcode 0x69")
+        }
+    }
+
     @Test func safetensorsAreReadToo() throws {
         let tensors = try WeightFile.load(Self.path("checkpoints.safetensors"))
         #expect(tensors["conv.weight"]?.shape == [3, 2, 3, 3])

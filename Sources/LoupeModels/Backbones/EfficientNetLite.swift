@@ -75,6 +75,8 @@ public final class EfficientNetLite: Module, Backbone {
         return Double(rounded) < 0.9 * scaled ? rounded + divisor : rounded
     }
 
+    public var stageNames: [String] { featureBlockIndices(stageCount: 4).map { "_blocks.\($0)" } }
+
     /// The block index ending each of the first `stageCount` feature stages.
     public func featureBlockIndices(stageCount: Int) -> [Int] {
         Self.featureStages.prefix(stageCount).map { stageEnds[$0] }

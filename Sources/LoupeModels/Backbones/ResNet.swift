@@ -53,6 +53,7 @@ public final class ResNet: Module, Backbone {
     }
 
     public var stageChannels: [Int] { [64, 128, 256, 512].map { $0 * architecture.expansion } }
+    public var stageNames: [String] { ["layer1", "layer2", "layer3", "layer4"] }
 
     public func features(_ input: Tensor, stageCount: Int = 4) -> [Tensor] {
         var x = bn1(conv1(input)).relu().maxPool2d(kernelSize: 3, stride: 2, padding: 1)

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// Runs the built `loupe` executable and checks what a user sees: output, messages, exit
+/// status (0 ok, 1 the user's input is wrong, 2 internal).
+enum Loupe {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("loupe")
+
+    struct Outcome {
+        let status: Int32
+        let output: String
+        let error: String
+    }
+
+    static func run(_ arguments: String...) throws -> Outcome { try run(arguments) }
+}
+
+@Suite struct CommandLineTests {
+    @Test func helpTeachesTheCommandsAndExitStatuses() throws {
+        let help = try Loupe.run("--help")
+        #expect(help.status == 0)
+        for word in ["classify", "data", "weights", "Exit status"] { #expect(help.output.contains(word)) }
+    }
+
+    @Test func classifyNamesTheCoffeePhoto() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard ProcessInfo.processInfo.environment["LOUPE_WEIGHTS"] != nil || FileManager.default.fileExists(atPath: weights.path)
+                || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let result = try Loupe.run("classify", "Tests/LoupeModelsTests/Fixtures/coffee-256.png")
+        #expect(result.status == 0, "\(result.error)")
+        let lines = result.output.split(separator: "\n")
+        #expect(lines.count == 5 && lines.first == "espresso")
+    }
+
+    @Test func userErrorsAreOneLineAndStatusOne() throws {
+        let cases: [([String], String)] = [
+            (["classify", "--backbone", "vgg", "x.png"], "unknown backbone 'vgg'"),
+            (["classify", "no/such/image.png"], "no/such/image.png"),
+            (["classify", "--weights", "Tests/LoupeModelsTests/Fixtures/malicious.pth", "Tests/LoupeModelsTests/Fixtures/coffee-256.png"], "os.system"),
+            (["data", "check", "no/such/folder"], "no/such/folder"),
+            (["weights", "Tests/LoupeModelsTests/Fixtures/coffee-256.png"], "coffee-256.png"),
+            (["frobnicate"], "Unexpected argument"),
+        ]
+        for (arguments, message) in cases {
+            let result = try Loupe.run(arguments)
+            #expect(result.status == 1, "\(arguments): status \(result.status), stderr \(result.error)")
+            #expect(result.error.contains(message), "\(arguments): \(result.error)")
+            #expect(result.output.isEmpty, "\(arguments) printed to stdout: \(result.output)")
+        }
+    }
+
+    @Test func dataCheckReportsTheSamples() throws {
+        let result = try Loupe.run("data", "check", "samples/texture")
+        #expect(result.status == 0)
+        #expect(result.output.contains("test   scratch") && result.output.contains("192x192 grey (108)") && result.output.contains("ok: usable"))
+    }
+
+    @Test func weightsListsTensors() throws {
+        let result = try Loupe.run("weights", "Tests/LoupeModelsTests/Fixtures/checkpoints.safetensors")
+        #expect(result.status == 0)
+        #expect(result.output.contains("conv.weight\t3×2×3×3\t54"))
+    }
+}
+
+extension Loupe {
+    static func run(_ arguments: [String]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = repository
+        let output = Pipe(), error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
+    }
+}
