@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LoupeImaging", targets: ["LoupeImaging"]),
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeModels", targets: ["LoupeModels"]),
+        .library(name: "LoupeMetrics", targets: ["LoupeMetrics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -40,6 +41,9 @@ let package = Package(
 
         // Data: data set layouts, loading, augmentation, synthetic anomalies.
         .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: engineSettings),
+
+        // Metrics: AUROC, AP, AUPRO, F1 and thresholds, independent of any model.
+        .target(name: "LoupeMetrics", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
 
         // Models: backbones (teachers), methods, weight files.
         .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging"], swiftSettings: engineSettings),
@@ -67,6 +71,7 @@ let package = Package(
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "loupeTests", dependencies: ["loupe"]),
+        .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -442,6 +442,43 @@ def checkpoint_cases(out_dir):
     return {k: v.float().contiguous() for k, v in state.items()}
 
 
+def metric_cases():
+    """Scores with many ties, masks with several 8-connected regions, and the peer's
+    AUROC / AP / AUPRO (../shared/peer/rd_reference.py) and scipy's Gaussian blur."""
+    import numpy as np
+    from scipy import ndimage
+    sys.path.insert(0, os.path.join(ROOT, "..", "shared", "peer"))
+    sys.argv = sys.argv[:1]
+    import rd_reference as peer
+
+    rng = np.random.default_rng(42)
+    t = {}
+    labels = rng.random(300) < 0.3
+    scores = np.round(rng.normal(size=300) + 1.2 * labels, 1).astype(np.float32)  # rounded: ties
+    t["image/labels"] = torch.tensor(labels.astype(np.float32))
+    t["image/scores"] = torch.tensor(scores)
+    t["image/auroc"] = torch.tensor([peer.auroc(labels, scores)], dtype=torch.float64).float()
+    t["image/ap"] = torch.tensor([peer.average_precision(labels, scores)]).float()
+    masks = np.zeros((4, 40, 50), dtype=bool)
+    masks[0, 5:12, 5:15] = True
+    masks[0, 20:22, 30:45] = True
+    masks[1, 30:38, 2:4] = True
+    masks[1, 31, 4] = True                     # touches diagonally: same 8-connected region
+    masks[2, 0:3, 47:50] = True
+    maps = rng.random((4, 40, 50)).astype(np.float32) * 0.5 + masks * rng.random((4, 40, 50)).astype(np.float32) * 0.8
+    maps = np.round(maps, 2).astype(np.float32)
+    t["pixel/masks"] = torch.tensor(masks.astype(np.float32))
+    t["pixel/maps"] = torch.tensor(maps)
+    t["pixel/aupro"] = torch.tensor([peer.aupro(masks, maps, 0.3)]).float()
+    t["pixel/aupro_full"] = torch.tensor([peer.aupro(masks, maps, 1.0)]).float()
+    t["pixel/auroc"] = torch.tensor([peer.auroc(masks.ravel(), maps.ravel())]).float()
+    t["pixel/ap"] = torch.tensor([peer.average_precision(masks.ravel(), maps.ravel())]).float()
+    blur_in = rng.random((37, 53)).astype(np.float32)
+    t["blur/input"] = torch.tensor(blur_in)
+    t["blur/sigma4"] = torch.tensor(ndimage.gaussian_filter(blur_in.astype(np.float64), sigma=4).astype(np.float32))
+    return t
+
+
 def imagenet_classes_swift(path):
     """ImageNet class names in index order, from torchvision's weight metadata."""
     names = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
@@ -469,6 +506,9 @@ def main():
     write_safetensors(os.path.join(models, "efficientnet.safetensors"), efficientnet_cases(models, weights_dir), meta)
     write_safetensors(os.path.join(models, "checkpoints.safetensors"), checkpoint_cases(models), meta)
     imagenet_classes_swift(os.path.join(ROOT, "Sources", "LoupeModels", "Backbones", "ImageNetClasses.swift"))
+    metrics = os.path.join(ROOT, "Tests", "LoupeMetricsTests", "Fixtures")
+    os.makedirs(metrics, exist_ok=True)
+    write_safetensors(os.path.join(metrics, "metrics.safetensors"), metric_cases(), meta)
     imaging = os.path.join(ROOT, "Tests", "LoupeImagingTests", "Fixtures")
     os.makedirs(imaging, exist_ok=True)
     write_safetensors(os.path.join(imaging, "imaging.safetensors"), imaging_cases(imaging), meta)

@@ -1,0 +1,90 @@
+import Foundation
+import LoupeMetrics
+import LoupeTensor
+import LoupeTestSupport
+import Testing
+
+@Suite struct MetricsTests {
+    static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/metrics.safetensors").path)
+
+    static var imageLabels: [Bool] { fixtures["image/labels"]!.scalars.map { $0 > 0.5 } }
+    static var imageScores: [Float] { fixtures["image/scores"]!.scalars }
+
+    // Hand-computed: scores [0.1 0.4 0.35 0.8] labels [F F T T]: pairs (pos > neg) 3 of 4.
+    @Test func aurocByHand() {
+        #expect(BinaryMetrics.auroc(labels: [false, false, true, true], scores: [0.1, 0.4, 0.35, 0.8]) == 0.75)
+        // A tie between a positive and a negative counts half: (1 + 0.5) / 2.
+        #expect(BinaryMetrics.auroc(labels: [false, true, false, true], scores: [0.2, 0.5, 0.5, 0.9]) == 0.875)
+        #expect(BinaryMetrics.auroc(labels: [true, true], scores: [0.1, 0.2]) == nil)
+    }
+
+    // Descending: 0.8(T) 0.4(F) 0.35(T) 0.1(F): AP = 0.5·1 + 0.5·(2/3).
+    @Test func averagePrecisionByHand() throws {
+        let ap = try #require(BinaryMetrics.averagePrecision(labels: [false, false, true, true], scores: [0.1, 0.4, 0.35, 0.8]))
+        #expect(abs(ap - (0.5 + 0.5 * 2 / 3)) < 1e-12)
+    }
+
+    @Test func imageMetricsMatchThePeerWithTies() throws {
+        let auroc = try #require(BinaryMetrics.auroc(labels: Self.imageLabels, scores: Self.imageScores))
+        let ap = try #require(BinaryMetrics.averagePrecision(labels: Self.imageLabels, scores: Self.imageScores))
+        #expect(abs(auroc - Double(Self.fixtures["image/auroc"]!.item)) < 1e-6)
+        #expect(abs(ap - Double(Self.fixtures["image/ap"]!.item)) < 1e-6)
+    }
+
+    static var regionImages: [RegionOverlap.Image] {
+        let masks = fixtures["pixel/masks"]!, maps = fixtures["pixel/maps"]!
+        let (count, height, width) = (masks.shape[0], masks.shape[1], masks.shape[2])
+        let maskValues = masks.scalars, mapValues = maps.scalars
+        return (0..<count).map { i in
+            let range = (i * height * width)..<((i + 1) * height * width)
+            return RegionOverlap.Image(width: width, height: height, mask: maskValues[range].map { $0 > 0.5 }, map: Array(mapValues[range]))
+        }
+    }
+
+    @Test func pixelMetricsAndAUPROMatchThePeer() throws {
+        let images = Self.regionImages
+        let aupro = try #require(RegionOverlap.aupro(images))
+        let full = try #require(RegionOverlap.aupro(images, maximumFalsePositiveRate: 1))
+        #expect(abs(aupro - Double(Self.fixtures["pixel/aupro"]!.item)) < 1e-6)
+        #expect(abs(full - Double(Self.fixtures["pixel/aupro_full"]!.item)) < 1e-6)
+        let labels = images.flatMap(\.mask), scores = images.flatMap(\.map)
+        #expect(abs(BinaryMetrics.auroc(labels: labels, scores: scores)! - Double(Self.fixtures["pixel/auroc"]!.item)) < 1e-6)
+        #expect(abs(BinaryMetrics.averagePrecision(labels: labels, scores: scores)! - Double(Self.fixtures["pixel/ap"]!.item)) < 1e-6)
+    }
+
+    @Test func connectedComponentsAreEightConnected() {
+        // Two diagonal pixels are one region; a separate pixel is another.
+        let mask = [true, false, false,
+                    false, true, false,
+                    false, false, false,
+                    false, false, true]
+        #expect(ConnectedComponents.label(mask, width: 3, height: 4).count == 2)
+    }
+
+    @Test func perfectMapHasFullAUPRO() throws {
+        let mask = (0..<100).map { $0 % 10 < 3 }
+        let image = RegionOverlap.Image(width: 10, height: 10, mask: mask, map: mask.map { $0 ? 1 : 0 })
+        #expect(abs(try #require(RegionOverlap.aupro([image])) - 1) < 1e-12)
+    }
+
+    @Test func bestF1AndConfusionAgree() throws {
+        let labels = Self.imageLabels, scores = Self.imageScores
+        let best = try #require(BinaryMetrics.bestF1(labels: labels, scores: scores))
+        let confusion = BinaryMetrics.confusion(labels: labels, scores: scores, threshold: best.threshold)
+        #expect(abs(confusion.f1 - best.f1) < 1e-12)
+        // No threshold does better (brute force over every distinct score).
+        for threshold in Set(scores) {
+            #expect(BinaryMetrics.confusion(labels: labels, scores: scores, threshold: threshold).f1 <= best.f1 + 1e-12)
+        }
+    }
+
+    @Test func thresholdForTargetFalsePositiveRate() throws {
+        let good: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+        // 10 %: at most one good image flagged: t = 1.0.
+        #expect(BinaryMetrics.threshold(forFalsePositiveRate: 0.1, goodScores: good) == 1.0)
+        #expect(BinaryMetrics.threshold(forFalsePositiveRate: 0.3, goodScores: good) == 0.8)
+        let none = try #require(BinaryMetrics.threshold(forFalsePositiveRate: 0, goodScores: good))
+        #expect(none > 1.0 && BinaryMetrics.confusion(labels: good.map { _ in false }, scores: good, threshold: none).falsePositives == 0)
+    }
+}
