@@ -444,7 +444,7 @@ def checkpoint_cases(out_dir):
 
 def metric_cases():
     """Scores with many ties, masks with several 8-connected regions, and the peer's
-    AUROC / AP / AUPRO (../shared/peer/rd_reference.py) and scipy's Gaussian blur."""
+    AUROC / AP / AUPRO (../shared/peer/rd_reference.py)."""
     import numpy as np
     from scipy import ndimage
     sys.path.insert(0, os.path.join(ROOT, "..", "shared", "peer"))
@@ -473,6 +473,60 @@ def metric_cases():
     t["pixel/aupro_full"] = torch.tensor([peer.aupro(masks, maps, 1.0)]).float()
     t["pixel/auroc"] = torch.tensor([peer.auroc(masks.ravel(), maps.ravel())]).float()
     t["pixel/ap"] = torch.tensor([peer.average_precision(masks.ravel(), maps.ravel())]).float()
+    return t
+
+
+def reverse_distillation_case():
+    """The peer's OCBE + student (EfficientNet-Lite layout: basic blocks, linear student
+    output) at small channels (8, 16, 24) so its own random initial weights fit in the
+    repository: two steps of RD's optimiser (Adam, lr 0.005, betas 0.5/0.999, train-mode
+    BN) on fixed teacher features, then eval-mode anomaly maps blurred by scipy (sigma 4).
+    The same run in float64 is compared to show the case is well conditioned (formula-
+    filled weights were not: PyTorch's own float32 and float64 maps differed by 20 %)."""
+    import numpy as np
+    from scipy import ndimage
+    sys.path.insert(0, os.path.join(ROOT, "..", "shared", "peer"))
+    sys.argv = sys.argv[:1]
+    import rd_reference as peer
+
+    spec = peer.BACKBONES["efficientnet-lite0"]
+    channels = (8, 16, 24)
+
+    def run(dtype):
+        torch.manual_seed(3)
+        ocbe = peer.OCBE(spec, channels, spec["oce_blocks"])
+        student = peer.Student(spec, channels, spec["student_out"])
+        peer.init_weights(ocbe)
+        peer.init_weights(student)
+        g = torch.Generator().manual_seed(4)
+        feats = [torch.randn((2, c, 128 // s, 128 // s), generator=g) for c, s in zip(channels, (4, 8, 16))]
+        initial = {f"{p}.{k}": v.detach().clone().float() for p, m in (("ocbe", ocbe), ("student", student)) for k, v in m.state_dict().items()}
+        ocbe.to(dtype); student.to(dtype)
+        feats = [f.to(dtype) for f in feats]
+        opt = torch.optim.Adam(list(ocbe.parameters()) + list(student.parameters()), lr=0.005, betas=(0.5, 0.999))
+        ocbe.train(); student.train()
+        losses = []
+        for _ in range(2):
+            loss = peer.rd_loss(feats, student(ocbe(feats)))
+            opt.zero_grad(); loss.backward(); opt.step()
+            losses.append(loss.item())
+        final = {f"{p}.{k}": v.detach().clone().float() for p, m in (("ocbe", ocbe), ("student", student)) for k, v in m.state_dict().items()}
+        ocbe.eval(); student.eval()
+        with torch.no_grad():
+            maps = peer.anomaly_map(feats, student(ocbe(feats)), 128).double().numpy()
+        maps = np.stack([ndimage.gaussian_filter(m, sigma=4) for m in maps])
+        return feats, initial, losses, final, maps
+
+    feats, initial, losses, final, maps = run(torch.float32)
+    *_, maps64 = run(torch.float64)
+    spread = float(np.abs(maps - maps64).max() / np.sqrt((maps64 ** 2).mean()))
+    print(f"reverse distillation fixture: float32 vs float64 maps differ by {spread:.2e} of RMS", file=sys.stderr)
+    t = {f"teacher{i}": f.float() for i, f in enumerate(feats)}
+    t.update({f"initial/{k}": v for k, v in initial.items()})
+    t.update({f"final/{k}": v for k, v in final.items()})
+    t["losses"] = torch.tensor(losses)
+    t["maps"] = torch.tensor(maps.astype(np.float32))
+    rng = np.random.default_rng(5)
     blur_in = rng.random((37, 53)).astype(np.float32)
     t["blur/input"] = torch.tensor(blur_in)
     t["blur/sigma4"] = torch.tensor(ndimage.gaussian_filter(blur_in.astype(np.float64), sigma=4).astype(np.float32))
@@ -505,6 +559,7 @@ def main():
     weights_dir = os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights"))
     write_safetensors(os.path.join(models, "efficientnet.safetensors"), efficientnet_cases(models, weights_dir), meta)
     write_safetensors(os.path.join(models, "checkpoints.safetensors"), checkpoint_cases(models), meta)
+    write_safetensors(os.path.join(models, "reverse-distillation.safetensors"), reverse_distillation_case(), meta)
     imagenet_classes_swift(os.path.join(ROOT, "Sources", "LoupeModels", "Backbones", "ImageNetClasses.swift"))
     metrics = os.path.join(ROOT, "Tests", "LoupeMetricsTests", "Fixtures")
     os.makedirs(metrics, exist_ok=True)

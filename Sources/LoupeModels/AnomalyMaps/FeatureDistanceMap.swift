@@ -1,0 +1,43 @@
+import LoupeTensor
+
+/// How an anomaly map becomes one score per image.
+public enum ImageScore: Equatable, Sendable, Codable {
+    case maximum
+    /// The mean of the `k` highest pixels: steadier than the maximum on noisy maps.
+    case topMean(Int)
+
+    public func callAsFunction(_ map: ArraySlice<Float>) -> Float {
+        switch self {
+        case .maximum: return map.max() ?? 0
+        case let .topMean(k):
+            let top = map.sorted(by: >).prefix(max(1, k))
+            return top.reduce(0, +) / Float(top.count)
+        }
+    }
+}
+
+/// The distillation anomaly map: per scale 1 − cos(teacher, student) over channels,
+/// upsampled bilinearly to the input size (`align_corners=False`), summed, then blurred.
+public struct FeatureDistanceMap: Sendable {
+    public let height: Int, width: Int
+    public let blur: GaussianBlur
+
+    public init(height: Int, width: Int, sigma: Double = 4) {
+        self.height = height
+        self.width = width
+        blur = GaussianBlur(sigma: sigma)
+    }
+
+    /// N×H×W maps for a batch.
+    public func callAsFunction(teacher: [Tensor], student: [Tensor]) -> Tensor {
+        withoutGradients {
+            var sum: Tensor?
+            for (t, s) in zip(teacher, student) {
+                let distance = (1 - t.cosineSimilarity(s)).reshaped([t.shape[0], 1, t.shape[2], t.shape[3]])
+                let upsampled = distance.resizedBilinear(height: height, width: width)
+                sum = sum.map { $0 + upsampled } ?? upsampled
+            }
+            return blur(sum!.reshaped([teacher[0].shape[0], height, width]))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import LoupeTensor
+
+/// Everything that defines an `rd` run, saved with the checkpoint so a run can be
+/// evaluated, resumed or scored later exactly as it was trained.
+public struct ReverseDistillationConfiguration: Codable, Equatable, Sendable {
+    public var backbone: String = BackboneName.efficientNetLite0.rawValue
+    /// Square input size in pixels.
+    public var imageSize = 256
+    public var epochs = 30
+    public var batchSize = 8
+    public var learningRate: Float = 0.005
+    public var beta1: Float = 0.5
+    public var beta2: Float = 0.999
+    /// Anneal the learning rate to 0 over the epochs (cosine).
+    public var cosineAnnealing = false
+    public var seed: UInt64 = 0
+    /// σ of the Gaussian blur of anomaly maps (0: none).
+    public var blurSigma: Double = 4
+    public var imageScore: ImageScore = .maximum
+
+    public init() {}
+
+    /// The teacher this configuration names.
+    public var backboneName: BackboneName? { BackboneName(rawValue: backbone) }
+}
+
+/// The bottleneck and student shapes that go with a teacher (the reference's table).
+struct ReverseDistillationArchitecture {
+    let blocks: BlockKind
+    let embeddingBlocks: Int
+    let decoderBlocks: [Int]
+    let linearStudentOutput: Bool
+
+    init(backbone: BackboneName) {
+        switch backbone {
+        case .wideResNet50:
+            self.init(blocks: .bottleneck(baseWidth: 128), embeddingBlocks: 3, decoderBlocks: [3, 4, 6], linearStudentOutput: false)
+        case .resnet50:
+            self.init(blocks: .bottleneck(baseWidth: 64), embeddingBlocks: 3, decoderBlocks: [3, 4, 6], linearStudentOutput: false)
+        case .resnet18, .resnet34:
+            self.init(blocks: .basic, embeddingBlocks: 2, decoderBlocks: [2, 2, 2], linearStudentOutput: false)
+        default:
+            // EfficientNet-Lite taps are signed (projection + BN): the student's stages end linear.
+            self.init(blocks: .basic, embeddingBlocks: 2, decoderBlocks: [2, 2, 2], linearStudentOutput: true)
+        }
+    }
+
+    init(blocks: BlockKind, embeddingBlocks: Int, decoderBlocks: [Int], linearStudentOutput: Bool) {
+        self.blocks = blocks
+        self.embeddingBlocks = embeddingBlocks
+        self.decoderBlocks = decoderBlocks
+        self.linearStudentOutput = linearStudentOutput
+    }
+}
+
+extension ReverseDistillationModel {
+    /// The bottleneck and student for a teacher with stage channels `teacherChannels`
+    /// (stride 4, 8, 16), initialised from the configuration's seed.
+    public convenience init(backbone: BackboneName, teacherChannels: [Int], seed: UInt64) {
+        var generator = SeededGenerator(seed: seed)
+        let architecture = ReverseDistillationArchitecture(backbone: backbone)
+        self.init(channels: Array(teacherChannels.prefix(3)), blocks: architecture.blocks, embeddingBlocks: architecture.embeddingBlocks,
+                  decoderBlocks: architecture.decoderBlocks, linearStudentOutput: architecture.linearStudentOutput, using: &generator)
+    }
+}
