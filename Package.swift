@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
-// then the tensor engine and imaging, data, models, then the executable. Later layers
-// (Metrics, Engine, Console) join as they are built.
+// then the tensor engine and imaging, data, models and metrics, the engine, then the
+// executable. The console joins when it is built.
 import PackageDescription
 
 /// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
@@ -48,6 +48,10 @@ let package = Package(
         // Models: backbones (teachers), methods, weight files.
         .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging"], swiftSettings: engineSettings),
 
+        // Engine: training and evaluation jobs, run folders.
+        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics"],
+                swiftSettings: engineSettings),
+
         // Command-line tool: one file per command.
         .executableTarget(
             name: "loupe",
@@ -56,6 +60,8 @@ let package = Package(
                 "LoupeImaging",
                 "LoupeData",
                 "LoupeModels",
+                "LoupeMetrics",
+                "LoupeEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,6 +78,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "loupeTests", dependencies: ["loupe"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -153,3 +153,20 @@ struct ResamplingTable {
         return Float(sum)
     }
 }
+
+extension Image {
+    /// Nearest-neighbour resize as Pillow's NEAREST: output x reads input ⌊(x + ½)·in/out⌋.
+    /// For masks, whose values must stay 0 or 255.
+    public func resizedNearest(width newWidth: Int, height newHeight: Int) -> Image {
+        invariant(newWidth > 0 && newHeight > 0, "resizedNearest: target \(newWidth)x\(newHeight) must be positive")
+        let xs = (0..<newWidth).map { min(width - 1, Int((Double($0) + 0.5) * Double(width) / Double(newWidth))) }
+        let ys = (0..<newHeight).map { min(height - 1, Int((Double($0) + 0.5) * Double(height) / Double(newHeight))) }
+        var out = [Float](repeating: 0, count: newWidth * newHeight * channels)
+        for c in 0..<channels {
+            for (y, sy) in ys.enumerated() {
+                for (x, sx) in xs.enumerated() { out[(c * newHeight + y) * newWidth + x] = pixels[(c * height + sy) * width + sx] }
+            }
+        }
+        return Image(width: newWidth, height: newHeight, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
+    }
+}

@@ -4,7 +4,8 @@ import Foundation
 /// a second; silent when standard error is not a terminal (logs stay clean).
 final class ProgressBar: @unchecked Sendable {
     private let label: String
-    private let total: Int
+    /// May grow once the amount of work is known.
+    var total: Int
     private let start = Date()
     private var lastDraw = Date.distantPast
     private let lock = NSLock()
@@ -15,7 +16,7 @@ final class ProgressBar: @unchecked Sendable {
         self.total = max(total, 1)
     }
 
-    func update(_ done: Int) {
+    func update(_ done: Int, note: String = "") {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
@@ -29,7 +30,8 @@ final class ProgressBar: @unchecked Sendable {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = String(format: "\r%@ %@ %d/%d  %.1f/s  ETA %@ ", label, bar, done, total, rate, Self.duration(remaining))
+        let line = "\r\(label) \(bar) \(done)/\(total)  " + String(format: "%.1f/s  ETA ", rate) + Self.duration(remaining)
+            + (note.isEmpty ? " " : "  \(note) ")
         FileHandle.standardError.write(Data(line.utf8))
     }
 

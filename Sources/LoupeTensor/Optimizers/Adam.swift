@@ -31,6 +31,20 @@ public final class Adam: Optimizer {
              weightDecay: weightDecay, decoupledWeightDecay: true)
     }
 
+    /// Moments and step count, to save with a checkpoint so training resumes exactly.
+    public var state: [String: Tensor] {
+        var result = firstMoments.tensors(prefix: "adam.m").merging(secondMoments.tensors(prefix: "adam.v")) { a, _ in a }
+        result["adam.step"] = Tensor(Float(stepCount))
+        return result
+    }
+
+    /// Restores `state` from a checkpoint of the same parameters.
+    public func restore(_ state: [String: Tensor]) {
+        firstMoments.restore(from: state, prefix: "adam.m")
+        secondMoments.restore(from: state, prefix: "adam.v")
+        stepCount = Int(state["adam.step"]?.item ?? 0)
+    }
+
     public func step() {
         stepCount += 1
         let correction1 = 1 - Foundation.pow(beta1, Float(stepCount))

@@ -16,7 +16,7 @@ extension Optimizer {
 
 /// Per-parameter optimiser state (momentum, moments), created on a parameter's first step.
 struct OptimizerSlots {
-    private var slots: [[Float]?]
+    private(set) var slots: [[Float]?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
@@ -28,5 +28,21 @@ struct OptimizerSlots {
         slots[index] = nil
         defer { slots[index] = slot }
         return body(&slot, isNew)
+    }
+
+    /// The created slots as tensors named `prefix.index`, for checkpoints.
+    func tensors(prefix: String) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for (index, slot) in slots.enumerated() {
+            if let slot { result["\(prefix).\(index)"] = Tensor(shape: [slot.count], scalars: slot) }
+        }
+        return result
+    }
+
+    /// Restores slots saved by `tensors(prefix:)`.
+    mutating func restore(from tensors: [String: Tensor], prefix: String) {
+        for index in slots.indices {
+            slots[index] = tensors["\(prefix).\(index)"]?.scalars
+        }
     }
 }

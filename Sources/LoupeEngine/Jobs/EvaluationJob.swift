@@ -1,0 +1,122 @@
+import Foundation
+import LoupeData
+import LoupeMetrics
+import LoupeModels
+import LoupeTensor
+
+/// One scored test image.
+public struct ScoredImage: Sendable, Codable, Equatable {
+    public let path: String
+    public let kind: String
+    public let isDefect: Bool
+    public let score: Float
+}
+
+/// The metrics `loupe eval` reports (nil where the data cannot define one, e.g. no masks).
+public struct EvaluationMetrics: Sendable, Codable, Equatable {
+    public var imageAUROC: Double?
+    public var pixelAUROC: Double?
+    public var aupro: Double?
+    public var pixelAveragePrecision: Double?
+    public var imageF1Max: Double?
+    public var f1Threshold: Float?
+    public var images: Int
+    public var defects: Int
+
+    enum CodingKeys: String, CodingKey {
+        case imageAUROC = "image_auroc", pixelAUROC = "pixel_auroc", aupro = "aupro_0.3", pixelAveragePrecision = "pixel_ap"
+        case imageF1Max = "image_f1_max", f1Threshold = "f1_threshold", images, defects
+    }
+}
+
+/// Scores every test image of a data set with a trained run, and measures how well.
+public struct EvaluationJob {
+    public let run: RunFolder
+    public let dataRoot: String?
+
+    public init(run: RunFolder, dataRoot: String? = nil) {
+        self.run = run
+        self.dataRoot = dataRoot
+    }
+
+    public func start(progress: (Int, Int) -> Void = { _, _ in }, isCancelled: () -> Bool = { false }) throws -> (images: [ScoredImage], metrics: EvaluationMetrics) {
+        guard run.exists else { throw RunError.missingRun(path: run.path) }
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        let configuration = checkpoint.metadata.configuration
+        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
+        let dataset = try Dataset.mvtec(root: dataRoot ?? checkpoint.metadata.dataRoot)
+        let samples = dataset.testSamples
+        guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
+        let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
+
+        let size = configuration.imageSize
+        let preprocessing = scorer.preprocessing
+        let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
+            (try preprocessing.input(samples[index].path), try preprocessing.mask(samples[index].maskPath))
+        }
+        var scored: [ScoredImage] = []
+        var regionImages: [RegionOverlap.Image] = []
+        var pixelLabels: [Bool] = [], pixelScores: [Float] = []
+        for (index, result) in loader.enumerated() {
+            if isCancelled() { throw RunError.cancelled }
+            let (input, mask) = try result.get()
+            let map = scorer.anomalyMap(input)
+            let values = map.scalars
+            let sample = samples[index]
+            scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
+            regionImages.append(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
+            pixelLabels += mask
+            pixelScores += values
+            progress(index + 1, samples.count)
+        }
+        let labels = scored.map(\.isDefect), scores = scored.map(\.score)
+        let best = BinaryMetrics.bestF1(labels: labels, scores: scores)
+        let metrics = EvaluationMetrics(
+            imageAUROC: BinaryMetrics.auroc(labels: labels, scores: scores),
+            pixelAUROC: BinaryMetrics.auroc(labels: pixelLabels, scores: pixelScores),
+            aupro: RegionOverlap.aupro(regionImages),
+            pixelAveragePrecision: BinaryMetrics.averagePrecision(labels: pixelLabels, scores: pixelScores),
+            imageF1Max: best?.f1, f1Threshold: best?.threshold,
+            images: scored.count, defects: labels.filter { $0 }.count)
+        try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
+        return (scored, metrics)
+    }
+
+    private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {
+        var csv = "file,kind,label,score,verdict\n"
+        for image in images {
+            let verdict = threshold.map { image.score >= $0 ? "defect" : "good" } ?? ""
+            csv += "\(image.path),\(image.kind),\(image.isDefect ? 1 : 0),\(image.score),\(verdict)\n"
+        }
+        try RunFolder.write(csv, to: run.scores)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try RunFolder.write(encoder.encode(metrics), to: run.metrics)
+    }
+}
+
+/// A trained run ready to score images: teacher, student and map, in evaluation mode.
+public struct Scorer {
+    public let preprocessing: Preprocessing
+    let teacher: any Backbone
+    let model: ReverseDistillationModel
+    let map: FeatureDistanceMap
+
+    public init(checkpoint: Checkpoint, backbone: BackboneName, teacherWeights: String? = nil) throws {
+        let configuration = checkpoint.metadata.configuration
+        teacher = try backbone.pretrained(weights: teacherWeights ?? backbone.defaultWeightsPath())
+        model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
+        try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
+        model.eval()
+        preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization)
+        map = FeatureDistanceMap(height: configuration.imageSize, width: configuration.imageSize, sigma: configuration.blurSigma)
+    }
+
+    /// The size×size anomaly map of one 1×3×size×size input.
+    public func anomalyMap(_ input: Tensor) -> Tensor {
+        withoutGradients {
+            let features = teacher.features(input, stageCount: 3)
+            return map(teacher: features, student: model(features))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import LoupeData
+import LoupeModels
+import LoupeTensor
+
+/// What a training job reports as it goes.
+public enum TrainingEvent: Sendable {
+    case cachingTeacherFeatures(done: Int, total: Int)
+    case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, imagesPerSecond: Double)
+    case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
+    case resumed(fromEpoch: Int)
+}
+
+/// Trains Reverse Distillation's bottleneck and student on a data set's good images.
+///
+/// The frozen teacher's features of the (unaugmented) training images are computed once
+/// and kept, so an epoch costs only the student. After every epoch the checkpoint
+/// (weights, Adam state, epoch) is written atomically and the epoch's log rows appended:
+/// killed at any moment, the run loses at most the epoch in progress, and `resume` then
+/// continues exactly as an uninterrupted run would (the shuffle depends only on seed and
+/// epoch).
+public struct TrainingJob {
+    public let run: RunFolder
+    public let dataset: Dataset
+    public let configuration: ReverseDistillationConfiguration
+    public let teacherWeights: String?
+    public let resume: Bool
+
+    public init(run: RunFolder, dataset: Dataset, configuration: ReverseDistillationConfiguration, teacherWeights: String?, resume: Bool) {
+        self.run = run
+        self.dataset = dataset
+        self.configuration = configuration
+        self.teacherWeights = teacherWeights
+        self.resume = resume
+    }
+
+    /// Runs to the configured epoch count; `isCancelled` is polled once per batch.
+    public func start(events: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws {
+        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
+        let samples = dataset.trainSamples
+        guard !samples.isEmpty else { throw RunError.noTrainingImages(path: dataset.root) }
+        var startEpoch = 0
+        var resumed: Checkpoint?
+        if run.exists {
+            guard resume else { throw RunError.alreadyExists(path: run.path) }
+            resumed = try Checkpoint.read(run.checkpoint)
+            startEpoch = resumed!.metadata.epoch
+            events(.resumed(fromEpoch: startEpoch))
+        }
+        try run.create()
+        let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
+        let teacher = try backbone.pretrained(weights: weightsPath)
+        let model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
+        let optimizer = Adam(parameters: model.parameters, learningRate: configuration.learningRate,
+                             betas: (configuration.beta1, configuration.beta2))
+        if let resumed {
+            try model.loadStateDictionary(resumed.model, source: run.checkpoint)
+            optimizer.restore(resumed.optimizer)
+        }
+        try writeConfiguration(teacherWeights: weightsPath)
+        let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
+        guard startEpoch < configuration.epochs else { return }
+
+        let cache = try TeacherFeatureCache(samples: samples, teacher: teacher,
+                                            preprocessing: Preprocessing(size: configuration.imageSize, normalization: backbone.normalization),
+                                            batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
+        let schedule: any LearningRateSchedule = configuration.cosineAnnealing
+            ? CosineAnnealingSchedule(base: configuration.learningRate, period: configuration.epochs)
+            : ConstantSchedule(configuration.learningRate)
+        let batch = max(1, configuration.batchSize)
+        let stepsPerEpoch = (samples.count + batch - 1) / batch
+        let started = Date()
+        model.train()
+        for epoch in (startEpoch + 1)...configuration.epochs {
+            optimizer.learningRate = schedule.learningRate(at: epoch - 1)
+            var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
+            let order = Array(0..<samples.count).shuffled(using: &generator)
+            let epochStart = Date()
+            var rows: [TrainLog.Row] = []
+            for step in 0..<stepsPerEpoch {
+                if isCancelled() { throw RunError.cancelled }
+                let indices = Array(order[(step * batch)..<min(samples.count, (step + 1) * batch)])
+                let features = cache.batch(indices)
+                let loss = reverseDistillationLoss(teacher: features, student: model(features))
+                optimizer.zeroGradients()
+                loss.backward()
+                optimizer.step()
+                let elapsed = Date().timeIntervalSince(epochStart)
+                let done = min(samples.count, (step + 1) * batch)
+                rows.append(TrainLog.Row(epoch: epoch, step: step + 1, loss: loss.item, learningRate: optimizer.learningRate,
+                                         seconds: Date().timeIntervalSince(started)))
+                events(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
+                             learningRate: optimizer.learningRate, imagesPerSecond: Double(done) / max(elapsed, 1e-9)))
+            }
+            // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
+            try log.append(rows)
+            let metadata = CheckpointMetadata(configuration: configuration, dataRoot: dataset.root, epoch: epoch, threshold: nil,
+                                              teacherWeights: TeacherIdentity.describe(weightsPath))
+            try Checkpoint(model: model.stateDictionary(), optimizer: optimizer.state, metadata: metadata).write(to: run.checkpoint)
+            let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
+            events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: Date().timeIntervalSince(epochStart)))
+        }
+    }
+
+    private func writeConfiguration(teacherWeights: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        struct Record: Encodable {
+            let method: String
+            let data: String
+            let teacherWeights: String
+            let configuration: ReverseDistillationConfiguration
+        }
+        try RunFolder.write(encoder.encode(Record(method: "rd", data: dataset.root, teacherWeights: teacherWeights, configuration: configuration)),
+                            to: run.configuration)
+    }
+}
+
+/// Names a teacher weights file by name and size: enough to notice a different file.
+enum TeacherIdentity {
+    static func describe(_ path: String) -> String {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        return "\((path as NSString).lastPathComponent) (\(size) bytes)"
+    }
+}
+
+/// The teacher's features of every training image, computed once.
+struct TeacherFeatureCache {
+    /// Per scale, all images: N×C×h×w.
+    let scales: [Tensor]
+
+    init(samples: [Sample], teacher: any Backbone, preprocessing: Preprocessing, batchSize: Int,
+         events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
+        let loader = PrefetchingLoader(count: samples.count, prefetch: 2 * batchSize) { try preprocessing.input(samples[$0].path) }
+        var perScale: [[Tensor]] = [[], [], []]
+        var pending: [Tensor] = []
+        var done = 0
+        func flush() {
+            guard !pending.isEmpty else { return }
+            let features = withoutGradients { teacher.features(Tensor.concatenate(pending, alongAxis: 0), stageCount: 3) }
+            for (scale, tensor) in features.enumerated() { perScale[scale].append(tensor) }
+            done += pending.count
+            pending = []
+            events(.cachingTeacherFeatures(done: done, total: samples.count))
+        }
+        for result in loader {
+            if isCancelled() { throw RunError.cancelled }
+            pending.append(try result.get())
+            if pending.count == batchSize { flush() }
+        }
+        flush()
+        scales = perScale.map { Tensor.concatenate($0, alongAxis: 0) }
+    }
+
+    /// The cached features of `indices`, as one batch per scale.
+    func batch(_ indices: [Int]) -> [Tensor] {
+        scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }
+    }
+}

@@ -1,0 +1,24 @@
+/// Why a run folder cannot be used; each case names the folder or file.
+public enum RunError: Error, CustomStringConvertible, Equatable {
+    case missingRun(path: String)
+    case alreadyExists(path: String)
+    case damagedCheckpoint(path: String, detail: String)
+    case wrongMethod(path: String, found: String)
+    case noTrainingImages(path: String)
+    case noTestImages(path: String)
+    case unknownBackbone(name: String)
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case let .missingRun(path): return "\(path): no run here (train one with `loupe train --run \(path)`)"
+        case let .alreadyExists(path): return "\(path): a finished run is already here; pass --resume to continue it or choose another --run"
+        case let .damagedCheckpoint(path, detail): return "\(path): damaged checkpoint: \(detail)"
+        case let .wrongMethod(path, found): return "\(path): checkpoint of method '\(found)', not 'rd'"
+        case let .noTrainingImages(path): return "\(path): no training images"
+        case let .noTestImages(path): return "\(path): no test images"
+        case let .unknownBackbone(name): return "unknown backbone '\(name)'"
+        case .cancelled: return "cancelled"
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import LoupeModels
+import LoupeTensor
+
+/// A run's folder: everything one training produced and everything evaluated with it.
+///
+///     runs/NAME/config.json        the method's configuration and the data it trained on
+///     runs/NAME/model.safetensors  weights, optimiser state, metadata (method, epoch, threshold)
+///     runs/NAME/train-log.csv      epoch, step, loss, lr, seconds
+///     runs/NAME/scores.csv         one row per test image (eval)
+///     runs/NAME/metrics.json       image and pixel metrics (eval)
+///
+/// Every file is written to a temporary name and renamed into place, so an interrupted
+/// run never leaves a half-written file.
+public struct RunFolder: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public var configuration: String { path + "/config.json" }
+    public var checkpoint: String { path + "/model.safetensors" }
+    public var trainLog: String { path + "/train-log.csv" }
+    public var scores: String { path + "/scores.csv" }
+    public var metrics: String { path + "/metrics.json" }
+    public var maps: String { path + "/maps" }
+
+    public var exists: Bool { FileManager.default.fileExists(atPath: checkpoint) }
+
+    func create() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `data` atomically (temporary file, then rename).
+    static func write(_ data: Data, to path: String) throws {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        try write(Data(text.utf8), to: path)
+    }
+}
+
+/// What `model.safetensors` records besides the weights.
+public struct CheckpointMetadata: Codable, Equatable, Sendable {
+    public var method = "rd"
+    public var configuration: ReverseDistillationConfiguration
+    /// The data set the model was trained on.
+    public var dataRoot: String
+    /// Epochs completed.
+    public var epoch: Int
+    /// Decision threshold on image scores (set by evaluation or the console).
+    public var threshold: Float?
+    /// Teacher weights file name and size, to notice a different teacher at load time.
+    public var teacherWeights: String
+
+    public init(configuration: ReverseDistillationConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String) {
+        self.configuration = configuration
+        self.dataRoot = dataRoot
+        self.epoch = epoch
+        self.threshold = threshold
+        self.teacherWeights = teacherWeights
+    }
+}
+
+/// The checkpoint file: model tensors, optimiser state (prefixed `optimizer.`) and metadata.
+public struct Checkpoint: Sendable {
+    public var model: [String: Tensor]
+    public var optimizer: [String: Tensor]
+    public var metadata: CheckpointMetadata
+
+    public init(model: [String: Tensor], optimizer: [String: Tensor], metadata: CheckpointMetadata) {
+        self.model = model
+        self.optimizer = optimizer
+        self.metadata = metadata
+    }
+
+    public func write(to path: String) throws {
+        var tensors = model
+        for (name, tensor) in optimizer { tensors["optimizer." + name] = tensor }
+        let json = try JSONEncoder().encode(metadata)
+        try SafeTensors(tensors: tensors, metadata: ["loupe": String(decoding: json, as: UTF8.self)]).write(to: path)
+    }
+
+    public static func read(_ path: String) throws -> Checkpoint {
+        let file: SafeTensors
+        do {
+            file = try SafeTensors(contentsOf: path)
+        } catch let error as SafeTensorsError {
+            throw RunError.damagedCheckpoint(path: path, detail: error.description)
+        }
+        guard let text = file.metadata["loupe"], let metadata = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
+            throw RunError.damagedCheckpoint(path: path, detail: "no Loupe metadata (not written by `loupe train`)")
+        }
+        guard metadata.method == "rd" else { throw RunError.wrongMethod(path: path, found: metadata.method) }
+        var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors {
+            if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst("optimizer.".count))] = tensor } else { model[name] = tensor }
+        }
+        return Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+    }
+}

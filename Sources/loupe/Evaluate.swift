@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import LoupeEngine
+
+/// `loupe eval`: how well a trained run separates good from defective.
+struct Evaluate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Score every test image of a data set with a run and report its metrics.",
+        discussion: """
+        Writes scores.csv (file, kind, label, score, verdict) and metrics.json (image AUROC, \
+        pixel AUROC, AUPRO up to FPR 0.3, pixel AP, image F1-max and its threshold) into the \
+        run folder. --data defaults to the data set the run was trained on.
+
+        Example:
+          loupe eval --run runs/texture
+        """
+    )
+
+    @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
+    var runFolder: String
+
+    @Option(help: "Data set to evaluate on (default: the training data set).", completion: .directory)
+    var data: String?
+
+    @Flag(help: "Print the metrics as JSON.")
+    var json = false
+
+    func run() throws {
+        let bar = ProgressBar(label: "scoring", total: 1)
+        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), dataRoot: data).start(progress: { done, total in
+            bar.total = total
+            bar.update(done)
+        })
+        bar.finish()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(metrics), as: UTF8.self))
+            return
+        }
+        func percent(_ value: Double?) -> String { value.map { String(format: "%6.2f", 100 * $0) } ?? "     —" }
+        print("images \(metrics.images) (\(metrics.defects) defective)")
+        print("image AUROC   \(percent(metrics.imageAUROC))")
+        print("pixel AUROC   \(percent(metrics.pixelAUROC))")
+        print("AUPRO (0.3)   \(percent(metrics.aupro))")
+        print("pixel AP      \(percent(metrics.pixelAveragePrecision))")
+        print("image F1 max  \(percent(metrics.imageF1Max))" + (metrics.f1Threshold.map { String(format: "  at score %.4f", $0) } ?? ""))
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import LoupeData
+import LoupeEngine
+import LoupeModels
+
+/// `loupe train`: learn what good parts look like.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train a Reverse Distillation detector on a data set's good images.",
+        discussion: """
+        Writes runs/NAME/: config.json, model.safetensors (weights, optimiser state, metadata) \
+        and train-log.csv. The checkpoint is replaced atomically after every epoch, so an \
+        interrupted run (even kill -9) loses at most the epoch in progress: continue it with \
+        --resume, and it ends exactly as an uninterrupted run would.
+
+        Examples:
+          loupe train --data samples/texture --run runs/texture --epochs 30
+          loupe train --data samples/pcb --run runs/pcb --size 256 --resume
+        """
+    )
+
+    @Option(help: "MVTec-style data set (train/good, test/<kind>, ground_truth/<kind>).", completion: .directory)
+    var data: String
+
+    @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
+    var runFolder: String
+
+    @Option(help: "Method (only rd so far).")
+    var method = "rd"
+
+    @Option(help: "Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var backbone = BackboneName.efficientNetLite0.rawValue
+
+    @Option(help: "Teacher weights (.pth or .safetensors); default: the installed EfficientNet-Lite weights.")
+    var weights: String?
+
+    @Option(help: "Training epochs.")
+    var epochs = 30
+
+    @Option(help: "Images per step.")
+    var batchSize = 8
+
+    @Option(help: "Square input size in pixels.")
+    var size = 256
+
+    @Option(help: "Adam learning rate.")
+    var learningRate: Float = 0.005
+
+    @Flag(help: "Anneal the learning rate to zero over the epochs (cosine).")
+    var cosine = false
+
+    @Option(help: "Random seed: the same seed gives the same model.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Continue an interrupted run from its last completed epoch.")
+    var resume = false
+
+    @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
+    var json = false
+
+    func validate() throws {
+        guard method == "rd" else { throw ValidationError("unknown method '\(method)'; available: rd") }
+        guard BackboneName(rawValue: backbone) != nil else {
+            throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+        guard (32...2048).contains(size), size % 16 == 0 else { throw ValidationError("--size must be a multiple of 16 between 32 and 2048, got \(size)") }
+    }
+
+    func run() throws {
+        var configuration = ReverseDistillationConfiguration()
+        configuration.backbone = backbone
+        configuration.epochs = epochs
+        configuration.batchSize = batchSize
+        configuration.imageSize = size
+        configuration.learningRate = learningRate
+        configuration.cosineAnnealing = cosine
+        configuration.seed = seed
+        let dataset = try Dataset.mvtec(root: data)
+        let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: weights, resume: resume)
+        let caching = ProgressBar(label: "teacher features", total: dataset.trainSamples.count)
+        var bar: ProgressBar?
+        try job.start(events: { event in
+            switch event {
+            case let .cachingTeacherFeatures(done, _):
+                if !json { caching.update(done) }
+            case let .resumed(epoch):
+                FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
+            case let .step(epoch, step, steps, loss, _, _):
+                if json { return }
+                if step == 1 { caching.finish(); bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
+                bar?.update(step, note: String(format: "loss %.4f", loss))
+            case let .epochFinished(epoch, meanLoss, seconds):
+                if json {
+                    print(String(format: #"{"epoch": %d, "loss": %.6f, "seconds": %.2f}"#, epoch, meanLoss, seconds))
+                } else {
+                    bar?.finish()
+                    FileHandle.standardError.write(Data(String(format: "epoch %d/%d  loss %.4f  %.1f s\n", epoch, epochs, meanLoss, seconds).utf8))
+                }
+            }
+        })
+        if !json { print("trained: \(RunFolder(runFolder).checkpoint)") }
+    }
+}

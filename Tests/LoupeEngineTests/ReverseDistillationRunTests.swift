@@ -1,0 +1,92 @@
+import Foundation
+import LoupeData
+import LoupeEngine
+import LoupeModels
+import LoupeTensor
+import Testing
+
+/// Training and evaluation end to end on the shipped samples, with the real teacher.
+@Suite(.serialized) struct ReverseDistillationRunTests {
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples").path
+
+    static var teacherAvailable: Bool {
+        if (try? BackboneName.efficientNetLite0.defaultWeightsPath()) != nil { return true }
+        if ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" { Issue.record("teacher weights missing: run `make weights`") }
+        return false
+    }
+
+    static func temporaryRun() -> RunFolder {
+        RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("loupe-run-\(UUID())").path)
+    }
+
+    static func configuration(epochs: Int, size: Int) -> ReverseDistillationConfiguration {
+        var configuration = ReverseDistillationConfiguration()
+        configuration.epochs = epochs
+        configuration.imageSize = size
+        configuration.seed = 7
+        return configuration
+    }
+
+    /// A slice of samples/texture: every training image is used, the test set as shipped.
+    @Test func trainThenEvaluateBeatsChanceByAMargin() throws {
+        guard Self.teacherAvailable else { return }
+        let run = Self.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
+        try TrainingJob(run: run, dataset: dataset, configuration: Self.configuration(epochs: 3, size: 128), teacherWeights: nil, resume: false).start()
+        let (images, metrics) = try EvaluationJob(run: run).start()
+        #expect(images.count == 48 && metrics.defects == 32)
+        // Chance is 0.5 for AUROC; AUPRO of a random map up to FPR 0.3 is about 0.15.
+        #expect((metrics.pixelAUROC ?? 0) > 0.8, "pixel AUROC \(String(describing: metrics.pixelAUROC))")
+        #expect((metrics.aupro ?? 0) > 0.45, "AUPRO \(String(describing: metrics.aupro))")
+        for file in [run.configuration, run.checkpoint, run.trainLog, run.scores, run.metrics] {
+            #expect(FileManager.default.fileExists(atPath: file), "\(file) missing")
+        }
+        let log = try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n")
+        #expect(log.first == "epoch,step,loss,lr,seconds" && log.count == 1 + 3 * 8)  // 60 images, batches of 8
+    }
+
+    /// Cancelled in the middle of epoch 2 (as a kill would stop it), then resumed: the
+    /// result equals an uninterrupted run's, weights and log alike.
+    @Test func resumedRunMatchesUninterruptedRun() throws {
+        guard Self.teacherAvailable else { return }
+        let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
+        let configuration = Self.configuration(epochs: 3, size: 64)
+        let whole = Self.temporaryRun(), interrupted = Self.temporaryRun()
+        defer { for run in [whole, interrupted] { try? FileManager.default.removeItem(atPath: run.path) } }
+        try TrainingJob(run: whole, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false).start()
+
+        var steps = 0
+        #expect(throws: RunError.cancelled) {
+            try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false)
+                .start(events: { if case .step = $0 { steps += 1 } }, isCancelled: { steps >= 11 })
+        }
+        #expect(try Checkpoint.read(interrupted.checkpoint).metadata.epoch == 1)
+        #expect(throws: RunError.alreadyExists(path: interrupted.path)) {
+            try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false).start()
+        }
+        try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: true).start()
+
+        let expected = try Checkpoint.read(whole.checkpoint), resumed = try Checkpoint.read(interrupted.checkpoint)
+        #expect(resumed.metadata.epoch == 3)
+        #expect(Set(resumed.model.keys) == Set(expected.model.keys))
+        for (name, tensor) in expected.model { #expect(resumed.model[name]?.scalars == tensor.scalars, "\(name) differs") }
+        func losses(_ run: RunFolder) throws -> [Substring] {
+            try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(3).joined(separator: ",")[...] }
+        }
+        #expect(try losses(interrupted) == (try losses(whole)))
+    }
+
+    @Test func missingRunsAndForeignCheckpointsAreNamed() throws {
+        let run = Self.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        #expect(throws: RunError.missingRun(path: run.path)) { try EvaluationJob(run: run).start() }
+        try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true)
+        try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": #"{"method":"stfpm"}"#]).write(to: run.checkpoint)
+        #expect { try EvaluationJob(run: run).start() } throws: { error in
+            if case .damagedCheckpoint = error as? RunError { return true }
+            return (error as? RunError) == .wrongMethod(path: run.checkpoint, found: "stfpm")
+        }
+    }
+}
