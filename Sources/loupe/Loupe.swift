@@ -20,7 +20,7 @@ struct Loupe: ParsableCommand {
         message says which), 2 an internal error (please report it).
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Classify.self, DataCommand.self, Weights.self]
+        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, Classify.self, DataCommand.self, Weights.self]
     )
 
     /// Runs the command with the exit statuses the discussion promises.
@@ -36,7 +36,7 @@ struct Loupe: ParsableCommand {
     /// Errors about the user's input: files, folders, weights, options.
     static func isUserError(_ error: Error) -> Bool {
         error is ImageError || error is DatasetError || error is WeightsError || error is SafeTensorsError
-            || error is StateDictionaryError || error is ValidationError || error is RunError
+            || error is StateDictionaryError || error is ValidationError || error is RunError || error is ShardError
     }
 
     static func exit(withStatusFor error: Error) -> Never {

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeData
 import LoupeEngine
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 import Testing
@@ -88,5 +89,22 @@ import Testing
             if case .damagedCheckpoint = error as? RunError { return true }
             return (error as? RunError) == .wrongMethod(path: run.checkpoint, found: "stfpm")
         }
+    }
+}
+
+extension ReverseDistillationRunTests {
+    /// An unreadable training image stops the job before the run folder exists.
+    @Test func badTrainingImageLeavesNothingBehind() throws {
+        guard Self.teacherAvailable else { return }
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-bad-\(UUID())").path
+        let run = Self.temporaryRun()
+        defer { for path in [data, run.path] { try? FileManager.default.removeItem(atPath: path) } }
+        try FileManager.default.createDirectory(atPath: data + "/train/good", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: data + "/test/good", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.samples + "/texture/train/good/000.png", toPath: data + "/train/good/000.png")
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: data + "/train/good/001.png"))
+        #expect { try TrainingJob(run: run, dataset: Dataset.mvtec(root: data), configuration: Self.configuration(epochs: 1, size: 64),
+                                  teacherWeights: nil, resume: false).start() } throws: { ($0 as? ImageError)?.path.hasSuffix("001.png") == true }
+        #expect(!FileManager.default.fileExists(atPath: run.path))
     }
 }

@@ -78,3 +78,31 @@ extension Loupe {
         return Outcome(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
     }
 }
+
+/// The headless flow through the binary: train, eval, sharded infer, merge.
+@Suite struct HeadlessFlowTests {
+    @Test func trainEvaluateInferInShardsAndMerge() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        let train = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64", "--json"])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(train.output.contains(#""epoch": 1"#))
+        let again = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"])
+        #expect(again.status == 1 && again.error.contains("--resume"))
+        let evaluation = try Loupe.run(["eval", "--run", run, "--json"])
+        #expect(evaluation.status == 0 && evaluation.output.contains("pixel_auroc"), "\(evaluation.error)")
+        for index in 0..<2 {
+            let part = try Loupe.run(["infer", "--run", run, "--shard", "\(index)/2", "--output", folder + "/part\(index).csv", "samples/texture/test"])
+            #expect(part.status == 0, "\(part.error)")
+        }
+        let merged = try Loupe.run(["merge", folder + "/part0.csv", folder + "/part1.csv"])
+        #expect(merged.status == 0)
+        let rows = merged.output.split(separator: "\n")
+        #expect(rows.count == 49 && rows.dropFirst().allSatisfy { $0.hasSuffix(",good") || $0.hasSuffix(",defect") })
+        let missing = try Loupe.run(["merge", folder + "/part0.csv"])
+        #expect(missing.status == 1 && missing.error.contains("shards 1 of 2 are missing"))
+    }
+}

@@ -79,6 +79,12 @@ public struct EvaluationJob {
             imageF1Max: best?.f1, f1Threshold: best?.threshold,
             images: scored.count, defects: labels.filter { $0 }.count)
         try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
+        if checkpoint.metadata.threshold == nil, let threshold = best?.threshold {
+            // A run's first evaluation gives it a decision threshold (F1-optimal) for `infer`.
+            var updated = checkpoint
+            updated.metadata.threshold = threshold
+            try updated.write(to: run.checkpoint)
+        }
         return (scored, metrics)
     }
 

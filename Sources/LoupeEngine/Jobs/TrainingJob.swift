@@ -47,7 +47,6 @@ public struct TrainingJob {
             startEpoch = resumed!.metadata.epoch
             events(.resumed(fromEpoch: startEpoch))
         }
-        try run.create()
         let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
         let teacher = try backbone.pretrained(weights: weightsPath)
         let model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
@@ -57,13 +56,15 @@ public struct TrainingJob {
             try model.loadStateDictionary(resumed.model, source: run.checkpoint)
             optimizer.restore(resumed.optimizer)
         }
-        try writeConfiguration(teacherWeights: weightsPath)
-        let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         guard startEpoch < configuration.epochs else { return }
-
+        // Every image is read before the run folder is touched: a bad file stops the job
+        // with nothing written.
         let cache = try TeacherFeatureCache(samples: samples, teacher: teacher,
                                             preprocessing: Preprocessing(size: configuration.imageSize, normalization: backbone.normalization),
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
+        try run.create()
+        try writeConfiguration(teacherWeights: weightsPath)
+        let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let schedule: any LearningRateSchedule = configuration.cosineAnnealing
             ? CosineAnnealingSchedule(base: configuration.learningRate, period: configuration.epochs)
             : ConstantSchedule(configuration.learningRate)

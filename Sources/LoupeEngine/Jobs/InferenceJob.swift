@@ -1,0 +1,93 @@
+import Foundation
+import LoupeData
+import LoupeImaging
+import LoupeModels
+import LoupeTensor
+
+/// Scores images with a trained run: the headless path of the line and of batch clusters.
+public struct InferenceJob {
+    public struct Result: Sendable, Equatable {
+        public let path: String
+        public let score: Float
+        public let isDefect: Bool?
+
+        public init(path: String, score: Float, isDefect: Bool?) {
+            self.path = path
+            self.score = score
+            self.isDefect = isDefect
+        }
+    }
+
+    public let run: RunFolder
+    public let images: [String]
+    public let shard: Shard
+    /// Overrides the run's threshold.
+    public let threshold: Float?
+    /// Where to write overlay PNGs (nil: none).
+    public let overlays: String?
+    public let colourMap: ColourMap
+
+    public init(run: RunFolder, images: [String], shard: Shard = .whole, threshold: Float? = nil, overlays: String? = nil, colourMap: ColourMap = .turbo) {
+        self.run = run
+        self.images = images
+        self.shard = shard
+        self.threshold = threshold
+        self.overlays = overlays
+        self.colourMap = colourMap
+    }
+
+    /// PNG files named directly or found in the named folders and their sub-folders, sorted.
+    public static func expand(_ arguments: [String]) throws -> [String] {
+        var files: [String] = []
+        for argument in arguments {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: argument, isDirectory: &isDirectory) else {
+                throw ImageError.unreadable(path: argument, reason: "no such file or folder")
+            }
+            if isDirectory.boolValue {
+                let enumerator = FileManager.default.enumerator(atPath: argument)
+                while let relative = enumerator?.nextObject() as? String {
+                    if relative.lowercased().hasSuffix(".png") && !(relative as NSString).lastPathComponent.hasPrefix(".") {
+                        files.append(argument + "/" + relative)
+                    }
+                }
+            } else {
+                files.append(argument)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// Scores this shard's images, calling `scored` for each as it is done.
+    public func start(scored: (Result) -> Void, isCancelled: () -> Bool = { false }) throws {
+        guard run.exists else { throw RunError.missingRun(path: run.path) }
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        let configuration = checkpoint.metadata.configuration
+        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
+        let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
+        let decisionThreshold = threshold ?? checkpoint.metadata.threshold
+        let mine = shard.select(images)
+        let preprocessing = scorer.preprocessing
+        if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
+        let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { try preprocessing.input(mine[$0]) }
+        for (index, input) in loader.enumerated() {
+            if isCancelled() { throw RunError.cancelled }
+            let map = scorer.anomalyMap(try input.get()).scalars
+            let score = configuration.imageScore(map[...])
+            if let overlays {
+                try writeOverlay(mine[index], map: map, size: configuration.imageSize, threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
+            }
+            scored(Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 }))
+        }
+    }
+
+    /// The image with its heat map; the scale is anchored at the threshold, which always
+    /// lands in the middle of the colour map, so "above threshold" always reads hot.
+    private func writeOverlay(_ path: String, map: [Float], size: Int, threshold: Float, into folder: String) throws {
+        let image = try PNG.read(path).resized(width: size, height: size)
+        let heat = Image.heatMap(map, width: size, height: size, low: 0, high: 2 * threshold, colourMap: colourMap)
+        // Parent folder and name: test/hole/000.png and test/good/000.png must not collide.
+        let parts = path.split(separator: "/").suffix(2)
+        try PNG.write(image.overlaid(with: heat, opacity: 0.45), to: folder + "/" + parts.joined(separator: "-"))
+    }
+}

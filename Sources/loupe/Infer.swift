@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import LoupeEngine
+import LoupeImaging
+
+/// `loupe infer`: score images with a trained run, on one machine or many.
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Score images (files or folders of PNGs) with a trained run.",
+        discussion: """
+        Prints one line per image: file, score, verdict at the run's threshold (set by \
+        `loupe eval`, or --threshold). To spread a million images over a batch cluster, \
+        give each worker a shard: --shard i/n (i from 0), or let Slurm job arrays \
+        (SLURM_ARRAY_TASK_ID/COUNT) or Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with \
+        LOUPE_SHARD_COUNT) set it; each worker writes its part with --output, and \
+        `loupe merge` joins the parts.
+
+        Examples:
+          loupe infer --run runs/pcb line3/today/
+          loupe infer --run runs/pcb --shard 3/8 --output parts/3.csv /data/frames
+          loupe merge parts/*.csv --output scores.csv
+        """
+    )
+
+    @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
+    var runFolder: String
+
+    @Argument(help: "PNG files or folders of them.", completion: .file())
+    var images: [String]
+
+    @Option(help: "This worker's shard, i/n with i counted from 0.")
+    var shard: String?
+
+    @Option(help: "Write this shard's scores as CSV here (a part for `loupe merge`).", completion: .file(extensions: ["csv"]))
+    var output: String?
+
+    @Option(help: "Decision threshold on image scores (default: the run's).")
+    var threshold: Float?
+
+    @Option(help: "Write an overlay PNG of each image and its heat map into this folder.", completion: .directory)
+    var overlays: String?
+
+    @Option(help: "Colour map of overlays: \(ColourMap.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var colourMap = ColourMap.turbo.rawValue
+
+    @Flag(help: "Print one JSON object per image.")
+    var json = false
+
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image or folder") }
+        guard ColourMap(rawValue: colourMap) != nil else { throw ValidationError("unknown colour map '\(colourMap)'") }
+        if let shard { _ = try Shard(parsing: shard) }
+    }
+
+    func run() throws {
+        let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
+        let files = try InferenceJob.expand(images)
+        let job = InferenceJob(run: RunFolder(runFolder), images: files, shard: shard, threshold: threshold, overlays: overlays,
+                               colourMap: ColourMap(rawValue: colourMap)!)
+        var part = ScoreParts.header(shard: shard, run: runFolder)
+        let bar = ProgressBar(label: "scoring \(shard)", total: shard.select(files).count)
+        var done = 0
+        try job.start(scored: { result in
+            part += ScoreParts.row(result)
+            done += 1
+            if output != nil { bar.update(done) }
+            guard output == nil else { return }
+            let verdict = result.isDefect.map { $0 ? "defect" : "good" } ?? "-"
+            if json {
+                print(#"{"file": "\#(result.path)", "score": \#(result.score), "verdict": "\#(verdict)"}"#)
+            } else {
+                print("\(result.path)\t\(String(format: "%.5f", result.score))\t\(verdict)")
+            }
+        })
+        bar.finish()
+        if let output {
+            try Data(part.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            FileHandle.standardError.write(Data("wrote \(done) scores of shard \(shard) to \(output)\n".utf8))
+        }
+    }
+}
+
+/// `loupe merge`: join the parts of a sharded `loupe infer`.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the score parts of a sharded `loupe infer` into one CSV.",
+        discussion: "Every shard 0…n−1 must be present once, scored with the same run; rows are sorted by file."
+    )
+
+    @Argument(help: "Part files written by `loupe infer --shard i/n --output PART`.")
+    var parts: [String]
+
+    @Option(help: "Merged CSV to write (default: standard output).")
+    var output: String?
+
+    func run() throws {
+        let merged = try ScoreParts.merge(parts)
+        if let output {
+            try Data(merged.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+        } else {
+            print(merged, terminator: "")
+        }
+    }
+}
