@@ -53,14 +53,16 @@ struct ConvolutionGeometry {
         return (offsetX, firstX, lastX)
     }
 
-    /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea).
-    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
+    /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea, rows
+    /// `rowStride` apart: several images' columns can sit side by side).
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let rowStride = rowStride ?? outputArea
         Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
             for c in range {
                 let plane = image + c * imageArea
                 for ky in 0..<kernelHeight {
                     for kx in 0..<kernelWidth {
-                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * outputArea
+                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * rowStride
                         let (offsetX, firstX, lastX) = columnsInside(kernelX: kx)
                         for oy in 0..<outputHeight {
                             let iy = oy * stride + ky * dilation - padding.top
@@ -86,13 +88,14 @@ struct ConvolutionGeometry {
 
     /// Folds `columns` back, adding each entry into the image pixel it was read from
     /// (`image` must be zeroed or hold values to accumulate onto).
-    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>) {
+    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let rowStride = rowStride ?? outputArea
         Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
             for c in range {
                 let plane = image + c * imageArea
                 for ky in 0..<kernelHeight {
                     for kx in 0..<kernelWidth {
-                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * outputArea
+                        let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * rowStride
                         let (offsetX, firstX, lastX) = columnsInside(kernelX: kx)
                         for oy in 0..<outputHeight {
                             let iy = oy * stride + ky * dilation - padding.top
