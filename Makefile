@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build test demo bench fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build test demo bench accept fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -47,6 +47,12 @@ demo: build
 bench: deps peer-deps
 	$(SWIFT) build -c release --product loupe-bench
 	$(RELEASE)/loupe-bench --peer ../shared/peer/torch_bench.py
+
+## accept: RD on every samples/ category beside the PyTorch peer (metrics, epoch and
+## inference time); EPOCHS=30 by default. Takes several minutes.
+EPOCHS ?= 30
+accept: build peer-deps
+	/usr/bin/python3 scripts/accept.py --epochs $(EPOCHS)
 
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
 fixtures: peer-deps weights

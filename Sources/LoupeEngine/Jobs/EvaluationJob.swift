@@ -22,10 +22,14 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
     public var f1Threshold: Float?
     public var images: Int
     public var defects: Int
+    /// Median time to map one image at batch 1 (teacher, student, map, blur; decoding
+    /// excluded), as the reference measures it.
+    public var inferenceMillisecondsPerImage: Double?
 
     enum CodingKeys: String, CodingKey {
         case imageAUROC = "image_auroc", pixelAUROC = "pixel_auroc", aupro = "aupro_0.3", pixelAveragePrecision = "pixel_ap"
         case imageF1Max = "image_f1_max", f1Threshold = "f1_threshold", images, defects
+        case inferenceMillisecondsPerImage = "infer_ms_per_image"
     }
 }
 
@@ -57,10 +61,13 @@ public struct EvaluationJob {
         var scored: [ScoredImage] = []
         var regionImages: [RegionOverlap.Image] = []
         var pixelLabels: [Bool] = [], pixelScores: [Float] = []
+        var timings: [Double] = []
         for (index, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
             let (input, mask) = try result.get()
+            let started = DispatchTime.now().uptimeNanoseconds
             let map = scorer.anomalyMap(input)
+            timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             let values = map.scalars
             let sample = samples[index]
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
@@ -77,7 +84,8 @@ public struct EvaluationJob {
             aupro: RegionOverlap.aupro(regionImages),
             pixelAveragePrecision: BinaryMetrics.averagePrecision(labels: pixelLabels, scores: pixelScores),
             imageF1Max: best?.f1, f1Threshold: best?.threshold,
-            images: scored.count, defects: labels.filter { $0 }.count)
+            images: scored.count, defects: labels.filter { $0 }.count,
+            inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2])
         try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
         if checkpoint.metadata.threshold == nil, let threshold = best?.threshold {
             // A run's first evaluation gives it a decision threshold (F1-optimal) for `infer`.

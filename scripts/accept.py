@@ -1,0 +1,75 @@
+#!/usr/bin/python3
+"""`make accept`: Loupe's `rd` beside the PyTorch peer on each samples/ category.
+
+For each category both train RD with the EfficientNet-Lite0 teacher at the same size,
+epochs and batch (Adam 0.005, betas 0.5/0.999), evaluate on the test split, and the
+metrics, median epoch time and median inference time per image are printed side by
+side. Targets (issue 5): every metric within 1 point of the peer or better; epoch time
+<= 0.7x the peer's; inference <= 1.0x.
+
+    /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOUPE = os.path.join(ROOT, ".build", "release", "loupe")
+PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
+WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "efficientnet-lite0-57934424.pth")
+METRICS = [("image AUROC", "image_auroc", "image_auroc"), ("pixel AUROC", "pixel_auroc", "pixel_auroc"),
+           ("AUPRO@0.3", "aupro_0.3", "aupro_0.3"), ("pixel AP", "pixel_ap", "pixel_ap")]
+
+
+def run(command):
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"accept: {' '.join(command)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def category(name, size, epochs):
+    data = os.path.join(ROOT, "samples", name)
+    folder = os.path.join(ROOT, "runs", f"accept-{name}")
+    shutil.rmtree(folder, ignore_errors=True)
+    lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--size", str(size), "--json"])
+    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith("{")]
+    ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
+    ours["epoch_s_median"] = statistics.median(epoch_seconds)
+    peer_out = os.path.join(ROOT, "runs", f"accept-{name}-peer.json")
+    run(["/usr/bin/python3", PEER, "--data", data, "--backbone", "efficientnet-lite0", "--weights", WEIGHTS, "--size", str(size),
+         "--epochs", str(epochs), "--batch", "8", "--threads", "2", "--out", peer_out])
+    with open(peer_out) as f:
+        peer = json.load(f)
+    return ours, peer
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--categories", default="texture:192,pcb:256")
+    args = parser.parse_args()
+    report = {}
+    for spec in args.categories.split(","):
+        name, size = spec.split(":")
+        print(f"== {name} at {size} px, {args.epochs} epochs", flush=True)
+        ours, peer = category(name, int(size), args.epochs)
+        report[name] = {"loupe": ours, "peer": {"metrics": peer["metrics"], "timings": peer["timings"]}}
+        print(f"{'':14}{'Loupe':>9}{'PyTorch':>9}{'diff':>8}")
+        for label, key, peer_key in METRICS:
+            a, b = ours.get(key), peer["metrics"].get(peer_key)
+            print(f"{label:14}{100 * a:9.2f}{100 * b:9.2f}{100 * (a - b):+8.2f}")
+        e, pe = ours["epoch_s_median"], peer["timings"]["epoch_s_median"]
+        i, pi = ours["infer_ms_per_image"], peer["timings"]["infer_ms_per_image"]
+        print(f"{'epoch s':14}{e:9.2f}{pe:9.2f}{e / pe:7.2f}x")
+        print(f"{'infer ms/img':14}{i:9.1f}{pi:9.1f}{i / pi:7.2f}x", flush=True)
+    with open(os.path.join(ROOT, "runs", "accept.json"), "w") as f:
+        json.dump(report, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
