@@ -23,12 +23,15 @@ struct Evaluate: ParsableCommand {
     @Option(help: "Data set to evaluate on (default: the training data set).", completion: .directory)
     var data: String?
 
+    @Flag(help: "Also write every anomaly map as a 16-bit PNG under maps/<kind>/ (value/6 of full scale).")
+    var saveMaps = false
+
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
     func run() throws {
         let bar = ProgressBar(label: "scoring", total: 1)
-        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), dataRoot: data).start(progress: { done, total in
+        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), dataRoot: data, savesMaps: saveMaps).start(progress: { done, total in
             bar.total = total
             bar.update(done)
         })

@@ -9,7 +9,7 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Train a Reverse Distillation detector on a data set's good images.",
         discussion: """
-        Writes runs/NAME/: config.json, model.safetensors (weights, optimiser state, metadata) \
+        Writes runs/NAME/: config.toml, model.safetensors (weights, optimiser state, metadata) \
         and train-log.csv. The checkpoint is replaced atomically after every epoch, so an \
         interrupted run (even kill -9) loses at most the epoch in progress: continue it with \
         --resume, and it ends exactly as an uninterrupted run would.

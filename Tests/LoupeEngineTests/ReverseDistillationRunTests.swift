@@ -36,7 +36,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: run.path) }
         let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
         try TrainingJob(run: run, dataset: dataset, configuration: Self.configuration(epochs: 3, size: 128), teacherWeights: nil, resume: false).start()
-        let (images, metrics) = try EvaluationJob(run: run).start()
+        let (images, metrics) = try EvaluationJob(run: run, savesMaps: true).start()
         #expect(images.count == 48 && metrics.defects == 32)
         // Chance is 0.5 for AUROC; AUPRO of a random map up to FPR 0.3 is about 0.15.
         #expect((metrics.pixelAUROC ?? 0) > 0.8, "pixel AUROC \(String(describing: metrics.pixelAUROC))")
@@ -44,6 +44,9 @@ import Testing
         for file in [run.configuration, run.checkpoint, run.trainLog, run.scores, run.metrics] {
             #expect(FileManager.default.fileExists(atPath: file), "\(file) missing")
         }
+        let map = try PNG.read(run.maps + "/hole/000.png")
+        #expect(map.width == 128 && map.channels == 1 && map.sourceBitDepth == 16)
+        #expect(try String(contentsOfFile: run.configuration, encoding: .utf8).contains("backbone = \"efficientnet-lite0\""))
         let log = try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n")
         #expect(log.first == "epoch,step,loss,lr,seconds" && log.count == 1 + 3 * 8)  // 60 images, batches of 8
     }

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeImaging
 import LoupeMetrics
 import LoupeModels
 import LoupeTensor
@@ -37,10 +38,17 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
 public struct EvaluationJob {
     public let run: RunFolder
     public let dataRoot: String?
+    /// Write each map as a 16-bit PNG under `maps/<kind>/<stem>.png`.
+    public let savesMaps: Bool
 
-    public init(run: RunFolder, dataRoot: String? = nil) {
+    /// 16-bit map PNGs store value / fullScale · 65535: RD sums three 1 − cos terms, each
+    /// at most 2, so 6 covers every map (resolution 1e-4).
+    public static let mapFullScale: Float = 6
+
+    public init(run: RunFolder, dataRoot: String? = nil, savesMaps: Bool = false) {
         self.run = run
         self.dataRoot = dataRoot
+        self.savesMaps = savesMaps
     }
 
     public func start(progress: (Int, Int) -> Void = { _, _ in }, isCancelled: () -> Bool = { false }) throws -> (images: [ScoredImage], metrics: EvaluationMetrics) {
@@ -70,6 +78,7 @@ public struct EvaluationJob {
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             let values = map.scalars
             let sample = samples[index]
+            if savesMaps { try saveMap(values, size: size, sample: sample) }
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
             regionImages.append(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
             pixelLabels += mask
@@ -94,6 +103,14 @@ public struct EvaluationJob {
             try updated.write(to: run.checkpoint)
         }
         return (scored, metrics)
+    }
+
+    private func saveMap(_ values: [Float], size: Int, sample: Sample) throws {
+        let folder = run.maps + "/" + sample.kind
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let scaled = values.map { min(max($0 / Self.mapFullScale, 0), 1) * 255 }
+        try PNG.write(Image(width: size, height: size, channels: 1, pixels: scaled, sourceBitDepth: 16),
+                      to: folder + "/" + sample.stem + ".png", bitDepth: 16)
     }
 
     private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {

@@ -103,17 +103,52 @@ public struct TrainingJob {
         }
     }
 
+    /// `config.toml`: the run's settings for people and scripts to read (the checkpoint's
+    /// metadata is what Loupe itself reloads).
     private func writeConfiguration(teacherWeights: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        struct Record: Encodable {
-            let method: String
-            let data: String
-            let teacherWeights: String
-            let configuration: ReverseDistillationConfiguration
+        let c = configuration
+        let score: String
+        switch c.imageScore {
+        case .maximum: score = "\"max\""
+        case let .topMean(k): score = "\"top-\(k)-mean\""
         }
-        try RunFolder.write(encoder.encode(Record(method: "rd", data: dataset.root, teacherWeights: teacherWeights, configuration: configuration)),
-                            to: run.configuration)
+        let lines = [
+            "# Written by `loupe train`; the checkpoint's metadata is authoritative.",
+            "method = \"rd\"",
+            "data = \(TOML.quoted(dataset.root))",
+            "teacher_weights = \(TOML.quoted(teacherWeights))",
+            "",
+            "[rd]",
+            "backbone = \(TOML.quoted(c.backbone))",
+            "image_size = \(c.imageSize)",
+            "epochs = \(c.epochs)",
+            "batch_size = \(c.batchSize)",
+            "learning_rate = \(c.learningRate)",
+            "betas = [\(c.beta1), \(c.beta2)]",
+            "cosine_annealing = \(c.cosineAnnealing)",
+            "seed = \(c.seed)",
+            "blur_sigma = \(c.blurSigma)",
+            "image_score = \(score)",
+        ]
+        try RunFolder.write(lines.joined(separator: "\n") + "\n", to: run.configuration)
+    }
+}
+
+/// TOML string quoting (basic strings: backslash, quote and control characters escaped).
+enum TOML {
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
     }
 }
 

@@ -4,11 +4,12 @@ import LoupeTensor
 
 /// A run's folder: everything one training produced and everything evaluated with it.
 ///
-///     runs/NAME/config.json        the method's configuration and the data it trained on
+///     runs/NAME/config.toml        the method's configuration and the data it trained on
 ///     runs/NAME/model.safetensors  weights, optimiser state, metadata (method, epoch, threshold)
 ///     runs/NAME/train-log.csv      epoch, step, loss, lr, seconds
 ///     runs/NAME/scores.csv         one row per test image (eval)
 ///     runs/NAME/metrics.json       image and pixel metrics (eval)
+///     runs/NAME/maps/<kind>/<stem>.png  16-bit anomaly maps (eval --save-maps)
 ///
 /// Every file is written to a temporary name and renamed into place, so an interrupted
 /// run never leaves a half-written file.
@@ -17,7 +18,7 @@ public struct RunFolder: Sendable {
 
     public init(_ path: String) { self.path = path }
 
-    public var configuration: String { path + "/config.json" }
+    public var configuration: String { path + "/config.toml" }
     public var checkpoint: String { path + "/model.safetensors" }
     public var trainLog: String { path + "/train-log.csv" }
     public var scores: String { path + "/scores.csv" }
