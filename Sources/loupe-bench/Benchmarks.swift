@@ -87,3 +87,37 @@ extension Benchmarks {
         ]
     }
 }
+
+extension Benchmarks {
+    /// RD with the EfficientNet-Lite0 teacher, named as torch_bench.py's `rd_` cases: a
+    /// training step on cached teacher features (bottleneck + student forward/backward and
+    /// Adam), and inference at batch 1 (teacher, student, map; no blur).
+    static func reverseDistillation(batch n: Int, size: Int) -> [Benchmark] {
+        var generator = SeededGenerator(seed: 3)
+        let teacher = EfficientNetLite(.lite0, using: &generator)
+        teacher.foldBatchNorms()
+        teacher.requireGradients(false)
+        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: teacher.stageChannels, seed: 0)
+        let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
+        let images = Tensor.randomNormal([n, 3, size, size], using: &generator)
+        let cached = withoutGradients { teacher.features(images, stageCount: 3) }
+        let one = images.sliced(alongAxis: 0, 0..<1)
+        let map = FeatureDistanceMap(height: size, width: size, sigma: 0)
+        let evaluation = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: teacher.stageChannels, seed: 0)
+        evaluation.eval()
+        return [
+            Benchmark(name: "rd_efficientnet-lite0_train_step_cached_b\(n)_\(size)", gigaflops: nil) {
+                let loss = reverseDistillationLoss(teacher: cached, student: model(cached))
+                optimizer.zeroGradients()
+                loss.backward()
+                optimizer.step()
+            },
+            Benchmark(name: "rd_efficientnet-lite0_infer_b1_\(size)", gigaflops: nil) {
+                _ = withoutGradients {
+                    let features = teacher.features(one, stageCount: 3)
+                    return map(teacher: features, student: evaluation(features))
+                }
+            },
+        ]
+    }
+}

@@ -16,7 +16,8 @@ struct PeerComparison {
         let networks = ["resnet18", "efficientnet-lite0"].filter { network in names.contains { $0.hasPrefix(network) } }.joined(separator: ",")
         process.arguments = [script, "--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
                              "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
-                             "--networks", networks, "--rd-backbones", "",
+                             "--networks", networks,
+                             "--rd-backbones", names.contains { $0.hasPrefix("rd_efficientnet-lite0") } ? "efficientnet-lite0" : "",
                              "--only", names.joined(separator: ",")]
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -7,7 +7,8 @@ import LoupeTensor
 let options = BenchmarkOptions(CommandLine.arguments)
 setMatrixThreads(options.threads)
 let benchmarks = (Benchmarks.all(batch: options.batch, size: options.size) + Benchmarks.networks(batch: options.batch, size: options.size)
-    + Benchmarks.elementOperations(batch: options.batch)).filter { options.wants($0.name) }
+    + Benchmarks.elementOperations(batch: options.batch)
+    + Benchmarks.reverseDistillation(batch: options.batch, size: options.size)).filter { options.wants($0.name) }
 var results: [BenchmarkResult] = []
 for benchmark in benchmarks {
     let result = BenchmarkResult(name: benchmark.name, gigaflops: benchmark.gigaflops,

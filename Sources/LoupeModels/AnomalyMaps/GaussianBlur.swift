@@ -31,24 +31,42 @@ public struct GaussianBlur: Sendable {
         guard sigma > 0 else { return maps }
         let (height, width) = (maps.shape[maps.rank - 2], maps.shape[maps.rank - 1])
         let planes = maps.count / max(height * width, 1)
+        let taps = weights.map(Float.init), r = radius
         return Tensor.build(shape: maps.shape) { out in
             maps.withUnsafePointer { input in
                 Parallel.forEach(planes) { p in
-                    var rows = [Double](repeating: 0, count: height * width)
-                    let plane = input + p * height * width
+                    let plane = input + p * height * width, target = out + p * height * width
+                    // Horizontal pass into rows padded by reflection, then the vertical pass
+                    // reads whole padded rows: both inner loops are contiguous.
+                    var padded = [Float](repeating: 0, count: width + 2 * r)
+                    var rows = [Float](repeating: 0, count: (height + 2 * r) * width)
                     for y in 0..<height {
-                        for x in 0..<width {
-                            var sum = 0.0
-                            for (k, w) in weights.enumerated() { sum += w * Double(plane[y * width + Self.reflect(x + k - radius, width)]) }
-                            rows[y * width + x] = sum
+                        for i in 0..<(width + 2 * r) { padded[i] = plane[y * width + Self.reflect(i - r, width)] }
+                        padded.withUnsafeBufferPointer { line in
+                            rows.withUnsafeMutableBufferPointer { blurred in
+                                let row = blurred.baseAddress! + (y + r) * width
+                                for x in 0..<width {
+                                    var sum: Float = 0
+                                    for k in 0..<taps.count { sum += taps[k] * line[x + k] }
+                                    row[x] = sum
+                                }
+                            }
                         }
                     }
-                    let target = out + p * height * width
-                    for y in 0..<height {
-                        for x in 0..<width {
-                            var sum = 0.0
-                            for (k, w) in weights.enumerated() { sum += w * rows[Self.reflect(y + k - radius, height) * width + x] }
-                            target[y * width + x] = Float(sum)
+                    for y in 0..<(2 * r) {
+                        // Reflected rows above and below.
+                        let destination = y < r ? y : height + y
+                        let source = Self.reflect(destination - r, height) + r
+                        for x in 0..<width { rows[destination * width + x] = rows[source * width + x] }
+                    }
+                    rows.withUnsafeBufferPointer { blurred in
+                        for y in 0..<height {
+                            let row = target + y * width
+                            for x in 0..<width { row[x] = 0 }
+                            for k in 0..<taps.count {
+                                let weight = taps[k], source = blurred.baseAddress! + (y + k) * width
+                                for x in 0..<width { row[x] += weight * source[x] }
+                            }
                         }
                     }
                 }

@@ -166,12 +166,13 @@ struct ConvolutionKernel {
     /// Unfolds every image of the batch side by side (a pointwise convolution copies).
     private func batchColumns(_ x: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>) {
         let g = geometry, width = batch * g.outputArea
-        for n in 0..<batch {
+        // One image per task: a single parallel dispatch per layer (images write disjoint columns).
+        Parallel.forEach(batch) { n in
             let image = x + n * g.channels * g.imageArea
             if g.isPointwise {
                 for c in 0..<g.channels { (columns + c * width + n * g.outputArea).update(from: image + c * g.imageArea, count: g.outputArea) }
             } else {
-                g.imageToColumns(image, columns + n * g.outputArea, rowStride: width)
+                g.imageToColumns(image, columns + n * g.outputArea, rowStride: width, parallel: false)
             }
         }
     }
@@ -179,7 +180,7 @@ struct ConvolutionKernel {
     /// Moves N×O×area (`batchMajor`) to O×N·area, or back.
     private func transposeBatch(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, toChannelMajor: Bool) {
         let area = geometry.outputArea
-        for n in 0..<batch {
+        Parallel.forEach(batch) { n in
             for o in 0..<outChannels {
                 let batchMajor = (n * outChannels + o) * area, channelMajor = (o * batch + n) * area
                 if toChannelMajor {
@@ -210,12 +211,12 @@ struct ConvolutionKernel {
             withScratch(count: g.columnRows * width) { columns in
                 gemm(transposeA: true, transposeB: false, m: g.columnRows, n: width, k: outChannels,
                      a: w, lda: g.columnRows, b: gradient, ldb: width, c: columns, ldc: width)
-                for n in 0..<batch {
+                Parallel.forEach(batch) { n in
                     let image = dx + n * g.channels * g.imageArea
                     if g.isPointwise {
                         for c in 0..<g.channels { (image + c * g.imageArea).update(from: columns + c * width + n * g.outputArea, count: g.outputArea) }
                     } else {
-                        g.columnsToImage(columns + n * g.outputArea, image, rowStride: width)
+                        g.columnsToImage(columns + n * g.outputArea, image, rowStride: width, parallel: false)
                     }
                 }
             }
@@ -247,7 +248,12 @@ struct ConvolutionKernel {
                 forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
                     let weight = filter[ky * g.kernelWidth + kx]
                     let row = output + oy * g.outputWidth, source = input + iy * g.width + offsetX
-                    for ox in firstX..<lastX { row[ox] += weight * source[ox * g.stride] }
+                    // Stride 1 reads contiguously, which the compiler vectorises.
+                    if g.stride == 1 {
+                        for ox in firstX..<lastX { row[ox] += weight * source[ox] }
+                    } else {
+                        for ox in firstX..<lastX { row[ox] += weight * source[ox * g.stride] }
+                    }
                 }
             }
         }

@@ -55,9 +55,10 @@ struct ConvolutionGeometry {
 
     /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea, rows
     /// `rowStride` apart: several images' columns can sit side by side).
-    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, parallel: Bool = true) {
         let rowStride = rowStride ?? outputArea
-        Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
+        let grain = parallel ? max(1, 4096 / max(outputArea * kernelArea, 1)) : channels
+        Parallel.forChunks(of: channels, grain: grain) { range in
             for c in range {
                 let plane = image + c * imageArea
                 for ky in 0..<kernelHeight {
@@ -88,9 +89,10 @@ struct ConvolutionGeometry {
 
     /// Folds `columns` back, adding each entry into the image pixel it was read from
     /// (`image` must be zeroed or hold values to accumulate onto).
-    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int? = nil, parallel: Bool = true) {
         let rowStride = rowStride ?? outputArea
-        Parallel.forChunks(of: channels, grain: max(1, 4096 / max(outputArea * kernelArea, 1))) { range in
+        let grain = parallel ? max(1, 4096 / max(outputArea * kernelArea, 1)) : channels
+        Parallel.forChunks(of: channels, grain: grain) { range in
             for c in range {
                 let plane = image + c * imageArea
                 for ky in 0..<kernelHeight {

@@ -57,17 +57,24 @@ public final class Adam: Optimizer {
                 secondMoments.withSlot(index, count: n) { v, _ in
                     gradient.withUnsafePointer { g in
                         parameter.update { p in
-                            for i in 0..<n {
-                                var grad = g[i]
-                                if decoupledWeightDecay {
-                                    p[i] *= 1 - learningRate * weightDecay
-                                } else {
-                                    grad += weightDecay * p[i]
+                            m.withUnsafeMutableBufferPointer { m in
+                                v.withUnsafeMutableBufferPointer { v in
+                                    let (m, v) = (m.baseAddress!, v.baseAddress!)
+                                    Parallel.forChunks(of: n, grain: 65_536) { range in
+                                        for i in range {
+                                            var grad = g[i]
+                                            if decoupledWeightDecay {
+                                                p[i] *= 1 - learningRate * weightDecay
+                                            } else {
+                                                grad += weightDecay * p[i]
+                                            }
+                                            m[i] = beta1 * m[i] + (1 - beta1) * grad
+                                            v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
+                                            let denominator = v[i].squareRoot() / correction2Root + epsilon
+                                            p[i] -= stepSize * m[i] / denominator
+                                        }
+                                    }
                                 }
-                                m[i] = beta1 * m[i] + (1 - beta1) * grad
-                                v[i] = beta2 * v[i] + (1 - beta2) * grad * grad
-                                let denominator = v[i].squareRoot() / correction2Root + epsilon
-                                p[i] -= stepSize * m[i] / denominator
                             }
                         }
                     }
