@@ -88,3 +88,43 @@ import Testing
         #expect(none > 1.0 && BinaryMetrics.confusion(labels: good.map { _ in false }, scores: good, threshold: none).falsePositives == 0)
     }
 }
+
+/// The constant-memory accumulator against the exact metrics.
+@Suite struct PixelMetricsAccumulatorTests {
+    @Test func agreesWithTheExactMetricsToOneInTenThousand() throws {
+        let images = MetricsTests.regionImages
+        var accumulator = PixelMetricsAccumulator(lowerBound: 0, upperBound: 1.5)
+        for image in images { accumulator.add(image) }
+        let labels = images.flatMap(\.mask), scores = images.flatMap(\.map)
+        let exact = (auroc: BinaryMetrics.auroc(labels: labels, scores: scores)!, ap: BinaryMetrics.averagePrecision(labels: labels, scores: scores)!,
+                     aupro: RegionOverlap.aupro(images)!)
+        #expect(abs(try #require(accumulator.auroc) - exact.auroc) < 1e-4)
+        #expect(abs(try #require(accumulator.averagePrecision) - exact.ap) < 1e-4)
+        #expect(abs(try #require(accumulator.aupro()) - exact.aupro) < 1e-4)
+    }
+
+    /// Smooth maps with distinct float scores (no ties to help): still within 1e-4.
+    @Test func agreesOnSmoothMaps() throws {
+        var generator = SeededGenerator(seed: 12)
+        var images: [RegionOverlap.Image] = []
+        for _ in 0..<6 {
+            let (width, height) = (64, 48)
+            let cx = Float(generator.next() % 40 + 12), cy = Float(generator.next() % 28 + 10)
+            var mask = [Bool](), map = [Float]()
+            for y in 0..<height {
+                for x in 0..<width {
+                    let d = ((Float(x) - cx) * (Float(x) - cx) + (Float(y) - cy) * (Float(y) - cy)).squareRoot()
+                    mask.append(d < 6)
+                    map.append(2 * Foundation.exp(-d / 9) + 0.6 * generator.nextUniform())
+                }
+            }
+            images.append(RegionOverlap.Image(width: width, height: height, mask: mask, map: map))
+        }
+        var accumulator = PixelMetricsAccumulator(lowerBound: 0, upperBound: 6)
+        for image in images { accumulator.add(image) }
+        let labels = images.flatMap(\.mask), scores = images.flatMap(\.map)
+        #expect(abs(try #require(accumulator.auroc) - BinaryMetrics.auroc(labels: labels, scores: scores)!) < 1e-4)
+        #expect(abs(try #require(accumulator.averagePrecision) - BinaryMetrics.averagePrecision(labels: labels, scores: scores)!) < 1e-4)
+        #expect(abs(try #require(accumulator.aupro()) - RegionOverlap.aupro(images)!) < 1e-4)
+    }
+}

@@ -67,8 +67,8 @@ public struct EvaluationJob {
             (try preprocessing.input(samples[index].path), try preprocessing.mask(samples[index].maskPath))
         }
         var scored: [ScoredImage] = []
-        var regionImages: [RegionOverlap.Image] = []
-        var pixelLabels: [Bool] = [], pixelScores: [Float] = []
+        // Pixel metrics in constant memory, so test sets of any size fit (maps lie in 0…6).
+        var pixels = PixelMetricsAccumulator(lowerBound: 0, upperBound: Self.mapFullScale)
         var timings: [Double] = []
         for (index, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
@@ -80,18 +80,16 @@ public struct EvaluationJob {
             let sample = samples[index]
             if savesMaps { try saveMap(values, size: size, sample: sample) }
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
-            regionImages.append(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
-            pixelLabels += mask
-            pixelScores += values
+            pixels.add(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
             progress(index + 1, samples.count)
         }
         let labels = scored.map(\.isDefect), scores = scored.map(\.score)
         let best = BinaryMetrics.bestF1(labels: labels, scores: scores)
         let metrics = EvaluationMetrics(
             imageAUROC: BinaryMetrics.auroc(labels: labels, scores: scores),
-            pixelAUROC: BinaryMetrics.auroc(labels: pixelLabels, scores: pixelScores),
-            aupro: RegionOverlap.aupro(regionImages),
-            pixelAveragePrecision: BinaryMetrics.averagePrecision(labels: pixelLabels, scores: pixelScores),
+            pixelAUROC: pixels.auroc,
+            aupro: pixels.aupro(),
+            pixelAveragePrecision: pixels.averagePrecision,
             imageF1Max: best?.f1, f1Threshold: best?.threshold,
             images: scored.count, defects: labels.filter { $0 }.count,
             inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2])
