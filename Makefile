@@ -39,9 +39,10 @@ build: deps
 test: deps
 	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test
 
-## demo: build and open Loupe on the shipped samples.
+## demo: build, then train (once), evaluate and score on the shipped samples; the
+## console replaces this when it lands.
 demo: build
-	$(RELEASE)/loupe --help
+	@scripts/demo.sh
 
 ## bench: engine benchmarks side by side with PyTorch on this machine (not a test).
 bench: deps peer-deps
