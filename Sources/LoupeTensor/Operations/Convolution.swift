@@ -87,7 +87,13 @@ struct ConvolutionKernel {
     /// so each product is one large GEMM instead of one small GEMM per image: at the low
     /// resolutions of a distillation student, per-image GEMMs spent more time waking
     /// OpenBLAS's threads than multiplying.
-    var batchesColumns: Bool { groups == 1 && batch > 1 && geometry.outputArea < 4096 }
+    var batchesColumns: Bool {
+        guard groups == 1, batch > 1 else { return false }
+        // Few output channels make a thin per-image GEMM at any resolution; cap the
+        // column matrix at 64 Mi values (256 MB).
+        let small = geometry.outputArea < 4096 || outChannels < 64 || geometry.columnRows < 256
+        return small && geometry.columnRows * geometry.outputArea * batch <= 1 << 26
+    }
 
     /// out[n] = W · im2col(x[n]) per group.
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
