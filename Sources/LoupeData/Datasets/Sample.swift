@@ -18,7 +18,7 @@ public struct Sample: Hashable, Sendable {
 
     public var isGood: Bool { kind == Dataset.goodKind }
     /// The file name without folder or extension.
-    public var stem: String { (path.split(separator: "/").last.map(String.init) ?? path).removingExtension }
+    public var stem: String { path.fileStem }
 }
 
 extension String {
