@@ -1,0 +1,135 @@
+import Foundation
+
+/// An operator's judgement of one image.
+public struct ReviewMark: Codable, Equatable, Sendable {
+    public enum Verdict: String, Codable, Sendable, CaseIterable {
+        case falsePositive = "false-positive"
+        case falseNegative = "false-negative"
+        case confirmedDefect = "confirmed-defect"
+        /// Withdraws earlier marks of the image.
+        case clear
+    }
+
+    public let image: String
+    public let verdict: Verdict
+    public let note: String
+    public let time: Date
+    /// The decision threshold in force when the mark was made.
+    public let threshold: Float?
+
+    public init(image: String, verdict: Verdict, note: String = "", time: Date = Date(), threshold: Float?) {
+        self.image = image
+        self.verdict = verdict
+        self.note = note
+        self.time = time
+        self.threshold = threshold
+    }
+}
+
+/// `review.jsonl` in a run folder: every mark appended as one JSON line and fsync'd before
+/// `append` returns, so a mark the operator saw accepted survives a crash or power loss.
+/// Reopening replays the file; a torn last line (a write cut short) is skipped with a
+/// warning, and every complete line before it is kept.
+public final class ReviewJournal {
+    public let path: String
+    /// Every mark in the order made.
+    public private(set) var marks: [ReviewMark] = []
+    /// Lines that could not be read, as "line N: reason".
+    public private(set) var warnings: [String] = []
+
+    /// Times as ISO 8601 with milliseconds: readable, and precise enough to order marks.
+    private static func timestampFormatter() -> ISO8601DateFormatter {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(timestampFormatter().string(from: date))
+        }
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    private static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let date = timestampFormatter().date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad time \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }()
+
+    /// Opens (and replays) the journal at `path`; a missing file is an empty journal.
+    public init(path: String) throws {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                marks.append(try Self.decoder.decode(ReviewMark.self, from: Data(line)))
+            } catch {
+                let torn = index == lines.count - 1
+                warnings.append("\(path) line \(index + 1): \(torn ? "incomplete last line (an interrupted write), skipped" : "unreadable, skipped")")
+            }
+        }
+        // A torn tail would glue the next mark onto it; end the file with a newline first.
+        if let last = data.last, last != UInt8(ascii: "\n") {
+            try Self.appendBytes(Data("\n".utf8), to: path)
+        }
+    }
+
+    /// Appends `mark` durably.
+    public func append(_ mark: ReviewMark) throws {
+        var line = try Self.encoder.encode(mark)
+        line.append(UInt8(ascii: "\n"))
+        try Self.appendBytes(line, to: path)
+        marks.append(mark)
+    }
+
+    /// The standing verdict of each image: its latest mark, unless that was `clear`.
+    public var currentVerdicts: [String: ReviewMark] {
+        var result: [String: ReviewMark] = [:]
+        for mark in marks { result[mark.image] = mark.verdict == .clear ? nil : mark }
+        return result
+    }
+
+    /// The standing marks as CSV (image, verdict, note, time, threshold), sorted by image.
+    public func csv() -> String {
+        let formatter = Self.timestampFormatter()
+        func field(_ text: String) -> String {
+            text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let rows = currentVerdicts.values.sorted { $0.image < $1.image }.map { mark in
+            [field(mark.image), mark.verdict.rawValue, field(mark.note), formatter.string(from: mark.time), mark.threshold.map { "\($0)" } ?? ""]
+                .joined(separator: ",")
+        }
+        return (["image,verdict,note,time,threshold"] + rows).joined(separator: "\n") + "\n"
+    }
+
+    private static func appendBytes(_ data: Data, to path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
+        guard descriptor >= 0 else { throw ReviewJournalError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(descriptor) }
+        let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, data.count) }
+        guard written == data.count else { throw ReviewJournalError.cannotWrite(path: path, reason: "short write") }
+        guard fsync(descriptor) == 0 else { throw ReviewJournalError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
+    }
+}
+
+public enum ReviewJournalError: Error, CustomStringConvertible, Equatable {
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .cannotWrite(path, reason): return "\(path): cannot record the mark: \(reason)"
+        }
+    }
+}
