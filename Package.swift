@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 // The manifest reads as the architecture of DESIGN.md: system libraries at the bottom,
-// then the tensor engine and imaging, data, models and metrics, the engine, then the
-// executable. The console joins when it is built.
+// then the tensor engine and imaging, data, models and metrics, the engine, the console,
+// then the executable.
 import PackageDescription
 
 /// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
@@ -52,6 +52,9 @@ let package = Package(
         .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics"],
                 swiftSettings: engineSettings),
 
+        // Console: screens, renderers and views; draws engine state, never computes.
+        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeEngine", "CNcursesw"]),
+
         // Command-line tool: one file per command.
         .executableTarget(
             name: "loupe",
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "loupeTests", dependencies: ["loupe"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )
