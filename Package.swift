@@ -53,7 +53,7 @@ let package = Package(
                 swiftSettings: engineSettings),
 
         // Console: screens, renderers and views; draws engine state, never computes.
-        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeEngine", "CNcursesw"]),
+        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeMetrics", "LoupeEngine", "CNcursesw"]),
 
         // Command-line tool: one file per command.
         .executableTarget(
