@@ -35,7 +35,7 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
 }
 
 /// Scores every test image of a data set with a trained run, and measures how well.
-public struct EvaluationJob {
+public struct EvaluationJob: Sendable {
     public let run: RunFolder
     public let dataRoot: String?
     /// Write each map as a 16-bit PNG under `maps/<kind>/<stem>.png`.

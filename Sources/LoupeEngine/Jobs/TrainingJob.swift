@@ -19,7 +19,7 @@ public enum TrainingEvent: Sendable {
 /// killed at any moment, the run loses at most the epoch in progress, and `resume` then
 /// continues exactly as an uninterrupted run would (the shuffle depends only on seed and
 /// epoch).
-public struct TrainingJob {
+public struct TrainingJob: Sendable {
     public let run: RunFolder
     public let dataset: Dataset
     public let configuration: ReverseDistillationConfiguration
