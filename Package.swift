@@ -65,6 +65,7 @@ let package = Package(
                 "LoupeModels",
                 "LoupeMetrics",
                 "LoupeEngine",
+                "LoupeConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,7 +20,7 @@ struct Loupe: ParsableCommand {
         message says which), 2 an internal error (please report it).
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, Classify.self, DataCommand.self, Weights.self]
+        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self]
     )
 
     /// Runs the command with the exit statuses the discussion promises.
