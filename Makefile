@@ -39,8 +39,7 @@ build: deps
 test: deps
 	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test
 
-## demo: build, then train (once), evaluate and score on the shipped samples; the
-## console replaces this when it lands.
+## demo: build, train a small model on the shipped samples (once), evaluate, open the console.
 demo: build
 	@scripts/demo.sh
 

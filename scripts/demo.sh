@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make demo` until the console lands: the headless flow on the shipped samples.
-# Trains a small model once (about a minute on 2 cores), then evaluates and scores.
+# `make demo`: trains a small model on the shipped samples once (about a minute on 2
+# cores), evaluates it, and opens the console; without a terminal, prints scores instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 loupe=.build/release/loupe
@@ -13,7 +13,11 @@ if [ ! -f "$run/model.safetensors" ]; then
 fi
 echo "== loupe eval --run $run"
 $loupe eval --run "$run"
+if [ -t 0 ] && [ -t 1 ]; then
+  echo "== loupe console --run $run   (q quits; keys: loupe console --help)"
+  exec $loupe console --run "$run"
+fi
 echo "== loupe infer --run $run --overlays $run/overlays samples/texture/test/hole"
 $loupe infer --run "$run" --overlays "$run/overlays" samples/texture/test/hole
 echo
-echo "Overlays (image + heat map) are in $run/overlays; every command: $loupe --help"
+echo "Overlays (image + heat map) are in $run/overlays; in a terminal: $loupe console --run $run"
