@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "loupeTests", dependencies: ["loupe"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"]),
-        .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole"]),
+        .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

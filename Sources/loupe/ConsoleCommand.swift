@@ -11,7 +11,8 @@ struct ConsoleCommand: ParsableCommand {
         Needs a run that `loupe eval` has scored. Browser: ↑↓ select, o image/heat/overlay, \
         f false positive, n false negative, d confirmed defect, c clear (marks go to \
         review.jsonl at once). Tab: histogram of good and defect scores; ←→ move the \
-        threshold, b best F1, p 1 % false positives. q quits and restores the terminal.
+        threshold, b best F1, p 1 % false positives, s save the threshold to the run (infer uses it). \
+        q quits and restores the terminal.
 
         Example:
           loupe console --run runs/tex

@@ -1,5 +1,8 @@
 import LoupeConsole
+import Foundation
 import LoupeEngine
+import LoupeModels
+import LoupeTensor
 import Testing
 
 /// The console's views drawn into memory: what an operator would read, cell by cell.
@@ -60,5 +63,29 @@ extension ConsoleState {
     /// Takes the pending marks and counts them (test helper).
     var takeNewMarksCount: Int {
         mutating get { takeNewMarks().count }
+    }
+}
+
+@Suite struct SaveThresholdTests {
+    @Test func savingHandsOverTheCursorThresholdOnce() {
+        var state = ConsoleState(runName: "tex", images: ViewTests.images, threshold: 1.8)
+        state.handle(.tab)
+        state.handle(.character("b"))
+        state.handle(.character("s"))
+        #expect(state.takeThresholdToSave() == 1.5)
+        #expect(state.takeThresholdToSave() == nil)
+        #expect(state.message.contains("1.5000 saved"))
+    }
+
+    @Test func savedThresholdIsWhatTheRunUses() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-threshold-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let run = RunFolder(folder)
+        let metadata = CheckpointMetadata(configuration: ReverseDistillationConfiguration(), dataRoot: "d", epoch: 1, threshold: 1.8, teacherWeights: "w")
+        try Checkpoint(model: ["w": .zeros([1])], optimizer: [:], metadata: metadata).write(to: run.checkpoint)
+        try Console.saveThreshold(1.5, in: run)
+        #expect(try Checkpoint.read(run.checkpoint).metadata.threshold == 1.5)
+        #expect(try Checkpoint.read(run.checkpoint).model["w"]?.scalars == [0])
     }
 }

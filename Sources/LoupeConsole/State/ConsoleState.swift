@@ -22,6 +22,8 @@ public struct ConsoleState: Sendable {
     public private(set) var marks: [String: ReviewMark.Verdict] = [:]
     public private(set) var message = ""
     public private(set) var wantsToQuit = false
+    /// Set by `s` in the histogram: the controller writes the threshold into the run.
+    public private(set) var thresholdToSave: Float?
     /// Marks made since the last `takeNewMarks()`, for the journal.
     private var newMarks: [ReviewMark] = []
 
@@ -55,6 +57,9 @@ public struct ConsoleState: Sendable {
         case (.histogram, .character("p")):
             tuning.jump(toFalsePositiveRate: 0.01)
             message = "threshold for 1 % false positives on good images"
+        case (.histogram, .character("s")):
+            thresholdToSave = tuning.threshold
+            message = String(format: "threshold %.4f saved to the run: infer and eval use it", tuning.threshold)
         default: break
         }
     }
@@ -65,6 +70,12 @@ public struct ConsoleState: Sendable {
         marks[item.name] = verdict == .clear ? nil : verdict
         newMarks.append(mark)
         message = "\((item.name as NSString).lastPathComponent): \(verdict.rawValue)"
+    }
+
+    /// The threshold to write to the run, once.
+    public mutating func takeThresholdToSave() -> Float? {
+        defer { thresholdToSave = nil }
+        return thresholdToSave
     }
 
     /// The marks to append to the journal since the last call.

@@ -41,6 +41,6 @@ public struct HistogramView {
             "green: good images  red: defective  yellow: both",
         ]
         for (offset, line) in stats.enumerated() { screen.text(line, x: 1, y: chartHeight + 4 + offset) }
-        Chrome.keys("←→ move threshold  b best F1  p 1 % FPR  Tab browser  q quit", state, on: screen)
+        Chrome.keys("←→ move threshold  b best F1  p 1 % FPR  s save to run  Tab browser  q quit", state, on: screen)
     }
 }
