@@ -29,13 +29,6 @@ public final class Console {
                              marks: journal.currentVerdicts.mapValues(\.verdict))
     }
 
-    /// Rewrites the run's checkpoint (atomically) with a new decision threshold.
-    public static func saveThreshold(_ threshold: Float, in run: RunFolder) throws {
-        var checkpoint = try Checkpoint.read(run.checkpoint)
-        checkpoint.metadata.threshold = threshold
-        try checkpoint.write(to: run.checkpoint)
-    }
-
     /// scores.csv rows (file, kind, label, score, verdict).
     static func readScores(_ path: String) throws -> [ThresholdTuning.Image] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -76,7 +69,7 @@ public final class Console {
     public func handle(_ key: ConsoleKey) throws {
         state.handle(key)
         for mark in state.takeNewMarks() { try journal.append(mark) }
-        if let threshold = state.takeThresholdToSave() { try Self.saveThreshold(threshold, in: run) }
+        if let threshold = state.takeThresholdToSave() { try run.saveThreshold(threshold) }
     }
 
     public var isFinished: Bool { state.wantsToQuit }

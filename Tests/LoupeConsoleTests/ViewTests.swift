@@ -84,7 +84,7 @@ extension ConsoleState {
         let run = RunFolder(folder)
         let metadata = CheckpointMetadata(configuration: ReverseDistillationConfiguration(), dataRoot: "d", epoch: 1, threshold: 1.8, teacherWeights: "w")
         try Checkpoint(model: ["w": .zeros([1])], optimizer: [:], metadata: metadata).write(to: run.checkpoint)
-        try Console.saveThreshold(1.5, in: run)
+        try run.saveThreshold(1.5)
         #expect(try Checkpoint.read(run.checkpoint).metadata.threshold == 1.5)
         #expect(try Checkpoint.read(run.checkpoint).model["w"]?.scalars == [0])
     }

@@ -96,9 +96,7 @@ public struct EvaluationJob: Sendable {
         try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
         if checkpoint.metadata.threshold == nil, let threshold = best?.threshold {
             // A run's first evaluation gives it a decision threshold (F1-optimal) for `infer`.
-            var updated = checkpoint
-            updated.metadata.threshold = threshold
-            try updated.write(to: run.checkpoint)
+            try run.saveThreshold(threshold, checkpoint: checkpoint)
         }
         return (scored, metrics)
     }

@@ -41,6 +41,16 @@ public struct RunFolder: Sendable {
     }
 }
 
+extension RunFolder {
+    /// Rewrites the checkpoint (atomically) with a new decision threshold; pass the
+    /// checkpoint when it is already in memory.
+    public func saveThreshold(_ threshold: Float, checkpoint: Checkpoint? = nil) throws {
+        var updated = try checkpoint ?? Checkpoint.read(self.checkpoint)
+        updated.metadata.threshold = threshold
+        try updated.write(to: self.checkpoint)
+    }
+}
+
 /// What `model.safetensors` records besides the weights.
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var method = "rd"
