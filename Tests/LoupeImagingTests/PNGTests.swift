@@ -142,16 +142,3 @@ enum ImagingFixtures {
         }
     }
 }
-
-/// CRC-32 as PNG chunks use it (to forge a valid header in tests).
-enum CRC32 {
-    static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        var crc: UInt32 = 0xFFFF_FFFF
-        for byte in bytes {
-            crc ^= UInt32(byte)
-            for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-        }
-        return ~crc
-    }
-}
-

@@ -1,3 +1,5 @@
+import LoupeImaging
+
 /// The zip container `torch.save` writes: uncompressed ("stored") entries, optionally with
 /// ZIP64 sizes. Read with every offset and length checked against the data, so a damaged
 /// archive is an error, never a crash (a general zip library crashed on fuzzed input here).
@@ -81,16 +83,5 @@ struct StoredZipArchive {
             throw WeightsError.malformed(path: source, detail: "zip entry \(entry.path) is corrupt (CRC mismatch)")
         }
         return data
-    }
-}
-
-/// CRC-32 (IEEE, as zip and PNG use it).
-enum CRC32 {
-    private static let table: [UInt32] = (0..<256).map { value in
-        (0..<8).reduce(UInt32(value)) { crc, _ in crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
-    }
-
-    static func checksum<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
-        ~bytes.reduce(UInt32(0xFFFF_FFFF)) { crc, byte in table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8) }
     }
 }
