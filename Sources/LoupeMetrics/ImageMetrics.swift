@@ -98,6 +98,15 @@ public struct Confusion: Equatable, Sendable, Codable {
     public var falsePositiveRate: Double { ratio(falsePositives, falsePositives + trueNegatives) }
     public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
     public var f1: Double { ratio(2 * truePositives, 2 * truePositives + falsePositives + falseNegatives) }
+    /// Mean over the classes (defect, good) of intersection over union, for segmentation
+    /// outputs; a class absent from both truth and prediction is left out of the mean.
+    public var meanIntersectionOverUnion: Double {
+        let unions = [truePositives + falsePositives + falseNegatives, trueNegatives + falsePositives + falseNegatives]
+        let intersections = [truePositives, trueNegatives]
+        let present = zip(intersections, unions).filter { $0.1 > 0 }
+        guard !present.isEmpty else { return 0 }
+        return present.map { Double($0.0) / Double($0.1) }.reduce(0, +) / Double(present.count)
+    }
 
     private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
 }

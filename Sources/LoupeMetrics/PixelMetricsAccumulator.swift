@@ -12,6 +12,9 @@ public struct PixelMetricsAccumulator: Sendable {
     /// Σ 1/area over defect pixels in the bin (divided by the region count at the end).
     private var overlapWeights: [Double]
     private var regionCount = 0
+    /// Each region's detection score (`InstancePrecision.detectionScore`): one value per
+    /// defect, so memory grows with defects, not pixels.
+    private var instanceScores: [Float] = []
 
     public init(lowerBound: Float, upperBound: Float, bins: Int = 1 << 16) {
         invariant(upperBound > lowerBound && bins > 1, "PixelMetricsAccumulator: empty range \(lowerBound)…\(upperBound) or \(bins) bins")
@@ -42,6 +45,7 @@ public struct PixelMetricsAccumulator: Sendable {
             }
         }
         regionCount += count
+        instanceScores += InstancePrecision.detectionScores(image)
     }
 
     private var positives: UInt64 { defects.reduce(0, +) }
@@ -98,5 +102,45 @@ public struct PixelMetricsAccumulator: Sendable {
             previous = point
         }
         return area / maxFPR
+    }
+
+    /// IAP and precision at instance `recall` (IAP@90), as `InstancePrecision.evaluate`.
+    public func instancePrecision(recall: Double = 0.9) -> InstancePrecision.Result? {
+        guard !instanceScores.isEmpty else { return nil }
+        var instancesPerBin = [Int](repeating: 0, count: defects.count)
+        for score in instanceScores { instancesPerBin[bin(score)] += 1 }
+        var found = 0
+        var truePositives: UInt64 = 0, predicted: UInt64 = 0
+        var curve = PrecisionRecallCurve(recallTarget: recall)
+        for b in defects.indices.reversed() where defects[b] + goods[b] > 0 {
+            truePositives += defects[b]
+            predicted += defects[b] + goods[b]
+            found += instancesPerBin[b]
+            curve.add(recall: Double(found) / Double(instanceScores.count), precision: Double(truePositives) / Double(predicted))
+        }
+        return curve.result
+    }
+
+    /// Pixel confusion counts at `threshold` (pixels in its bin and above are defects).
+    public func confusion(atThreshold threshold: Float) -> Confusion {
+        let first = bin(threshold)
+        let defectsAbove = defects[first...].reduce(0, +), goodsAbove = goods[first...].reduce(0, +)
+        return Confusion(truePositives: Int(defectsAbove), falsePositives: Int(goodsAbove),
+                         trueNegatives: Int(negatives - goodsAbove), falseNegatives: Int(positives - defectsAbove))
+    }
+
+    /// The pixel threshold (a bin's lower edge) with the best F1.
+    public var bestF1Threshold: Float? {
+        let p = positives
+        guard p > 0 else { return nil }
+        var truePositives: UInt64 = 0, predicted: UInt64 = 0
+        var best = (f1: -1.0, bin: defects.count - 1)
+        for b in defects.indices.reversed() where defects[b] + goods[b] > 0 {
+            truePositives += defects[b]
+            predicted += defects[b] + goods[b]
+            let f1 = 2 * Double(truePositives) / Double(predicted + p)
+            if f1 > best.f1 { best = (f1, b) }
+        }
+        return lowerBound + (upperBound - lowerBound) * Float(best.bin) / Float(defects.count)
     }
 }

@@ -3,7 +3,7 @@ import LoupeTensor
 /// rate (AUPRO): each 8-connected defect region counts equally, however large.
 public enum RegionOverlap {
     /// One image's ground truth and anomaly map, row-major, the same size.
-    public struct Image {
+    public struct Image: Sendable {
         public let width: Int, height: Int
         public let mask: [Bool]
         public let map: [Float]

@@ -9,7 +9,8 @@ struct Evaluate: ParsableCommand {
         abstract: "Score every test image of a data set with a run and report its metrics.",
         discussion: """
         Writes scores.csv (file, kind, label, score, verdict) and metrics.json (image AUROC, \
-        pixel AUROC, AUPRO up to FPR 0.3, pixel AP, image F1-max and its threshold) into the \
+        pixel AUROC, AUPRO up to FPR 0.3, pixel AP, instance AP and IAP@90, pixel mIoU at the \
+        F1-optimal pixel threshold, image F1-max and its threshold) into the \
         run folder. --data defaults to the data set the run was trained on.
 
         Example:
@@ -48,6 +49,8 @@ struct Evaluate: ParsableCommand {
         print("pixel AUROC   \(percent(metrics.pixelAUROC))")
         print("AUPRO (0.3)   \(percent(metrics.aupro))")
         print("pixel AP      \(percent(metrics.pixelAveragePrecision))")
+        print("IAP / IAP@90  \(percent(metrics.instanceAveragePrecision)) / \(percent(metrics.instancePrecisionAt90).trimmingCharacters(in: .whitespaces))")
+        print("pixel mIoU    \(percent(metrics.pixelMeanIoU))")
         print("image F1 max  \(percent(metrics.imageF1Max))" + (metrics.f1Threshold.map { String(format: "  at score %.4f", $0) } ?? ""))
     }
 }

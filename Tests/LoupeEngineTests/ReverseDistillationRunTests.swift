@@ -41,6 +41,9 @@ import Testing
         // Chance is 0.5 for AUROC; AUPRO of a random map up to FPR 0.3 is about 0.15.
         #expect((metrics.pixelAUROC ?? 0) > 0.8, "pixel AUROC \(String(describing: metrics.pixelAUROC))")
         #expect((metrics.aupro ?? 0) > 0.45, "AUPRO \(String(describing: metrics.aupro))")
+        for value in [metrics.instanceAveragePrecision, metrics.instancePrecisionAt90, metrics.pixelMeanIoU] {
+            #expect(value.map { $0 > 0 && $0 <= 1 } == true, "IAP / IAP@90 / mIoU \(String(describing: value))")
+        }
         for file in [run.configuration, run.checkpoint, run.trainLog, run.scores, run.metrics] {
             #expect(FileManager.default.fileExists(atPath: file), "\(file) missing")
         }

@@ -19,6 +19,11 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
     public var pixelAUROC: Double?
     public var aupro: Double?
     public var pixelAveragePrecision: Double?
+    /// Instance average precision and pixel precision at 90 % instance recall (paper 003).
+    public var instanceAveragePrecision: Double?
+    public var instancePrecisionAt90: Double?
+    /// Mean IoU (defect, good) of the map thresholded at its F1-optimal pixel threshold.
+    public var pixelMeanIoU: Double?
     public var imageF1Max: Double?
     public var f1Threshold: Float?
     public var images: Int
@@ -29,6 +34,7 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case imageAUROC = "image_auroc", pixelAUROC = "pixel_auroc", aupro = "aupro_0.3", pixelAveragePrecision = "pixel_ap"
+        case instanceAveragePrecision = "iap", instancePrecisionAt90 = "iap_90", pixelMeanIoU = "pixel_miou"
         case imageF1Max = "image_f1_max", f1Threshold = "f1_threshold", images, defects
         case inferenceMillisecondsPerImage = "infer_ms_per_image"
     }
@@ -85,11 +91,14 @@ public struct EvaluationJob: Sendable {
         }
         let labels = scored.map(\.isDefect), scores = scored.map(\.score)
         let best = BinaryMetrics.bestF1(labels: labels, scores: scores)
+        let instances = pixels.instancePrecision(recall: 0.9)
         let metrics = EvaluationMetrics(
             imageAUROC: BinaryMetrics.auroc(labels: labels, scores: scores),
             pixelAUROC: pixels.auroc,
             aupro: pixels.aupro(),
             pixelAveragePrecision: pixels.averagePrecision,
+            instanceAveragePrecision: instances?.averagePrecision, instancePrecisionAt90: instances?.precisionAtRecall,
+            pixelMeanIoU: pixels.bestF1Threshold.map { pixels.confusion(atThreshold: $0).meanIntersectionOverUnion },
             imageF1Max: best?.f1, f1Threshold: best?.threshold,
             images: scored.count, defects: labels.filter { $0 }.count,
             inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2])
