@@ -56,6 +56,14 @@ struct Train: ParsableCommand {
     @Flag(help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
 
+    @Option(help: ArgumentHelp("Folder keeping teacher features between runs, keyed by teacher weights, size and image bytes.",
+                               discussion: "Default: $LOUPE_CACHE/features or ~/.cache/loupe/features."),
+            completion: .directory)
+    var featureCache: String?
+
+    @Flag(help: "Keep teacher features in memory only (nothing written to the feature cache).")
+    var noFeatureCache = false
+
     @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
     var json = false
 
@@ -78,18 +86,30 @@ struct Train: ParsableCommand {
         configuration.cosineAnnealing = cosine
         configuration.seed = seed
         let dataset = try Dataset.mvtec(root: data)
-        let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: weights, resume: resume)
+        let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: weights, resume: resume,
+                              featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory)
+        let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: dataset.trainSamples.count)
         var bar: ProgressBar?
         try job.start(events: { event in
             switch event {
-            case let .cachingTeacherFeatures(done, _):
-                if !json { caching.update(done) }
+            case let .cachingTeacherFeatures(done, total, fromDisk):
+                if !json { caching.update(done, note: fromDisk > 0 ? "\(fromDisk) from cache" : "") }
+                if done == total {
+                    caching.finish()
+                    let seconds = Date().timeIntervalSince(cachingStarted)
+                    let line = String(format: "teacher features: %d images in %.1f s (%d from the feature cache)", total, seconds, fromDisk)
+                    if json {
+                        print(String(format: #"{"teacher_features": %d, "from_cache": %d, "seconds": %.2f}"#, total, fromDisk, seconds))
+                    } else {
+                        FileHandle.standardError.write(Data((line + "\n").utf8))
+                    }
+                }
             case let .resumed(epoch):
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
             case let .step(epoch, step, steps, loss, _, _):
                 if json { return }
-                if step == 1 { caching.finish(); bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
+                if step == 1 { bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
                 bar?.update(step, note: String(format: "loss %.4f", loss))
             case let .epochFinished(epoch, meanLoss, seconds):
                 if json {

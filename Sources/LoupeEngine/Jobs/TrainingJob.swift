@@ -5,7 +5,8 @@ import LoupeTensor
 
 /// What a training job reports as it goes.
 public enum TrainingEvent: Sendable {
-    case cachingTeacherFeatures(done: Int, total: Int)
+    /// `fromDisk` of the `done` images came from the feature store instead of the teacher.
+    case cachingTeacherFeatures(done: Int, total: Int, fromDisk: Int)
     case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, imagesPerSecond: Double)
     case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
     case resumed(fromEpoch: Int)
@@ -25,8 +26,12 @@ public struct TrainingJob: Sendable {
     public let configuration: ReverseDistillationConfiguration
     public let teacherWeights: String?
     public let resume: Bool
+    /// Where teacher features persist between runs (`FeatureStore`); nil keeps them in memory only.
+    public let featureStoreDirectory: String?
 
-    public init(run: RunFolder, dataset: Dataset, configuration: ReverseDistillationConfiguration, teacherWeights: String?, resume: Bool) {
+    public init(run: RunFolder, dataset: Dataset, configuration: ReverseDistillationConfiguration, teacherWeights: String?, resume: Bool,
+                featureStoreDirectory: String? = nil) {
+        self.featureStoreDirectory = featureStoreDirectory
         self.run = run
         self.dataset = dataset
         self.configuration = configuration
@@ -59,8 +64,11 @@ public struct TrainingJob: Sendable {
         guard startEpoch < configuration.epochs else { return }
         // Every image is read before the run folder is touched: a bad file stops the job
         // with nothing written.
-        let cache = try TeacherFeatureCache(samples: samples, teacher: teacher,
-                                            preprocessing: Preprocessing(size: configuration.imageSize, normalization: backbone.normalization),
+        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization)
+        let store = try featureStoreDirectory.map {
+            try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
+        }
+        let cache = try TeacherFeatureCache(samples: samples, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
         try writeConfiguration(teacherWeights: weightsPath)
@@ -160,34 +168,51 @@ enum TeacherIdentity {
     }
 }
 
-/// The teacher's features of every training image, computed once.
+/// The teacher's features of every training image, computed once (or read from a
+/// `FeatureStore`) and kept in memory for every epoch.
 struct TeacherFeatureCache {
     /// Per scale, all images: N×C×h×w.
     let scales: [Tensor]
 
-    init(samples: [Sample], teacher: any Backbone, preprocessing: Preprocessing, batchSize: Int,
+    init(samples: [Sample], teacher: any Backbone, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
          events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
-        let loader = PrefetchingLoader(count: samples.count, prefetch: 2 * batchSize) { try preprocessing.input(samples[$0].path) }
-        var perScale: [[Tensor]] = [[], [], []]
-        var pending: [Tensor] = []
-        var done = 0
+        var perImage = [[Tensor]?](repeating: nil, count: samples.count)
+        var entries = [String?](repeating: nil, count: samples.count)
+        if let store {
+            for (index, sample) in samples.enumerated() {
+                let entry = try store.entry(forImage: sample.path)
+                entries[index] = entry
+                perImage[index] = store.load(entry)
+            }
+        }
+        let fromDisk = perImage.filter { $0 != nil }.count
+        let missing = perImage.indices.filter { perImage[$0] == nil }
+        events(.cachingTeacherFeatures(done: fromDisk, total: samples.count, fromDisk: fromDisk))
+        let loader = PrefetchingLoader(count: missing.count, prefetch: 2 * batchSize) { try preprocessing.input(samples[missing[$0]].path) }
+        var pending: [(index: Int, input: Tensor)] = []
+        var done = fromDisk
         func flush() {
             guard !pending.isEmpty else { return }
-            let features = withoutGradients { teacher.features(Tensor.concatenate(pending, alongAxis: 0), stageCount: 3) }
-            for (scale, tensor) in features.enumerated() { perScale[scale].append(tensor) }
+            let features = withoutGradients { teacher.features(Tensor.concatenate(pending.map(\.input), alongAxis: 0), stageCount: 3) }
+            for (position, item) in pending.enumerated() {
+                let own = features.map { $0.sliced(alongAxis: 0, position..<(position + 1)) }
+                perImage[item.index] = own
+                // A full or read-only cache disk costs only the cache.
+                if let store, let entry = entries[item.index] { try? store.save(own, to: entry) }
+            }
             done += pending.count
             pending = []
-            events(.cachingTeacherFeatures(done: done, total: samples.count))
+            events(.cachingTeacherFeatures(done: done, total: samples.count, fromDisk: fromDisk))
         }
-        for result in loader {
+        for (position, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
-            pending.append(try result.get())
+            pending.append((missing[position], try result.get()))
             if pending.count == batchSize { flush() }
         }
         flush()
-        scales = perScale.map { Tensor.concatenate($0, alongAxis: 0) }
+        let complete = perImage.compactMap { $0 }
+        scales = (0..<(complete.first?.count ?? 0)).map { scale in Tensor.concatenate(complete.map { $0[scale] }, alongAxis: 0) }
     }
-
     /// The cached features of `indices`, as one batch per scale.
     func batch(_ indices: [Int]) -> [Tensor] {
         scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }

@@ -7,6 +7,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case noTrainingImages(path: String)
     case noTestImages(path: String)
     case unknownBackbone(name: String)
+    case unreadableFile(path: String)
     case cancelled
 
     public var description: String {
@@ -18,6 +19,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
         case let .noTrainingImages(path): return "\(path): no training images"
         case let .noTestImages(path): return "\(path): no test images"
         case let .unknownBackbone(name): return "unknown backbone '\(name)'"
+        case let .unreadableFile(path): return "\(path): cannot read this file"
         case .cancelled: return "cancelled"
         }
     }

@@ -88,7 +88,9 @@ public struct Checkpoint: Sendable {
     public func write(to path: String) throws {
         var tensors = model
         for (name, tensor) in optimizer { tensors["optimizer." + name] = tensor }
-        let json = try JSONEncoder().encode(metadata)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys  // the same run writes the same bytes
+        let json = try encoder.encode(metadata)
         try SafeTensors(tensors: tensors, metadata: ["loupe": String(decoding: json, as: UTF8.self)]).write(to: path)
     }
 
