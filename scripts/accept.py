@@ -4,10 +4,12 @@
 For each category both train RD with the EfficientNet-Lite0 teacher at the same size,
 epochs and batch (Adam 0.005, betas 0.5/0.999), evaluate on the test split, and the
 metrics, median epoch time and median inference time per image are printed side by
-side. Targets (issue 5): every metric within 1 point of the peer or better; epoch time
+side. With several seeds (--seeds 0,1,2) each side trains once per seed and the table
+shows means and the spread (min-max), so a difference can be told from seed noise.
+Targets (issue 5): every metric within 1 point of the peer or better; epoch time
 <= 0.7x the peer's; inference <= 1.0x.
 
-    /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256]
+    /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256] [--seeds 0]
 """
 import argparse
 import json
@@ -32,41 +34,55 @@ def run(command):
     return result.stdout
 
 
-def category(name, size, epochs):
+def category(name, size, epochs, seed):
     data = os.path.join(ROOT, "samples", name)
-    folder = os.path.join(ROOT, "runs", f"accept-{name}")
+    folder = os.path.join(ROOT, "runs", f"accept-{name}-{seed}")
     shutil.rmtree(folder, ignore_errors=True)
-    lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--size", str(size), "--json"])
-    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith("{")]
+    lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--size", str(size),
+                 "--seed", str(seed), "--json"])
+    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
-    peer_out = os.path.join(ROOT, "runs", f"accept-{name}-peer.json")
+    peer_out = os.path.join(ROOT, "runs", f"accept-{name}-{seed}-peer.json")
     run(["/usr/bin/python3", PEER, "--data", data, "--backbone", "efficientnet-lite0", "--weights", WEIGHTS, "--size", str(size),
-         "--epochs", str(epochs), "--batch", "8", "--threads", "2", "--out", peer_out])
+         "--epochs", str(epochs), "--batch", "8", "--threads", "2", "--seed", str(seed), "--out", peer_out])
     with open(peer_out) as f:
         peer = json.load(f)
     return ours, peer
+
+
+def spread(values, scale=100.0):
+    mean = statistics.mean(values)
+    if len(values) == 1:
+        return f"{scale * mean:9.2f}{'':14}"
+    return f"{scale * mean:9.2f} ({scale * min(values):5.1f}-{scale * max(values):5.1f})"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--categories", default="texture:192,pcb:256")
+    parser.add_argument("--seeds", default="0", help="comma-separated seeds; each side trains once per seed")
     args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
     report = {}
     for spec in args.categories.split(","):
         name, size = spec.split(":")
-        print(f"== {name} at {size} px, {args.epochs} epochs", flush=True)
-        ours, peer = category(name, int(size), args.epochs)
-        report[name] = {"loupe": ours, "peer": {"metrics": peer["metrics"], "timings": peer["timings"]}}
-        print(f"{'':14}{'Loupe':>9}{'PyTorch':>9}{'diff':>8}")
+        print(f"== {name} at {size} px, {args.epochs} epochs, seeds {seeds}", flush=True)
+        results = [category(name, int(size), args.epochs, seed) for seed in seeds]
+        report[name] = [{"seed": seed, "loupe": ours, "peer": {"metrics": peer["metrics"], "timings": peer["timings"]}}
+                        for seed, (ours, peer) in zip(seeds, results)]
+        print(f"{'':14}{'Loupe mean (range)':>23}{'PyTorch mean (range)':>24}{'diff':>8}")
         for label, key, peer_key in METRICS:
-            a, b = ours.get(key), peer["metrics"].get(peer_key)
-            print(f"{label:14}{100 * a:9.2f}{100 * b:9.2f}{100 * (a - b):+8.2f}")
-        e, pe = ours["epoch_s_median"], peer["timings"]["epoch_s_median"]
-        i, pi = ours["infer_ms_per_image"], peer["timings"]["infer_ms_per_image"]
-        print(f"{'epoch s':14}{e:9.2f}{pe:9.2f}{e / pe:7.2f}x")
-        print(f"{'infer ms/img':14}{i:9.1f}{pi:9.1f}{i / pi:7.2f}x", flush=True)
+            a = [ours[key] for ours, _ in results]
+            b = [peer["metrics"][peer_key] for _, peer in results]
+            print(f"{label:14}{spread(a):>23}{spread(b):>24}{100 * (statistics.mean(a) - statistics.mean(b)):+8.2f}")
+        e = statistics.median(ours["epoch_s_median"] for ours, _ in results)
+        pe = statistics.median(peer["timings"]["epoch_s_median"] for _, peer in results)
+        i = statistics.median(ours["infer_ms_per_image"] for ours, _ in results)
+        pi = statistics.median(peer["timings"]["infer_ms_per_image"] for _, peer in results)
+        print(f"{'epoch s':14}{e:9.2f}{'':14}{pe:9.2f}{'':15}{e / pe:7.2f}x")
+        print(f"{'infer ms/img':14}{i:9.1f}{'':14}{pi:9.1f}{'':15}{i / pi:7.2f}x", flush=True)
     with open(os.path.join(ROOT, "runs", "accept.json"), "w") as f:
         json.dump(report, f, indent=2)
 
