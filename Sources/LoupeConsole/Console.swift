@@ -1,91 +1,248 @@
 import CNcursesw
 import Foundation
+import LoupeData
 import LoupeEngine
 import LoupeImaging
 import LoupeModels
 
-/// `loupe console`: browse a run's scored test images, tune the threshold, mark mistakes.
-/// State changes only through keys; each frame redraws from state; heat maps are computed
-/// for the selected image when first shown and kept for the session.
+/// `loupe console`: browse a run's scored test images, tune the threshold, watch and start
+/// training, mark mistakes. State changes only through keys and job events; each frame
+/// redraws from state. Training, scoring and maps run in the background: the UI thread only
+/// drains events and draws, so frames stay short while the cores train.
 public final class Console {
     let run: RunFolder
-    var state: ConsoleState
+    public private(set) var state: ConsoleState
+    let theme: Theme
     let journal: ReviewJournal
-    let scorer: Scorer
-    private var maps: [String: [Float]] = [:]
+    /// The data set the run trains and scores on.
+    let dataRoot: String?
+    /// Settings for a training started here when the run has no checkpoint yet.
+    let newRunConfiguration: ReverseDistillationConfiguration
+    private let maps: MapWorker
+    private var masks: [String: String] = [:]
+    private var job: BackgroundJob?
+    private var jobIsTraining = false
+    /// The run's input size: the pane shows images at the resolution the model sees.
+    private var imageSize: Int
+    /// Every frame's draw time, for the 50 ms budget.
+    public private(set) var frameMilliseconds: [Double] = []
 
-    /// Opens a run that `loupe eval` has scored (its scores.csv).
-    public init(run: RunFolder) throws {
-        guard run.exists else { throw RunError.missingRun(path: run.path) }
-        let checkpoint = try Checkpoint.read(run.checkpoint)
-        guard let backbone = checkpoint.metadata.configuration.backboneName else {
-            throw RunError.unknownBackbone(name: checkpoint.metadata.configuration.backbone)
-        }
+    /// Opens a run. Without a checkpoint it trains one on `dataRoot` first (Training view);
+    /// without scores.csv it scores the test set in the background, images appearing as
+    /// they are scored.
+    public init(run: RunFolder, dataRoot: String? = nil, theme: Theme = .standard,
+                newRunConfiguration: ReverseDistillationConfiguration = ReverseDistillationConfiguration()) throws {
         self.run = run
-        scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
-        journal = try ReviewJournal(path: run.path + "/review.jsonl")
-        let images = try Self.readScores(run.scores)
-        state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: images, threshold: checkpoint.metadata.threshold,
-                             marks: journal.currentVerdicts.mapValues(\.verdict))
+        self.theme = theme
+        self.newRunConfiguration = newRunConfiguration
+        maps = MapWorker(run: run)
+        var threshold: Float?
+        var root = dataRoot
+        imageSize = newRunConfiguration.imageSize
+        if run.exists {
+            let metadata = try Checkpoint.read(run.checkpoint).metadata
+            threshold = metadata.threshold
+            imageSize = metadata.configuration.imageSize
+            root = root ?? metadata.dataRoot
+        } else if dataRoot == nil {
+            throw RunError.missingRun(path: run.path + " (or pass --data DIR to train it from the console)")
+        }
+        self.dataRoot = root
+        journal = try ReviewJournal(path: run.reviewJournal)
+        let images = FileManager.default.fileExists(atPath: run.scores) ? try Self.readScores(run.scores) : []
+        state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: [], threshold: threshold,
+                             marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap)
+        if let root, let dataset = try? Dataset.mvtec(root: root) {
+            for sample in dataset.testSamples { masks[sample.path] = sample.maskPath }
+        }
+        for image in images { state.add(withMask(image)) }
+        if let warning = journal.warnings.first { state.say(warning) }
+        if !run.exists {
+            try startTraining()
+        } else if images.isEmpty {
+            startScoring()
+        }
+    }
+
+    private func withMask(_ image: ThresholdTuning.Image) -> ThresholdTuning.Image {
+        ThresholdTuning.Image(name: image.name, score: image.score, isDefect: image.isDefect, kind: image.kind,
+                              maskPath: image.maskPath ?? masks[image.name])
     }
 
     /// scores.csv rows (file, kind, label, score, verdict).
     static func readScores(_ path: String) throws -> [ThresholdTuning.Image] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw RunError.noTestImages(path: path + " (run `loupe eval` first)")
-        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw RunError.unreadableFile(path: path) }
         return text.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false)
             guard fields.count >= 4, let score = Float(fields[3]) else { return nil }
-            return ThresholdTuning.Image(name: String(fields[0]), score: score, isDefect: fields[2] == "1")
+            return ThresholdTuning.Image(name: String(fields[0]), score: score, isDefect: fields[2] == "1", kind: String(fields[1]))
         }
     }
 
-    /// The selected image as the pane mode shows it.
-    func paneImage() -> Image? {
-        guard let item = state.selectedItem, let image = try? PNG.read(item.name) else { return nil }
-        let size = scorer.preprocessing.size
-        let resized = image.resized(width: size, height: size).rgb()
-        if state.pane == .image { return resized }
-        if maps[item.name] == nil, let input = try? scorer.preprocessing.input(item.name) {
-            maps[item.name] = scorer.anomalyMap(input).scalars
-        }
-        guard let map = maps[item.name] else { return resized }
-        // Threshold-anchored: the image threshold sits mid-scale, so hot means above it.
-        let heat = Image.heatMap(map, width: size, height: size, low: 0, high: 2 * state.tuning.threshold, colourMap: .turbo)
-        return state.pane == .heat ? heat : resized.overlaid(with: heat, opacity: 0.45)
+    // MARK: Jobs
+
+    private func startTraining() throws {
+        guard let dataRoot else { throw RunError.missingRun(path: run.path) }
+        let dataset = try Dataset.mvtec(root: dataRoot)
+        let configuration = run.exists ? try Checkpoint.read(run.checkpoint).metadata.configuration : newRunConfiguration
+        let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: run.exists,
+                                   featureStoreDirectory: FeatureStore.defaultDirectory)
+        state.training.restart(epochs: configuration.epochs)
+        imageSize = configuration.imageSize
+        job = BackgroundJob.training(training)
+        jobIsTraining = true
+        state.show(.training)
     }
 
-    /// Draws the current view onto `screen`.
-    public func draw(on screen: any Screen) {
-        switch state.view {
-        case .browser: BrowserView().draw(state, pane: paneImage(), on: screen)
-        case .histogram: HistogramView().draw(state, on: screen)
-        }
-        screen.present()
+    private func startScoring() {
+        job = BackgroundJob.evaluation(EvaluationJob(run: run, dataRoot: dataRoot))
+        jobIsTraining = false
     }
 
-    /// Applies a key; new marks go to the journal (fsync'd) at once.
+    /// Drains the running job's events into the state; true when anything changed.
+    @discardableResult
+    public func pump() -> Bool {
+        var changed = maps.takeReady()
+        guard let job else { return changed }
+        for event in job.events.drain() {
+            changed = true
+            state.training.apply(event)
+            switch event {
+            case let .scored(image):
+                state.add(withMask(ThresholdTuning.Image(name: image.path, score: image.score, isDefect: image.isDefect, kind: image.kind)))
+            case .finished where jobIsTraining:
+                // A new model: old maps and scores no longer apply; score the test set again.
+                maps.invalidate()
+                rebuildState(images: [])
+                startScoring()
+                state.say("training finished: scoring the test set (Tab to the browser)")
+                return true
+            case .finished:
+                self.job = nil
+                if let images = try? Self.readScores(run.scores) { rebuildState(images: images) }
+                state.say("scored \(state.tuning.images.count) images")
+            case .failed, .cancelled:
+                self.job = nil
+            default: break
+            }
+        }
+        return changed
+    }
+
+    /// Fresh state with the run's current threshold, keeping the operator's view and marks.
+    private func rebuildState(images: [ThresholdTuning.Image]) {
+        let threshold = (try? Checkpoint.read(run.checkpoint).metadata.threshold) ?? nil
+        var fresh = ConsoleState(runName: state.runName, images: [], threshold: threshold ?? state.tuning.threshold,
+                                 marks: state.marks, colourMap: state.colourMap)
+        fresh.training = state.training
+        fresh.show(state.view)
+        for image in images { fresh.add(withMask(image)) }
+        state = fresh
+    }
+
+    /// Blocks until the background job ends (tests and scripts; never the UI).
+    public func waitForJob() {
+        job?.wait()
+        pump()
+    }
+
+    // MARK: Keys and frames
+
+    /// Applies a key and carries out what it asked for.
     public func handle(_ key: ConsoleKey) throws {
         state.handle(key)
-        for mark in state.takeNewMarks() { try journal.append(mark) }
-        if let threshold = state.takeThresholdToSave() { try run.saveThreshold(threshold) }
+        for request in state.takeRequests() {
+            switch request {
+            case let .appendMark(mark): try journal.append(mark)
+            case let .saveThreshold(threshold): try run.saveThreshold(threshold)
+            case .startTraining:
+                do { try startTraining() } catch { state.say("cannot train: \(error)") }
+            case .stopTraining: job?.cancel()
+            case .exportMarks:
+                try RunFolder.write(journal.csv(), to: run.reviewExport)
+                state.say("\(journal.currentVerdicts.count) marks exported to \(run.reviewExport)")
+            case .addFalsePositivesToTraining: addFalsePositivesToTraining()
+            }
+        }
+    }
+
+    /// Copies each marked false positive into the data set's train/good (as
+    /// review-<kind>-<name>), so the next training learns it is good.
+    private func addFalsePositivesToTraining() {
+        guard let dataRoot else { return state.say("no data set to add to") }
+        let folder = dataRoot + "/train/good"
+        var added = 0, present = 0
+        for (name, verdict) in state.marks where verdict == .falsePositive {
+            let kind = state.tuning.images.first { $0.name == name }?.kind ?? "image"
+            let target = folder + "/review-" + kind + "-" + (name as NSString).lastPathComponent
+            if FileManager.default.fileExists(atPath: target) { present += 1; continue }
+            do {
+                try FileManager.default.copyItem(atPath: name, toPath: target)
+                added += 1
+            } catch {
+                return state.say("cannot copy \(name) to \(target): \(error.localizedDescription)")
+            }
+        }
+        state.say("\(added) false positives added to \(folder)" + (present > 0 ? " (\(present) were already there)" : "") + "; train again to use them")
+    }
+
+    /// The selected image as the pane mode shows it, and a note while its map is computed.
+    func paneImage(size: Int) -> (Image?, String?) {
+        guard let item = state.selectedItem else { return (nil, nil) }
+        guard let image = try? PNG.read(item.name) else { return (nil, "cannot read \(item.name)") }
+        let resized = image.resized(width: size, height: size).rgb()
+        if state.pane == .image { return (resized, nil) }
+        guard let map = maps.map(for: item.name) else {
+            return (resized, maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…")
+        }
+        let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: size, height: size).pixels.map { $0 > 127 } }
+        let composed = PaneImage.compose(state.pane, image: resized, map: map, mask: mask, threshold: state.tuning.threshold,
+                                         colourMap: state.colourMap, contour: theme.colours[.contour] ?? (255, 0, 255))
+        return (composed, nil)
+    }
+
+    /// Draws the current view onto `screen` and records how long the frame took.
+    public func draw(on screen: any Screen) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        switch state.view {
+        case .browser:
+            let (pane, note) = paneImage(size: imageSize)
+            BrowserView().draw(state, pane: pane, paneNote: note, theme: theme, on: screen)
+        case .histogram: HistogramView().draw(state, theme: theme, on: screen)
+        case .training: TrainingView().draw(state, theme: theme, on: screen)
+        case .review: ReviewView().draw(state, theme: theme, on: screen)
+        }
+        if state.showsHelp { HelpOverlay().draw(state, theme: theme, on: screen) }
+        screen.present()
+        frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
     }
 
     public var isFinished: Bool { state.wantsToQuit }
 
-    /// Runs in the terminal until `q`; the terminal is restored on every way out.
+    /// Runs in the terminal until `q`; the terminal is restored on every way out. Wakes every
+    /// 50 ms to drain job events, redrawing only when something changed.
     public func runInTerminal(forceASCII: Bool) throws {
         let screen = TerminalScreen(forceASCII: forceASCII)
-        defer { screen.restore() }
+        defer {
+            job?.cancel()
+            screen.restore()
+        }
         draw(on: screen)
         while !isFinished {
-            guard let code = screen.key(waitingMilliseconds: 200) else { continue }
-            if code == TerminalScreen.resizeKey { screen.resize(); draw(on: screen); continue }
-            guard let key = Self.key(code) else { continue }
-            try handle(key)
-            draw(on: screen)
+            var changed = pump()
+            if let code = screen.key(waitingMilliseconds: 50) {
+                if code == TerminalScreen.resizeKey {
+                    screen.resize()
+                    changed = true
+                } else if let key = Self.key(code) {
+                    try handle(key)
+                    changed = true
+                }
+            }
+            if changed { draw(on: screen) }
         }
+        job?.cancel()
+        job?.wait()
     }
 
     static func key(_ code: Int32) -> ConsoleKey? {
@@ -94,10 +251,14 @@ public final class Console {
         case KEY_DOWN: return .down
         case KEY_LEFT: return .left
         case KEY_RIGHT: return .right
+        case KEY_NPAGE: return .pageDown
+        case KEY_PPAGE: return .pageUp
+        case KEY_BACKSPACE, 127, 8: return .backspace
+        case KEY_ENTER, 10, 13: return .enter
         case 9: return .tab
-        case 27: return nil
+        case 27: return .escape
         default:
-            guard let scalar = Unicode.Scalar(UInt32(max(0, code))) else { return nil }
+            guard code > 0, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
             return .character(Character(scalar))
         }
     }

@@ -1,31 +1,62 @@
 import ArgumentParser
 import LoupeConsole
 import LoupeEngine
+import LoupeModels
 
 /// `loupe console`: the inspection console on a run.
 struct ConsoleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "console",
-        abstract: "Browse a run's scored images with heat maps, tune the threshold, mark mistakes.",
+        abstract: "Browse scored images with heat maps, tune the threshold, watch training, mark mistakes.",
         discussion: """
-        Needs a run that `loupe eval` has scored. Browser: ↑↓ select, o image/heat/overlay, \
-        f false positive, n false negative, d confirmed defect, c clear (marks go to \
-        review.jsonl at once). Tab: histogram of good and defect scores; ←→ move the \
-        threshold, b best F1, p 1 % false positives, s save the threshold to the run (infer uses it). \
-        q quits and restores the terminal.
+        Four views (Tab, or 1–4); ? shows every key of the current view.
+          1 browser    ↑↓ select, o image/heat/overlay/mask contour, s sort, / filter, \
+        f false positive, n false negative, d confirmed defect, c clear (marks go to review.jsonl at once)
+          2 histogram  ←→ move the threshold, = type it, b best F1, p 1 % false positives, \
+        g log counts, v stacked/overlaid, s save it to the run (infer uses it)
+          3 training   live loss curve, lr, images/s, ETA; t starts (or resumes) training, x stops it
+          4 review     all marks; e export CSV, r re-fit the threshold without false positives, \
+        a add false positives to the good training images
+        m cycles the colour map; q quits and restores the terminal (also on Ctrl-C).
 
-        Example:
+        A run without scores is scored in the background (images appear as they are scored); \
+        a run that does not exist yet is trained first when --data is given.
+
+        Examples:
           loupe console --run runs/tex
+          loupe console --run runs/new --data samples/texture --epochs 10 --size 128
+          loupe console --run runs/tex --theme colour-blind-safe
         """
     )
 
-    @Option(name: .customLong("run"), help: "Run folder written by `loupe train` and scored by `loupe eval`.", completion: .directory)
+    @Option(name: .customLong("run"), help: "Run folder (trained by `loupe train`, or trained here with --data).", completion: .directory)
     var runFolder: String
+
+    @Option(help: "Data set (default: the one the run was trained on).", completion: .directory)
+    var data: String?
+
+    @Option(help: "Theme: default, high-contrast, colour-blind-safe (themes/NAME.toml) or a path to a .toml file.")
+    var theme: String?
+
+    @Option(help: "Epochs, for a run trained from the console.")
+    var epochs = 20
+
+    @Option(help: "Square input size, for a run trained from the console.")
+    var size = 192
 
     @Flag(help: "Plain characters, no colour (for terminals without colour).")
     var ascii = false
 
+    func validate() throws {
+        guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
+        guard (32...2048).contains(size), size % 16 == 0 else { throw ValidationError("--size must be a multiple of 16 between 32 and 2048, got \(size)") }
+    }
+
     func run() throws {
-        try Console(run: RunFolder(runFolder)).runInTerminal(forceASCII: ascii)
+        var configuration = ReverseDistillationConfiguration()
+        configuration.epochs = epochs
+        configuration.imageSize = size
+        let chosen = try theme.map(Theme.named) ?? .standard
+        try Console(run: RunFolder(runFolder), dataRoot: data, theme: chosen, newRunConfiguration: configuration).runInTerminal(forceASCII: ascii)
     }
 }

@@ -8,11 +8,13 @@ import Testing
 /// The console's views drawn into memory: what an operator would read, cell by cell.
 @Suite struct ViewTests {
     static let images = [
-        ThresholdTuning.Image(name: "test/good/000.png", score: 1.2, isDefect: false),
-        ThresholdTuning.Image(name: "test/good/001.png", score: 1.9, isDefect: false),
-        ThresholdTuning.Image(name: "test/hole/000.png", score: 2.4, isDefect: true),
-        ThresholdTuning.Image(name: "test/hole/001.png", score: 1.5, isDefect: true),
+        ThresholdTuning.Image(name: "test/good/000.png", score: 1.2, isDefect: false, kind: "good"),
+        ThresholdTuning.Image(name: "test/good/001.png", score: 1.9, isDefect: false, kind: "good"),
+        ThresholdTuning.Image(name: "test/hole/000.png", score: 2.4, isDefect: true, kind: "hole"),
+        ThresholdTuning.Image(name: "test/hole/001.png", score: 1.5, isDefect: true, kind: "hole"),
     ]
+
+    static func text(_ screen: MemoryScreen) -> String { (0..<screen.height).map(screen.line).joined(separator: "\n") }
 
     @Test func browserListsImagesBestFirstWithVerdictsAndMarks() {
         var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
@@ -21,13 +23,31 @@ import Testing
         let screen = MemoryScreen(width: 100, height: 12)
         BrowserView().draw(state, pane: nil, on: screen)
         #expect(screen.line(0).hasPrefix(" Loupe · tex · threshold 1.8000 · browser"))
-        #expect(screen.line(2).hasPrefix("  2.4000  defect   defect        hole/000.png"))
+        #expect(screen.line(2).hasPrefix("  2.4000  defect   hole          hole/000.png"))
         #expect(screen.line(3).hasPrefix("▶ 1.9000  defect   good    FP    good/001.png"))
-        #expect(screen.line(4).hasPrefix("  1.5000  good     defect        hole/001.png"))
-        // Rows where the verdict disagrees with the truth are drawn in red.
-        #expect(screen[2, 3].foreground == .palette(1) && screen[2, 2].foreground == .standard)
+        #expect(screen.line(4).hasPrefix("  1.5000  good     hole          hole/001.png"))
+        // Rows where the verdict disagrees with the truth are drawn in the theme's "wrong" colour.
+        #expect(screen[2, 3].foreground == Theme.standard.colour(.wrong, depth: .palette256) && screen[2, 2].foreground == .standard)
         #expect(screen.line(11).hasPrefix("001.png: false-positive"))
-        #expect(state.takeNewMarksCount == 1)
+        #expect(state.takeRequests().count == 1)
+    }
+
+    @Test func sortAndFilterChangeTheList() {
+        var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.character("s"))
+        #expect(state.items.map(\.name) == Self.images.map(\.name).sorted())
+        state.handle(.character("/"))  // all → good
+        #expect(state.filter == .kind("good") && state.items.count == 2)
+        state.handle(.character("/"))  // → hole
+        #expect(state.items.allSatisfy { $0.kind == "hole" })
+        state.handle(.character("/"))  // → verdict defect (≥ 1.8)
+        #expect(Set(state.items.map(\.score)) == [2.4, 1.9])
+        state.handle(.character("/"))  // → verdict good
+        state.handle(.character("/"))  // → misclassified: good 1.9 flagged, hole 1.5 missed
+        #expect(Set(state.items.map(\.name)) == ["test/good/001.png", "test/hole/001.png"])
+        let screen = MemoryScreen(width: 100, height: 12)
+        BrowserView().draw(state, pane: nil, on: screen)
+        #expect(screen.line(1).contains("[name · misclassified · 2/4]"))
     }
 
     @Test func histogramShowsConfusionAtTheCursorAndFollowsIt() {
@@ -35,34 +55,80 @@ import Testing
         state.handle(.tab)
         let screen = MemoryScreen(width: 90, height: 24)
         HistogramView().draw(state, on: screen)
-        let text = (0..<24).map(screen.line).joined(separator: "\n")
+        let text = Self.text(screen)
         // ≥ 1.8: TP 1 (2.4), FN 1 (1.5), FP 1 (1.9), TN 1 (1.2).
         #expect(text.contains("actual defect                   1                1"))
         #expect(text.contains("actual good                     1                1"))
         #expect(text.contains("TPR 0.500   FPR 0.500"))
         state.handle(.character("b"))
         HistogramView().draw(state, on: screen)
-        let after = (0..<24).map(screen.line).joined(separator: "\n")
+        let after = Self.text(screen)
         #expect(after.contains("threshold 1.5000") && after.contains("threshold at best F1"))
+        #expect(after.contains("actual defect                   2                0"))
+    }
+
+    @Test func histogramBarsUseTheThemeColoursAndLogOption() {
+        var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.tab)
+        let screen = MemoryScreen(width: 90, height: 24)
+        HistogramView().draw(state, on: screen)
+        // The lowest bin holds one good image (1.2): its bottom cell is a good-coloured block.
+        let bottom = 24 - 11
+        #expect(screen[1, bottom].character == "█" && screen[1, bottom].foreground == Theme.standard.colour(.good, depth: .palette256))
+        state.handle(.character("g"))
+        state.handle(.character("v"))
+        #expect(state.histogramIsLogarithmic && !state.histogramIsStacked)
+        HistogramView().draw(state, on: screen)
+        #expect(Self.text(screen).contains("overlaid") && Self.text(screen).contains("log counts"))
+    }
+
+    @Test func typedThresholdIsSetExactly() {
+        var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.tab)
+        for key in ["=", "1", ".", "6", "5", "x", "2"].map({ ConsoleKey.character(Character($0)) }) { state.handle(key) }
+        state.handle(.backspace)
+        let screen = MemoryScreen(width: 90, height: 24)
+        HistogramView().draw(state, on: screen)
+        #expect(Self.text(screen).contains("threshold = 1.65█"))
+        state.handle(.enter)
+        #expect(state.tuning.threshold == 1.65 && state.typedThreshold == nil)
+        state.handle(.character("="))
+        state.handle(.character("."))
+        state.handle(.enter)
+        #expect(state.tuning.threshold == 1.65 && state.message.contains("not a number"))
     }
 
     @Test func keysCycleViewsAndPaneModesAndQuit() {
         var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.character("o"))
+        #expect(state.pane == .contour)
         state.handle(.character("o"))
         #expect(state.pane == .image)
         state.handle(.tab)
         #expect(state.view == .histogram)
         state.handle(.right)
         #expect(state.tuning.threshold > 1.8)
+        state.handle(.tab)
+        #expect(state.view == .training)
+        state.handle(.character("4"))
+        #expect(state.view == .review)
+        state.handle(.character("m"))
+        #expect(state.colourMap == .inferno)
         state.handle(.character("q"))
         #expect(state.wantsToQuit)
     }
-}
 
-extension ConsoleState {
-    /// Takes the pending marks and counts them (test helper).
-    var takeNewMarksCount: Int {
-        mutating get { takeNewMarks().count }
+    @Test func helpOverlayListsTheViewsKeysAndAnyKeyClosesIt() {
+        var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.tab)
+        state.handle(.character("?"))
+        let screen = MemoryScreen(width: 100, height: 30)
+        HistogramView().draw(state, on: screen)
+        HelpOverlay().draw(state, on: screen)
+        let text = Self.text(screen)
+        #expect(text.contains("Loupe — histogram keys") && text.contains("=  type an exact threshold") && text.contains("┌"))
+        state.handle(.right)  // closes the help, does not move the threshold
+        #expect(!state.showsHelp && state.tuning.threshold == 1.8)
     }
 }
 
@@ -72,8 +138,8 @@ extension ConsoleState {
         state.handle(.tab)
         state.handle(.character("b"))
         state.handle(.character("s"))
-        #expect(state.takeThresholdToSave() == 1.5)
-        #expect(state.takeThresholdToSave() == nil)
+        #expect(state.takeRequests() == [.saveThreshold(1.5)])
+        #expect(state.takeRequests().isEmpty)
         #expect(state.message.contains("1.5000 saved"))
     }
 
@@ -87,5 +153,50 @@ extension ConsoleState {
         try run.saveThreshold(1.5)
         #expect(try Checkpoint.read(run.checkpoint).metadata.threshold == 1.5)
         #expect(try Checkpoint.read(run.checkpoint).model["w"]?.scalars == [0])
+    }
+}
+
+/// The Review view and its actions on marks.
+@Suite struct ReviewTests {
+    // Without exclusion, t = 3.0 (F1 2/3) ties t = 1.5 (TP 2 of 4 predicted: 4/6) and the
+    // higher wins; without the false positive at 2.0, t = 1.5 gives 4/5.
+    static let images = [
+        ThresholdTuning.Image(name: "d/3.png", score: 3.0, isDefect: true),
+        ThresholdTuning.Image(name: "g/2.png", score: 2.0, isDefect: false),
+        ThresholdTuning.Image(name: "g/19.png", score: 1.9, isDefect: false),
+        ThresholdTuning.Image(name: "d/15.png", score: 1.5, isDefect: true),
+    ]
+
+    @Test func refitLeavesOutMarkedFalsePositives() {
+        var state = ConsoleState(runName: "r", images: Self.images, threshold: 1.0)
+        state.handle(.character("2"))
+        state.handle(.character("b"))
+        #expect(state.tuning.threshold == 3.0)
+        state.handle(.character("1"))
+        state.handle(.down)  // g/2.png
+        state.handle(.character("f"))
+        state.handle(.character("4"))
+        state.handle(.character("r"))
+        #expect(state.tuning.threshold == 1.5)
+        #expect(state.message.contains("without the 1 marked false positives"))
+    }
+
+    @Test func reviewViewListsMarksAndClears() {
+        var state = ConsoleState(runName: "r", images: Self.images, threshold: 1.0, marks: ["g/2.png": .falsePositive, "d/15.png": .confirmedDefect])
+        state.handle(.character("4"))
+        let screen = MemoryScreen(width: 100, height: 12)
+        ReviewView().draw(state, on: screen)
+        let text = ViewTests.text(screen)
+        #expect(text.contains("2 marks: 1 false-positive · 0 false-negative · 1 confirmed-defect"))
+        #expect(screen.line(3).hasPrefix("▶ confirmed-defect    1.5000  defect  d/15.png"))
+        #expect(screen.line(4).hasPrefix("  false-positive      2.0000  good    g/2.png"))
+        state.handle(.character("c"))
+        #expect(state.marks.count == 1)
+        let requests = state.takeRequests()
+        #expect(requests.count == 1)
+        if case let .appendMark(mark) = requests.first { #expect(mark.image == "d/15.png" && mark.verdict == .clear) }
+        state.handle(.character("e"))
+        state.handle(.character("a"))
+        #expect(state.takeRequests() == [.exportMarks, .addFalsePositivesToTraining])
     }
 }

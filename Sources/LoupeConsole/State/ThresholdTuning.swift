@@ -7,27 +7,44 @@ public struct ThresholdTuning: Sendable {
         public let name: String
         public let score: Float
         public let isDefect: Bool
+        /// The test folder it came from ("good", "hole", …).
+        public let kind: String
+        /// Its ground-truth mask, when it has one.
+        public let maskPath: String?
 
-        public init(name: String, score: Float, isDefect: Bool) {
+        public init(name: String, score: Float, isDefect: Bool, kind: String? = nil, maskPath: String? = nil) {
             self.name = name
             self.score = score
             self.isDefect = isDefect
+            self.kind = kind ?? (isDefect ? "defect" : "good")
+            self.maskPath = maskPath
         }
     }
 
-    public let images: [Image]
+    public private(set) var images: [Image]
     public let binCount: Int
-    public let lowest: Float, highest: Float
+    public private(set) var lowest: Float = 0, highest: Float = 1
     /// "score ≥ threshold" is a defect.
     public private(set) var threshold: Float
 
     public init(images: [Image], threshold: Float? = nil, binCount: Int = 40) {
         self.images = images
         self.binCount = max(1, binCount)
+        self.threshold = 0
+        updateRange()
+        self.threshold = threshold ?? (lowest + highest) / 2
+    }
+
+    private mutating func updateRange() {
         let scores = images.map(\.score)
         lowest = scores.min() ?? 0
         highest = max(scores.max() ?? 1, lowest + .ulpOfOne)
-        self.threshold = threshold ?? (lowest + highest) / 2
+    }
+
+    /// Adds an image scored while the console is open (the threshold stays put).
+    public mutating func add(_ image: Image) {
+        images.append(image)
+        updateRange()
     }
 
     public var binWidth: Float { (highest - lowest) / Float(binCount) }
@@ -58,9 +75,11 @@ public struct ThresholdTuning: Sendable {
     /// Sets an exact threshold (typed by the operator).
     public mutating func set(_ value: Float) { threshold = value }
 
-    /// Jumps to the threshold with the best F1 on these images.
-    public mutating func jumpToBestF1() {
-        if let best = BinaryMetrics.bestF1(labels: images.map(\.isDefect), scores: images.map(\.score)) { threshold = best.threshold }
+    /// Jumps to the threshold with the best F1 on these images, leaving out `excluded`
+    /// (images the operator marked as false positives: a re-fit without them).
+    public mutating func jumpToBestF1(excluding excluded: Set<String> = []) {
+        let kept = images.filter { !excluded.contains($0.name) }
+        if let best = BinaryMetrics.bestF1(labels: kept.map(\.isDefect), scores: kept.map(\.score)) { threshold = best.threshold }
     }
 
     /// Jumps to the lowest threshold that flags at most `rate` of the good images.

@@ -4,6 +4,8 @@ import Foundation
 public enum JobEvent: Sendable {
     case training(TrainingEvent)
     case progress(done: Int, total: Int)
+    /// One test image scored by an evaluation, as soon as it is.
+    case scored(ScoredImage)
     case finished
     case failed(String)
     case cancelled
@@ -59,7 +61,9 @@ public final class BackgroundJob: @unchecked Sendable {
     /// An evaluation job in the background.
     public static func evaluation(_ job: EvaluationJob) -> BackgroundJob {
         BackgroundJob(label: "eval") { background in
-            _ = try job.start(progress: { background.events.publish(.progress(done: $0, total: $1)) }, isCancelled: { background.isCancelled })
+            _ = try job.start(progress: { background.events.publish(.progress(done: $0, total: $1)) },
+                              scored: { background.events.publish(.scored($0)) },
+                              isCancelled: { background.isCancelled })
         }
     }
 }

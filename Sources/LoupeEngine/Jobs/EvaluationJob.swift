@@ -57,7 +57,8 @@ public struct EvaluationJob: Sendable {
         self.savesMaps = savesMaps
     }
 
-    public func start(progress: (Int, Int) -> Void = { _, _ in }, isCancelled: () -> Bool = { false }) throws -> (images: [ScoredImage], metrics: EvaluationMetrics) {
+    public func start(progress: (Int, Int) -> Void = { _, _ in }, scored onScored: (ScoredImage) -> Void = { _ in },
+                      isCancelled: () -> Bool = { false }) throws -> (images: [ScoredImage], metrics: EvaluationMetrics) {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let configuration = checkpoint.metadata.configuration
@@ -86,6 +87,7 @@ public struct EvaluationJob: Sendable {
             let sample = samples[index]
             if savesMaps { try saveMap(values, size: size, sample: sample) }
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
+            onScored(scored[scored.count - 1])
             pixels.add(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
             progress(index + 1, samples.count)
         }

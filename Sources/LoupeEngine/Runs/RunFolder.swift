@@ -24,6 +24,9 @@ public struct RunFolder: Sendable {
     public var scores: String { path + "/scores.csv" }
     public var metrics: String { path + "/metrics.json" }
     public var maps: String { path + "/maps" }
+    /// The console's review journal, and its CSV export.
+    public var reviewJournal: String { path + "/review.jsonl" }
+    public var reviewExport: String { path + "/review.csv" }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: checkpoint) }
 
@@ -32,11 +35,11 @@ public struct RunFolder: Sendable {
     }
 
     /// Writes `data` atomically (temporary file, then rename).
-    static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String) throws {
         try data.write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
-    static func write(_ text: String, to path: String) throws {
+    public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
     }
 }

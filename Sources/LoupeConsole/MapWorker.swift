@@ -1,0 +1,84 @@
+import Dispatch
+import Foundation
+import LoupeEngine
+import LoupeImaging
+
+/// Computes anomaly maps off the UI thread: the console asks for the selected image's map
+/// and draws without it until it is ready, so a frame never waits on the network.
+final class MapWorker: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "loupe.console.maps", qos: .userInitiated)
+    private let lock = NSLock()
+    private var maps: [String: [Float]] = [:]
+    private var pending: Set<String> = []
+    private var failures: [String: String] = [:]
+    private var scorer: Scorer?
+    private var generation = 0
+    private let run: RunFolder
+    /// Set when a map becomes ready, so the controller knows to redraw.
+    private var readySinceLastCheck = false
+
+    init(run: RunFolder) { self.run = run }
+
+    /// The map of `path` if ready; otherwise starts computing it and returns nil.
+    func map(for path: String) -> [Float]? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let map = maps[path] { return map }
+        guard !pending.contains(path), failures[path] == nil else { return nil }
+        pending.insert(path)
+        let generation = self.generation
+        queue.async { [self] in
+            let result = Result { () -> [Float] in
+                let scorer = try currentScorer()
+                return scorer.anomalyMap(try scorer.preprocessing.input(path)).scalars
+            }
+            lock.lock()
+            defer { lock.unlock() }
+            guard generation == self.generation else { return }
+            pending.remove(path)
+            switch result {
+            case let .success(map): maps[path] = map
+            case let .failure(error): failures[path] = "\(error)"
+            }
+            readySinceLastCheck = true
+        }
+        return nil
+    }
+
+    func failure(for path: String) -> String? {
+        lock.lock()
+        defer { lock.unlock() }
+        return failures[path]
+    }
+
+    /// True once after any map finished.
+    func takeReady() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        defer { readySinceLastCheck = false }
+        return readySinceLastCheck
+    }
+
+    /// Forgets maps and the model (after training wrote a new checkpoint).
+    func invalidate() {
+        lock.lock()
+        defer { lock.unlock() }
+        generation += 1
+        maps = [:]
+        pending = []
+        failures = [:]
+        queue.async { [self] in scorer = nil }
+    }
+
+    /// Called on `queue` only.
+    private func currentScorer() throws -> Scorer {
+        if let scorer { return scorer }
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        guard let backbone = checkpoint.metadata.configuration.backboneName else {
+            throw RunError.unknownBackbone(name: checkpoint.metadata.configuration.backbone)
+        }
+        let made = try Scorer(checkpoint: checkpoint, backbone: backbone)
+        scorer = made
+        return made
+    }
+}

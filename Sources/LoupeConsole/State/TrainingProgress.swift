@@ -1,0 +1,66 @@
+import Foundation
+import LoupeEngine
+
+/// What the Training view shows, folded from a background job's events.
+public struct TrainingProgress: Sendable, Equatable {
+    public enum Status: Sendable, Equatable {
+        case idle
+        case cachingFeatures(done: Int, total: Int)
+        case training
+        case scoring(done: Int, total: Int)
+        case finished
+        case failed(String)
+        case cancelled
+
+        public var isRunning: Bool {
+            switch self {
+            case .cachingFeatures, .training, .scoring: return true
+            default: return false
+            }
+        }
+    }
+
+    public private(set) var status = Status.idle
+    /// Every step's loss, in order.
+    public private(set) var stepLosses: [Float] = []
+    /// Each finished epoch's mean loss.
+    public private(set) var epochLosses: [Float] = []
+    public private(set) var epoch = 0, epochs = 0, step = 0, stepsPerEpoch = 0
+    public private(set) var learningRate: Float = 0
+    public private(set) var imagesPerSecond = 0.0
+    /// Seconds the remaining steps will take at the rate seen so far.
+    public private(set) var secondsRemaining: Double?
+    private var stepsSeen = 0
+    private var firstStepAt: Date?
+
+    public init(epochs: Int = 0) { self.epochs = epochs }
+
+    /// Folds one event in; `now` is passed so tests can control time.
+    public mutating func apply(_ event: JobEvent, now: Date = Date()) {
+        switch event {
+        case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
+        case let .training(.resumed(fromEpoch)): epoch = fromEpoch
+        case let .training(.step(epoch, step, steps, loss, rate, speed)):
+            status = .training
+            (self.epoch, self.step, stepsPerEpoch, learningRate, imagesPerSecond) = (epoch, step, steps, rate, speed)
+            stepLosses.append(loss)
+            stepsSeen += 1
+            if let firstStepAt, stepsSeen > 1 {
+                let perStep = now.timeIntervalSince(firstStepAt) / Double(stepsSeen - 1)
+                let remaining = (epochs - epoch) * steps + (steps - step)
+                secondsRemaining = perStep * Double(max(remaining, 0))
+            } else {
+                firstStepAt = now
+            }
+        case let .training(.epochFinished(_, meanLoss, _)): epochLosses.append(meanLoss)
+        case let .progress(done, total): status = .scoring(done: done, total: total)
+        case .scored: break
+        case .finished: status = .finished; secondsRemaining = 0
+        case let .failed(message): status = .failed(message)
+        case .cancelled: status = .cancelled
+        }
+    }
+
+    /// Starts a fresh job's curve (the epochs it will run).
+    public mutating func restart(epochs: Int) { self = TrainingProgress(epochs: epochs) }
+}

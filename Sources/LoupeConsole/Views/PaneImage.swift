@@ -1,0 +1,39 @@
+import LoupeImaging
+
+/// Composes what the Browser's image pane shows from the image, its anomaly map and its mask.
+public enum PaneImage {
+    /// The heat map is anchored at the image threshold: it sits mid-scale, so hot means above it.
+    public static func compose(_ mode: ConsoleState.PaneMode, image: Image, map: [Float]?, mask: [Bool]?, threshold: Float,
+                               colourMap: ColourMap, contour: (UInt8, UInt8, UInt8)) -> Image {
+        let rgb = image.rgb()
+        guard mode != .image, let map, map.count == rgb.width * rgb.height else { return rgb }
+        let heat = Image.heatMap(map, width: rgb.width, height: rgb.height, low: 0, high: 2 * max(threshold, .ulpOfOne), colourMap: colourMap)
+        switch mode {
+        case .image: return rgb
+        case .heat: return heat
+        case .overlay: return rgb.overlaid(with: heat, opacity: 0.45)
+        case .contour:
+            let overlay = rgb.overlaid(with: heat, opacity: 0.45)
+            guard let mask, mask.count == map.count else { return overlay }
+            return outlined(overlay, mask: mask, colour: contour)
+        }
+    }
+
+    /// Paints the mask's boundary (mask pixels with a 4-neighbour outside it) in `colour`.
+    public static func outlined(_ image: Image, mask: [Bool], colour: (UInt8, UInt8, UInt8)) -> Image {
+        let (width, height) = (image.width, image.height)
+        var pixels = image.pixels
+        let plane = width * height
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] {
+                let edge = x == 0 || y == 0 || x == width - 1 || y == height - 1
+                    || !mask[y * width + x - 1] || !mask[y * width + x + 1] || !mask[(y - 1) * width + x] || !mask[(y + 1) * width + x]
+                guard edge else { continue }
+                pixels[y * width + x] = Float(colour.0)
+                pixels[plane + y * width + x] = Float(colour.1)
+                pixels[2 * plane + y * width + x] = Float(colour.2)
+            }
+        }
+        return Image(width: width, height: height, channels: 3, pixels: pixels)
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+/// Training as it happens: status, epoch and step, lr, images/s, ETA, and the loss curve
+/// (each step, and each epoch's mean).
+public struct TrainingView {
+    public init() {}
+
+    public func draw(_ state: ConsoleState, theme: Theme = .standard, on screen: any Screen) {
+        screen.clear()
+        Chrome.title(state, theme: theme, on: screen)
+        let progress = state.training
+        screen.text(Self.statusLine(progress), x: 1, y: 1, bold: true)
+        let latest = progress.stepLosses.last.map { String(format: "%.4f", $0) } ?? "—"
+        let epochMean = progress.epochLosses.last.map { String(format: "%.4f", $0) } ?? "—"
+        let eta = progress.secondsRemaining.map(Self.duration) ?? "—"
+        screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   %.1f images/s   ETA %@", latest, epochMean,
+                           progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
+        let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
+        drawCurve(progress, chart: chart, theme: theme, on: screen)
+        screen.text("· loss per step   ━ mean per epoch", x: chart.x, y: chart.y + chart.height + 1)
+        Chrome.keys("t start training  x stop  Tab next view  q quit", state, theme: theme, on: screen)
+    }
+
+    /// One line for the title bar and the view: what the job is doing now.
+    static func statusLine(_ progress: TrainingProgress) -> String {
+        switch progress.status {
+        case .idle: return "no training running (t starts one)"
+        case let .cachingFeatures(done, total): return "teacher features \(done)/\(total)"
+        case .training: return "epoch \(progress.epoch)/\(progress.epochs) · step \(progress.step)/\(progress.stepsPerEpoch)"
+        case let .scoring(done, total): return "scoring test images \(done)/\(total)"
+        case .finished: return "finished: \(progress.epochLosses.count) epochs"
+        case let .failed(message): return "failed: \(message)"
+        case .cancelled: return "stopped (t resumes from the last finished epoch)"
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole >= 3600 ? String(format: "%d:%02d:%02d", whole / 3600, whole / 60 % 60, whole % 60) : String(format: "%d:%02d", whole / 60, whole % 60)
+    }
+
+    private func drawCurve(_ progress: TrainingProgress, chart: (x: Int, y: Int, width: Int, height: Int), theme: Theme, on screen: any Screen) {
+        let losses = progress.stepLosses
+        guard !losses.isEmpty else {
+            screen.text("the loss curve appears with the first step", x: chart.x, y: chart.y + chart.height / 2)
+            return
+        }
+        let low = min(losses.min()!, progress.epochLosses.min() ?? .infinity), high = max(losses.max()!, low + 1e-6)
+        func row(_ value: Float) -> Int {
+            chart.y + chart.height - 1 - Int(((value - low) / (high - low) * Float(chart.height - 1)).rounded())
+        }
+        screen.text(String(format: "%7.3f", high), x: 0, y: chart.y)
+        screen.text(String(format: "%7.3f", low), x: 0, y: chart.y + chart.height - 1)
+        for y in chart.y..<(chart.y + chart.height) { screen.put(Cell("│"), x: chart.x - 1, y: y) }
+        // Steps spread over the width (several steps per column are averaged).
+        let columns = min(chart.width, losses.count)
+        for column in 0..<columns {
+            let range = (losses.count * column / columns)..<max(losses.count * (column + 1) / columns, losses.count * column / columns + 1)
+            let mean = losses[range].reduce(0, +) / Float(range.count)
+            screen.put(Cell("•", foreground: theme.colour(.curve, depth: screen.depth)), x: chart.x + column, y: row(mean))
+        }
+        // Epoch means as level segments over that epoch's columns.
+        let stepsPerEpoch = max(progress.stepsPerEpoch, 1)
+        for (epoch, mean) in progress.epochLosses.enumerated() {
+            let start = epoch * stepsPerEpoch * columns / losses.count, end = min(columns, (epoch + 1) * stepsPerEpoch * columns / losses.count)
+            for column in start..<max(end, start + 1) where column < columns {
+                screen.put(Cell("━", foreground: theme.colour(.epochCurve, depth: screen.depth)), x: chart.x + column, y: row(mean))
+            }
+        }
+    }
+}

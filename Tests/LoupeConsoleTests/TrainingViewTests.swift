@@ -1,0 +1,106 @@
+import Foundation
+import LoupeConsole
+import LoupeEngine
+import LoupeImaging
+import Testing
+
+/// The Training view's state folded from job events, and how it is drawn.
+@Suite struct TrainingViewTests {
+    static func progress() -> TrainingProgress {
+        var progress = TrainingProgress(epochs: 3)
+        let start = Date(timeIntervalSince1970: 1000)
+        progress.apply(.training(.cachingTeacherFeatures(done: 60, total: 60, fromDisk: 0)), now: start)
+        // Two epochs of 4 steps, one second per step.
+        for step in 0..<8 {
+            let (epoch, index) = (step / 4 + 1, step % 4 + 1)
+            progress.apply(.training(.step(epoch: epoch, step: index, stepsPerEpoch: 4, loss: 2 - Float(step) * 0.1,
+                                           learningRate: 0.005, imagesPerSecond: 8)), now: start.addingTimeInterval(Double(step)))
+            if index == 4 { progress.apply(.training(.epochFinished(epoch: epoch, meanLoss: 2 - Float(step) * 0.1 + 0.15, seconds: 4))) }
+        }
+        return progress
+    }
+
+    @Test func eventsFoldIntoLossesRateAndETA() {
+        let progress = Self.progress()
+        #expect(progress.status == .training && progress.epoch == 2 && progress.step == 4)
+        #expect(progress.stepLosses.count == 8 && progress.epochLosses.count == 2)
+        // 1 s per step, one epoch of 4 steps left.
+        #expect(progress.secondsRemaining == 4)
+        var finished = progress
+        finished.apply(.finished)
+        #expect(finished.status == .finished && !finished.status.isRunning)
+    }
+
+    @Test func viewShowsStatusStatsAndTheCurve() {
+        var state = ConsoleState(runName: "new", images: [], threshold: nil)
+        state.training = Self.progress()
+        state.handle(.character("3"))
+        let screen = MemoryScreen(width: 80, height: 20)
+        TrainingView().draw(state, on: screen)
+        let text = ViewTests.text(screen)
+        #expect(screen.line(1).hasPrefix(" epoch 2/3 · step 4/4"))
+        #expect(text.contains("loss 1.3000 (last epoch mean 1.4500)   lr 0.00500   8.0 images/s   ETA 0:04"))
+        #expect(screen.line(0).contains("epoch 2/3 · step 4/4"))  // the title bar shows it in every view
+        // Highest loss (2.0) at the top row of the chart, lowest (1.3) at the bottom.
+        let curve = Theme.standard.colour(.curve, depth: .palette256)
+        #expect(screen[8, 4].character == "•" && screen[8, 4].foreground == curve)
+        #expect((0..<screen.width).contains { screen[$0, 4 + 12 - 1].character == "•" })
+        #expect(text.contains("━"))
+    }
+
+    @Test func startAndStopAreRequestedOnlyWhenTheyMakeSense() {
+        var state = ConsoleState(runName: "new", images: [], threshold: nil)
+        state.handle(.character("3"))
+        state.handle(.character("x"))
+        #expect(state.takeRequests().isEmpty)
+        state.handle(.character("t"))
+        #expect(state.takeRequests() == [.startTraining])
+        state.training = Self.progress()
+        state.handle(.character("t"))
+        #expect(state.takeRequests().isEmpty && state.message == "a job is already running")
+        state.handle(.character("x"))
+        #expect(state.takeRequests() == [.stopTraining])
+    }
+}
+
+/// Theme files: the shipped three load, the default file is the built-in default, and
+/// mistakes are named.
+@Suite struct ThemeTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("themes").path
+
+    @Test func shippedThemesLoadAndDefaultMatchesTheBuiltIn() throws {
+        #expect(try Theme(contentsOf: Self.folder + "/default.toml") == .standard)
+        let blindSafe = try Theme(contentsOf: Self.folder + "/colour-blind-safe.toml")
+        #expect(blindSafe.colourMap == .viridis && blindSafe.colours[.good]! == (0, 0x72, 0xB2))
+        #expect(try Theme(contentsOf: Self.folder + "/high-contrast.toml").colourMap == .inferno)
+        // Eight colours: each role reduces to an ANSI colour.
+        #expect(blindSafe.colour(.defect, depth: .eight) == .palette(3))
+    }
+
+    @Test func mistakesNameTheFileLineAndKey() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("theme-\(UUID()).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "colour_map = \"rainbow\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ThemeError.badValue(path: path, key: "colour_map", value: "rainbow", expected: "jet, turbo, inferno, viridis")) {
+            try Theme(contentsOf: path)
+        }
+        try "[colours]\ngood: green\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ThemeError.malformed(path: path, line: 2, text: "good: green")) { try Theme(contentsOf: path) }
+        try "[colours]\ngood = \"#12345\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ThemeError.badValue(path: path, key: "colours.good", value: "#12345", expected: "\"#rrggbb\"")) { try Theme(contentsOf: path) }
+        #expect(throws: ThemeError.self) { try Theme.named("no-such-theme") }
+    }
+}
+
+/// The pane's mask contour.
+@Suite struct PaneImageTests {
+    @Test func contourIsTheMasksBoundaryOnly() {
+        // A 3×3 block in a 5×5 image: its centre is inside, the other eight pixels are edge.
+        let mask = (0..<25).map { (1...3).contains($0 % 5) && (1...3).contains($0 / 5) }
+        let outlined = PaneImage.outlined(Image(width: 5, height: 5, channels: 3, value: 10), mask: mask, colour: (255, 0, 255))
+        let red = Array(outlined.pixels[0..<25])
+        #expect(red.enumerated().filter { $0.element == 255 }.map(\.offset) == [6, 7, 8, 11, 13, 16, 17, 18])
+        #expect(red[12] == 10 && red[0] == 10)
+    }
+}
