@@ -53,7 +53,9 @@ let package = Package(
                 swiftSettings: engineSettings),
 
         // Console: screens, renderers and views; draws engine state, never computes.
-        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeMetrics", "LoupeEngine", "CNcursesw"]),
+        // Optimised in debug builds too, so tests measure the frame times users see.
+        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeMetrics", "LoupeEngine", "CNcursesw"],
+                swiftSettings: engineSettings),
 
         // Command-line tool: one file per command.
         .executableTarget(

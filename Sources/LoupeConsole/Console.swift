@@ -24,6 +24,9 @@ public final class Console {
     private var jobIsTraining = false
     /// The run's input size: the pane shows images at the resolution the model sees.
     private var imageSize: Int
+    /// The last composed pane and what it was made from: redrawing the same pane is free.
+    private var paneCache: (key: String, image: Image)?
+    private var baseCache: (name: String, size: Int, image: Image?, mask: [Bool]?)?
     /// Every frame's draw time, for the 50 ms budget.
     public private(set) var frameMilliseconds: [Double] = []
 
@@ -113,6 +116,7 @@ public final class Console {
             case .finished where jobIsTraining:
                 // A new model: old maps and scores no longer apply; score the test set again.
                 maps.invalidate()
+                paneCache = nil
                 rebuildState(images: [])
                 startScoring()
                 state.say("training finished: scoring the test set (Tab to the browser)")
@@ -187,17 +191,25 @@ public final class Console {
     }
 
     /// The selected image as the pane mode shows it, and a note while its map is computed.
+    /// The decoded image and the composed pane are kept, so frames that show the same pane
+    /// (or wait for its map) only draw.
     func paneImage(size: Int) -> (Image?, String?) {
         guard let item = state.selectedItem else { return (nil, nil) }
-        guard let image = try? PNG.read(item.name) else { return (nil, "cannot read \(item.name)") }
-        let resized = image.resized(width: size, height: size).rgb()
-        if state.pane == .image { return (resized, nil) }
-        guard let map = maps.map(for: item.name) else {
-            return (resized, maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…")
+        if baseCache?.name != item.name || baseCache?.size != size {
+            let image = try? PNG.read(item.name).resized(width: size, height: size).rgb()
+            let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: size, height: size).pixels.map { $0 > 127 } }
+            baseCache = (item.name, size, image, mask)
         }
-        let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: size, height: size).pixels.map { $0 > 127 } }
-        let composed = PaneImage.compose(state.pane, image: resized, map: map, mask: mask, threshold: state.tuning.threshold,
+        guard let base = baseCache, let image = base.image else { return (nil, "cannot read \(item.name)") }
+        if state.pane == .image { return (image, nil) }
+        guard let map = maps.map(for: item.name) else {
+            return (image, maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…")
+        }
+        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(state.tuning.threshold)|\(size)"
+        if let paneCache, paneCache.key == key { return (paneCache.image, nil) }
+        let composed = PaneImage.compose(state.pane, image: image, map: map, mask: base.mask, threshold: state.tuning.threshold,
                                          colourMap: state.colourMap, contour: theme.colours[.contour] ?? (255, 0, 255))
+        paneCache = (key, composed)
         return (composed, nil)
     }
 
