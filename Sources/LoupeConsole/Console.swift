@@ -53,12 +53,13 @@ public final class Console {
         self.dataRoot = root
         journal = try ReviewJournal(path: run.reviewJournal)
         let images = FileManager.default.fileExists(atPath: run.scores) ? try Self.readScores(run.scores) : []
-        state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: [], threshold: threshold,
-                             marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap)
+        var masks: [String: String] = [:]
         if let root, let dataset = try? Dataset.mvtec(root: root) {
             for sample in dataset.testSamples { masks[sample.path] = sample.maskPath }
         }
-        for image in images { state.add(withMask(image)) }
+        self.masks = masks
+        state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: images.map { Self.withMask($0, masks) },
+                             threshold: threshold, marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap)
         if let warning = journal.warnings.first { state.say(warning) }
         if !run.exists {
             try startTraining()
@@ -67,7 +68,7 @@ public final class Console {
         }
     }
 
-    private func withMask(_ image: ThresholdTuning.Image) -> ThresholdTuning.Image {
+    private static func withMask(_ image: ThresholdTuning.Image, _ masks: [String: String]) -> ThresholdTuning.Image {
         ThresholdTuning.Image(name: image.name, score: image.score, isDefect: image.isDefect, kind: image.kind,
                               maskPath: image.maskPath ?? masks[image.name])
     }
@@ -107,12 +108,14 @@ public final class Console {
     public func pump() -> Bool {
         var changed = maps.takeReady()
         guard let job else { return changed }
+        var scored: [ThresholdTuning.Image] = []
+        defer { state.add(scored) }
         for event in job.events.drain() {
             changed = true
             state.training.apply(event)
             switch event {
             case let .scored(image):
-                state.add(withMask(ThresholdTuning.Image(name: image.path, score: image.score, isDefect: image.isDefect, kind: image.kind)))
+                scored.append(Self.withMask(ThresholdTuning.Image(name: image.path, score: image.score, isDefect: image.isDefect, kind: image.kind), masks))
             case .finished where jobIsTraining:
                 // A new model: old maps and scores no longer apply; score the test set again.
                 maps.invalidate()
@@ -123,7 +126,10 @@ public final class Console {
                 return true
             case .finished:
                 self.job = nil
-                if let images = try? Self.readScores(run.scores) { rebuildState(images: images) }
+                if let images = try? Self.readScores(run.scores) {
+                    rebuildState(images: images)
+                    scored = []  // already in scores.csv
+                }
                 state.say("scored \(state.tuning.images.count) images")
             case .failed, .cancelled:
                 self.job = nil
@@ -140,7 +146,7 @@ public final class Console {
                                  marks: state.marks, colourMap: state.colourMap)
         fresh.training = state.training
         fresh.show(state.view)
-        for image in images { fresh.add(withMask(image)) }
+        fresh.add(images.map { Self.withMask($0, masks) })
         state = fresh
     }
 

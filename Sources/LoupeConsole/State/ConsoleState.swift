@@ -71,10 +71,12 @@ public struct ConsoleState: Sendable {
         [.all] + Array(Set(tuning.images.map(\.kind))).sorted().map(Filter.kind) + [.predictedDefect, .predictedGood, .misclassified, .marked]
     }
 
-    /// An image scored while the console is open (evaluation running in the background).
-    public mutating func add(_ image: ThresholdTuning.Image) {
+    /// Images scored while the console is open (evaluation running in the background); the
+    /// selected image stays selected.
+    public mutating func add(_ images: [ThresholdTuning.Image]) {
+        guard !images.isEmpty else { return }
         let name = selectedItem?.name
-        tuning.add(image)
+        tuning.add(images)
         refreshVisible(keeping: name)
     }
 

@@ -41,9 +41,9 @@ public struct ThresholdTuning: Sendable {
         highest = max(scores.max() ?? 1, lowest + .ulpOfOne)
     }
 
-    /// Adds an image scored while the console is open (the threshold stays put).
-    public mutating func add(_ image: Image) {
-        images.append(image)
+    /// Adds images scored while the console is open (the threshold stays put).
+    public mutating func add(_ added: [Image]) {
+        images += added
         updateRange()
     }
 

@@ -16,6 +16,9 @@ public final class TerminalScreen: Screen {
     /// Takes over the terminal; `restore()` gives it back (also on SIGINT/SIGTERM).
     public init(forceASCII: Bool = false) {
         setlocale(LC_ALL, "")
+        // The views draw UTF-8 (half blocks, arrows, box lines): under a C/POSIX locale
+        // ncursesw would count their bytes as characters and wrap every line.
+        if String(cString: nl_langinfo(nl_item(CODESET))) != "UTF-8" { setlocale(LC_ALL, "C.UTF-8") }
         initscr()
         cbreak()
         noecho()
