@@ -60,7 +60,7 @@ import Testing
         defer { _ = try? Self.tmux("kill-session", "-t", Self.session) }
         try Self.tmux("send-keys", "-t", Self.session, "cd \(Loupe.repository.path) && TERM=xterm-256color \(Loupe.executable.path) console --run \(run); echo \"exit=$?\"", "Enter")
         var pane = try Self.waitFor("Loupe · tiny")
-        #expect(pane.contains("score  verdict  truth   mark  image"))
+        #expect(pane.contains("score  verdict  truth    mark  image"))
         #expect(pane.contains("[score · all · 48/48]  [overlay · turbo]"))
         #expect(try Self.tmux("display", "-p", "-t", Self.session, "#{alternate_on}").hasPrefix("1"))
 

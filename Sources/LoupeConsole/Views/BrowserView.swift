@@ -5,7 +5,7 @@ import LoupeImaging
 /// The list of test images (score, verdict at the threshold, ground truth, mark) beside the
 /// selected image as image, heat map, overlay or overlay with the mask's contour.
 public struct BrowserView {
-    public static let listWidth = 46
+    public static let listWidth = 50
 
     public init() {}
 
@@ -15,13 +15,13 @@ public struct BrowserView {
         let rows = max(1, screen.height - 3)
         let items = state.items
         let first = max(0, min(state.selected - rows / 2, max(0, items.count - rows)))
-        screen.text("  score  verdict  truth   mark  image", x: 0, y: 1, bold: true)
+        screen.text("  score  verdict  truth    mark  image", x: 0, y: 1, bold: true)
         for (offset, item) in items.dropFirst(first).prefix(rows - 1).enumerated() {
             let index = first + offset
             let mark = state.marks[item.name].map(Self.shortMark) ?? ""
             let verdict = state.verdict(item)
             let line = (index == state.selected ? "▶" : " ") + String(format: "%7.4f  ", item.score) + Chrome.column(verdict, 7) + "  "
-                + Chrome.column(item.kind, 6) + "  " + Chrome.column(mark, 4) + "  " + Chrome.shortName(item.name)
+                + Chrome.column(item.kind, 7) + "  " + Chrome.column(mark, 4) + "  " + Chrome.shortName(item.name)
             let wrong = (verdict == "defect") != item.isDefect
             screen.text(String(line.prefix(Self.listWidth)), x: 0, y: 2 + offset,
                         foreground: wrong ? theme.colour(.wrong, depth: screen.depth) : .standard, bold: index == state.selected)

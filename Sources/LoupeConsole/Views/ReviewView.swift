@@ -12,7 +12,7 @@ public struct ReviewView {
         let counts = Dictionary(grouping: names, by: { state.marks[$0]!.rawValue }).mapValues(\.count)
         let summary = ["false-positive", "false-negative", "confirmed-defect"].map { "\(counts[$0] ?? 0) \($0)" }.joined(separator: " · ")
         screen.text("\(names.count) marks: \(summary)", x: 1, y: 1, bold: true)
-        screen.text("  verdict            score    truth   image", x: 0, y: 2, bold: true)
+        screen.text("  verdict            score    truth    image", x: 0, y: 2, bold: true)
         let scores = Dictionary(state.tuning.images.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let rows = max(1, screen.height - 5)
         let first = max(0, min(state.selectedMark - rows / 2, max(0, names.count - rows)))
@@ -20,7 +20,7 @@ public struct ReviewView {
             let index = first + offset
             let image = scores[name]
             let line = (index == state.selectedMark ? "▶ " : "  ") + Chrome.column(state.marks[name]!.rawValue, 17) + "  "
-                + (image.map { String(format: "%7.4f", $0.score) } ?? "      —") + "  " + Chrome.column(image?.kind ?? "?", 6) + "  " + name
+                + (image.map { String(format: "%7.4f", $0.score) } ?? "      —") + "  " + Chrome.column(image?.kind ?? "?", 7) + "  " + name
             screen.text(line, x: 0, y: 3 + offset, bold: index == state.selectedMark)
         }
         if names.isEmpty { screen.text("  no marks yet: in the browser, f marks a false positive, n a false negative, d a defect", x: 0, y: 3) }
