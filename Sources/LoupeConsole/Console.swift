@@ -26,7 +26,7 @@ public final class Console {
     private var imageSize: Int
     /// The last composed pane and what it was made from: redrawing the same pane is free.
     private var paneCache: (key: String, image: Image)?
-    private var baseCache: (name: String, size: Int, image: Image?, mask: [Bool]?)?
+    private var baseCache: (name: String, width: Int, height: Int, image: Image?, mask: [Bool]?)?
     /// Every frame's draw time, for the 50 ms budget.
     public private(set) var frameMilliseconds: [Double] = []
 
@@ -198,25 +198,44 @@ public final class Console {
 
     /// The selected image as the pane mode shows it, and a note while its map is computed.
     /// The decoded image and the composed pane are kept, so frames that show the same pane
-    /// (or wait for its map) only draw.
-    func paneImage(size: Int) -> (Image?, String?) {
+    /// (or wait for its map) only draw. Tiled runs show the full frame with its stitched map;
+    /// zoomed (`z`), the pane shows native pixels around the map's hottest point.
+    func paneImage(size: Int, columns: Int, rows: Int) -> (Image?, String?) {
         guard let item = state.selectedItem else { return (nil, nil) }
-        if baseCache?.name != item.name || baseCache?.size != size {
-            let image = try? PNG.read(item.name).resized(width: size, height: size).rgb()
-            let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: size, height: size).pixels.map { $0 > 127 } }
-            baseCache = (item.name, size, image, mask)
+        let map = maps.map(for: item.name)
+        // The map's resolution (native for tiled runs), or the input size until it is known.
+        let (width, height) = map.map { ($0.width, $0.height) } ?? (size, size)
+        if baseCache?.name != item.name || baseCache?.width != width || baseCache?.height != height {
+            let image = try? PNG.read(item.name).resized(width: width, height: height).rgb()
+            let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 } }
+            baseCache = (item.name, width, height, image, mask)
         }
         guard let base = baseCache, let image = base.image else { return (nil, "cannot read \(item.name)") }
-        if state.pane == .image { return (image, nil) }
-        guard let map = maps.map(for: item.name) else {
-            return (image, maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…")
+        guard state.pane != .image, let map else {
+            let note = state.pane == .image ? nil : maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…"
+            return (zoomed(image, map: map, columns: columns, rows: rows), note)
         }
-        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(state.tuning.threshold)|\(size)"
+        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(state.tuning.threshold)|\(width)x\(height)|\(state.zoomed)|\(columns)x\(rows)"
         if let paneCache, paneCache.key == key { return (paneCache.image, nil) }
-        let composed = PaneImage.compose(state.pane, image: image, map: map, mask: base.mask, threshold: state.tuning.threshold,
+        let composed = PaneImage.compose(state.pane, image: image, map: map.values, mask: base.mask, threshold: state.tuning.threshold,
                                          colourMap: state.colourMap, contour: theme.colours[.contour] ?? (255, 0, 255))
-        paneCache = (key, composed)
-        return (composed, nil)
+        let shown = zoomed(composed, map: map, columns: columns, rows: rows)
+        paneCache = (key, shown)
+        return (shown, nil)
+    }
+
+    /// At 1:1 (zoomed) the pane shows a pane-sized crop of native pixels centred on the
+    /// map's maximum; otherwise the whole image, scaled to fit.
+    private func zoomed(_ image: Image, map: MapWorker.FrameMap?, columns: Int, rows: Int) -> Image {
+        guard state.zoomed else { return image }
+        let (cropWidth, cropHeight) = (min(image.width, columns), min(image.height, 2 * rows))
+        var centre = (image.width / 2, image.height / 2)
+        if let map, let hottest = map.values.indices.max(by: { map.values[$0] < map.values[$1] }) {
+            centre = (hottest % map.width, hottest / map.width)
+        }
+        let x = min(max(0, centre.0 - cropWidth / 2), image.width - cropWidth)
+        let y = min(max(0, centre.1 - cropHeight / 2), image.height - cropHeight)
+        return image.cropped(x: x, y: y, width: cropWidth, height: cropHeight)
     }
 
     /// Draws the current view onto `screen` and records how long the frame took.
@@ -224,7 +243,7 @@ public final class Console {
         let started = DispatchTime.now().uptimeNanoseconds
         switch state.view {
         case .browser:
-            let (pane, note) = paneImage(size: imageSize)
+            let (pane, note) = paneImage(size: imageSize, columns: max(1, screen.width - BrowserView.listWidth - 3), rows: max(1, screen.height - 4))
             BrowserView().draw(state, pane: pane, paneNote: note, theme: theme, on: screen)
         case .histogram: HistogramView().draw(state, theme: theme, on: screen)
         case .training: TrainingView().draw(state, theme: theme, on: screen)

@@ -8,7 +8,7 @@ import LoupeImaging
 final class MapWorker: @unchecked Sendable {
     private let queue = DispatchQueue(label: "loupe.console.maps", qos: .userInitiated)
     private let lock = NSLock()
-    private var maps: [String: [Float]] = [:]
+    private var maps: [String: FrameMap] = [:]
     private var pending: Set<String> = []
     private var failures: [String: String] = [:]
     private var scorer: Scorer?
@@ -19,8 +19,15 @@ final class MapWorker: @unchecked Sendable {
 
     init(run: RunFolder) { self.run = run }
 
+    /// An image's anomaly map at the resolution the run scores it (the input size, or the
+    /// native frame for tiled runs).
+    struct FrameMap {
+        let width: Int, height: Int
+        let values: [Float]
+    }
+
     /// The map of `path` if ready; otherwise starts computing it and returns nil.
-    func map(for path: String) -> [Float]? {
+    func map(for path: String) -> FrameMap? {
         lock.lock()
         defer { lock.unlock() }
         if let map = maps[path] { return map }
@@ -28,9 +35,10 @@ final class MapWorker: @unchecked Sendable {
         pending.insert(path)
         let generation = self.generation
         queue.async { [self] in
-            let result = Result { () -> [Float] in
+            let result = Result { () -> FrameMap in
                 let scorer = try currentScorer()
-                return scorer.anomalyMap(try scorer.preprocessing.input(path)).scalars
+                let prepared = try scorer.preprocessing.prepare(path)
+                return FrameMap(width: prepared.width, height: prepared.height, values: scorer.anomalyMap(prepared))
             }
             lock.lock()
             defer { lock.unlock() }

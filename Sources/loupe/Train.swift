@@ -17,6 +17,7 @@ struct Train: ParsableCommand {
         Examples:
           loupe train --data samples/texture --run runs/texture --epochs 30
           loupe train --data samples/pcb --run runs/pcb --size 256 --resume
+          loupe train --data samples/pcb --run runs/pcb-tiles --tile 256 --overlap 32 --tiles-per-image 4
         """
     )
 
@@ -43,6 +44,16 @@ struct Train: ParsableCommand {
 
     @Option(help: "Square input size in pixels.")
     var size = 256
+
+    @Option(help: ArgumentHelp("Cut frames into tiles of this many pixels at native resolution instead of shrinking them.",
+                               discussion: "For high-resolution frames with small defects; eval, infer and console reuse the tiling."))
+    var tile: Int?
+
+    @Option(help: "Overlap between neighbouring tiles in pixels (with --tile).")
+    var overlap = 32
+
+    @Option(help: "With --tile: tiles drawn at random from each image per epoch (default: all).")
+    var tilesPerImage: Int?
 
     @Option(help: "Adam learning rate.")
     var learningRate: Float = 0.005
@@ -74,6 +85,8 @@ struct Train: ParsableCommand {
         }
         guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
         guard (32...2048).contains(size), size % 16 == 0 else { throw ValidationError("--size must be a multiple of 16 between 32 and 2048, got \(size)") }
+        if let tile, let problem = Tiling(size: tile, overlap: overlap).problem { throw ValidationError("--tile/--overlap: \(problem)") }
+        if let tilesPerImage, tilesPerImage < 1 || tile == nil { throw ValidationError("--tiles-per-image needs --tile and a positive count") }
     }
 
     func run() throws {
@@ -81,24 +94,26 @@ struct Train: ParsableCommand {
         configuration.backbone = backbone
         configuration.epochs = epochs
         configuration.batchSize = batchSize
-        configuration.imageSize = size
+        configuration.imageSize = tile ?? size
         configuration.learningRate = learningRate
         configuration.cosineAnnealing = cosine
         configuration.seed = seed
         let dataset = try Dataset.mvtec(root: data)
         let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: weights, resume: resume,
-                              featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory)
+                              featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
+                              tiling: tile.map { Tiling(size: $0, overlap: overlap) }, tilesPerImage: tilesPerImage)
         let cachingStarted = Date()
-        let caching = ProgressBar(label: "teacher features", total: dataset.trainSamples.count)
+        let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?
         try job.start(events: { event in
             switch event {
             case let .cachingTeacherFeatures(done, total, fromDisk):
+                caching.total = total
                 if !json { caching.update(done, note: fromDisk > 0 ? "\(fromDisk) from cache" : "") }
                 if done == total {
                     caching.finish()
                     let seconds = Date().timeIntervalSince(cachingStarted)
-                    let line = String(format: "teacher features: %d images in %.1f s (%d from the feature cache)", total, seconds, fromDisk)
+                    let line = String(format: "teacher features: %d inputs in %.1f s (%d from the feature cache)", total, seconds, fromDisk)
                     if json {
                         print(String(format: #"{"teacher_features": %d, "from_cache": %d, "seconds": %.2f}"#, total, fromDisk, seconds))
                     } else {

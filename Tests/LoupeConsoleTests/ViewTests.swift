@@ -118,6 +118,15 @@ import Testing
         #expect(state.wantsToQuit)
     }
 
+    @Test func zoomShowsInThePaneLabel() {
+        var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
+        state.handle(.character("z"))
+        #expect(state.zoomed && state.message.hasPrefix("1:1 native pixels"))
+        let screen = MemoryScreen(width: 120, height: 12)
+        BrowserView().draw(state, pane: nil, on: screen)
+        #expect(screen.line(1).contains("[overlay · turbo · 1:1]"))
+    }
+
     @Test func helpOverlayListsTheViewsKeysAndAnyKeyClosesIt() {
         var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
         state.handle(.tab)

@@ -43,6 +43,8 @@ public struct ConsoleState: Sendable {
     public private(set) var histogramIsLogarithmic = false
     public private(set) var histogramIsStacked = true
     public private(set) var showsHelp = false
+    /// The image pane at native resolution (1:1) around the hottest point.
+    public private(set) var zoomed = false
     /// The threshold being typed after `=`, or nil.
     public private(set) var typedThreshold: String?
     /// Standing operator marks by image.
@@ -110,6 +112,9 @@ public struct ConsoleState: Sendable {
         case (.browser, .pageUp): moveSelection(by: -10)
         case (.browser, .character("o")):
             pane = PaneMode.allCases[(PaneMode.allCases.firstIndex(of: pane)! + 1) % PaneMode.allCases.count]
+        case (.browser, .character("z")):
+            zoomed.toggle()
+            message = zoomed ? "1:1 native pixels around the hottest point (z: whole image)" : "whole image"
         case (.browser, .character("s")):
             sort = sort == .score ? .name : .score
             refreshVisible(keeping: selectedItem?.name)

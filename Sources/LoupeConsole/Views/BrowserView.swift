@@ -36,10 +36,10 @@ public struct BrowserView {
                 HalfBlockRenderer().draw(pane, on: screen, x: x, y: 2, columns: screen.width - x - 1, rows: screen.height - 4)
             }
             let label = "[\(state.sort.rawValue) · \(state.filter.label) · \(items.count)/\(state.tuning.images.count)]  "
-                + "[\(state.pane.rawValue) · \(state.colourMap.rawValue)]" + (paneNote.map { " " + $0 } ?? "")
+                + "[\(state.pane.rawValue) · \(state.colourMap.rawValue)\(state.zoomed ? " · 1:1" : "")]" + (paneNote.map { " " + $0 } ?? "")
             screen.text(label, x: x, y: 1, bold: true)
         }
-        Chrome.keys("↑↓ select  o image/heat/overlay/contour  s sort  / filter  f FP  n FN  d defect  c clear  Tab next view  q quit",
+        Chrome.keys("↑↓ select  o image/heat/overlay/contour  z 1:1  s sort  / filter  f FP  n FN  d defect  c clear  Tab next view  q quit",
                     state, theme: theme, on: screen)
     }
 

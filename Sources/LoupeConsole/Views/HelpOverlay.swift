@@ -7,7 +7,7 @@ public struct HelpOverlay {
         switch view {
         case .browser:
             specific = ["↑ ↓ j k  select an image      PgUp PgDn  ten at a time",
-                        "o        image / heat map / overlay / mask contour",
+                        "o        image / heat map / overlay / mask contour   z  zoom to 1:1 at the hottest point",
                         "s        sort by score or name   /  filter: kind, verdict, mistakes, marks",
                         "f n d c  mark false positive / false negative / defect / clear"]
         case .histogram:

@@ -68,10 +68,10 @@ public struct EvaluationJob: Sendable {
         guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
         let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
 
-        let size = configuration.imageSize
         let preprocessing = scorer.preprocessing
         let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
-            (try preprocessing.input(samples[index].path), try preprocessing.mask(samples[index].maskPath))
+            let prepared = try preprocessing.prepare(samples[index].path)
+            return (prepared, try preprocessing.mask(samples[index].maskPath, width: prepared.width, height: prepared.height))
         }
         var scored: [ScoredImage] = []
         // Pixel metrics in constant memory, so test sets of any size fit (maps lie in 0…6).
@@ -79,16 +79,15 @@ public struct EvaluationJob: Sendable {
         var timings: [Double] = []
         for (index, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
-            let (input, mask) = try result.get()
+            let (prepared, mask) = try result.get()
             let started = DispatchTime.now().uptimeNanoseconds
-            let map = scorer.anomalyMap(input)
+            let values = scorer.anomalyMap(prepared)
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
-            let values = map.scalars
             let sample = samples[index]
-            if savesMaps { try saveMap(values, size: size, sample: sample) }
+            if savesMaps { try saveMap(values, width: prepared.width, height: prepared.height, sample: sample) }
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
             onScored(scored[scored.count - 1])
-            pixels.add(RegionOverlap.Image(width: size, height: size, mask: mask, map: values))
+            pixels.add(RegionOverlap.Image(width: prepared.width, height: prepared.height, mask: mask, map: values))
             progress(index + 1, samples.count)
         }
         let labels = scored.map(\.isDefect), scores = scored.map(\.score)
@@ -112,11 +111,11 @@ public struct EvaluationJob: Sendable {
         return (scored, metrics)
     }
 
-    private func saveMap(_ values: [Float], size: Int, sample: Sample) throws {
+    private func saveMap(_ values: [Float], width: Int, height: Int, sample: Sample) throws {
         let folder = run.maps + "/" + sample.kind
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let scaled = values.map { min(max($0 / Self.mapFullScale, 0), 1) * 255 }
-        try PNG.write(Image(width: size, height: size, channels: 1, pixels: scaled, sourceBitDepth: 16),
+        try PNG.write(Image(width: width, height: height, channels: 1, pixels: scaled, sourceBitDepth: 16),
                       to: folder + "/" + sample.stem + ".png", bitDepth: 16)
     }
 
@@ -146,8 +145,8 @@ public struct Scorer {
         model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
         try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
         model.eval()
-        preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization)
-        map = FeatureDistanceMap(height: configuration.imageSize, width: configuration.imageSize, sigma: configuration.blurSigma)
+        preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization, tiling: checkpoint.metadata.tiling)
+        map = FeatureDistanceMap(height: preprocessing.size, width: preprocessing.size, sigma: configuration.blurSigma)
     }
 
     /// The size×size anomaly map of one 1×3×size×size input.
@@ -156,5 +155,29 @@ public struct Scorer {
             let features = teacher.features(input, stageCount: 3)
             return map(teacher: features, student: model(features))
         }
+    }
+
+    /// Tiles scored together (the batched convolution path is faster than one at a time).
+    static let tileBatch = 8
+
+    /// The anomaly map of a prepared image, width×height row-major: for tiled runs every
+    /// tile's unblurred map stitched (mean where tiles overlap), then the frame blurred once.
+    public func anomalyMap(_ prepared: Preprocessing.Prepared) -> [Float] {
+        guard let grid = prepared.grid else { return anomalyMap(prepared.input(0, normalization: preprocessing.normalization)).scalars }
+        var stitcher = TileStitcher(grid: grid)
+        let size = preprocessing.size
+        withoutGradients {
+            for start in stride(from: 0, to: grid.count, by: Self.tileBatch) {
+                let indices = Array(start..<min(grid.count, start + Self.tileBatch))
+                let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
+                let features = teacher.features(inputs, stageCount: 3)
+                let maps = map.unblurred(teacher: features, student: model(features)).scalars
+                for (position, index) in indices.enumerated() {
+                    stitcher.add(Array(maps[(position * size * size)..<((position + 1) * size * size)]), tile: index)
+                }
+            }
+        }
+        let frame = Tensor(shape: [1, grid.height, grid.width], scalars: stitcher.stitched)
+        return map.blur(frame).scalars
     }
 }

@@ -22,13 +22,16 @@ public struct FeatureStore: Sendable {
         key.add(String(try ContentHash.ofFile(teacherWeights)))
         key.add(backbone.rawValue)
         key.add("\(preprocessing.size) \(preprocessing.normalization.rawValue)")
+        if let tiling = preprocessing.tiling { key.add("tiles \(tiling.size)/\(tiling.overlap)") }
         teacherKey = key
     }
 
-    /// The entry file for an image (hashing its bytes).
-    public func entry(forImage path: String) throws -> String {
+    /// The entry file for an image (hashing its bytes), or for a part of it (`variant`, e.g.
+    /// which tile).
+    public func entry(forImage path: String, variant: String = "") throws -> String {
         var key = teacherKey
         key.add(String(try ContentHash.ofFile(path)))
+        if !variant.isEmpty { key.add(variant) }
         return directory + "/" + key.hex + ".safetensors"
     }
 

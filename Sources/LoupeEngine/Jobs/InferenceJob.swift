@@ -69,13 +69,15 @@ public struct InferenceJob {
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
         if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
-        let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { try preprocessing.input(mine[$0]) }
+        let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { try preprocessing.prepare(mine[$0]) }
         for (index, input) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
-            let map = scorer.anomalyMap(try input.get()).scalars
+            let prepared = try input.get()
+            let map = scorer.anomalyMap(prepared)
             let score = configuration.imageScore(map[...])
             if let overlays {
-                try writeOverlay(mine[index], map: map, size: configuration.imageSize, threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
+                try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
+                                 threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
             }
             scored(Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 }))
         }
@@ -83,9 +85,9 @@ public struct InferenceJob {
 
     /// The image with its heat map; the scale is anchored at the threshold, which always
     /// lands in the middle of the colour map, so "above threshold" always reads hot.
-    private func writeOverlay(_ path: String, map: [Float], size: Int, threshold: Float, into folder: String) throws {
-        let image = try PNG.read(path).resized(width: size, height: size)
-        let heat = Image.heatMap(map, width: size, height: size, low: 0, high: 2 * threshold, colourMap: colourMap)
+    private func writeOverlay(_ path: String, map: [Float], width: Int, height: Int, threshold: Float, into folder: String) throws {
+        let image = try PNG.read(path).resized(width: width, height: height)
+        let heat = Image.heatMap(map, width: width, height: height, low: 0, high: 2 * threshold, colourMap: colourMap)
         // Parent folder and name: test/hole/000.png and test/good/000.png must not collide.
         let parts = path.split(separator: "/").suffix(2)
         try PNG.write(image.overlaid(with: heat, opacity: 0.45), to: folder + "/" + parts.joined(separator: "-"))

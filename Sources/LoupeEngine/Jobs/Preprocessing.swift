@@ -1,3 +1,4 @@
+import LoupeData
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -5,12 +6,16 @@ import LoupeTensor
 /// How a run turns files into network inputs and masks: the one place training,
 /// evaluation and inference prepare images, so they can never drift apart.
 public struct Preprocessing: Sendable {
+    /// The network's square input: the resized image, or a tile.
     public let size: Int
     public let normalization: Normalization
+    /// Cut frames into tiles at native resolution instead of resizing them (nil: resize).
+    public let tiling: Tiling?
 
-    public init(size: Int, normalization: Normalization) {
-        self.size = size
+    public init(size: Int, normalization: Normalization, tiling: Tiling? = nil) {
+        self.size = tiling?.size ?? size
         self.normalization = normalization
+        self.tiling = tiling
     }
 
     /// 1×3×size×size: resized as Pillow's bilinear (grey first, then replicated), normalised.
@@ -18,9 +23,38 @@ public struct Preprocessing: Sendable {
         try PNG.read(path).resized(width: size, height: size).rgb().tensor(normalization: normalization)
     }
 
-    /// size×size booleans: nearest-resized, > 127 is defect (as the reference).
-    public func mask(_ path: String?) throws -> [Bool] {
-        guard let path else { return [Bool](repeating: false, count: size * size) }
-        return try PNG.read(path).grey().resizedNearest(width: size, height: size).pixels.map { $0 > 127 }
+    /// An image ready for the network: its map will be `width`×`height`.
+    public struct Prepared: Sendable {
+        public let width: Int, height: Int
+        /// The frame and its tiles (tiled runs), or nil when `resized` is the one input.
+        public let frame: Image?
+        public let grid: TileGrid?
+        let resized: Tensor?
+
+        /// How many inputs the network sees for this image.
+        public var inputCount: Int { grid?.count ?? 1 }
+
+        /// Input `index` (1×3×size×size), cut on demand so a large frame's tiles are never
+        /// all in memory at once.
+        public func input(_ index: Int, normalization: Normalization) -> Tensor {
+            if let grid, let frame { return grid.tile(index, of: frame).tensor(normalization: normalization) }
+            return resized!
+        }
     }
+
+    /// Reads `path` as the run needs it: resized, or kept at native size for tiling.
+    public func prepare(_ path: String) throws -> Prepared {
+        guard let tiling else { return Prepared(width: size, height: size, frame: nil, grid: nil, resized: try input(path)) }
+        let frame = try PNG.read(path).rgb()
+        return Prepared(width: frame.width, height: frame.height, frame: frame, grid: tiling.grid(width: frame.width, height: frame.height), resized: nil)
+    }
+
+    /// width×height booleans: nearest-resized, > 127 is defect (as the reference).
+    public func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
+        guard let path else { return [Bool](repeating: false, count: width * height) }
+        return try PNG.read(path).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 }
+    }
+
+    /// size×size booleans for resized runs.
+    public func mask(_ path: String?) throws -> [Bool] { try mask(path, width: size, height: size) }
 }

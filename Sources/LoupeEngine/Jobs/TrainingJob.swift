@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 
@@ -28,10 +29,16 @@ public struct TrainingJob: Sendable {
     public let resume: Bool
     /// Where teacher features persist between runs (`FeatureStore`); nil keeps them in memory only.
     public let featureStoreDirectory: String?
+    /// Train on tiles cut at native resolution (nil: on resized images).
+    public let tiling: Tiling?
+    /// With tiling: how many of each image's tiles an epoch draws (seeded; nil: all).
+    public let tilesPerImage: Int?
 
     public init(run: RunFolder, dataset: Dataset, configuration: ReverseDistillationConfiguration, teacherWeights: String?, resume: Bool,
-                featureStoreDirectory: String? = nil) {
+                featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.featureStoreDirectory = featureStoreDirectory
+        self.tiling = tiling
+        self.tilesPerImage = tilesPerImage
         self.run = run
         self.dataset = dataset
         self.configuration = configuration
@@ -64,38 +71,43 @@ public struct TrainingJob: Sendable {
         guard startEpoch < configuration.epochs else { return }
         // Every image is read before the run folder is touched: a bad file stops the job
         // with nothing written.
-        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization)
+        // A resumed run keeps the tiling it was started with.
+        let tiling = resumed?.metadata.tiling ?? self.tiling
+        let tilesPerImage = resumed?.metadata.tilesPerImage ?? self.tilesPerImage
+        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization, tiling: tiling)
         let store = try featureStoreDirectory.map {
             try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
         }
-        let cache = try TeacherFeatureCache(samples: samples, teacher: teacher, preprocessing: preprocessing, store: store,
+        let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
+        let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
-        try writeConfiguration(teacherWeights: weightsPath)
+        try writeConfiguration(teacherWeights: weightsPath, tiling: tiling, tilesPerImage: tilesPerImage)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let schedule: any LearningRateSchedule = configuration.cosineAnnealing
             ? CosineAnnealingSchedule(base: configuration.learningRate, period: configuration.epochs)
             : ConstantSchedule(configuration.learningRate)
         let batch = max(1, configuration.batchSize)
-        let stepsPerEpoch = (samples.count + batch - 1) / batch
+        let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
+        let stepsPerEpoch = (perEpoch + batch - 1) / batch
         let started = Date()
         model.train()
         for epoch in (startEpoch + 1)...configuration.epochs {
             optimizer.learningRate = schedule.learningRate(at: epoch - 1)
             var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
-            let order = Array(0..<samples.count).shuffled(using: &generator)
+            let order = TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator)
             let epochStart = Date()
             var rows: [TrainLog.Row] = []
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
-                let indices = Array(order[(step * batch)..<min(samples.count, (step + 1) * batch)])
+                let indices = Array(order[(step * batch)..<min(order.count, (step + 1) * batch)])
                 let features = cache.batch(indices)
                 let loss = reverseDistillationLoss(teacher: features, student: model(features))
                 optimizer.zeroGradients()
                 loss.backward()
                 optimizer.step()
                 let elapsed = Date().timeIntervalSince(epochStart)
-                let done = min(samples.count, (step + 1) * batch)
+                let done = min(order.count, (step + 1) * batch)
                 rows.append(TrainLog.Row(epoch: epoch, step: step + 1, loss: loss.item, learningRate: optimizer.learningRate,
                                          seconds: Date().timeIntervalSince(started)))
                 events(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
@@ -104,7 +116,7 @@ public struct TrainingJob: Sendable {
             // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
             try log.append(rows)
             let metadata = CheckpointMetadata(configuration: configuration, dataRoot: dataset.root, epoch: epoch, threshold: nil,
-                                              teacherWeights: TeacherIdentity.describe(weightsPath))
+                                              teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
             try Checkpoint(model: model.stateDictionary(), optimizer: optimizer.state, metadata: metadata).write(to: run.checkpoint)
             let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
             events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: Date().timeIntervalSince(epochStart)))
@@ -113,7 +125,7 @@ public struct TrainingJob: Sendable {
 
     /// `config.toml`: the run's settings for people and scripts to read (the checkpoint's
     /// metadata is what Loupe itself reloads).
-    private func writeConfiguration(teacherWeights: String) throws {
+    private func writeConfiguration(teacherWeights: String, tiling: Tiling?, tilesPerImage: Int?) throws {
         let c = configuration
         let score: String
         switch c.imageScore {
@@ -137,7 +149,7 @@ public struct TrainingJob: Sendable {
             "seed = \(c.seed)",
             "blur_sigma = \(c.blurSigma)",
             "image_score = \(score)",
-        ]
+        ] + (tiling.map { ["", "[tiling]", "tile = \($0.size)", "overlap = \($0.overlap)"] + (tilesPerImage.map { ["tiles_per_image = \($0)"] } ?? []) } ?? [])
         try RunFolder.write(lines.joined(separator: "\n") + "\n", to: run.configuration)
     }
 }
@@ -168,27 +180,76 @@ enum TeacherIdentity {
     }
 }
 
-/// The teacher's features of every training image, computed once (or read from a
+/// One network input of the training set: a whole (resized) image, or one tile of it.
+struct TrainingUnit {
+    let sample: Sample
+    /// Index of the image among the training samples.
+    let image: Int
+    /// The tile and its frame's grid, for tiled runs.
+    let tile: (index: Int, grid: TileGrid)?
+
+    /// Every unit of `samples`: one per image, or one per tile (reading each frame's size).
+    static func all(_ samples: [Sample], preprocessing: Preprocessing) throws -> [TrainingUnit] {
+        guard let tiling = preprocessing.tiling else {
+            return samples.enumerated().map { TrainingUnit(sample: $1, image: $0, tile: nil) }
+        }
+        return try samples.enumerated().flatMap { image, sample in
+            let frame = try PNG.read(sample.path)
+            let grid = tiling.grid(width: frame.width, height: frame.height)
+            return (0..<grid.count).map { TrainingUnit(sample: sample, image: image, tile: ($0, grid)) }
+        }
+    }
+
+    /// Units an epoch uses.
+    static func epochCount(_ units: [TrainingUnit], tilesPerImage: Int?) -> Int {
+        guard let tilesPerImage else { return units.count }
+        return Dictionary(grouping: units, by: \.image).values.map { min($0.count, tilesPerImage) }.reduce(0, +)
+    }
+
+    /// This epoch's units in training order: all of them shuffled, or `tilesPerImage` drawn
+    /// from each image's tiles and then shuffled. Depends only on the generator (seed, epoch).
+    static func epochOrder(_ units: [TrainingUnit], tilesPerImage: Int?, using generator: inout SeededGenerator) -> [Int] {
+        guard let tilesPerImage else { return Array(units.indices).shuffled(using: &generator) }
+        var byImage: [Int: [Int]] = [:]
+        for (index, unit) in units.enumerated() { byImage[unit.image, default: []].append(index) }
+        var chosen: [Int] = []
+        for image in byImage.keys.sorted() {
+            chosen += byImage[image]!.shuffled(using: &generator).prefix(tilesPerImage)
+        }
+        return chosen.shuffled(using: &generator)
+    }
+
+    /// The 1×3×size×size input.
+    func input(_ preprocessing: Preprocessing) throws -> Tensor {
+        guard let tile else { return try preprocessing.input(sample.path) }
+        return tile.grid.tile(tile.index, of: try PNG.read(sample.path).rgb()).tensor(normalization: preprocessing.normalization)
+    }
+
+    /// What distinguishes this unit's entry in the feature store besides the image bytes.
+    var storeVariant: String { tile.map { "tile \($0.index) of \($0.grid.columns)x\($0.grid.rows)" } ?? "" }
+}
+
+/// The teacher's features of every training unit, computed once (or read from a
 /// `FeatureStore`) and kept in memory for every epoch.
 struct TeacherFeatureCache {
-    /// Per scale, all images: N×C×h×w.
+    /// Per scale, all units: N×C×h×w.
     let scales: [Tensor]
 
-    init(samples: [Sample], teacher: any Backbone, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
+    init(units: [TrainingUnit], teacher: any Backbone, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
          events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
-        var perImage = [[Tensor]?](repeating: nil, count: samples.count)
-        var entries = [String?](repeating: nil, count: samples.count)
+        var perUnit = [[Tensor]?](repeating: nil, count: units.count)
+        var entries = [String?](repeating: nil, count: units.count)
         if let store {
-            for (index, sample) in samples.enumerated() {
-                let entry = try store.entry(forImage: sample.path)
+            for (index, unit) in units.enumerated() {
+                let entry = try store.entry(forImage: unit.sample.path, variant: unit.storeVariant)
                 entries[index] = entry
-                perImage[index] = store.load(entry)
+                perUnit[index] = store.load(entry)
             }
         }
-        let fromDisk = perImage.filter { $0 != nil }.count
-        let missing = perImage.indices.filter { perImage[$0] == nil }
-        events(.cachingTeacherFeatures(done: fromDisk, total: samples.count, fromDisk: fromDisk))
-        let loader = PrefetchingLoader(count: missing.count, prefetch: 2 * batchSize) { try preprocessing.input(samples[missing[$0]].path) }
+        let fromDisk = perUnit.filter { $0 != nil }.count
+        let missing = perUnit.indices.filter { perUnit[$0] == nil }
+        events(.cachingTeacherFeatures(done: fromDisk, total: units.count, fromDisk: fromDisk))
+        let loader = PrefetchingLoader(count: missing.count, prefetch: 2 * batchSize) { try units[missing[$0]].input(preprocessing) }
         var pending: [(index: Int, input: Tensor)] = []
         var done = fromDisk
         func flush() {
@@ -196,13 +257,13 @@ struct TeacherFeatureCache {
             let features = withoutGradients { teacher.features(Tensor.concatenate(pending.map(\.input), alongAxis: 0), stageCount: 3) }
             for (position, item) in pending.enumerated() {
                 let own = features.map { $0.sliced(alongAxis: 0, position..<(position + 1)) }
-                perImage[item.index] = own
+                perUnit[item.index] = own
                 // A full or read-only cache disk costs only the cache.
                 if let store, let entry = entries[item.index] { try? store.save(own, to: entry) }
             }
             done += pending.count
             pending = []
-            events(.cachingTeacherFeatures(done: done, total: samples.count, fromDisk: fromDisk))
+            events(.cachingTeacherFeatures(done: done, total: units.count, fromDisk: fromDisk))
         }
         for (position, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
@@ -210,9 +271,10 @@ struct TeacherFeatureCache {
             if pending.count == batchSize { flush() }
         }
         flush()
-        let complete = perImage.compactMap { $0 }
+        let complete = perUnit.compactMap { $0 }
         scales = (0..<(complete.first?.count ?? 0)).map { scale in Tensor.concatenate(complete.map { $0[scale] }, alongAxis: 0) }
     }
+
     /// The cached features of `indices`, as one batch per scale.
     func batch(_ indices: [Int]) -> [Tensor] {
         scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeData
 import LoupeModels
 import LoupeTensor
 
@@ -66,8 +67,16 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var threshold: Float?
     /// Teacher weights file name and size, to notice a different teacher at load time.
     public var teacherWeights: String
+    /// Frames cut into tiles at native resolution (nil: resized to the input size); `infer`,
+    /// `eval` and the console reuse it.
+    public var tiling: Tiling?
+    /// Tiles drawn per image per epoch (nil: every tile).
+    public var tilesPerImage: Int?
 
-    public init(configuration: ReverseDistillationConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String) {
+    public init(configuration: ReverseDistillationConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String,
+                tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
+        self.tiling = tiling
+        self.tilesPerImage = tilesPerImage
         self.configuration = configuration
         self.dataRoot = dataRoot
         self.epoch = epoch

@@ -30,6 +30,12 @@ public struct FeatureDistanceMap: Sendable {
 
     /// N×H×W maps for a batch.
     public func callAsFunction(teacher: [Tensor], student: [Tensor]) -> Tensor {
+        blur(unblurred(teacher: teacher, student: student))
+    }
+
+    /// N×H×W maps before the blur: tiles are stitched first and the whole frame blurred
+    /// once, so no seam shows where one tile's blur would stop.
+    public func unblurred(teacher: [Tensor], student: [Tensor]) -> Tensor {
         withoutGradients {
             var sum: Tensor?
             for (t, s) in zip(teacher, student) {
@@ -37,7 +43,7 @@ public struct FeatureDistanceMap: Sendable {
                 let upsampled = distance.resizedBilinear(height: height, width: width)
                 sum = sum.map { $0 + upsampled } ?? upsampled
             }
-            return blur(sum!.reshaped([teacher[0].shape[0], height, width]))
+            return sum!.reshaped([teacher[0].shape[0], height, width])
         }
     }
 }
