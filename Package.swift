@@ -72,7 +72,7 @@ let package = Package(
             ]
         ),
         // Benchmarks for `make bench` (not tests).
-        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels"],
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine"],
                          swiftSettings: engineSettings),
 
         // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised

@@ -9,7 +9,12 @@ shows means and the spread (min-max), so a difference can be told from seed nois
 Targets (issue 5): every metric within 1 point of the peer or better; epoch time
 <= 0.7x the peer's; inference <= 1.0x.
 
-    /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256] [--seeds 0]
+A category written NAME:tileT (e.g. pcb:tile256) trains Loupe on T-pixel tiles cut at
+native resolution (overlap 32, --tiles-per-image per epoch) and evaluates at full
+resolution; the peer has no tiling, so the table shows the issue's PyTorch figures for
+DeepPCB (shrunk 640->256 vs 256 tiles) beside Loupe's shrunk and tiled runs.
+
+    /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256,pcb:tile256] [--seeds 0]
 """
 import argparse
 import json
@@ -32,6 +37,23 @@ def run(command):
     if result.returncode != 0:
         sys.exit(f"accept: {' '.join(command)} failed:\n{result.stderr}")
     return result.stdout
+
+
+# Issue 7's measurement with the PyTorch peer on DeepPCB (RD, EfficientNet-Lite0).
+PEER_PCB = {"shrunk": {"image_auroc": 0.62, "pixel_auroc": 0.91, "aupro_0.3": 0.68},
+            "tiled": {"image_auroc": 0.84, "pixel_auroc": 0.95, "aupro_0.3": 0.79}}
+
+
+def tiled_category(name, tile, epochs, seed, tiles_per_image):
+    data = os.path.join(ROOT, "samples", name)
+    folder = os.path.join(ROOT, "runs", f"accept-{name}-tile{tile}-{seed}")
+    shutil.rmtree(folder, ignore_errors=True)
+    lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--tile", str(tile), "--overlap", "32",
+                 "--tiles-per-image", str(tiles_per_image), "--seed", str(seed), "--json"])
+    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
+    ours["epoch_s_median"] = statistics.median(epoch_seconds)
+    return ours
 
 
 def category(name, size, epochs, seed):
@@ -61,13 +83,31 @@ def spread(values, scale=100.0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--categories", default="texture:192,pcb:256")
+    parser.add_argument("--categories", default="texture:192,pcb:256,pcb:tile256")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds; each side trains once per seed")
+    parser.add_argument("--tiles-per-image", type=int, default=2, help="tiles drawn per image per epoch in tiled categories")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     report = {}
     for spec in args.categories.split(","):
         name, size = spec.split(":")
+        if size.startswith("tile"):
+            tile = int(size[4:])
+            print(f"== {name} in {tile}-px tiles at native resolution, {args.epochs} epochs, "
+                  f"{args.tiles_per_image} tiles per image per epoch, seeds {seeds}", flush=True)
+            tiled = [tiled_category(name, tile, args.epochs, seed, args.tiles_per_image) for seed in seeds]
+            shrunk = [entry["loupe"] for entry in report.get(name, [])]
+            report[f"{name}-tile{tile}"] = [{"seed": seed, "loupe": ours} for seed, ours in zip(seeds, tiled)]
+            print(f"{'':14}{'Loupe tiled':>23}{'Loupe shrunk':>23}{'peer tiled':>12}{'peer shrunk':>13}")
+            for label, key, _ in METRICS:
+                a = [ours[key] for ours in tiled]
+                b = spread([ours[key] for ours in shrunk]) if shrunk else f"{'—':>23}"
+                pt, ps = PEER_PCB["tiled"].get(key), PEER_PCB["shrunk"].get(key)
+                peer = (f"{100 * pt:12.1f}{100 * ps:13.1f}" if pt is not None and name == "pcb" else f"{'—':>12}{'—':>13}")
+                print(f"{label:14}{spread(a):>23}{b:>23}{peer}")
+            print(f"{'epoch s':14}{statistics.median(o['epoch_s_median'] for o in tiled):9.2f}", flush=True)
+            print(f"{'infer ms/img':14}{statistics.median(o['infer_ms_per_image'] for o in tiled):9.1f}", flush=True)
+            continue
         print(f"== {name} at {size} px, {args.epochs} epochs, seeds {seeds}", flush=True)
         results = [category(name, int(size), args.epochs, seed) for seed in seeds]
         report[name] = [{"seed": seed, "loupe": ours, "peer": {"metrics": peer["metrics"], "timings": peer["timings"]}}

@@ -28,6 +28,9 @@ if let peer = options.peer, !results.isEmpty {
     }
     comparison.printTable(ours: results, theirs: theirs)
 }
+if options.wants("rd_tiled") {
+    TiledInferenceBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
+}
 if options.wants("png_") {
     ImagingBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }
