@@ -68,17 +68,8 @@ enum ImagingBenchmark {
     }
 
     static func peer(_ item: Case, repository: String, repeats: Int) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repository + "/scripts/imaging-peer.py", "--folder", item.folder, "--size", "\(item.size)",
-                             "--repeats", "\(repeats)", "--name", item.name]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        return object?["images_per_s"] as? Double
+        PythonPeer.jsonLines(repository + "/scripts/imaging-peer.py", ["--folder", item.folder, "--size", "\(item.size)",
+                                                                       "--repeats", "\(repeats)", "--name", item.name])?
+            .first?["images_per_s"] as? Double
     }
 }

@@ -11,27 +11,20 @@ struct PeerComparison {
             print("peer: \(script) not found; PyTorch comparison skipped")
             return [:]
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         let networks = ["resnet18", "efficientnet-lite0"].filter { network in names.contains { $0.hasPrefix(network) } }.joined(separator: ",")
-        process.arguments = [script, "--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
-                             "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
-                             "--networks", networks,
-                             "--rd-backbones", names.contains { $0.hasPrefix("rd_efficientnet-lite0") } ? "efficientnet-lite0" : "",
-                             "--only", names.joined(separator: ",")]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        do { try process.run() } catch {
-            print("peer: cannot run /usr/bin/python3 \(script): \(error); PyTorch comparison skipped")
+        let arguments = ["--threads", "\(options.threads)", "--repeats", "\(options.repeats)",
+                         "--warmup", "\(options.warmup)", "--batch", "\(options.batch)", "--size", "\(options.size)",
+                         "--networks", networks,
+                         "--rd-backbones", names.contains { $0.hasPrefix("rd_efficientnet-lite0") } ? "efficientnet-lite0" : "",
+                         "--only", names.joined(separator: ",")]
+        guard let lines = PythonPeer.jsonLines(script, arguments, showErrors: true) else {
+            print("peer: cannot run /usr/bin/python3 \(script); PyTorch comparison skipped")
             return [:]
         }
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         var peer: [String: Double] = [:]
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let name = object["name"] as? String else { continue }
-            if name == "env" { print("peer env: \(line)") }
+        for object in lines {
+            guard let name = object["name"] as? String else { continue }
+            if name == "env" { print("peer env: \(object)") }
             if let ms = object["ms"] as? Double { peer[name] = ms }
         }
         return peer

@@ -45,17 +45,9 @@ enum TiledInferenceBenchmark {
     }
 
     static func peer(repository: String, frameSize: Int, tiling: Tiling, repeats: Int) -> Double? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [repository + "/scripts/tiled-peer.py", "--frame", "\(frameSize)", "--tile", "\(tiling.size)",
-                             "--overlap", "\(tiling.overlap)", "--repeats", "\(repeats)"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        return object?["ms"] as? Double
+        PythonPeer.jsonLines(repository + "/scripts/tiled-peer.py", ["--frame", "\(frameSize)", "--tile", "\(tiling.size)",
+                                                                     "--overlap", "\(tiling.overlap)", "--repeats", "\(repeats)"])?
+            .first?["ms"] as? Double
     }
+
 }
