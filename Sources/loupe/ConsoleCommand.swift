@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LoupeConsole
 import LoupeEngine
 import LoupeModels
@@ -23,14 +24,17 @@ struct ConsoleCommand: ParsableCommand {
         a run that does not exist yet is trained first when --data is given.
 
         Examples:
+          loupe console                      (the newest run in runs/)
           loupe console --run runs/tex
           loupe console --run runs/new --data samples/texture --epochs 10 --size 128
           loupe console --run runs/tex --theme colour-blind-safe
         """
     )
 
-    @Option(name: .customLong("run"), help: "Run folder (trained by `loupe train`, or trained here with --data).", completion: .directory)
-    var runFolder: String
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run folder (trained by `loupe train`, or trained here with --data).",
+                                                         discussion: "Default: runs/<data folder name> with --data, else the newest run in runs/."),
+            completion: .directory)
+    var runFolder: String?
 
     @Option(help: "Data set (default: the one the run was trained on).", completion: .directory)
     var data: String?
@@ -53,10 +57,28 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     func run() throws {
+        guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
+            throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
+        }
         var configuration = ReverseDistillationConfiguration()
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard
-        try Console(run: RunFolder(runFolder), dataRoot: data, theme: chosen, newRunConfiguration: configuration).runInTerminal(forceASCII: ascii)
+        try Console(run: RunFolder(try chosenRun()), dataRoot: data, theme: chosen, newRunConfiguration: configuration).runInTerminal(forceASCII: ascii)
+    }
+
+    /// --run, else runs/<name of --data>, else the most recently trained run in runs/.
+    func chosenRun() throws -> String {
+        if let runFolder { return runFolder }
+        if let data { return "runs/" + (data as NSString).standardizingPath.split(separator: "/").last.map(String.init)! }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "runs")) ?? []
+        let trained = names.map { "runs/" + $0 }.filter { RunFolder($0).exists }
+        func modified(_ folder: String) -> Date {
+            ((try? FileManager.default.attributesOfItem(atPath: RunFolder(folder).checkpoint))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        guard let newest = trained.max(by: { modified($0) < modified($1) }) else {
+            throw ValidationError("no trained run in runs/: pass --run RUN, or --data DIR to train one in the console")
+        }
+        return newest
     }
 }

@@ -50,6 +50,11 @@ enum Loupe {
         }
     }
 
+    @Test func consoleWithoutATerminalSaysSo() throws {
+        let result = try Loupe.run("console", "--run", "runs/none")
+        #expect(result.status == 1 && result.error.contains("the console needs a terminal"))
+    }
+
     @Test func dataCheckReportsTheSamples() throws {
         let result = try Loupe.run("data", "check", "samples/texture")
         #expect(result.status == 0)
