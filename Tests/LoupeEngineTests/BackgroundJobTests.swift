@@ -47,4 +47,20 @@ import Testing
         #expect(seen.contains { if case .training(.cachingTeacherFeatures) = $0 { return true }; return false })
         #expect({ if case .cancelled = seen.last { return true }; return false }())
     }
+
+    @Test func scoringAFolderPublishesEveryImage() throws {
+        guard ReverseDistillationRunTests.teacherAvailable else { return }
+        let run = ReverseDistillationRunTests.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        let dataset = try Dataset.mvtec(root: ReverseDistillationRunTests.samples + "/texture")
+        try TrainingJob(run: run, dataset: dataset, configuration: ReverseDistillationRunTests.configuration(epochs: 1, size: 64),
+                        teacherWeights: nil, resume: false).start()
+        let folder = ReverseDistillationRunTests.samples + "/texture/test/hole"
+        let job = BackgroundJob.inference(InferenceJob(run: run, images: try InferenceJob.expand([folder]), threshold: 1))
+        job.wait()
+        let events = job.events.drain()
+        let scored = events.compactMap { if case let .inferred(result) = $0 { return result.path }; return nil }
+        #expect(scored == (0..<8).map { folder + String(format: "/%03d.png", $0) })
+        #expect({ if case .finished = events.last { return true }; return false }())
+    }
 }

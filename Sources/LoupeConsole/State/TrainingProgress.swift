@@ -54,7 +54,7 @@ public struct TrainingProgress: Sendable, Equatable {
             }
         case let .training(.epochFinished(_, meanLoss, _)): epochLosses.append(meanLoss)
         case let .progress(done, total): status = .scoring(done: done, total: total)
-        case .scored: break
+        case .scored, .inferred: break
         case .finished: status = .finished; secondsRemaining = 0
         case let .failed(message): status = .failed(message)
         case .cancelled: status = .cancelled

@@ -6,6 +6,8 @@ public enum JobEvent: Sendable {
     case progress(done: Int, total: Int)
     /// One test image scored by an evaluation, as soon as it is.
     case scored(ScoredImage)
+    /// One file scored by an inference job (a folder being scored).
+    case inferred(InferenceJob.Result)
     case finished
     case failed(String)
     case cancelled
@@ -55,6 +57,19 @@ public final class BackgroundJob: @unchecked Sendable {
     public static func training(_ job: TrainingJob) -> BackgroundJob {
         BackgroundJob(label: "train") { background in
             try job.start(events: { background.events.publish(.training($0)) }, isCancelled: { background.isCancelled })
+        }
+    }
+
+    /// Scoring a folder (or files) in the background: one `inferred` event per image.
+    public static func inference(_ job: InferenceJob) -> BackgroundJob {
+        BackgroundJob(label: "infer") { background in
+            let total = job.shard.select(job.images).count
+            var done = 0
+            try job.start(scored: { result in
+                done += 1
+                background.events.publish(.inferred(result))
+                background.events.publish(.progress(done: done, total: total))
+            }, isCancelled: { background.isCancelled })
         }
     }
 

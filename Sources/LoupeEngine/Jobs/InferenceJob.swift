@@ -5,7 +5,7 @@ import LoupeModels
 import LoupeTensor
 
 /// Scores images with a trained run: the headless path of the line and of batch clusters.
-public struct InferenceJob {
+public struct InferenceJob: Sendable {
     public struct Result: Sendable, Equatable {
         public let path: String
         public let score: Float
