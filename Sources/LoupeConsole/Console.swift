@@ -207,7 +207,7 @@ public final class Console {
         let (width, height) = map.map { ($0.width, $0.height) } ?? (size, size)
         if baseCache?.name != item.name || baseCache?.width != width || baseCache?.height != height {
             let image = try? PNG.read(item.name).resized(width: width, height: height).rgb()
-            let mask = item.maskPath.flatMap { try? PNG.read($0).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 } }
+            let mask = item.maskPath.flatMap { try? Preprocessing.mask($0, width: width, height: height) }
             baseCache = (item.name, width, height, image, mask)
         }
         guard let base = baseCache, let image = base.image else { return (nil, "cannot read \(item.name)") }

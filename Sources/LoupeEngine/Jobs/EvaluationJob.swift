@@ -71,7 +71,7 @@ public struct EvaluationJob: Sendable {
         let preprocessing = scorer.preprocessing
         let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
             let prepared = try preprocessing.prepare(samples[index].path)
-            return (prepared, try preprocessing.mask(samples[index].maskPath, width: prepared.width, height: prepared.height))
+            return (prepared, try Preprocessing.mask(samples[index].maskPath, width: prepared.width, height: prepared.height))
         }
         var scored: [ScoredImage] = []
         // Pixel metrics in constant memory, so test sets of any size fit (maps lie in 0…6).

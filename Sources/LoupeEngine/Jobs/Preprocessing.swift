@@ -49,12 +49,10 @@ public struct Preprocessing: Sendable {
         return Prepared(width: frame.width, height: frame.height, frame: frame, grid: tiling.grid(width: frame.width, height: frame.height), resized: nil)
     }
 
-    /// width×height booleans: nearest-resized, > 127 is defect (as the reference).
-    public func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
+    /// width×height booleans for a map of that size: nearest-resized, > 127 is defect (as
+    /// the reference); no mask (a good image) is all false.
+    public static func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
         guard let path else { return [Bool](repeating: false, count: width * height) }
         return try PNG.read(path).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 }
     }
-
-    /// size×size booleans for resized runs.
-    public func mask(_ path: String?) throws -> [Bool] { try mask(path, width: size, height: size) }
 }
