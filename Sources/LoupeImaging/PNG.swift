@@ -20,6 +20,21 @@ public enum PNG {
         return try decode(data, source: path, maximumPixels: maximumPixels)
     }
 
+    /// Width and height from the file's header (signature and IHDR, 24 bytes), without
+    /// decoding the pixels: enough to plan tiles of a large frame.
+    public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageError.unreadable(path: path, reason: "cannot open the file") }
+        defer { try? handle.close() }
+        let header = [UInt8](handle.readData(ofLength: 24))
+        guard !header.isEmpty else { throw ImageError.empty(path: path) }
+        let signature: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
+        guard header.count == 24, Array(header[0..<8]) == signature, Array(header[12..<16]) == Array("IHDR".utf8) else {
+            throw ImageError.notPNG(path: path)
+        }
+        func bigEndian(_ offset: Int) -> Int { header[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) } }
+        return (bigEndian(16), bigEndian(20))
+    }
+
     /// Decodes PNG bytes; `source` names them in errors.
     public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = defaultMaximumPixels) throws -> Image {
         guard !data.isEmpty else { throw ImageError.empty(path: source) }

@@ -20,6 +20,17 @@ enum ImagingFixtures {
         #expect([image.channels, image.height, image.width] == expected.shape)
         expectClose(Tensor(shape: expected.shape, scalars: image.pixels), expected, tolerance: 1e-5, name)
         #expect(image.sourceBitDepth == (name.contains("16") ? 16 : 8))
+        // The header alone gives the same size, whatever the format.
+        let header = try PNG.dimensions(ImagingFixtures.path("\(name).png"))
+        #expect(header.width == expected.shape[2] && header.height == expected.shape[1])
+    }
+
+    @Test func dimensionsRefuseWhatIsNotAPNG() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-png-\(UUID()).png").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try Data("GIF89a not a png, longer than a header".utf8).write(to: URL(fileURLWithPath: file))
+        #expect(throws: ImageError.notPNG(path: file)) { try PNG.dimensions(file) }
+        #expect(throws: ImageError.self) { try PNG.dimensions(file + ".missing") }
     }
 
     @Test(arguments: [(1, 8), (3, 8), (1, 16), (3, 16), (4, 8), (2, 16)])

@@ -188,13 +188,14 @@ struct TrainingUnit {
     /// The tile and its frame's grid, for tiled runs.
     let tile: (index: Int, grid: TileGrid)?
 
-    /// Every unit of `samples`: one per image, or one per tile (reading each frame's size).
+    /// Every unit of `samples`: one per image, or one per tile (each frame's size read from
+    /// its header, so frames whose features are stored are never decoded).
     static func all(_ samples: [Sample], preprocessing: Preprocessing) throws -> [TrainingUnit] {
         guard let tiling = preprocessing.tiling else {
             return samples.enumerated().map { TrainingUnit(sample: $1, image: $0, tile: nil) }
         }
         return try samples.enumerated().flatMap { image, sample in
-            let frame = try PNG.read(sample.path)
+            let frame = try PNG.dimensions(sample.path)
             let grid = tiling.grid(width: frame.width, height: frame.height)
             return (0..<grid.count).map { TrainingUnit(sample: sample, image: image, tile: ($0, grid)) }
         }
@@ -219,10 +220,9 @@ struct TrainingUnit {
         return chosen.shuffled(using: &generator)
     }
 
-    /// The 1×3×size×size input.
-    func input(_ preprocessing: Preprocessing) throws -> Tensor {
-        guard let tile else { return try preprocessing.input(sample.path) }
-        return tile.grid.tile(tile.index, of: try PNG.read(sample.path).rgb()).tensor(normalization: preprocessing.normalization)
+    /// The 1×3×size×size input, from its image as `Preprocessing.prepare` read it.
+    func input(from prepared: Preprocessing.Prepared, _ preprocessing: Preprocessing) -> Tensor {
+        prepared.input(tile?.index ?? 0, normalization: preprocessing.normalization)
     }
 
     /// What distinguishes this unit's entry in the feature store besides the image bytes.
@@ -249,7 +249,22 @@ struct TeacherFeatureCache {
         let fromDisk = perUnit.filter { $0 != nil }.count
         let missing = perUnit.indices.filter { perUnit[$0] == nil }
         events(.cachingTeacherFeatures(done: fromDisk, total: units.count, fromDisk: fromDisk))
-        let loader = PrefetchingLoader(count: missing.count, prefetch: 2 * batchSize) { try units[missing[$0]].input(preprocessing) }
+        // Each image is read once for all of its units (every tile of a frame) still missing.
+        var missingByImage: [[Int]] = []
+        for index in missing {
+            if let last = missingByImage.last?.last, units[last].image == units[index].image {
+                missingByImage[missingByImage.count - 1].append(index)
+            } else {
+                missingByImage.append([index])
+            }
+        }
+        let groups = missingByImage
+        let unitsPerImage = max(1, missing.count / max(1, groups.count))
+        let loader = PrefetchingLoader(count: groups.count, prefetch: max(2, 2 * batchSize / unitsPerImage)) { group in
+            let indices = groups[group]
+            let prepared = try preprocessing.prepare(units[indices[0]].sample.path)
+            return indices.map { (index: $0, input: units[$0].input(from: prepared, preprocessing)) }
+        }
         var pending: [(index: Int, input: Tensor)] = []
         var done = fromDisk
         func flush() {
@@ -265,10 +280,12 @@ struct TeacherFeatureCache {
             pending = []
             events(.cachingTeacherFeatures(done: done, total: units.count, fromDisk: fromDisk))
         }
-        for (position, result) in loader.enumerated() {
+        for result in loader {
             if isCancelled() { throw RunError.cancelled }
-            pending.append((missing[position], try result.get()))
-            if pending.count == batchSize { flush() }
+            for item in try result.get() {
+                pending.append(item)
+                if pending.count == batchSize { flush() }
+            }
         }
         flush()
         let complete = perUnit.compactMap { $0 }
