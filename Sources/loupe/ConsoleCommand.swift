@@ -53,7 +53,7 @@ struct ConsoleCommand: ParsableCommand {
 
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
-        guard (32...2048).contains(size), size % 16 == 0 else { throw ValidationError("--size must be a multiple of 16 between 32 and 2048, got \(size)") }
+        try InputSize.validate(size)
     }
 
     func run() throws {

@@ -84,7 +84,7 @@ struct Train: ParsableCommand {
             throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
-        guard (32...2048).contains(size), size % 16 == 0 else { throw ValidationError("--size must be a multiple of 16 between 32 and 2048, got \(size)") }
+        try InputSize.validate(size)
         if let tile, let problem = Tiling(size: tile, overlap: overlap).problem { throw ValidationError("--tile/--overlap: \(problem)") }
         if let tilesPerImage, tilesPerImage < 1 || tile == nil { throw ValidationError("--tiles-per-image needs --tile and a positive count") }
     }
