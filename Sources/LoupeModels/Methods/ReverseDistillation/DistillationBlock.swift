@@ -78,24 +78,27 @@ enum BlockKind: Sendable {
 func encoderStage(_ kind: BlockKind, inChannels: Int, planes: Int, count: Int, using generator: inout SeededGenerator) -> Sequential {
     let out = planes * kind.expansion
     let shortcut = Sequential([Conv2d(inChannels: inChannels, outChannels: out, kernelSize: 1, stride: 2, bias: false, using: &generator), BatchNorm2d(out)])
-    var blocks = [DistillationBlock(inChannels: inChannels, planes: planes, change: .halve, bottleneckWidth: kind.width(planes: planes),
-                                shortcut: shortcut, using: &generator)]
-    for _ in 1..<max(count, 1) {
-        blocks.append(DistillationBlock(inChannels: out, planes: planes, change: .none, bottleneckWidth: kind.width(planes: planes),
-                                    shortcut: nil, using: &generator))
-    }
-    return Sequential(blocks)
+    return Sequential(stage(kind, inChannels: inChannels, planes: planes, count: count, change: .halve, shortcut: shortcut, using: &generator))
 }
 
 func decoderStage(_ kind: BlockKind, inChannels: Int, planes: Int, count: Int, linearOutput: Bool, using generator: inout SeededGenerator) -> Sequential {
     let out = planes * kind.expansion
     let shortcut = Sequential([ConvTranspose2d(inChannels: inChannels, outChannels: out, kernelSize: 2, stride: 2, bias: false, using: &generator), BatchNorm2d(out)])
-    var blocks = [DistillationBlock(inChannels: inChannels, planes: planes, change: .double, bottleneckWidth: kind.width(planes: planes),
-                                shortcut: shortcut, using: &generator)]
-    for _ in 1..<max(count, 1) {
-        blocks.append(DistillationBlock(inChannels: out, planes: planes, change: .none, bottleneckWidth: kind.width(planes: planes),
-                                    shortcut: nil, using: &generator))
-    }
+    let blocks = stage(kind, inChannels: inChannels, planes: planes, count: count, change: .double, shortcut: shortcut, using: &generator)
     blocks.last!.linearOutput = linearOutput
     return Sequential(blocks)
+}
+
+/// The blocks of a stage: the resolution-changing first block with `shortcut`, then
+/// `count − 1` blocks at the new resolution (initialised in that order, as the reference).
+private func stage(_ kind: BlockKind, inChannels: Int, planes: Int, count: Int, change: ResolutionChange, shortcut: Sequential,
+                   using generator: inout SeededGenerator) -> [DistillationBlock] {
+    let width = kind.width(planes: planes)
+    var blocks = [DistillationBlock(inChannels: inChannels, planes: planes, change: change, bottleneckWidth: width,
+                                    shortcut: shortcut, using: &generator)]
+    for _ in 1..<max(count, 1) {
+        blocks.append(DistillationBlock(inChannels: planes * kind.expansion, planes: planes, change: .none, bottleneckWidth: width,
+                                        shortcut: nil, using: &generator))
+    }
+    return blocks
 }
