@@ -78,7 +78,16 @@ extension Loupe {
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        let out = output.fileHandleForReading.readDataToEndOfFile(), err = error.fileHandleForReading.readDataToEndOfFile()
+        // Standard error is drained on its own thread: read one after the other, a child
+        // filling the error pipe while we wait on the output pipe would never finish.
+        nonisolated(unsafe) var err = Data()
+        let drained = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            err = error.fileHandleForReading.readDataToEndOfFile()
+            drained.signal()
+        }
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        drained.wait()
         process.waitUntilExit()
         return Outcome(status: process.terminationStatus, output: String(decoding: out, as: UTF8.self), error: String(decoding: err, as: UTF8.self))
     }

@@ -5,6 +5,8 @@ import Testing
 /// as a user would type them, and the pane is read back as a user would see it.
 @Suite(.serialized) struct ConsoleInTmuxTests {
     static let session = "loupe-test-\(getpid())"
+    /// A server of the test's own (`tmux -S`), never the user's.
+    static let socket = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-test-\(getpid()).tmux").path
 
     static var tmuxAvailable: Bool {
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") { return true }
@@ -12,24 +14,56 @@ import Testing
         return false
     }
 
+    /// Runs tmux on the test's own server socket and returns what it printed.
+    ///
+    /// Spawned with posix_spawn rather than Foundation's Process: the first call starts
+    /// the tmux server, which would inherit Process's exit-watch socket (so waiting for
+    /// the client never ends) and any pipe another test has open (so that test never
+    /// reads end of file). Every descriptor above standard error is closed in the child,
+    /// and the signal mask starts empty.
     @discardableResult
     static func tmux(_ arguments: String...) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = arguments
-        // Output goes through a file: a pipe would be inherited by the tmux server that
-        // new-session starts, and never reach end of file.
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-\(UUID())").path
-        FileManager.default.createFile(atPath: file, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: file) }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try handle.close()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, file, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        guard closeFrom(&actions, 3) == 0 else { throw TmuxError(message: "posix_spawn_file_actions_addclosefrom_np failed") }
+        // The calling thread blocks most signals (a concurrency worker); tmux would keep
+        // that mask and never see kill-server's SIGTERM. Start from an empty mask and
+        // default handlers, as a shell would.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = (["/usr/bin/tmux", "-S", socket] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, "/usr/bin/tmux", &actions, &attributes, argv, environ)
+        guard spawned == 0 else { throw TmuxError(message: "posix_spawn tmux: \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         return (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
     }
+
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift's Glibc
+    /// module does not import.
+    static let closeFrom: @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32 = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else {
+            return { _, _ in ENOSYS }
+        }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
+    struct TmuxError: Error, CustomStringConvertible { let message: String; var description: String { message } }
 
     static func screen() throws -> String { try tmux("capture-pane", "-p", "-t", session) }
 
@@ -57,7 +91,10 @@ import Testing
         #expect(try Loupe.run(["eval", "--run", run]).status == 0)
 
         try Self.tmux("new-session", "-d", "-s", Self.session, "-x", "120", "-y", "36", "sh")
-        defer { _ = try? Self.tmux("kill-session", "-t", Self.session) }
+        defer {
+            _ = try? Self.tmux("kill-server")
+            try? FileManager.default.removeItem(atPath: Self.socket)
+        }
         try Self.tmux("send-keys", "-t", Self.session, "cd \(Loupe.repository.path) && TERM=xterm-256color \(Loupe.executable.path) console --run \(run); echo \"exit=$?\"", "Enter")
         var pane = try Self.waitFor("Loupe · tiny")
         #expect(pane.contains("score  verdict  truth    mark  image"))
