@@ -34,6 +34,25 @@ import Testing
         #expect(zip(gradients.1.scalars, expectedRight).allSatisfy { abs($0 - $1) < 1e-3 })
     }
 
+    /// Products running at once on several threads (as the engine's parallel loops call
+    /// them, each split again over the workers) give the same bits as one at a time:
+    /// OpenBLAS called concurrently has handed out shared buffers wrongly in the past.
+    @Test func concurrentProductsAreBitIdentical() {
+        let shapes = [(24, 216, 2048), (40, 360, 512), (112, 1008, 128), (224, 3024, 32)]
+        var generator = SeededGenerator(seed: 11)
+        let operands = shapes.map { m, k, n in (Tensor.randomNormal([m, k], using: &generator), Tensor.randomNormal([k, n], using: &generator)) }
+        let expected = operands.map { $0.0.matmul($0.1).scalars }
+        let mismatches = UnsafeMutableBufferPointer<Int>.allocate(capacity: shapes.count)
+        mismatches.initialize(repeating: 0)
+        defer { mismatches.deallocate() }
+        Parallel.forEach(shapes.count) { index in
+            for _ in 0..<40 where operands[index].0.matmul(operands[index].1).scalars != expected[index] {
+                mismatches[index] += 1
+            }
+        }
+        #expect(Array(mismatches) == [0, 0, 0, 0])
+    }
+
     static func withGradients(_ a: Tensor, _ b: Tensor, _ f: (Tensor, Tensor) -> Tensor) -> (Tensor, Tensor) {
         let x = a.requiringGradient(), y = b.requiringGradient()
         f(x, y).backward()

