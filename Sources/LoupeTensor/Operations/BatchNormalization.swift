@@ -31,26 +31,40 @@ extension Tensor {
         invariant(!isTraining || elements > 1, "batchNormalized: training needs more than one value per channel, got input \(shape)")
         var means = [Float](repeating: 0, count: channels)
         var inverseStds = [Float](repeating: 0, count: channels)
+        var variances = [Float](repeating: 0, count: channels)
         let x = detached
         if isTraining {
             x.withUnsafePointer { xp in
                 means.withUnsafeMutableBufferPointer { meanOut in
+                    variances.withUnsafeMutableBufferPointer { varianceOut in
                     inverseStds.withUnsafeMutableBufferPointer { invOut in
                         Parallel.forChunks(of: channels, grain: max(1, 65_536 / max(elements, 1))) { range in
+                            // Two passes, as PyTorch: the mean, then squares about it. One pass
+                            // (E[x²] − E[x]²) cancels away the variance of a channel whose mean
+                            // is large beside its spread, as over the flat parts of a PCB scan.
                             for c in range {
-                                var sum: Double = 0, squares: Double = 0
+                                var sum: Double = 0
                                 for n in 0..<batch {
                                     let base = xp + (n * channels + c) * plane
-                                    var s: Float = 0, q: Float = 0
-                                    for i in 0..<plane { let v = base[i]; s += v; q += v * v }
-                                    sum += Double(s); squares += Double(q)
+                                    var s: Float = 0
+                                    for i in 0..<plane { s += base[i] }
+                                    sum += Double(s)
                                 }
-                                let mean = sum / Double(elements)
-                                let variance = max(squares / Double(elements) - mean * mean, 0)
-                                meanOut[c] = Float(mean)
+                                let mean = Float(sum / Double(elements))
+                                var squares: Double = 0
+                                for n in 0..<batch {
+                                    let base = xp + (n * channels + c) * plane
+                                    var q: Float = 0
+                                    for i in 0..<plane { let d = base[i] - mean; q += d * d }
+                                    squares += Double(q)
+                                }
+                                let variance = squares / Double(elements)
+                                meanOut[c] = mean
+                                varianceOut[c] = Float(variance)
                                 invOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
                             }
                         }
+                    }
                     }
                 }
             }
@@ -61,8 +75,7 @@ extension Tensor {
             }
             running.variance.updateInPlace { rv in
                 for c in 0..<channels {
-                    let batchVariance = 1 / (inverseStds[c] * inverseStds[c]) - epsilon
-                    rv[c] = (1 - m) * rv[c] + m * batchVariance * unbias
+                    rv[c] = (1 - m) * rv[c] + m * variances[c] * unbias
                 }
             }
         } else {
@@ -103,13 +116,15 @@ extension Tensor {
                         sumGX.withUnsafeMutableBufferPointer { sgx in
                             Parallel.forChunks(of: channels, grain: max(1, 65_536 / max(elements, 1))) { range in
                                 for c in range {
+                                    // Σg·(x − mean) directly: Σg·x − mean·Σg cancels the same way.
                                     var s: Float = 0, sx: Float = 0
+                                    let mean = means[c]
                                     for n in 0..<batch {
                                         let gBase = gp + (n * channels + c) * plane, xBase = xp + (n * channels + c) * plane
-                                        for i in 0..<plane { s += gBase[i]; sx += gBase[i] * xBase[i] }
+                                        for i in 0..<plane { s += gBase[i]; sx += gBase[i] * (xBase[i] - mean) }
                                     }
                                     sg[c] = s
-                                    sgx[c] = (sx - means[c] * s) * inverseStds[c]
+                                    sgx[c] = sx * inverseStds[c]
                                 }
                             }
                         }
