@@ -15,6 +15,7 @@ resolution; the peer has no tiling, so the table shows the issue's PyTorch figur
 DeepPCB (shrunk 640->256 vs 256 tiles) beside Loupe's shrunk and tiled runs.
 
     /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256,pcb:tile256] [--seeds 0]
+                                       [--reuse-peer]
 """
 import argparse
 import json
@@ -28,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOUPE = os.path.join(ROOT, ".build", "release", "loupe")
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
 WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "efficientnet-lite0-57934424.pth")
+REUSE_PEER = False
 METRICS = [("image AUROC", "image_auroc", "image_auroc"), ("pixel AUROC", "pixel_auroc", "pixel_auroc"),
            ("AUPRO@0.3", "aupro_0.3", "aupro_0.3"), ("pixel AP", "pixel_ap", "pixel_ap")]
 
@@ -66,6 +68,13 @@ def category(name, size, epochs, seed):
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
     peer_out = os.path.join(ROOT, "runs", f"accept-{name}-{seed}-peer.json")
+    if REUSE_PEER and os.path.exists(peer_out):
+        with open(peer_out) as f:
+            peer = json.load(f)
+        config = peer.get("config", {})
+        if (config.get("data"), config.get("size"), config.get("epochs"), config.get("seed"), config.get("batch")) == (data, size, epochs, seed, 8):
+            print(f"  seed {seed}: reusing {os.path.relpath(peer_out, ROOT)}", flush=True)
+            return ours, peer
     run(["/usr/bin/python3", PEER, "--data", data, "--backbone", "efficientnet-lite0", "--weights", WEIGHTS, "--size", str(size),
          "--epochs", str(epochs), "--batch", "8", "--threads", "2", "--seed", str(seed), "--out", peer_out])
     with open(peer_out) as f:
@@ -86,7 +95,12 @@ def main():
     parser.add_argument("--categories", default="texture:192,pcb:256,pcb:tile256")
     parser.add_argument("--seeds", default="0", help="comma-separated seeds; each side trains once per seed")
     parser.add_argument("--tiles-per-image", type=int, default=2, help="tiles drawn per image per epoch in tiled categories")
+    parser.add_argument("--reuse-peer", action="store_true",
+                        help="reuse a peer result already in runs/ for the same data, size, epochs and seed "
+                             "(the peer does not change between Loupe versions)")
     args = parser.parse_args()
+    global REUSE_PEER
+    REUSE_PEER = args.reuse_peer
     seeds = [int(s) for s in args.seeds.split(",")]
     report = {}
     for spec in args.categories.split(","):
