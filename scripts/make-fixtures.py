@@ -161,7 +161,7 @@ def op_cases():
           x=r(3, 1, 7, 9, scale=3.0))
     c.add("l1", lambda a, b: F.l1_loss(a, b), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
     c.add("meanSquaredError", lambda a, b: F.mse_loss(a, b), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
-    # Large enough output (34x34 >= 1024 pixels) for one product per image of the batch.
+    # A batched column matrix at more than a thousand output pixels per image (34x34).
     c.add("convLargeOutput", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(2, 3, 34, 34), w=r(4, 3, 3, 3), b=r(4))
     return c.tensors
 

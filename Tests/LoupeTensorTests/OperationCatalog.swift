@@ -138,6 +138,6 @@ let operationCases: [OperationCase] = [
         return ["a": Tensor(shape: inputs["a"]!.shape, scalars: moved), "b": inputs["b"]!]
     }) { Loss.l1($0["a"]!, $0["b"]!) },
     OperationCase("meanSquaredError", ["a", "b"]) { Loss.meanSquaredError($0["a"]!, $0["b"]!) },
-    // 34×34 outputs: one product per image of the batch, no transposes.
+    // 34×34 outputs: a batched column matrix above a thousand pixels per image.
     OperationCase("convLargeOutput", ["x", "w", "b"]) { $0["x"]!.conv2d(weight: $0["w"]!, bias: $0["b"]!, padding: Padding2D(1)) },
 ]

@@ -198,22 +198,10 @@ struct ConvolutionKernel {
         }
     }
 
-    /// At this many output pixels per image, one product per image (reading its block of
-    /// the batch's column matrix, writing its own output) beats one product and a transpose.
-    private var multipliesPerImage: Bool { geometry.outputArea >= 1024 }
-
     private func batchedForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
         let g = geometry, width = batch * g.outputArea
         withScratch(count: g.columnRows * width) { columns in
             batchColumns(x, columns)
-            if multipliesPerImage {
-                for n in 0..<batch {
-                    gemm(transposeA: false, transposeB: false, m: outChannels, n: g.outputArea, k: g.columnRows,
-                         a: w, lda: g.columnRows, b: columns + n * g.outputArea, ldb: width,
-                         c: out + n * outChannels * g.outputArea, ldc: g.outputArea)
-                }
-                return
-            }
             withScratch(count: outChannels * width) { product in
                 gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: g.columnRows,
                      a: w, lda: g.columnRows, b: columns, ldb: width, c: product, ldc: width)
@@ -224,26 +212,18 @@ struct ConvolutionKernel {
 
     private func batchedInputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let g = geometry, width = batch * g.outputArea
-        withScratch(count: g.columnRows * width) { columns in
-            if multipliesPerImage {
-                for n in 0..<batch {
-                    gemm(transposeA: true, transposeB: false, m: g.columnRows, n: g.outputArea, k: outChannels,
-                         a: w, lda: g.columnRows, b: dy + n * outChannels * g.outputArea, ldb: g.outputArea,
-                         c: columns + n * g.outputArea, ldc: width)
-                }
-            } else {
-                withScratch(count: outChannels * width) { gradient in
-                    transposeBatch(dy, gradient, toChannelMajor: true)
-                    gemm(transposeA: true, transposeB: false, m: g.columnRows, n: width, k: outChannels,
-                         a: w, lda: g.columnRows, b: gradient, ldb: width, c: columns, ldc: width)
-                }
-            }
-            Parallel.forEach(batch) { n in
-                let image = dx + n * g.channels * g.imageArea
-                if g.isPointwise {
-                    for c in 0..<g.channels { (image + c * g.imageArea).update(from: columns + c * width + n * g.outputArea, count: g.outputArea) }
-                } else {
-                    g.columnsToImage(columns + n * g.outputArea, image, rowStride: width, parallel: false)
+        withScratch(count: outChannels * width) { gradient in
+            transposeBatch(dy, gradient, toChannelMajor: true)
+            withScratch(count: g.columnRows * width) { columns in
+                gemm(transposeA: true, transposeB: false, m: g.columnRows, n: width, k: outChannels,
+                     a: w, lda: g.columnRows, b: gradient, ldb: width, c: columns, ldc: width)
+                Parallel.forEach(batch) { n in
+                    let image = dx + n * g.channels * g.imageArea
+                    if g.isPointwise {
+                        for c in 0..<g.channels { (image + c * g.imageArea).update(from: columns + c * width + n * g.outputArea, count: g.outputArea) }
+                    } else {
+                        g.columnsToImage(columns + n * g.outputArea, image, rowStride: width, parallel: false)
+                    }
                 }
             }
         }
