@@ -35,7 +35,9 @@ import Testing
         let run = Self.temporaryRun()
         defer { try? FileManager.default.removeItem(atPath: run.path) }
         let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
-        try TrainingJob(run: run, dataset: dataset, configuration: Self.configuration(epochs: 3, size: 128), teacherWeights: nil, resume: false).start()
+        // Six epochs: after three, one seed in eight still had an inverted map (RD's early
+        // epochs swing); from six on, seeds 0, 1, 2 and 7 all reach pixel AUROC 0.88–0.93.
+        try TrainingJob(run: run, dataset: dataset, configuration: Self.configuration(epochs: 6, size: 128), teacherWeights: nil, resume: false).start()
         let (images, metrics) = try EvaluationJob(run: run, savesMaps: true).start()
         #expect(images.count == 48 && metrics.defects == 32)
         // Chance is 0.5 for AUROC; AUPRO of a random map up to FPR 0.3 is about 0.15.
@@ -51,7 +53,7 @@ import Testing
         #expect(map.width == 128 && map.channels == 1 && map.sourceBitDepth == 16)
         #expect(try String(contentsOfFile: run.configuration, encoding: .utf8).contains("backbone = \"efficientnet-lite0\""))
         let log = try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n")
-        #expect(log.first == "epoch,step,loss,lr,seconds" && log.count == 1 + 3 * 8)  // 60 images, batches of 8
+        #expect(log.first == "epoch,step,loss,lr,seconds" && log.count == 1 + 6 * 8)  // 60 images, batches of 8
     }
 
     /// Cancelled in the middle of epoch 2 (as a kill would stop it), then resumed: the
