@@ -29,7 +29,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOUPE = os.path.join(ROOT, ".build", "release", "loupe")
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
 WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "efficientnet-lite0-57934424.pth")
-REUSE_PEER = False
 METRICS = [("image AUROC", "image_auroc", "image_auroc"), ("pixel AUROC", "pixel_auroc", "pixel_auroc"),
            ("AUPRO@0.3", "aupro_0.3", "aupro_0.3"), ("pixel AP", "pixel_ap", "pixel_ap")]
 
@@ -58,7 +57,7 @@ def tiled_category(name, tile, epochs, seed, tiles_per_image):
     return ours
 
 
-def category(name, size, epochs, seed):
+def category(name, size, epochs, seed, reuse_peer=False):
     data = os.path.join(ROOT, "samples", name)
     folder = os.path.join(ROOT, "runs", f"accept-{name}-{seed}")
     shutil.rmtree(folder, ignore_errors=True)
@@ -68,7 +67,7 @@ def category(name, size, epochs, seed):
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
     peer_out = os.path.join(ROOT, "runs", f"accept-{name}-{seed}-peer.json")
-    if REUSE_PEER and os.path.exists(peer_out):
+    if reuse_peer and os.path.exists(peer_out):
         with open(peer_out) as f:
             peer = json.load(f)
         config = peer.get("config", {})
@@ -99,8 +98,6 @@ def main():
                         help="reuse a peer result already in runs/ for the same data, size, epochs and seed "
                              "(the peer does not change between Loupe versions)")
     args = parser.parse_args()
-    global REUSE_PEER
-    REUSE_PEER = args.reuse_peer
     seeds = [int(s) for s in args.seeds.split(",")]
     report = {}
     for spec in args.categories.split(","):
@@ -123,7 +120,7 @@ def main():
             print(f"{'infer ms/img':14}{statistics.median(o['infer_ms_per_image'] for o in tiled):9.1f}", flush=True)
             continue
         print(f"== {name} at {size} px, {args.epochs} epochs, seeds {seeds}", flush=True)
-        results = [category(name, int(size), args.epochs, seed) for seed in seeds]
+        results = [category(name, int(size), args.epochs, seed, args.reuse_peer) for seed in seeds]
         report[name] = [{"seed": seed, "loupe": ours, "peer": {"metrics": peer["metrics"], "timings": peer["timings"]}}
                         for seed, (ours, peer) in zip(seeds, results)]
         print(f"{'':14}{'Loupe mean (range)':>23}{'PyTorch mean (range)':>24}{'diff':>8}")
