@@ -163,6 +163,11 @@ def op_cases():
     c.add("meanSquaredError", lambda a, b: F.mse_loss(a, b), a=r(3, 5, 7, 9), b=r(3, 5, 7, 9))
     # A batched column matrix at more than a thousand output pixels per image (34x34).
     c.add("convLargeOutput", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(2, 3, 34, 34), w=r(4, 3, 3, 3), b=r(4))
+    # Stride-1 convolutions whose input gradient runs as a convolution of dy (uneven
+    # padding, a non-square kernel; a transposed one with padding and dilation).
+    c.add("convUnevenStride1", lambda x, w: F.conv2d(F.pad(x, [0, 1, 2, 0]), w), x=r(2, 3, 7, 6), w=r(4, 3, 3, 2))
+    c.add("deconvStride1Dilated", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, dilation=2),
+          x=r(2, 4, 5, 6), w=r(4, 3, 3, 3))
     return c.tensors
 
 

@@ -140,4 +140,9 @@ let operationCases: [OperationCase] = [
     OperationCase("meanSquaredError", ["a", "b"]) { Loss.meanSquaredError($0["a"]!, $0["b"]!) },
     // 34×34 outputs: a batched column matrix above a thousand pixels per image.
     OperationCase("convLargeOutput", ["x", "w", "b"]) { $0["x"]!.conv2d(weight: $0["w"]!, bias: $0["b"]!, padding: Padding2D(1)) },
+    // Convolutions are linear in each input: a larger step only shrinks rounding noise.
+    OperationCase("convUnevenStride1", ["x", "w"], step: 0.25) {
+        $0["x"]!.conv2d(weight: $0["w"]!, padding: Padding2D(top: 2, left: 0, bottom: 0, right: 1))
+    },
+    OperationCase("deconvStride1Dilated", ["x", "w"], step: 0.25) { $0["x"]!.transposedConv2d(weight: $0["w"]!, padding: 1, dilation: 2) },
 ]

@@ -1,0 +1,81 @@
+import LoupeTensor
+import Testing
+
+/// Convolution forward and both gradients against the definition, summed in Double, over
+/// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
+/// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
+/// wider than the image, and uneven padding; batches (one column matrix for the
+/// batch) and a single image (a column matrix per image).
+@Suite struct ConvolutionReferenceTests {
+    struct Geometry: CustomTestStringConvertible, Sendable {
+        var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
+        var kernelHeight = 3, kernelWidth = 3, stride = 1, dilation = 1
+        var padding = Padding2D(1)
+        var testDescription: String {
+            "\(batch)x\(channels)x\(height)x\(width) k\(kernelHeight)x\(kernelWidth)→\(outChannels) s\(stride) d\(dilation) pad \(padding.top),\(padding.left),\(padding.bottom),\(padding.right)"
+        }
+        var outputHeight: Int { (height + padding.top + padding.bottom - dilation * (kernelHeight - 1) - 1) / stride + 1 }
+        var outputWidth: Int { (width + padding.left + padding.right - dilation * (kernelWidth - 1) - 1) / stride + 1 }
+    }
+
+    static let geometries: [Geometry] = [
+        Geometry(),
+        Geometry(padding: Padding2D(top: 2, left: 0, bottom: 0, right: 2)),
+        Geometry(kernelHeight: 3, kernelWidth: 2, padding: Padding2D(top: 2, left: 0, bottom: 0, right: 1)),
+        Geometry(dilation: 2, padding: Padding2D(2)),
+        Geometry(height: 4, width: 3, kernelHeight: 5, kernelWidth: 5, padding: Padding2D(2)),
+        Geometry(height: 3, width: 2, kernelHeight: 3, kernelWidth: 5, padding: Padding2D(top: 1, left: 4, bottom: 1, right: 0)),
+        Geometry(padding: Padding2D(0)),
+        Geometry(kernelHeight: 5, kernelWidth: 5, padding: Padding2D(3)),
+        Geometry(stride: 2, padding: Padding2D(1)),
+        Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
+    ]
+
+    @Test(arguments: geometries)
+    func forwardAndGradientsMatchTheDefinition(_ geometry: Geometry) {
+        let g = geometry
+        var generator = SeededGenerator(seed: UInt64(g.height * 31 + g.kernelWidth * 7 + g.padding.left))
+        let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], using: &generator).requiringGradient()
+        let w = Tensor.randomNormal([g.outChannels, g.channels, g.kernelHeight, g.kernelWidth], using: &generator).requiringGradient()
+        let r = Tensor.randomNormal([g.batch, g.outChannels, g.outputHeight, g.outputWidth], using: &generator)
+        let y = x.conv2d(weight: w, stride: g.stride, padding: g.padding, dilation: g.dilation)
+        #expect(y.shape == r.shape)
+        (y * r).sum().backward()
+
+        let xs = x.scalars, ws = w.scalars, rs = r.scalars
+        var expectedY = [Double](repeating: 0, count: r.count)
+        var expectedX = [Double](repeating: 0, count: xs.count)
+        var expectedW = [Double](repeating: 0, count: ws.count)
+        for n in 0..<g.batch {
+            for o in 0..<g.outChannels {
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        let yIndex = ((n * g.outChannels + o) * g.outputHeight + oy) * g.outputWidth + ox
+                        for c in 0..<g.channels {
+                            for ky in 0..<g.kernelHeight {
+                                let iy = oy * g.stride + ky * g.dilation - g.padding.top
+                                guard iy >= 0 && iy < g.height else { continue }
+                                for kx in 0..<g.kernelWidth {
+                                    let ix = ox * g.stride + kx * g.dilation - g.padding.left
+                                    guard ix >= 0 && ix < g.width else { continue }
+                                    let xIndex = ((n * g.channels + c) * g.height + iy) * g.width + ix
+                                    let wIndex = ((o * g.channels + c) * g.kernelHeight + ky) * g.kernelWidth + kx
+                                    expectedY[yIndex] += Double(ws[wIndex]) * Double(xs[xIndex])
+                                    expectedX[xIndex] += Double(ws[wIndex]) * Double(rs[yIndex])
+                                    expectedW[wIndex] += Double(xs[xIndex]) * Double(rs[yIndex])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (name, actual, expected) in [("output", y.scalars, expectedY), ("∂/∂x", x.gradient?.scalars ?? [], expectedX),
+                                         ("∂/∂w", w.gradient?.scalars ?? [], expectedW)] {
+            #expect(actual.count == expected.count, "\(name): \(actual.count) values, expected \(expected.count)")
+            let scale = max(1, expected.map(abs).max() ?? 1)
+            let worst = zip(actual, expected).map { abs(Double($0) - $1) }.max() ?? 0
+            #expect(worst < 1e-4 * scale, "\(name): largest error \(worst) (values up to \(scale))")
+        }
+    }
+}
