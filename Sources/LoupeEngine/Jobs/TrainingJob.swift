@@ -11,6 +11,8 @@ public enum TrainingEvent: Sendable {
     case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, imagesPerSecond: Double)
     case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
     case resumed(fromEpoch: Int)
+    /// After the final epoch: whether the BatchNorm running statistics were stale and replaced.
+    case checkedRunningStatistics(RunningStatisticsCheck)
 }
 
 /// Trains Reverse Distillation's bottleneck and student on a data set's good images.
@@ -20,7 +22,8 @@ public enum TrainingEvent: Sendable {
 /// (weights, Adam state, epoch) is written atomically and the epoch's log rows appended:
 /// killed at any moment, the run loses at most the epoch in progress, and `resume` then
 /// continues exactly as an uninterrupted run would (the shuffle depends only on seed and
-/// epoch).
+/// epoch). After the final epoch, BatchNorm running statistics that no longer fit the
+/// final weights are recalibrated (`RunningStatisticsCheck`) before the last checkpoint.
 public struct TrainingJob: Sendable {
     public let run: RunFolder
     public let dataset: Dataset
@@ -113,13 +116,20 @@ public struct TrainingJob: Sendable {
                 events(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
                              learningRate: optimizer.learningRate, imagesPerSecond: Double(done) / max(elapsed, 1e-9)))
             }
+            let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
+            let epochSeconds = Date().timeIntervalSince(epochStart)
+            // Before the last checkpoint, so a run killed here redoes the final epoch.
+            let check = epoch < configuration.epochs ? nil
+                : RunningStatisticsCheck.run(on: model, trainingLoss: meanLoss, batchCount: stepsPerEpoch) { step in
+                    cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
+                }
             // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
             try log.append(rows)
             let metadata = CheckpointMetadata(configuration: configuration, dataRoot: dataset.root, epoch: epoch, threshold: nil,
                                               teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
             try Checkpoint(model: model.stateDictionary(), optimizer: optimizer.state, metadata: metadata).write(to: run.checkpoint)
-            let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
-            events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: Date().timeIntervalSince(epochStart)))
+            events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: epochSeconds))
+            if let check { events(.checkedRunningStatistics(check)) }
         }
     }
 

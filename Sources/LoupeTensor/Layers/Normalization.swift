@@ -6,7 +6,9 @@ public final class BatchNorm2d: Module, Layer {
     public let running_mean: Buffer
     public let running_var: Buffer
     public let num_batches_tracked: Buffer
-    public let epsilon: Float, momentum: Float
+    public let epsilon: Float
+    /// Weight of each new batch in the running statistics (`recalibrateBatchNorms` varies it).
+    public internal(set) var momentum: Float
     /// Set once a convolution has absorbed this normalisation (`Conv2d.fold`): it then
     /// passes its input through.
     public private(set) var isFolded = false
