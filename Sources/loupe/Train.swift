@@ -126,6 +126,13 @@ struct Train: ParsableCommand {
                 if json { return }
                 if step == 1 { bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
                 bar?.update(step, note: String(format: "loss %.4f", loss))
+            case let .restoredBestEpoch(bestEpoch, loss, finalLoss):
+                if json {
+                    print(String(format: #"{"restored_best_epoch": %d, "best_loss": %.6f, "final_loss": %.6f}"#, bestEpoch, loss, finalLoss))
+                } else {
+                    FileHandle.standardError.write(Data(String(format: "the final epoch's loss spiked (%.4f against %.4f in epoch %d): keeping epoch %d's weights\n",
+                                                               finalLoss, loss, bestEpoch, bestEpoch).utf8))
+                }
             case let .checkedRunningStatistics(check):
                 guard let recalibrated = check.recalibratedLoss else { return }
                 let line = String(format: "BatchNorm running statistics were stale (evaluation loss %.4f against %.4f in training): recalibrated on the training images, loss now %.4f",

@@ -53,7 +53,7 @@ public struct TrainingProgress: Sendable, Equatable {
                 firstStepAt = now
             }
         case let .training(.epochFinished(_, meanLoss, _)): epochLosses.append(meanLoss)
-        case .training(.checkedRunningStatistics): break
+        case .training(.checkedRunningStatistics), .training(.restoredBestEpoch): break
         case let .progress(done, total): status = .scoring(done: done, total: total)
         case .scored, .inferred: break
         case .finished: status = .finished; secondsRemaining = 0

@@ -11,6 +11,8 @@ public enum TrainingEvent: Sendable {
     case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, imagesPerSecond: Double)
     case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
     case resumed(fromEpoch: Int)
+    /// After the final epoch: its loss spiked above the best epoch's, whose weights are kept instead.
+    case restoredBestEpoch(epoch: Int, loss: Float, finalLoss: Float)
     /// After the final epoch: whether the BatchNorm running statistics were stale and replaced.
     case checkedRunningStatistics(RunningStatisticsCheck)
 }
@@ -22,8 +24,9 @@ public enum TrainingEvent: Sendable {
 /// (weights, Adam state, epoch) is written atomically and the epoch's log rows appended:
 /// killed at any moment, the run loses at most the epoch in progress, and `resume` then
 /// continues exactly as an uninterrupted run would (the shuffle depends only on seed and
-/// epoch). After the final epoch, BatchNorm running statistics that no longer fit the
-/// final weights are recalibrated (`RunningStatisticsCheck`) before the last checkpoint.
+/// epoch). If the final epoch's loss spiked, the weights of the epoch with the lowest loss
+/// are kept instead; BatchNorm running statistics that no longer fit the kept weights are
+/// then recalibrated (`RunningStatisticsCheck`), both before the last checkpoint.
 public struct TrainingJob: Sendable {
     public let run: RunFolder
     public let dataset: Dataset
@@ -94,6 +97,7 @@ public struct TrainingJob: Sendable {
         let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
         let stepsPerEpoch = (perEpoch + batch - 1) / batch
         let started = Date()
+        var best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses)
         model.train()
         for epoch in (startEpoch + 1)...configuration.epochs {
             optimizer.learningRate = schedule.learningRate(at: epoch - 1)
@@ -118,19 +122,31 @@ public struct TrainingJob: Sendable {
             }
             let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
             let epochSeconds = Date().timeIntervalSince(epochStart)
-            // Before the last checkpoint, so a run killed here redoes the final epoch.
-            let check = epoch < configuration.epochs ? nil
-                : RunningStatisticsCheck.run(on: model, trainingLoss: meanLoss, batchCount: stepsPerEpoch) { step in
-                    cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
-                }
-            // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
-            try log.append(rows)
+            var restored: TrainingEvent?
+            var check: RunningStatisticsCheck?
             let metadata = CheckpointMetadata(configuration: configuration, dataRoot: dataset.root, epoch: epoch, threshold: nil,
                                               teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
+            if epoch == configuration.epochs {
+                // Before the last checkpoint, so a run killed here redoes the final epoch.
+                var trainingLoss = meanLoss
+                if let kept = try best.restoreIfSpiked(finalLoss: meanLoss, into: model) {
+                    restored = .restoredBestEpoch(epoch: kept, loss: best.loss, finalLoss: meanLoss)
+                    trainingLoss = best.loss
+                }
+                check = RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch) { step in
+                    cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
+                }
+            } else {
+                try best.record(epoch: epoch, loss: meanLoss, model: model, metadata: metadata)
+            }
+            // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
+            try log.append(rows)
             try Checkpoint(model: model.stateDictionary(), optimizer: optimizer.state, metadata: metadata).write(to: run.checkpoint)
             events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: epochSeconds))
+            if let restored { events(restored) }
             if let check { events(.checkedRunningStatistics(check)) }
         }
+        best.remove()
     }
 
     /// `config.toml`: the run's settings for people and scripts to read (the checkpoint's

@@ -22,6 +22,8 @@ public struct RunFolder: Sendable {
     public var configuration: String { path + "/config.toml" }
     public var checkpoint: String { path + "/model.safetensors" }
     public var trainLog: String { path + "/train-log.csv" }
+    /// The weights of the epoch with the lowest training loss so far (`TrainingJob`).
+    public var bestEpochWeights: String { path + "/best-epoch.safetensors" }
     public var scores: String { path + "/scores.csv" }
     public var metrics: String { path + "/metrics.json" }
     public var maps: String { path + "/maps" }

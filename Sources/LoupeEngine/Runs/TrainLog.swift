@@ -10,17 +10,27 @@ struct TrainLog {
 
     static let header = "epoch,step,loss,lr,seconds"
     let path: String
+    /// Mean step loss of each epoch the log kept when opened.
+    let meanLosses: [Int: Float]
 
     /// Opens the log, dropping rows of epochs after `epoch` (an epoch interrupted before
     /// its checkpoint), or starts a new one.
     init(path: String, keepingEpochsThrough epoch: Int) throws {
         self.path = path
         var lines = [Self.header]
+        var sums: [Int: (total: Float, count: Int)] = [:]
         if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             for line in text.split(separator: "\n").dropFirst() {
-                if let first = line.split(separator: ",").first, let rowEpoch = Int(first), rowEpoch <= epoch { lines.append(String(line)) }
+                let fields = line.split(separator: ",")
+                guard let first = fields.first, let rowEpoch = Int(first), rowEpoch <= epoch else { continue }
+                lines.append(String(line))
+                if fields.count > 2, let loss = Float(fields[2]) {
+                    let sum = sums[rowEpoch] ?? (0, 0)
+                    sums[rowEpoch] = (sum.total + loss, sum.count + 1)
+                }
             }
         }
+        meanLosses = sums.mapValues { $0.total / Float($0.count) }
         try RunFolder.write(lines.joined(separator: "\n") + "\n", to: path)
     }
 
