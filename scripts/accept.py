@@ -52,9 +52,23 @@ def tiled_category(name, tile, epochs, seed, tiles_per_image):
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--tile", str(tile), "--overlap", "32",
                  "--tiles-per-image", str(tiles_per_image), "--seed", str(seed), "--json"])
     epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    report_training_checks(seed, lines)
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
     return ours
+
+
+def report_training_checks(seed, lines):
+    """Says when `loupe train` kept the best epoch or recalibrated BatchNorm statistics."""
+    for line in lines.splitlines():
+        if line.startswith('{"restored_best_epoch"'):
+            event = json.loads(line)
+            print(f"  seed {seed}: final epoch spiked (loss {event['final_loss']:.4f}), "
+                  f"kept epoch {event['restored_best_epoch']} (loss {event['best_loss']:.4f})", flush=True)
+        elif line.startswith('{"running_statistics_recalibrated"'):
+            event = json.loads(line)
+            print(f"  seed {seed}: stale BatchNorm statistics (evaluation loss {event['stale_loss']:.4f} against "
+                  f"{event['training_loss']:.4f}) recalibrated: {event['recalibrated_loss']:.4f}", flush=True)
 
 
 def category(name, size, epochs, seed, reuse_peer=False):
@@ -64,6 +78,7 @@ def category(name, size, epochs, seed, reuse_peer=False):
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--size", str(size),
                  "--seed", str(seed), "--json"])
     epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    report_training_checks(seed, lines)
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
     peer_out = os.path.join(ROOT, "runs", f"accept-{name}-{seed}-peer.json")
