@@ -14,6 +14,11 @@ struct Train: ParsableCommand {
         interrupted run (even kill -9) loses at most the epoch in progress: continue it with \
         --resume, and it ends exactly as an uninterrupted run would.
 
+        After the last epoch: if its loss spiked above 1.1x the best epoch's, the best \
+        epoch's weights are kept; if the BatchNorm running statistics no longer fit the \
+        kept weights (training-set loss in evaluation mode above 1.25x the training loss), \
+        they are recalibrated on the training images. Both are reported when they happen.
+
         Examples:
           loupe train --data samples/texture --run runs/texture --epochs 30
           loupe train --data samples/pcb --run runs/pcb --size 256 --resume
