@@ -2,6 +2,7 @@ import Foundation
 import LoupeConsole
 import LoupeEngine
 import LoupeImaging
+import LoupeModels
 import Testing
 
 /// The Training view's state folded from job events, and how it is drawn.
@@ -46,6 +47,21 @@ import Testing
         #expect(screen[8, 4].character == "•" && screen[8, 4].foreground == curve)
         #expect((0..<screen.width).contains { screen[$0, 4 + 12 - 1].character == "•" })
         #expect(text.contains("━"))
+    }
+
+    @Test func endOfTrainingChecksAreShown() {
+        var state = ConsoleState(runName: "new", images: [], threshold: nil)
+        var progress = Self.progress()
+        progress.apply(.training(.checkedRunningStatistics(RunningStatisticsCheck(trainingLoss: 1, evaluationLoss: 1.02, recalibratedLoss: nil))))
+        #expect(progress.notes.isEmpty, "fresh statistics are not news")
+        progress.apply(.training(.restoredBestEpoch(epoch: 2, loss: 1.45, finalLoss: 1.7)))
+        progress.apply(.training(.checkedRunningStatistics(RunningStatisticsCheck(trainingLoss: 1.45, evaluationLoss: 2.5, recalibratedLoss: 1.4))))
+        state.training = progress
+        state.handle(.character("3"))
+        let screen = MemoryScreen(width: 200, height: 20)
+        TrainingView().draw(state, on: screen)
+        #expect(screen.line(3).contains("last epoch spiked (loss 1.7000): kept epoch 2's weights (loss 1.4500)"))
+        #expect(screen.line(3).contains("stale BatchNorm statistics recalibrated (evaluation loss 2.5000 → 1.4000)"))
     }
 
     @Test func startAndStopAreRequestedOnlyWhenTheyMakeSense() {

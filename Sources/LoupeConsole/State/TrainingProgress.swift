@@ -28,6 +28,8 @@ public struct TrainingProgress: Sendable, Equatable {
     public private(set) var epoch = 0, epochs = 0, step = 0, stepsPerEpoch = 0
     public private(set) var learningRate: Float = 0
     public private(set) var imagesPerSecond = 0.0
+    /// What the end-of-training checks did (kept the best epoch, recalibrated BatchNorm).
+    public private(set) var notes: [String] = []
     /// Seconds the remaining steps will take at the rate seen so far.
     public private(set) var secondsRemaining: Double?
     private var stepsSeen = 0
@@ -53,7 +55,12 @@ public struct TrainingProgress: Sendable, Equatable {
                 firstStepAt = now
             }
         case let .training(.epochFinished(_, meanLoss, _)): epochLosses.append(meanLoss)
-        case .training(.checkedRunningStatistics), .training(.restoredBestEpoch): break
+        case let .training(.restoredBestEpoch(bestEpoch, loss, finalLoss)):
+            notes.append(String(format: "last epoch spiked (loss %.4f): kept epoch %d's weights (loss %.4f)", finalLoss, bestEpoch, loss))
+        case let .training(.checkedRunningStatistics(check)):
+            if let recalibrated = check.recalibratedLoss {
+                notes.append(String(format: "stale BatchNorm statistics recalibrated (evaluation loss %.4f → %.4f)", check.evaluationLoss, recalibrated))
+            }
         case let .progress(done, total): status = .scoring(done: done, total: total)
         case .scored, .inferred: break
         case .finished: status = .finished; secondsRemaining = 0

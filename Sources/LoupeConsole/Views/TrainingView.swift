@@ -1,7 +1,7 @@
 import Foundation
 
-/// Training as it happens: status, epoch and step, lr, images/s, ETA, and the loss curve
-/// (each step, and each epoch's mean).
+/// Training as it happens: status, epoch and step, lr, images/s, ETA, the loss curve
+/// (each step, and each epoch's mean), and what the end-of-training checks did.
 public struct TrainingView {
     public init() {}
 
@@ -15,6 +15,7 @@ public struct TrainingView {
         let eta = progress.secondsRemaining.map(Self.duration) ?? "—"
         screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   %.1f images/s   ETA %@", latest, epochMean,
                            progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
+        if !progress.notes.isEmpty { screen.text(progress.notes.joined(separator: "; "), x: 1, y: 3) }
         let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
         drawCurve(progress, chart: chart, theme: theme, on: screen)
         screen.text("· loss per step   ━ mean per epoch", x: chart.x, y: chart.y + chart.height + 1)

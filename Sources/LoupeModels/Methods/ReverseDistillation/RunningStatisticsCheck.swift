@@ -25,6 +25,12 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
 
     public var wasStale: Bool { recalibratedLoss != nil }
 
+    public init(trainingLoss: Float, evaluationLoss: Float, recalibratedLoss: Float?) {
+        self.trainingLoss = trainingLoss
+        self.evaluationLoss = evaluationLoss
+        self.recalibratedLoss = recalibratedLoss
+    }
+
     /// Measures `model` on the `batchCount` batches `features(i)` gives (teacher features,
     /// one tensor per scale) and recalibrates when stale; the model is left in training mode.
     public static func run(on model: ReverseDistillationModel, trainingLoss: Float, batchCount: Int,
