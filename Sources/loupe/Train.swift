@@ -140,13 +140,12 @@ struct Train: ParsableCommand {
                 }
             case let .checkedRunningStatistics(check):
                 guard let recalibrated = check.recalibratedLoss else { return }
-                let line = String(format: "BatchNorm running statistics were stale (evaluation loss %.4f against %.4f in training): recalibrated on the training images, loss now %.4f",
-                                  check.evaluationLoss, check.trainingLoss, recalibrated)
                 if json {
                     print(String(format: #"{"running_statistics_recalibrated": true, "stale_loss": %.6f, "training_loss": %.6f, "recalibrated_loss": %.6f}"#,
                                  check.evaluationLoss, check.trainingLoss, recalibrated))
                 } else {
-                    FileHandle.standardError.write(Data((line + "\n").utf8))
+                    FileHandle.standardError.write(Data(String(format: "BatchNorm running statistics were stale (evaluation loss %.4f against %.4f in training): recalibrated on the training images, loss now %.4f\n",
+                                                               check.evaluationLoss, check.trainingLoss, recalibrated).utf8))
                 }
             case let .epochFinished(epoch, meanLoss, seconds):
                 if json {

@@ -103,13 +103,16 @@ public struct TrainingJob: Sendable {
             optimizer.learningRate = schedule.learningRate(at: epoch - 1)
             var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             let order = TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator)
+            // The cached teacher features of this epoch's batch `step`.
+            func features(_ step: Int) -> [Tensor] {
+                cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
+            }
             let epochStart = Date()
             var rows: [TrainLog.Row] = []
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
-                let indices = Array(order[(step * batch)..<min(order.count, (step + 1) * batch)])
-                let features = cache.batch(indices)
-                let loss = reverseDistillationLoss(teacher: features, student: model(features))
+                let teacher = features(step)
+                let loss = reverseDistillationLoss(teacher: teacher, student: model(teacher))
                 optimizer.zeroGradients()
                 loss.backward()
                 optimizer.step()
@@ -133,9 +136,7 @@ public struct TrainingJob: Sendable {
                     restored = .restoredBestEpoch(epoch: kept, loss: best.loss, finalLoss: meanLoss)
                     trainingLoss = best.loss
                 }
-                check = RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch) { step in
-                    cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
-                }
+                check = RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
             } else {
                 try best.record(epoch: epoch, loss: meanLoss, model: model, metadata: metadata)
             }

@@ -35,29 +35,31 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
     /// one tensor per scale) and recalibrates when stale; the model is left in training mode.
     public static func run(on model: ReverseDistillationModel, trainingLoss: Float, batchCount: Int,
                            features: (Int) -> [Tensor]) -> RunningStatisticsCheck {
-        let evaluationLoss = meanLoss(of: model, batchCount: batchCount, features: features)
+        let (evaluationLoss, batchSizes) = meanLoss(of: model, batchCount: batchCount, features: features)
         var recalibratedLoss: Float?
         if evaluationLoss > staleRatio * trainingLoss {
-            let batches = (0..<batchCount).map { features($0) }
-            model.recalibrateBatchNorms(batchSizes: batches.map { $0.first?.shape.first ?? 0 }) { _ = model(batches[$0]) }
-            recalibratedLoss = meanLoss(of: model, batchCount: batchCount) { batches[$0] }
+            // Batch by batch, as training fed them: never a second copy of every feature.
+            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model(features($0)) }
+            recalibratedLoss = meanLoss(of: model, batchCount: batchCount, features: features).loss
         }
         model.train()
         return RunningStatisticsCheck(trainingLoss: trainingLoss, evaluationLoss: evaluationLoss, recalibratedLoss: recalibratedLoss)
     }
 
-    /// The distillation loss in evaluation mode, averaged over images.
-    private static func meanLoss(of model: ReverseDistillationModel, batchCount: Int, features: (Int) -> [Tensor]) -> Float {
+    /// The distillation loss in evaluation mode, averaged over images, and each batch's size.
+    private static func meanLoss(of model: ReverseDistillationModel, batchCount: Int,
+                                 features: (Int) -> [Tensor]) -> (loss: Float, batchSizes: [Int]) {
         model.eval()
-        var total: Double = 0, images = 0
+        var total: Double = 0
+        var batchSizes: [Int] = []
         for index in 0..<batchCount {
             let teacher = features(index)
             let size = teacher.first?.shape.first ?? 0
+            batchSizes.append(size)
             guard size > 0 else { continue }
             let loss = withoutGradients { reverseDistillationLoss(teacher: teacher, student: model(teacher)) }
             total += Double(loss.item) * Double(size)
-            images += size
         }
-        return Float(total / Double(max(images, 1)))
+        return (Float(total / Double(max(batchSizes.reduce(0, +), 1))), batchSizes)
     }
 }
