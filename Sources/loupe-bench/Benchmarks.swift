@@ -11,7 +11,10 @@ enum Benchmarks {
 
         // (label, in channels, out channels, kernel, padding, spatial size)
         let convolutions = [("conv3x3_64c_64x64", 64, 64, 3, 1, 64), ("conv3x3_128c_32x32", 128, 128, 3, 1, 32),
-                            ("conv3x3_256c_16x16", 256, 256, 3, 1, 16), ("conv1x1_256to64_64x64", 256, 64, 1, 0, 64)]
+                            ("conv3x3_256c_16x16", 256, 256, 3, 1, 16), ("conv1x1_256to64_64x64", 256, 64, 1, 0, 64),
+                            // RD's student at 256² with the EfficientNet-Lite0 teacher (no PyTorch counterpart).
+                            ("conv3x3_224c_8x8", 224, 224, 3, 1, 8), ("conv3x3_112c_16x16", 112, 112, 3, 1, 16),
+                            ("conv3x3_40c_32x32", 40, 40, 3, 1, 32), ("conv3x3_24c_64x64", 24, 24, 3, 1, 64)]
         for (label, cin, cout, k, padding, spatial) in convolutions {
             let x = Tensor.randomNormal([n, cin, spatial, spatial], using: &generator)
             let weight = Parameter(Tensor.randomNormal([cout, cin, k, k], standardDeviation: 0.05, using: &generator))

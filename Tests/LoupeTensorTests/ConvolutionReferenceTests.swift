@@ -5,7 +5,7 @@ import Testing
 /// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
 /// wider than the image, and uneven padding; batches (one column matrix for the
-/// batch) and a single image (a column matrix per image).
+/// batch) and a single image (a column matrix per image); Winograd's 3×3 tiles.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
         var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
@@ -29,6 +29,9 @@ import Testing
         Geometry(kernelHeight: 5, kernelWidth: 5, padding: Padding2D(3)),
         Geometry(stride: 2, padding: Padding2D(1)),
         Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
+        // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
+        Geometry(batch: 2, channels: 32, outChannels: 36, height: 6, width: 8),
+        Geometry(batch: 1, channels: 40, outChannels: 32, height: 9, width: 5),
     ]
 
     @Test(arguments: geometries)

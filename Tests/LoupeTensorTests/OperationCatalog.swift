@@ -145,4 +145,7 @@ let operationCases: [OperationCase] = [
         $0["x"]!.conv2d(weight: $0["w"]!, padding: Padding2D(top: 2, left: 0, bottom: 0, right: 1))
     },
     OperationCase("deconvStride1Dilated", ["x", "w"], step: 0.25) { $0["x"]!.transposedConv2d(weight: $0["w"]!, padding: 1, dilation: 2) },
+    // 32+ channels each side: Winograd F(2×2, 3×3) in every pass, with partial tiles.
+    OperationCase("convWinograd", ["x", "w", "b"], step: 0.25) { $0["x"]!.conv2d(weight: $0["w"]!, bias: $0["b"]!, padding: Padding2D(1)) },
+    OperationCase("deconvWinograd", ["x", "w"], step: 0.25) { $0["x"]!.transposedConv2d(weight: $0["w"]!, padding: 1) },
 ]

@@ -95,3 +95,13 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(shape: \(shape), [\(shown)\(count > 8 ? ", …" : "")])"
     }
 }
+
+extension Optional where Wrapped == Tensor {
+    /// Write access to the tensor if there is one: for kernels filling optional outputs.
+    mutating func withOptionalMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>?) throws -> R) rethrows -> R {
+        guard case var .some(tensor) = self else { return try body(nil) }
+        self = nil  // Leaves the tensor's buffer uniquely referenced: no copy.
+        defer { self = tensor }
+        return try tensor.withUnsafeMutablePointer { try body($0) }
+    }
+}

@@ -18,27 +18,32 @@ extension Tensor {
         let kernel = ConvolutionKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch)
         let x = detached, w = weight.detached
         let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
-        // The weight gradient multiplies by the same unfolded input: keep it from here.
-        var columns: Tensor?
+        // The weight gradient multiplies by the same unfolded (or transformed) input: keep it from here.
+        var kept: Tensor?
         var result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
             x.withUnsafePointer { xp in
                 w.withUnsafePointer { wp in
-                    guard needs.1, GradientMode.isEnabled, let count = kernel.keptColumnCount else { return kernel.forward(xp, wp, out) }
-                    columns = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept) }
+                    guard needs.1, GradientMode.isEnabled, let count = kernel.keptCount else { return kernel.forward(xp, wp, out) }
+                    kept = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept) }
                 }
             }
         }
         if let bias { result.addChannelBias(bias) }
         return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
-            let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
-                g.withUnsafePointer { gp in w.withUnsafePointer { wp in kernel.inputGradient(gp, wp, out) } }
-            } : nil
-            let gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { out in
-                g.withUnsafePointer { gp in
-                    guard let columns else { return x.withUnsafePointer { xp in kernel.weightGradient(gp, xp, out) } }
-                    columns.withUnsafePointer { kernel.weightGradient(gp, columns: $0, out) }
+            var gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { _ in } : nil
+            var gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { _ in } : nil
+            g.withUnsafePointer { gp in
+                w.withUnsafePointer { wp in
+                    x.withUnsafePointer { xp in
+                        gradInput.withOptionalMutablePointer { dx in
+                            gradWeight.withOptionalMutablePointer { dw in
+                                guard let kept else { return kernel.gradients(gp, wp, input: xp, kept: nil, dx: dx, dw: dw) }
+                                kept.withUnsafePointer { kernel.gradients(gp, wp, input: xp, kept: $0, dx: dx, dw: dw) }
+                            }
+                        }
+                    }
                 }
-            } : nil
+            }
             var grads = [gradInput, gradWeight]
             if bias != nil { grads.append(needs.2 ? g.channelSums() : nil) }
             return grads
@@ -105,20 +110,26 @@ struct ConvolutionKernel {
         return small && geometry.columnRows * geometry.outputArea * batch <= 1 << 26
     }
 
-    /// Size of the batch's column matrix when a training step should keep it from the
-    /// forward pass for the weight gradient (saving one unfold of the input per step); nil
-    /// when there is none (per-image, depthwise, pointwise) or it is over 64 MB.
-    var keptColumnCount: Int? {
+    /// The Winograd form of this convolution, when it has one worth using.
+    var winograd: WinogradKernel? { WinogradKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch) }
+
+    /// Size of what a training step should keep from the forward pass for the weight
+    /// gradient — the batch's column matrix, or its Winograd-transformed input — saving one
+    /// unfold of the input per step; nil when there is none (per-image, depthwise,
+    /// pointwise) or it is over 64 MB.
+    var keptCount: Int? {
+        if let winograd { return winograd.transformedInputCount <= 1 << 24 ? winograd.transformedInputCount : nil }
         let count = geometry.columnRows * geometry.outputArea * batch
         guard batchesColumns, !geometry.isPointwise, count <= 1 << 24 else { return nil }
         return count
     }
 
-    /// out[n] = W · im2col(x[n]) per group; the batch's column matrix is left in `kept`
-    /// (`keptColumnCount` values) when given.
+    /// out[n] = W · im2col(x[n]) per group (or its Winograd form); what the weight gradient
+    /// reuses is left in `kept` (`keptCount` values) when given.
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                  keeping kept: UnsafeMutablePointer<Float>? = nil) {
         if isDepthwise { return depthwiseForward(x, w, out) }
+        if let winograd { return winograd.forward(x, w, out, keeping: kept) }
         if batchesColumns { return batchedForward(x, w, out, keeping: kept) }
         let g = geometry
         withColumns { columns in
@@ -137,6 +148,7 @@ struct ConvolutionKernel {
     /// dx[n] = col2im(Wᵀ · dy[n]) per group.
     func inputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let g = geometry
+        if let winograd { return winograd.gradients(dy, w, input: nil, kept: nil, dx: dx, dw: nil) }
         if let adjoint { return adjointInputGradient(adjoint, dy, w, dx) }
         memset(dx, 0, batch * g.channels * g.imageArea * MemoryLayout<Float>.stride)
         if isDepthwise { return depthwiseInputGradient(dy, w, dx) }
@@ -160,6 +172,7 @@ struct ConvolutionKernel {
     func weightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
         let g = geometry
         if isDepthwise { return depthwiseWeightGradient(dy, x, dw) }
+        if let winograd { return winograd.gradients(dy, nil, input: x, kept: nil, dx: nil, dw: dw) }
         if batchesColumns { return batchedWeightGradient(dy, x, dw) }
         withColumns { columns in
             for n in 0..<batch {
@@ -172,6 +185,16 @@ struct ConvolutionKernel {
                 }
             }
         }
+    }
+
+    /// Either or both gradients: dx (of dy through W) and dW (of dy against the input x, or
+    /// against what `forward` kept from it). Winograd shares one transform of dy between them.
+    func gradients(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, input x: UnsafePointer<Float>, kept: UnsafePointer<Float>?,
+                   dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
+        if let winograd { return winograd.gradients(dy, w, input: x, kept: kept, dx: dx, dw: dw) }
+        if let dx { inputGradient(dy, w, dx) }
+        guard let dw else { return }
+        if let kept { columnsWeightGradient(dy, columns: kept, dw) } else { weightGradient(dy, x, dw) }
     }
 
     /// For a dense stride-1 convolution, the convolution its input gradient is: dy correlated
@@ -288,12 +311,12 @@ struct ConvolutionKernel {
     private func batchedWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
         withScratch(count: geometry.columnRows * batch * geometry.outputArea) { columns in
             batchColumns(x, columns)
-            weightGradient(dy, columns: UnsafePointer(columns), dw)
+            columnsWeightGradient(dy, columns: UnsafePointer(columns), dw)
         }
     }
 
-    /// dW = dy · columnsᵀ from the batch's column matrix kept by `forward`.
-    func weightGradient(_ dy: UnsafePointer<Float>, columns: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+    /// dW = dy · columnsᵀ from the batch's column matrix.
+    private func columnsWeightGradient(_ dy: UnsafePointer<Float>, columns: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
         let g = geometry, width = batch * g.outputArea
         withScratch(count: outChannels * width) { gradient in
             transposeBatch(dy, gradient, toChannelMajor: true)

@@ -1,7 +1,7 @@
 import CBLAS
 
 /// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS: every matrix
-/// product in the engine goes through here.
+/// product in the engine goes through here or, for many small ones at once, `gemmBatch`.
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
           c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
@@ -101,4 +101,27 @@ extension Tensor {
 /// Sets how many cores one matrix product may use.
 public func setMatrixThreads(_ count: Int) {
     MatrixThreads.limit = max(1, count)
+}
+
+/// `count` independent products C[i] = A[i]·B[i] (matrices `stride…` apart), spread over
+/// the cores a product at a time: for many small products one dispatch beats splitting each.
+func gemmBatch(count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+               a: UnsafePointer<Float>, strideA: Int, lda: Int, b: UnsafePointer<Float>, strideB: Int, ldb: Int,
+               c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
+    guard count > 0, m > 0, n > 0, k > 0 else {
+        for i in 0..<count { gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
+                                  c: c + i * strideC, ldc: ldc) }
+        return
+    }
+    _ = MatrixThreads.singleThreadedBLAS
+    let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
+    let work = UncheckedSendable((a, b, c))
+    let parts = min(count, Parallel.coreCount, MatrixThreads.limit)
+    Parallel.forEach(parts) { part in
+        let (a, b, c) = work.value
+        for i in stride(from: part, to: count, by: parts) {
+            cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a + i * strideA, Int32(lda),
+                        b + i * strideB, Int32(ldb), 0, c + i * strideC, Int32(ldc))
+        }
+    }
 }
