@@ -147,13 +147,9 @@ struct WinogradKernel {
                     let row = s0 + i * span
                     let t0 = v + (4 * i) * planeStride + c * tileCount + tile
                     let t1 = t0 + planeStride, t2 = t1 + planeStride, t3 = t2 + planeStride
-                    for tx in 0..<tilesX {
-                        let a = row[2 * tx], b = row[2 * tx + 1], cc = row[2 * tx + 2], d = row[2 * tx + 3]
-                        t0[tx] = a - cc
-                        t1[tx] = b + cc
-                        t2[tx] = cc - b
-                        t3[tx] = b - d
-                    }
+                    let split = tilesX - tilesX % 8
+                    Self.inputTiles(SIMD8<Float>.self, 0..<split, row, t0, t1, t2, t3)
+                    Self.inputTiles(Float.self, split..<tilesX, row, t0, t1, t2, t3)
                 }
             }
         }
@@ -191,17 +187,9 @@ struct WinogradKernel {
             for ty in 0..<tilesY {
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = m + o * tileCount + tile, q = planeStride
-                for tx in 0..<tilesX {
-                    // Aᵀ down the rows (t0, t1 per column), then across. p[ξ · q + tx] is m[ξ].
-                    let t00 = p[tx] + p[4 * q + tx] + p[8 * q + tx], t10 = p[4 * q + tx] - p[8 * q + tx] - p[12 * q + tx]
-                    let t01 = p[q + tx] + p[5 * q + tx] + p[9 * q + tx], t11 = p[5 * q + tx] - p[9 * q + tx] - p[13 * q + tx]
-                    let t02 = p[2 * q + tx] + p[6 * q + tx] + p[10 * q + tx], t12 = p[6 * q + tx] - p[10 * q + tx] - p[14 * q + tx]
-                    let t03 = p[3 * q + tx] + p[7 * q + tx] + p[11 * q + tx], t13 = p[7 * q + tx] - p[11 * q + tx] - p[15 * q + tx]
-                    rows[2 * tx] = t00 + t01 + t02
-                    rows[2 * tx + 1] = t01 - t02 - t03
-                    rows[span + 2 * tx] = t10 + t11 + t12
-                    rows[span + 2 * tx + 1] = t11 - t12 - t13
-                }
+                let split = tilesX - tilesX % 8
+                Self.outputTiles(SIMD8<Float>.self, 0..<split, p, q, rows, span)
+                Self.outputTiles(Float.self, split..<tilesX, p, q, rows, span)
                 let y = 2 * ty
                 (image + y * width).update(from: rows, count: width)
                 if y + 1 < height { (image + (y + 1) * width).update(from: rows + span, count: width) }
@@ -221,17 +209,9 @@ struct WinogradKernel {
                 if y + 1 < height { (rows + span).update(from: image + (y + 1) * width, count: width) }
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = dm + o * tileCount + tile, q = planeStride
-                for tx in 0..<tilesX {
-                    let a = rows[2 * tx], b = rows[2 * tx + 1], c = rows[span + 2 * tx], d = rows[span + 2 * tx + 1]
-                    // A down the rows: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); then
-                    // across each: (e, f) → (e, e + f, e − f, −f). p[ξ · q + tx] is dM[ξ].
-                    p[tx] = a; p[q + tx] = a + b; p[2 * q + tx] = a - b; p[3 * q + tx] = -b
-                    let e1 = a + c, f1 = b + d
-                    p[4 * q + tx] = e1; p[5 * q + tx] = e1 + f1; p[6 * q + tx] = e1 - f1; p[7 * q + tx] = -f1
-                    let e2 = a - c, f2 = b - d
-                    p[8 * q + tx] = e2; p[9 * q + tx] = e2 + f2; p[10 * q + tx] = e2 - f2; p[11 * q + tx] = -f2
-                    p[12 * q + tx] = -c; p[13 * q + tx] = -c - d; p[14 * q + tx] = -c + d; p[15 * q + tx] = d
-                }
+                let split = tilesX - tilesX % 8
+                Self.outputGradientTiles(SIMD8<Float>.self, 0..<split, rows, span, p, q)
+                Self.outputGradientTiles(Float.self, split..<tilesX, rows, span, p, q)
             }
         }
     }
@@ -245,31 +225,95 @@ struct WinogradKernel {
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = dv + c * tileCount + tile, q = planeStride
                 let top = padded + 2 * ty * span
-                for tx in 0..<tilesX {
-                    // B across each row of dV, then B down the columns, with
-                    // B v = (v0, v1 − v2 + v3, −v0 + v1 + v2, −v3). p[ξ · q + tx] is dV[ξ].
-                    func across(_ i: Int) -> (Float, Float, Float, Float) {
-                        let v0 = p[4 * i * q + tx], v1 = p[(4 * i + 1) * q + tx]
-                        let v2 = p[(4 * i + 2) * q + tx], v3 = p[(4 * i + 3) * q + tx]
-                        return (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3)
-                    }
-                    let h0 = across(0), h1 = across(1), h2 = across(2), h3 = across(3)
-                    func down(_ j: Int, _ a: Float, _ b: Float, _ c: Float, _ d: Float) {
-                        let column = top + 2 * tx + j
-                        column[0] += a
-                        column[span] += b - c + d
-                        column[2 * span] += -a + b + c
-                        column[3 * span] += -d
-                    }
-                    down(0, h0.0, h1.0, h2.0, h3.0)
-                    down(1, h0.1, h1.1, h2.1, h3.1)
-                    down(2, h0.2, h1.2, h2.2, h3.2)
-                    down(3, h0.3, h1.3, h2.3, h3.3)
-                }
+                let split = tilesX - tilesX % 8
+                Self.inputGradientTiles(SIMD8<Float>.self, 0..<split, p, q, top, span)
+                Self.inputGradientTiles(Float.self, split..<tilesX, p, q, top, span)
             }
             // Padded row y + 1, column x + 1 is input pixel (y, x).
             let image = dx + plane * height * width
             for y in 0..<height { (image + y * width).update(from: padded + (y + 1) * span + 1, count: width) }
+        }
+    }
+
+    // MARK: A row of tiles, `Lanes.width` tiles at a time
+
+    /// V for tiles `range` of one tile row: Bᵀ was applied down the rows into `row`
+    /// (padded: index j is column j − 1); across each tile: (a − c, b + c, c − b, b − d).
+    private static func inputTiles<Lanes: TileLanes>(_: Lanes.Type, _ range: Range<Int>, _ row: UnsafePointer<Float>,
+                                                     _ t0: UnsafeMutablePointer<Float>, _ t1: UnsafeMutablePointer<Float>,
+                                                     _ t2: UnsafeMutablePointer<Float>, _ t3: UnsafeMutablePointer<Float>) {
+        for tx in stride(from: range.lowerBound, to: range.upperBound, by: Lanes.width) {
+            let a = Lanes.even(row + 2 * tx), b = Lanes.odd(row + 2 * tx)
+            let c = Lanes.even(row + 2 * tx + 2), d = Lanes.odd(row + 2 * tx + 2)
+            (a - c).store(t0 + tx)
+            (b + c).store(t1 + tx)
+            (c - b).store(t2 + tx)
+            (b - d).store(t3 + tx)
+        }
+    }
+
+    /// Aᵀ m A for tiles `range` of one tile row (p[ξ · q + tx] is m[ξ]), into two output rows
+    /// `span` apart.
+    private static func outputTiles<Lanes: TileLanes>(_: Lanes.Type, _ range: Range<Int>, _ p: UnsafePointer<Float>, _ q: Int,
+                                                      _ rows: UnsafeMutablePointer<Float>, _ span: Int) {
+        for tx in stride(from: range.lowerBound, to: range.upperBound, by: Lanes.width) {
+            func m(_ index: Int) -> Lanes { Lanes.load(p + index * q + tx) }
+            // Aᵀ down the rows (t0, t1 per column), then across.
+            let t00 = m(0) + m(4) + m(8), t10 = m(4) - m(8) - m(12)
+            let t01 = m(1) + m(5) + m(9), t11 = m(5) - m(9) - m(13)
+            let t02 = m(2) + m(6) + m(10), t12 = m(6) - m(10) - m(14)
+            let t03 = m(3) + m(7) + m(11), t13 = m(7) - m(11) - m(15)
+            Lanes.storeInterleaved(t00 + t01 + t02, t01 - t02 - t03, rows + 2 * tx)
+            Lanes.storeInterleaved(t10 + t11 + t12, t11 - t12 - t13, rows + span + 2 * tx)
+        }
+    }
+
+    /// A dy Aᵀ for tiles `range` of one tile row, from two gradient rows `span` apart.
+    private static func outputGradientTiles<Lanes: TileLanes>(_: Lanes.Type, _ range: Range<Int>, _ rows: UnsafePointer<Float>,
+                                                              _ span: Int, _ p: UnsafeMutablePointer<Float>, _ q: Int) {
+        for tx in stride(from: range.lowerBound, to: range.upperBound, by: Lanes.width) {
+            let a = Lanes.even(rows + 2 * tx), b = Lanes.odd(rows + 2 * tx)
+            let c = Lanes.even(rows + span + 2 * tx), d = Lanes.odd(rows + span + 2 * tx)
+            func put(_ index: Int, _ value: Lanes) { value.store(p + index * q + tx) }
+            // A down the rows: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); then across
+            // each: (e, f) → (e, e + f, e − f, −f).
+            put(0, a); put(1, a + b); put(2, a - b); put(3, -b)
+            let e1 = a + c, f1 = b + d
+            put(4, e1); put(5, e1 + f1); put(6, e1 - f1); put(7, -f1)
+            let e2 = a - c, f2 = b - d
+            put(8, e2); put(9, e2 + f2); put(10, e2 - f2); put(11, -f2)
+            put(12, -c); put(13, -c - d); put(14, -c + d); put(15, d)
+        }
+    }
+
+    /// B dV Bᵀ for tiles `range` of one tile row (p[ξ · q + tx] is dV[ξ]), added into four
+    /// padded rows from `top`. Neighbouring tiles overlap by two columns; each block adds
+    /// its right halves before its left halves, so every pixel sums its tiles in the same
+    /// order one tile at a time would (left tile first).
+    private static func inputGradientTiles<Lanes: TileLanes>(_: Lanes.Type, _ range: Range<Int>, _ p: UnsafePointer<Float>, _ q: Int,
+                                                             _ top: UnsafeMutablePointer<Float>, _ span: Int) {
+        for tx in stride(from: range.lowerBound, to: range.upperBound, by: Lanes.width) {
+            // B across each row of dV, B v = (v0, v1 − v2 + v3, −v0 + v1 + v2, −v3); then down.
+            func across(_ i: Int) -> (Lanes, Lanes, Lanes, Lanes) {
+                let v0 = Lanes.load(p + 4 * i * q + tx), v1 = Lanes.load(p + (4 * i + 1) * q + tx)
+                let v2 = Lanes.load(p + (4 * i + 2) * q + tx), v3 = Lanes.load(p + (4 * i + 3) * q + tx)
+                return (v0, v1 - v2 + v3, -v0 + v1 + v2, -v3)
+            }
+            let h0 = across(0), h1 = across(1), h2 = across(2), h3 = across(3)
+            func down(_ a: Lanes, _ b: Lanes, _ c: Lanes, _ d: Lanes) -> (Lanes, Lanes, Lanes, Lanes) {
+                (a, b - c + d, -a + b + c, -d)
+            }
+            let c0 = down(h0.0, h1.0, h2.0, h3.0), c1 = down(h0.1, h1.1, h2.1, h3.1)
+            let c2 = down(h0.2, h1.2, h2.2, h3.2), c3 = down(h0.3, h1.3, h2.3, h3.3)
+            let columns = top + 2 * tx
+            Lanes.addInterleaved(c2.0, c3.0, columns + 2)
+            Lanes.addInterleaved(c2.1, c3.1, columns + span + 2)
+            Lanes.addInterleaved(c2.2, c3.2, columns + 2 * span + 2)
+            Lanes.addInterleaved(c2.3, c3.3, columns + 3 * span + 2)
+            Lanes.addInterleaved(c0.0, c1.0, columns)
+            Lanes.addInterleaved(c0.1, c1.1, columns + span)
+            Lanes.addInterleaved(c0.2, c1.2, columns + 2 * span)
+            Lanes.addInterleaved(c0.3, c1.3, columns + 3 * span)
         }
     }
 
@@ -296,5 +340,71 @@ struct WinogradKernel {
                 across(2, c0.2, c1.2, c2.2, c3.2)
             }
         }
+    }
+}
+
+/// What the Winograd transforms compute with: one tile (`Float`) or eight neighbouring
+/// tiles in SIMD registers. The same expressions run on both, so the vector and scalar
+/// paths give identical bits.
+protocol TileLanes {
+    static var width: Int { get }
+    static func + (lhs: Self, rhs: Self) -> Self
+    static func - (lhs: Self, rhs: Self) -> Self
+    static prefix func - (operand: Self) -> Self
+    /// `width` consecutive values.
+    static func load(_ source: UnsafePointer<Float>) -> Self
+    /// source[0], source[2], …: the values at even offsets of 2 · `width`.
+    static func even(_ source: UnsafePointer<Float>) -> Self
+    /// source[1], source[3], …
+    static func odd(_ source: UnsafePointer<Float>) -> Self
+    func store(_ target: UnsafeMutablePointer<Float>)
+    /// target[2k] = even[k], target[2k + 1] = odd[k].
+    static func storeInterleaved(_ even: Self, _ odd: Self, _ target: UnsafeMutablePointer<Float>)
+    /// target[2k] += even[k], target[2k + 1] += odd[k].
+    static func addInterleaved(_ even: Self, _ odd: Self, _ target: UnsafeMutablePointer<Float>)
+}
+
+extension Float: TileLanes {
+    static var width: Int { 1 }
+    static func load(_ source: UnsafePointer<Float>) -> Float { source[0] }
+    static func even(_ source: UnsafePointer<Float>) -> Float { source[0] }
+    static func odd(_ source: UnsafePointer<Float>) -> Float { source[1] }
+    func store(_ target: UnsafeMutablePointer<Float>) { target[0] = self }
+    static func storeInterleaved(_ even: Float, _ odd: Float, _ target: UnsafeMutablePointer<Float>) {
+        target[0] = even
+        target[1] = odd
+    }
+    static func addInterleaved(_ even: Float, _ odd: Float, _ target: UnsafeMutablePointer<Float>) {
+        target[0] += even
+        target[1] += odd
+    }
+}
+
+extension SIMD8: TileLanes where Scalar == Float {
+    static var width: Int { 8 }
+    static func load(_ source: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    static func even(_ source: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+    static func odd(_ source: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self).oddHalf
+    }
+    func store(_ target: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(target).storeBytes(of: self, as: SIMD8<Float>.self)
+    }
+    static func storeInterleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, _ target: UnsafeMutablePointer<Float>) {
+        var pair = SIMD16<Float>()
+        pair.evenHalf = even
+        pair.oddHalf = odd
+        UnsafeMutableRawPointer(target).storeBytes(of: pair, as: SIMD16<Float>.self)
+    }
+    static func addInterleaved(_ even: SIMD8<Float>, _ odd: SIMD8<Float>, _ target: UnsafeMutablePointer<Float>) {
+        var pair = SIMD16<Float>()
+        pair.evenHalf = even
+        pair.oddHalf = odd
+        let raw = UnsafeMutableRawPointer(target)
+        raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + pair, as: SIMD16<Float>.self)
     }
 }
