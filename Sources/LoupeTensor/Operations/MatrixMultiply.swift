@@ -109,8 +109,8 @@ func gemmBatch(count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k
                a: UnsafePointer<Float>, strideA: Int, lda: Int, b: UnsafePointer<Float>, strideB: Int, ldb: Int,
                c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
     guard count > 0, m > 0, n > 0, k > 0 else {
-        for i in 0..<count { gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb,
-                                  c: c + i * strideC, ldc: ldc) }
+        for i in 0..<count { gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, a: a + i * strideA, lda: lda,
+                                  b: b + i * strideB, ldb: ldb, c: c + i * strideC, ldc: ldc) }
         return
     }
     _ = MatrixThreads.singleThreadedBLAS

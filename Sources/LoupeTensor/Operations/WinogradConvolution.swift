@@ -37,6 +37,8 @@ struct WinogradKernel {
     static let minimumChannels = 32
 
     var tilesPerImage: Int { tilesY * tilesX }
+    /// The tiles of a tile row the transforms take eight at a time; the rest go one by one.
+    var vectorTiles: Int { tilesX - tilesX % SIMD8<Float>.width }
     var tileCount: Int { batch * tilesPerImage }
     /// Values of the transformed input V, which the weight gradient reuses.
     var transformedInputCount: Int { 16 * inputStride }
@@ -147,9 +149,8 @@ struct WinogradKernel {
                     let row = s0 + i * span
                     let t0 = v + (4 * i) * planeStride + c * tileCount + tile
                     let t1 = t0 + planeStride, t2 = t1 + planeStride, t3 = t2 + planeStride
-                    let split = tilesX - tilesX % 8
-                    Self.inputTiles(SIMD8<Float>.self, 0..<split, row, t0, t1, t2, t3)
-                    Self.inputTiles(Float.self, split..<tilesX, row, t0, t1, t2, t3)
+                    Self.inputTiles(SIMD8<Float>.self, 0..<vectorTiles, row, t0, t1, t2, t3)
+                    Self.inputTiles(Float.self, vectorTiles..<tilesX, row, t0, t1, t2, t3)
                 }
             }
         }
@@ -187,9 +188,8 @@ struct WinogradKernel {
             for ty in 0..<tilesY {
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = m + o * tileCount + tile, q = planeStride
-                let split = tilesX - tilesX % 8
-                Self.outputTiles(SIMD8<Float>.self, 0..<split, p, q, rows, span)
-                Self.outputTiles(Float.self, split..<tilesX, p, q, rows, span)
+                Self.outputTiles(SIMD8<Float>.self, 0..<vectorTiles, p, q, rows, span)
+                Self.outputTiles(Float.self, vectorTiles..<tilesX, p, q, rows, span)
                 let y = 2 * ty
                 (image + y * width).update(from: rows, count: width)
                 if y + 1 < height { (image + (y + 1) * width).update(from: rows + span, count: width) }
@@ -209,9 +209,8 @@ struct WinogradKernel {
                 if y + 1 < height { (rows + span).update(from: image + (y + 1) * width, count: width) }
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = dm + o * tileCount + tile, q = planeStride
-                let split = tilesX - tilesX % 8
-                Self.outputGradientTiles(SIMD8<Float>.self, 0..<split, rows, span, p, q)
-                Self.outputGradientTiles(Float.self, split..<tilesX, rows, span, p, q)
+                Self.outputGradientTiles(SIMD8<Float>.self, 0..<vectorTiles, rows, span, p, q)
+                Self.outputGradientTiles(Float.self, vectorTiles..<tilesX, rows, span, p, q)
             }
         }
     }
@@ -225,9 +224,8 @@ struct WinogradKernel {
                 let tile = n * tilesPerImage + ty * tilesX
                 let p = dv + c * tileCount + tile, q = planeStride
                 let top = padded + 2 * ty * span
-                let split = tilesX - tilesX % 8
-                Self.inputGradientTiles(SIMD8<Float>.self, 0..<split, p, q, top, span)
-                Self.inputGradientTiles(Float.self, split..<tilesX, p, q, top, span)
+                Self.inputGradientTiles(SIMD8<Float>.self, 0..<vectorTiles, p, q, top, span)
+                Self.inputGradientTiles(Float.self, vectorTiles..<tilesX, p, q, top, span)
             }
             // Padded row y + 1, column x + 1 is input pixel (y, x).
             let image = dx + plane * height * width
