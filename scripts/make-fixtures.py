@@ -168,10 +168,13 @@ def op_cases():
     c.add("convUnevenStride1", lambda x, w: F.conv2d(F.pad(x, [0, 1, 2, 0]), w), x=r(2, 3, 7, 6), w=r(4, 3, 3, 2))
     c.add("deconvStride1Dilated", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1, dilation=2),
           x=r(2, 4, 5, 6), w=r(4, 3, 3, 3))
-    # 3x3 stride-1 convolutions with 32 or more channels each side run as Winograd
-    # F(2x2, 3x3): odd sizes leave partial tiles; the transposed one runs it in reverse.
+    # 3x3 stride-1 convolutions with 24 or more channels each side run as Winograd
+    # F(2x2, 3x3) where the weights outweigh the activations, else F(4x4, 3x3): odd sizes
+    # leave partial tiles; the transposed one runs it in reverse; 35 columns make a tile
+    # row of eight SIMD tiles and one scalar one.
     c.add("convWinograd", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(2, 32, 7, 6), w=r(33, 32, 3, 3), b=r(33))
     c.add("deconvWinograd", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1), x=r(2, 33, 5, 7), w=r(33, 32, 3, 3))
+    c.add("convWinograd4x4", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(1, 24, 17, 35), w=r(24, 24, 3, 3), b=r(24))
     return c.tensors
 
 

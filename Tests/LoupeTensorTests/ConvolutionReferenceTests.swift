@@ -5,7 +5,7 @@ import Testing
 /// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
 /// wider than the image, and uneven padding; batches (one column matrix for the
-/// batch) and a single image (a column matrix per image); Winograd's 3×3 tiles.
+/// batch) and a single image (a column matrix per image); both Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
         var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
@@ -32,6 +32,10 @@ import Testing
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
         Geometry(batch: 2, channels: 32, outChannels: 36, height: 6, width: 8),
         Geometry(batch: 1, channels: 40, outChannels: 32, height: 9, width: 5),
+        // Winograd F(4×4, 3×3): tile rows of eight (SIMD) and of eight plus one (scalar tail),
+        // tiles hanging over the bottom and right edges, a batch and a single image.
+        Geometry(batch: 2, channels: 24, outChannels: 24, height: 10, width: 30),
+        Geometry(batch: 1, channels: 24, outChannels: 24, height: 9, width: 66),
     ]
 
     @Test(arguments: geometries)

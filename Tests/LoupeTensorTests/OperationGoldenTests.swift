@@ -17,11 +17,12 @@ import Testing
         }
         #expect(!inputs.isEmpty, "no fixture inputs for \(operation.name)")
         let output = operation.function(inputs)
-        expectClose(output, fixtures[prefix + "out"], "\(operation.name) forward")
+        expectClose(output, fixtures[prefix + "out"], scale: operation.goldenScale, "\(operation.name) forward")
         guard let seed = fixtures[prefix + "gout"] else { return }
         output.backward(gradient: seed.reshaped(output.shape))
         for name in operation.differentiable {
-            expectClose(inputs[name]?.gradient, fixtures[prefix + "grad_" + name], "\(operation.name) gradient of \(name)")
+            expectClose(inputs[name]?.gradient, fixtures[prefix + "grad_" + name], scale: operation.goldenScale,
+                        "\(operation.name) gradient of \(name)")
         }
     }
 
