@@ -44,19 +44,11 @@ extension Tensor {
                             // is large beside its spread, as over the flat parts of a PCB scan.
                             for c in range {
                                 var sum: Double = 0
-                                for n in 0..<batch {
-                                    let base = xp + (n * channels + c) * plane
-                                    var s: Float = 0
-                                    for i in 0..<plane { s += base[i] }
-                                    sum += Double(s)
-                                }
+                                for n in 0..<batch { sum += Double(LaneSums.sum(xp + (n * channels + c) * plane, count: plane)) }
                                 let mean = Float(sum / Double(elements))
                                 var squares: Double = 0
                                 for n in 0..<batch {
-                                    let base = xp + (n * channels + c) * plane
-                                    var q: Float = 0
-                                    for i in 0..<plane { let d = base[i] - mean; q += d * d }
-                                    squares += Double(q)
+                                    squares += Double(LaneSums.squaredDeviations(xp + (n * channels + c) * plane, count: plane, mean: mean))
                                 }
                                 let variance = squares / Double(elements)
                                 meanOut[c] = mean
@@ -120,8 +112,10 @@ extension Tensor {
                                     var s: Float = 0, sx: Float = 0
                                     let mean = means[c]
                                     for n in 0..<batch {
-                                        let gBase = gp + (n * channels + c) * plane, xBase = xp + (n * channels + c) * plane
-                                        for i in 0..<plane { s += gBase[i]; sx += gBase[i] * (xBase[i] - mean) }
+                                        let offset = (n * channels + c) * plane
+                                        let sums = LaneSums.weightedDeviations(gp + offset, xp + offset, count: plane, mean: mean)
+                                        s += sums.weights
+                                        sx += sums.products
                                     }
                                     sg[c] = s
                                     sgx[c] = sx * inverseStds[c]
