@@ -19,8 +19,8 @@ struct WinogradKernel {
     /// The Winograd form of a convolution, when it has one and it beats im2col: 3×3,
     /// stride 1, dilation 1, padding 1 all round, dense, with enough channels on both sides
     /// for the small products to stay efficient (below that the transforms cost more than
-    /// the multiplies they save). `outputTile` forces a tile size (tests).
-    init?(geometry g: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int, outputTile: Int? = nil) {
+    /// the multiplies they save).
+    init?(geometry g: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int) {
         guard groups == 1, g.kernelHeight == 3, g.kernelWidth == 3, g.stride == 1, g.dilation == 1, g.padding == Padding2D(1),
               min(g.channels, outChannels) >= Self.minimumChannels
         else { return nil }
@@ -29,16 +29,15 @@ struct WinogradKernel {
         self.outChannels = outChannels
         height = g.height
         width = g.width
-        self.outputTile = outputTile ?? Self.outputTile(channels: g.channels, outChannels: outChannels, batch: batch,
-                                                        height: g.height, width: g.width)
-        tilesY = (g.height + self.outputTile - 1) / self.outputTile
-        tilesX = (g.width + self.outputTile - 1) / self.outputTile
+        outputTile = Self.outputTile(channels: g.channels, outChannels: outChannels, batch: batch, height: g.height, width: g.width)
+        tilesY = (g.height + outputTile - 1) / outputTile
+        tilesX = (g.width + outputTile - 1) / outputTile
     }
 
     /// Fewest input and output channels for which Winograd is used: below that the
     /// transforms cost more than the multiplies they save. Measured forward + backward at
-    /// batch 8 (`loupe-bench --only conv3x3`): 24 channels at 64² 18 → 11 ms with F(4×4, 3×3)
-    /// (F(2×2, 3×3): 15 ms), 40 at 32² 8 → 5 ms, 112 at 16² 15 → 7 ms, 224 at 8² 15 → 9 ms.
+    /// batch 8 (`loupe-bench --only conv3x3`, noisy machine): 24 channels at 64² ~18 → ~11–15 ms with
+    /// F(4×4, 3×3) (F(2×2, 3×3): ~15 ms); im2col → F(2×2) 15 → 12 ms on 112 at 16² and 224 at 8².
     static let minimumChannels = 24
 
     /// F(4×4, 3×3) where the activations outweigh the weights and its products are clearly
