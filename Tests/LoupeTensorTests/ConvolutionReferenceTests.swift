@@ -4,7 +4,7 @@ import Testing
 /// Convolution forward and both gradients against the definition, summed in Double, over
 /// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
-/// wider than the image, and uneven padding; batches (one column matrix for the
+/// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one column matrix for the
 /// batch) and a single image (a column matrix per image); both Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
@@ -28,6 +28,12 @@ import Testing
         Geometry(padding: Padding2D(0)),
         Geometry(kernelHeight: 5, kernelWidth: 5, padding: Padding2D(3)),
         Geometry(stride: 2, padding: Padding2D(1)),
+        // Stride 2 wide enough for eight-lane gathers and scatters, the last ones stopping
+        // at the end of the plane; a 2×2 stride-2 kernel (the student's transposed
+        // convolutions run its input gradient as their forward).
+        Geometry(batch: 2, height: 5, width: 37, stride: 2, padding: Padding2D(1)),
+        Geometry(batch: 1, channels: 2, outChannels: 3, height: 6, width: 34, kernelHeight: 2, kernelWidth: 2, stride: 2,
+                 padding: Padding2D(0)),
         Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
         Geometry(batch: 2, channels: 32, outChannels: 36, height: 6, width: 8),

@@ -76,6 +76,14 @@ struct ConvolutionGeometry {
                             for ox in 0..<firstX { out[ox] = 0 }
                             if stride == 1 {
                                 (out + firstX).update(from: source + firstX, count: lastX - firstX)
+                            } else if stride == 2 {
+                                var ox = firstX
+                                let vectorEnd = vectorEndOfStrideTwo(row: iy, offsetX: offsetX, lastX: lastX)
+                                while ox < vectorEnd {
+                                    SIMD8<Float>.even(source + 2 * ox).store(out + ox)
+                                    ox += 8
+                                }
+                                while ox < lastX { out[ox] = source[2 * ox]; ox += 1 }
                             } else {
                                 for ox in firstX..<lastX { out[ox] = source[ox * stride] }
                             }
@@ -106,6 +114,15 @@ struct ConvolutionGeometry {
                             let source = row + oy * outputWidth
                             if stride == 1 {
                                 for ox in firstX..<lastX { target[ox] += source[ox] }
+                            } else if stride == 2 {
+                                // The odd pixels between get + 0, so a worker touches only its own plane.
+                                var ox = firstX
+                                let vectorEnd = vectorEndOfStrideTwo(row: iy, offsetX: offsetX, lastX: lastX)
+                                while ox < vectorEnd {
+                                    SIMD8<Float>.addInterleaved(SIMD8.load(source + ox), SIMD8(), target + 2 * ox)
+                                    ox += 8
+                                }
+                                while ox < lastX { target[2 * ox] += source[ox]; ox += 1 }
                             } else {
                                 for ox in firstX..<lastX { target[ox * stride] += source[ox] }
                             }
@@ -114,5 +131,14 @@ struct ConvolutionGeometry {
                 }
             }
         }
+    }
+
+    /// Stride 2 moves eight outputs per vector, reading or writing the sixteen input pixels
+    /// from 2·ox: where those vectors may start, from `firstX` in steps of eight, without
+    /// passing the end of the plane (odd pixels past the row's last one are the next row's).
+    private func vectorEndOfStrideTwo(row iy: Int, offsetX: Int, lastX: Int) -> Int {
+        let available = (imageArea - (iy * width + offsetX)) / 2
+        let end = Swift.min(lastX, available)
+        return end - 7
     }
 }
