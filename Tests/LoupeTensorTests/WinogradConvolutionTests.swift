@@ -34,6 +34,26 @@ import Testing
         #expect(kernel(channels: 24, outChannels: 24, size: 9, width: 66, batch: 1).winograd?.vectorTiles == 16)
     }
 
+    /// A training step's input gradient uses the weight transform its forward kept; with
+    /// frozen weights nothing is kept and the backward transforms them itself. Both give the
+    /// same bits, at both tile sizes (the kept route is the one the reference tests check).
+    @Test(arguments: [[2, 32, 7, 6], [1, 24, 17, 35]])
+    func inputGradientWithAndWithoutTheKeptTransform(_ shape: [Int]) {
+        var generator = SeededGenerator(seed: 11)
+        let x = Tensor.randomNormal(shape, using: &generator)
+        let w = Tensor.randomNormal([shape[1], shape[1], 3, 3], using: &generator)
+        let r = Tensor.randomNormal(shape, using: &generator)
+        func inputGradient(trainingWeights: Bool) -> [Float] {
+            let input = x.copied().requiringGradient()
+            (input.conv2d(weight: trainingWeights ? w.copied().requiringGradient() : w, padding: Padding2D(1)) * r).sum().backward()
+            return input.gradient?.scalars ?? []
+        }
+        #expect(kernel(channels: shape[1], outChannels: shape[1], size: shape[2], width: shape[3], batch: shape[0]).winograd != nil)
+        let kept = inputGradient(trainingWeights: true)
+        #expect(kept.count == x.count)
+        #expect(kept == inputGradient(trainingWeights: false))
+    }
+
     @Test func otherConvolutionsDoNot() {
         #expect(kernel(channels: 16, outChannels: 16, size: 64).winograd == nil, "too few channels")
         #expect(kernel(channels: 64, outChannels: 64, size: 16, stride: 2).winograd == nil)

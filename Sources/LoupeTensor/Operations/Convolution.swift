@@ -113,12 +113,12 @@ struct ConvolutionKernel {
     /// The Winograd form of this convolution, when it has one worth using.
     var winograd: WinogradKernel? { WinogradKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch) }
 
-    /// Size of what a training step should keep from the forward pass for the weight
-    /// gradient — the batch's column matrix, or its Winograd-transformed input — saving one
-    /// unfold of the input per step; nil when there is none (per-image, depthwise,
-    /// pointwise) or it is over 64 MB.
+    /// Size of what a training step should keep from the forward pass for the backward —
+    /// the batch's column matrix, or the Winograd-transformed input and weights — saving one
+    /// unfold of the input (and one weight transform) per step; nil when there is none
+    /// (per-image, depthwise, pointwise) or it is over 64 MB.
     var keptCount: Int? {
-        if let winograd { return winograd.transformedInputCount <= 1 << 24 ? winograd.transformedInputCount : nil }
+        if let winograd { return winograd.keptCount <= 1 << 24 ? winograd.keptCount : nil }
         let count = geometry.columnRows * geometry.outputArea * batch
         guard batchesColumns, !geometry.isPointwise, count <= 1 << 24 else { return nil }
         return count

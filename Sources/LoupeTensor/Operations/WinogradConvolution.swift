@@ -60,6 +60,10 @@ struct WinogradKernel {
     var tileCount: Int { batch * tilesPerImage }
     /// Values of the transformed input V, which the weight gradient reuses.
     var transformedInputCount: Int { positions * inputStride }
+    /// Values of the transformed weights U, which the input gradient reuses.
+    var transformedWeightCount: Int { positions * weightStride }
+    /// What `forward` keeps for the backward pass: V, then U.
+    var keptCount: Int { transformedInputCount + transformedWeightCount }
 
     /// Distance between the matrices of V (and dV), M (and dM), U (and dU). Padded past a
     /// multiple of 4 KiB: the transforms write all positions at once, and at power-of-two
@@ -71,35 +75,38 @@ struct WinogradKernel {
 
     // MARK: The three passes
 
-    /// out = conv(x, w); V is left in `kept` (`transformedInputCount` values) when given.
+    /// out = conv(x, w); V and U are left in `kept` (`keptCount` values) when given.
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                  keeping kept: UnsafeMutablePointer<Float>? = nil) {
-        withScratch(count: kept == nil ? transformedInputCount : 0) { scratch in
-            let v = kept ?? scratch
+        withScratch(count: kept == nil ? keptCount : 0) { scratch in
+            let v = kept ?? scratch, u = v + transformedInputCount
             transformInput(x, into: v)
-            withScratch(count: positions * weightStride) { u in
-                transformWeights(w, into: u)
-                withScratch(count: positions * outputStride) { m in
-                    gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
-                              a: u, strideA: weightStride, lda: channels,
-                              b: v, strideB: inputStride, ldb: tileCount,
-                              c: m, strideC: outputStride, ldc: tileCount)
-                    transformOutput(m, into: out)
-                }
+            transformWeights(w, into: u)
+            withScratch(count: positions * outputStride) { m in
+                gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
+                          a: u, strideA: weightStride, lda: channels,
+                          b: v, strideB: inputStride, ldb: tileCount,
+                          c: m, strideC: outputStride, ldc: tileCount)
+                transformOutput(m, into: out)
             }
         }
     }
 
     /// Either or both gradients for output gradient dy, from one transform of it (dM = A dy Aᵀ):
-    /// dx = B (Uᵀ · dM) Bᵀ with tiles overlap-added, dw = Gᵀ (dM · Vᵀ) G with V the
-    /// transform of the input `x`, or V itself when `forward` kept it.
+    /// dx = B (Uᵀ · dM) Bᵀ with tiles overlap-added, dw = Gᵀ (dM · Vᵀ) G, with V and U
+    /// the transforms of the input `x` and the weights `w`, or those `forward` kept.
     func gradients(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>?, input x: UnsafePointer<Float>?, kept: UnsafePointer<Float>?,
                    dx: UnsafeMutablePointer<Float>?, dw: UnsafeMutablePointer<Float>?) {
         withScratch(count: positions * outputStride) { dm in
             transformOutputGradient(dy, into: dm)
-            if let dx, let w {
-                withScratch(count: positions * weightStride) { u in
-                    transformWeights(w, into: u)
+            if let dx {
+                withScratch(count: kept == nil ? transformedWeightCount : 0) { scratch in
+                    let u: UnsafePointer<Float>
+                    if let kept { u = kept + transformedInputCount } else {
+                        guard let w else { return invariant(false, "winograd input gradient: needs the weights or their transform") }
+                        transformWeights(w, into: scratch)
+                        u = UnsafePointer(scratch)
+                    }
                     withScratch(count: transformedInputCount) { dv in
                         gemmBatch(count: positions, transposeA: true, transposeB: false, m: channels, n: tileCount, k: outChannels,
                                   a: u, strideA: weightStride, lda: channels,
@@ -117,7 +124,7 @@ struct WinogradKernel {
                     transformInput(x, into: scratch)
                     v = UnsafePointer(scratch)
                 }
-                withScratch(count: positions * weightStride) { du in
+                withScratch(count: transformedWeightCount) { du in
                     gemmBatch(count: positions, transposeA: false, transposeB: true, m: outChannels, n: channels, k: tileCount,
                               a: dm, strideA: outputStride, lda: tileCount,
                               b: v, strideB: inputStride, ldb: tileCount,
