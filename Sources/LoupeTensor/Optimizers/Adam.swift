@@ -96,8 +96,8 @@ private struct AdamConstants {
                 _ v: UnsafeMutablePointer<Float>, count: Int) {
         var (pv, gv, mv, vv) = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
         if count == 8 {
-            (pv, gv) = (load(p), load(g))
-            (mv, vv) = (load(m), load(v))
+            (pv, gv) = (.load(p), .load(g))
+            (mv, vv) = (.load(m), .load(v))
         } else {
             for j in 0..<count { (pv[j], gv[j], mv[j], vv[j]) = (p[j], g[j], m[j], v[j]) }
         }
@@ -108,20 +108,11 @@ private struct AdamConstants {
         let denominator = vv.squareRoot() / correction2Root + epsilon
         pv -= stepSize * mv / denominator
         if count == 8 {
-            store(pv, p)
-            store(mv, m)
-            store(vv, v)
+            pv.store(p)
+            mv.store(m)
+            vv.store(v)
         } else {
             for j in 0..<count { (p[j], m[j], v[j]) = (pv[j], mv[j], vv[j]) }
         }
-    }
-
-    @inline(__always)
-    private func load(_ source: UnsafePointer<Float>) -> SIMD8<Float> { UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self) }
-    @inline(__always)
-    private func load(_ source: UnsafeMutablePointer<Float>) -> SIMD8<Float> { load(UnsafePointer(source)) }
-    @inline(__always)
-    private func store(_ lanes: SIMD8<Float>, _ target: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(target).storeBytes(of: lanes, as: SIMD8<Float>.self)
     }
 }
