@@ -30,7 +30,8 @@ extension Tensor {
         }
         let cosines = Tensor.build(shape: [layout.outer] + Array(shape[2...])) { out in
             sums.withUnsafeBufferPointer { sums in
-                for p in 0..<positions { out[p] = sums[p] / sums[3 * positions + p] }
+                let (dots, _, _, denominators) = layout.split(sums.baseAddress!)
+                for p in 0..<positions { out[p] = dots[p] / denominators[p] }
             }
         }
         let left = detached, right = other.detached
@@ -38,16 +39,18 @@ extension Tensor {
         return cosines.recorded(from: [self, other]) { g in
             // d cos / dx = y / D − cos · x / ‖x‖² (the second term 0 where D was clamped to ε),
             // so per position dx = (g / D) · y − (g · cos / ‖x‖²) · x.
-            func gradient(of x: Tensor, partner y: Tensor, squaredOffset: Int) -> Tensor {
+            func gradient(of x: Tensor, partner y: Tensor, isLeft: Bool) -> Tensor {
                 var coefficients = [Float](repeating: 0, count: 2 * positions)
                 coefficients.withUnsafeMutableBufferPointer { coefficients in
                     sums.withUnsafeBufferPointer { sums in
+                        let (dots, squaredA, squaredB, denominators) = layout.split(sums.baseAddress!)
+                        let ownSquared = isLeft ? squaredA : squaredB
                         g.withUnsafePointer { gp in
                             for p in 0..<positions {
-                                let dot = sums[p], denominator = sums[3 * positions + p]
-                                let clamped = sums[positions + p] * sums[2 * positions + p] <= epsilonSquared
+                                let dot = dots[p], denominator = denominators[p]
+                                let clamped = squaredA[p] * squaredB[p] <= epsilonSquared
                                 coefficients[p] = gp[p] / denominator
-                                coefficients[positions + p] = clamped ? 0 : gp[p] * (dot / denominator) / sums[squaredOffset + p]
+                                coefficients[positions + p] = clamped ? 0 : gp[p] * (dot / denominator) / ownSquared[p]
                             }
                         }
                     }
@@ -67,8 +70,8 @@ extension Tensor {
                     }
                 }
             }
-            return [needsLeft ? gradient(of: left, partner: right, squaredOffset: positions) : nil,
-                    needsRight ? gradient(of: right, partner: left, squaredOffset: 2 * positions) : nil]
+            return [needsLeft ? gradient(of: left, partner: right, isLeft: true) : nil,
+                    needsRight ? gradient(of: right, partner: left, isLeft: false) : nil]
         }
     }
 }
@@ -81,9 +84,8 @@ private struct ChannelLayout {
     var positions: Int { outer * inner }
 
     /// Four per-position arrays laid end to end in `storage`.
-    func split(_ storage: UnsafeMutablePointer<Float>)
-        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
-        (storage, storage + positions, storage + 2 * positions, storage + 3 * positions)
+    func split<Pointer: Strideable>(_ storage: Pointer) -> (Pointer, Pointer, Pointer, Pointer) where Pointer.Stride == Int {
+        (storage, storage.advanced(by: positions), storage.advanced(by: 2 * positions), storage.advanced(by: 3 * positions))
     }
 
     /// For each run of `count` positions from `position` (within one outer index), calls
