@@ -4,8 +4,9 @@ import Testing
 /// Convolution forward and both gradients against the definition, summed in Double, over
 /// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
-/// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one column matrix for the
-/// batch) and a single image (a column matrix per image); both Winograd tile sizes.
+/// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
+/// column matrix for the batch) and a single image (a column matrix per image); both
+/// Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
         var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
