@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// Splits index ranges over the cores; the one place engine loops go parallel.
@@ -8,34 +7,24 @@ public enum Parallel {
 
     /// Runs `body` over `0..<count` split into contiguous chunks, one per core, when there is
     /// at least `grain` work per chunk; otherwise runs it inline.
-
     public static func forChunks(of count: Int, grain: Int = 16_384, _ body: (Range<Int>) -> Void) {
         let chunks = min(coreCount, count / max(grain, 1))
         if chunks <= 1 {
             if count > 0 { body(0..<count) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                let start = count * chunk / chunks
-                let end = count * (chunk + 1) / chunks
-                work.value(start..<end)
-            }
+        WorkerPool.shared.run(chunks) { chunk in
+            body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
         }
     }
 
     /// Runs `body(i)` for every `i` in `0..<count` across the cores.
-
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
         if count == 1 || coreCount == 1 {
             for i in 0..<count { body(i) }
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let work = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: count) { work.value($0) }
-        }
+        WorkerPool.shared.run(count, body)
     }
 }
 
