@@ -5,10 +5,11 @@ public enum Parallel {
     /// Cores available to this process.
     public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Runs `body` over `0..<count` split into contiguous chunks, one per core, when there is
-    /// at least `grain` work per chunk; otherwise runs it inline.
-    public static func forChunks(of count: Int, grain: Int = 16_384, _ body: (Range<Int>) -> Void) {
-        let chunks = min(coreCount, count / max(grain, 1))
+    /// Runs `body` over `0..<count` split into contiguous chunks, `chunksPerCore` per core,
+    /// when there is at least `grain` work per chunk; otherwise runs it inline. Threads claim
+    /// chunks as they free up, so more chunks even out a loop whose chunks run unevenly.
+    public static func forChunks(of count: Int, grain: Int = 16_384, chunksPerCore: Int = 1, _ body: (Range<Int>) -> Void) {
+        let chunks = min(coreCount * max(chunksPerCore, 1), count / max(grain, 1))
         if chunks <= 1 {
             if count > 0 { body(0..<count) }
             return
