@@ -5,8 +5,8 @@ import Testing
 /// geometries that reach every unfolding path: stride 1 keeping the width (one shifted copy
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
 /// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
-/// column matrix for the batch) and a single image (a column matrix per image); both
-/// Winograd tile sizes.
+/// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
+/// windows tiling the image exactly; both Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
         var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
@@ -34,6 +34,12 @@ import Testing
         // convolutions run its input gradient as their forward).
         Geometry(batch: 2, height: 5, width: 37, stride: 2, padding: Padding2D(1)),
         Geometry(batch: 1, channels: 2, outChannels: 3, height: 6, width: 34, kernelHeight: 2, kernelWidth: 2, stride: 2,
+                 padding: Padding2D(0)),
+        // 2×2 stride 2 tiling the image (pixel shuffles, a batch's columns side by side), and
+        // leaving its last row and column out (the general path).
+        Geometry(batch: 2, channels: 3, outChannels: 2, height: 4, width: 36, kernelHeight: 2, kernelWidth: 2, stride: 2,
+                 padding: Padding2D(0)),
+        Geometry(batch: 2, channels: 2, outChannels: 3, height: 7, width: 35, kernelHeight: 2, kernelWidth: 2, stride: 2,
                  padding: Padding2D(0)),
         Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.

@@ -150,7 +150,6 @@ struct ConvolutionKernel {
         let g = geometry
         if let winograd { return winograd.gradients(dy, w, input: nil, kept: nil, dx: dx, dw: nil) }
         if let adjoint { return adjointInputGradient(adjoint, dy, w, dx) }
-        memset(dx, 0, batch * g.channels * g.imageArea * MemoryLayout<Float>.stride)
         if isDepthwise { return depthwiseInputGradient(dy, w, dx) }
         if batchesColumns { return batchedInputGradient(dy, w, dx) }
         withColumns { columns in
@@ -163,7 +162,7 @@ struct ConvolutionKernel {
                          b: dy + (n * outChannels + group * outChannelsPerGroup) * g.outputArea, ldb: g.outputArea,
                          c: target + group * groupColumnRows * g.outputArea, ldc: g.outputArea)
                 }
-                if let columns { g.columnsToImage(columns, image) }
+                if let columns { g.columnsToImage(columns, image, replacing: true) }
             }
         }
     }
@@ -301,7 +300,7 @@ struct ConvolutionKernel {
                     if g.isPointwise {
                         for c in 0..<g.channels { (image + c * g.imageArea).update(from: columns + c * width + n * g.outputArea, count: g.outputArea) }
                     } else {
-                        g.columnsToImage(columns + n * g.outputArea, image, rowStride: width, parallel: false)
+                        g.columnsToImage(columns + n * g.outputArea, image, rowStride: width, parallel: false, replacing: true)
                     }
                 }
             }
@@ -356,6 +355,7 @@ struct ConvolutionKernel {
                 let c = plane % g.channels
                 let gradient = dy + plane * g.outputArea, target = dx + plane * g.imageArea
                 let filter = w + c * g.kernelArea
+                target.update(repeating: 0, count: g.imageArea)
                 forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
                     let weight = filter[ky * g.kernelWidth + kx]
                     let row = gradient + oy * g.outputWidth, pixels = target + iy * g.width + offsetX

@@ -43,6 +43,14 @@ struct ConvolutionGeometry {
         kernelArea == 1 && stride == 1 && padding == .zero
     }
 
+    /// Whether 2×2 windows at stride 2 cover every pixel exactly once (no padding, even
+    /// sizes; the student's up-sampling convolutions): unfolding is then a pixel unshuffle
+    /// that reads each row once, and folding a pixel shuffle that writes each pixel once.
+    var tilesInPairs: Bool {
+        kernelHeight == 2 && kernelWidth == 2 && stride == 2 && dilation == 1 && padding == .zero
+            && height == 2 * outputHeight && width == 2 * outputWidth
+    }
+
     /// For kernel column `kx`: the input x of output column 0 (may be negative), and the
     /// output columns `firstX..<lastX` whose input x lies inside the image.
     func columnsInside(kernelX kx: Int) -> (offsetX: Int, firstX: Int, lastX: Int) {
@@ -61,6 +69,10 @@ struct ConvolutionGeometry {
         Parallel.forChunks(of: channels, grain: grain) { range in
             for c in range {
                 let plane = image + c * imageArea
+                if tilesInPairs {
+                    unshufflePairs(plane, columns + c * 4 * rowStride, rowStride: rowStride)
+                    continue
+                }
                 for ky in 0..<kernelHeight {
                     for kx in 0..<kernelWidth {
                         let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * rowStride
@@ -95,14 +107,21 @@ struct ConvolutionGeometry {
         }
     }
 
-    /// Folds `columns` back, adding each entry into the image pixel it was read from
-    /// (`image` must be zeroed or hold values to accumulate onto).
-    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int? = nil, parallel: Bool = true) {
+    /// Folds `columns` back, adding each entry into the image pixel it was read from: onto
+    /// the values `image` holds, or, `replacing` them, onto zeros (each plane cleared by the
+    /// thread that folds into it, or not at all when the windows tile the image).
+    func columnsToImage(_ columns: UnsafePointer<Float>, _ image: UnsafeMutablePointer<Float>, rowStride: Int? = nil,
+                        parallel: Bool = true, replacing: Bool = false) {
         let rowStride = rowStride ?? outputArea
         let grain = parallel ? max(1, 4096 / max(outputArea * kernelArea, 1)) : channels
         Parallel.forChunks(of: channels, grain: grain) { range in
             for c in range {
                 let plane = image + c * imageArea
+                if tilesInPairs {
+                    shufflePairs(columns + c * 4 * rowStride, plane, rowStride: rowStride, replacing: replacing)
+                    continue
+                }
+                if replacing { plane.update(repeating: 0, count: imageArea) }
                 for ky in 0..<kernelHeight {
                     for kx in 0..<kernelWidth {
                         let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * rowStride
@@ -129,6 +148,50 @@ struct ConvolutionGeometry {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /// One plane's four column rows (ky, kx) from its pixels: even pixels of rows 2·oy + ky
+    /// to kx = 0, odd ones to kx = 1, eight outputs a vector.
+    private func unshufflePairs(_ plane: UnsafePointer<Float>, _ rows: UnsafeMutablePointer<Float>, rowStride: Int) {
+        forEachRowOfPairs(rowStride: rowStride) { pixels, even, odd in
+            let (source, e, o) = (plane + pixels, rows + even, rows + odd)
+            let vectorEnd = outputWidth & ~7
+            for ox in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+                SIMD8<Float>.even(source + 2 * ox).store(e + ox)
+                SIMD8<Float>.odd(source + 2 * ox).store(o + ox)
+            }
+            for ox in vectorEnd..<outputWidth { (e[ox], o[ox]) = (source[2 * ox], source[2 * ox + 1]) }
+        }
+    }
+
+    /// The inverse of `unshufflePairs`, written over the plane or added onto it.
+    private func shufflePairs(_ rows: UnsafePointer<Float>, _ plane: UnsafeMutablePointer<Float>, rowStride: Int, replacing: Bool) {
+        forEachRowOfPairs(rowStride: rowStride) { pixels, even, odd in
+            let (target, e, o) = (plane + pixels, rows + even, rows + odd)
+            let vectorEnd = outputWidth & ~7
+            for ox in Swift.stride(from: 0, to: vectorEnd, by: 8) {
+                let (a, b) = (SIMD8<Float>.load(e + ox), SIMD8<Float>.load(o + ox))
+                if replacing { SIMD8.storeInterleaved(a, b, target + 2 * ox) } else { SIMD8.addInterleaved(a, b, target + 2 * ox) }
+            }
+            for ox in vectorEnd..<outputWidth {
+                if replacing { (target[2 * ox], target[2 * ox + 1]) = (e[ox], o[ox]) } else {
+                    target[2 * ox] += e[ox]
+                    target[2 * ox + 1] += o[ox]
+                }
+            }
+        }
+    }
+
+    /// `body(pixels, even, odd)` for every image row 2·oy + ky of a plane tiled in pairs:
+    /// the offsets of its first pixel and of the column rows (ky, 0) and (ky, 1) holding its
+    /// even and odd pixels.
+    private func forEachRowOfPairs(rowStride: Int, _ body: (Int, Int, Int) -> Void) {
+        for ky in 0..<2 {
+            for oy in 0..<outputHeight {
+                let even = 2 * ky * rowStride + oy * outputWidth
+                body((2 * oy + ky) * width, even, even + rowStride)
             }
         }
     }

@@ -112,14 +112,13 @@ extension Tensor {
         let inputShape = shape
         return result.recorded(from: [self]) { gradient in
             [Tensor.build(shape: inputShape) { out in
-                memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
                 withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
                 gradient.withUnsafePointer { gp in
                     for p in 0..<planes {
                         for r in 0..<planeGeometry.columnRows {
                             for o in 0..<g.outputArea { columns[r * g.outputArea + o] = gp[p * g.outputArea + o] / area }
                         }
-                        planeGeometry.columnsToImage(columns, out + p * g.imageArea)
+                        planeGeometry.columnsToImage(columns, out + p * g.imageArea, replacing: true)
                     }
                 }
                 }
