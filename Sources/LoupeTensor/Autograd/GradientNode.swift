@@ -25,9 +25,12 @@ public final class GradientNode: @unchecked Sendable {
             invariant(existing.shape == incoming.shape,
                          "backward: gradient of shape \(incoming.shape) for a tensor of shape \(existing.shape)")
             let count = existing.count
+            // Over the cores: residual and skip connections sum whole activation gradients here.
             existing.withUnsafeMutablePointer { target in
                 incoming.withUnsafePointer { source in
-                    for i in 0..<count { target[i] += source[i] }
+                    Parallel.forChunks(of: count) { range in
+                        for i in range { target[i] += source[i] }
+                    }
                 }
             }
             gradient = existing
