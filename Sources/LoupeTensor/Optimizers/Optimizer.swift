@@ -15,26 +15,26 @@ extension Optimizer {
 }
 
 /// Per-parameter optimiser state (momentum, moments), created on a parameter's first step.
+/// Held as tensors, whose storage stays put, so one parallel loop can update every
+/// parameter's state at once.
 struct OptimizerSlots {
-    private(set) var slots: [[Float]?]
+    private(set) var slots: [Tensor?]
 
     init(count: Int) { slots = Array(repeating: nil, count: count) }
 
-    /// Runs `body` on parameter `index`'s slot (created as `count` zeros on first use; the
-    /// flag says so).
-    mutating func withSlot<R>(_ index: Int, count: Int, _ body: (inout [Float], Bool) -> R) -> R {
-        let isNew = slots[index] == nil
-        var slot = slots[index] ?? [Float](repeating: 0, count: count)
-        slots[index] = nil
-        defer { slots[index] = slot }
-        return body(&slot, isNew)
+    /// Parameter `index`'s slot, created as `count` zeros on first use (the flag says so).
+    mutating func slot(_ index: Int, count: Int) -> (values: Tensor, isNew: Bool) {
+        if let slot = slots[index] { return (slot, false) }
+        let slot = Tensor.zeros([count])
+        slots[index] = slot
+        return (slot, true)
     }
 
-    /// The created slots as tensors named `prefix.index`, for checkpoints.
+    /// Copies of the created slots, named `prefix.index`, for checkpoints.
     func tensors(prefix: String) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
         for (index, slot) in slots.enumerated() {
-            if let slot { result["\(prefix).\(index)"] = Tensor(shape: [slot.count], scalars: slot) }
+            if let slot { result["\(prefix).\(index)"] = slot.copied() }
         }
         return result
     }
@@ -42,7 +42,7 @@ struct OptimizerSlots {
     /// Restores slots saved by `tensors(prefix:)`.
     mutating func restore(from tensors: [String: Tensor], prefix: String) {
         for index in slots.indices {
-            slots[index] = tensors["\(prefix).\(index)"]?.scalars
+            slots[index] = tensors["\(prefix).\(index)"].map { Tensor(shape: [$0.count], scalars: $0.scalars) }
         }
     }
 }

@@ -19,7 +19,8 @@ public final class StochasticGradientDescent: Optimizer {
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }
             let n = gradient.count
-            velocity.withSlot(index, count: momentum != 0 ? n : 0) { buffer, isNew in
+            let (velocityValues, isNew) = velocity.slot(index, count: momentum != 0 ? n : 0)
+            velocityValues.updateInPlace { buffer in
                 gradient.withUnsafePointer { g in
                     parameter.update { p in
                         for i in 0..<n {
