@@ -21,10 +21,6 @@ public enum Parallel {
 
     /// Runs `body(i)` for every `i` in `0..<count` across the cores.
     public static func forEach(_ count: Int, _ body: (Int) -> Void) {
-        if count == 1 || coreCount == 1 {
-            for i in 0..<count { body(i) }
-            return
-        }
         WorkerPool.shared.run(count, body)
     }
 }
