@@ -1,17 +1,18 @@
 import CNcursesw
 import Foundation
 
-/// The real terminal through ncursesw: colour pairs are allocated as cells need them, and
-/// only cells that changed since the last frame are sent.
+/// The real terminal through ncursesw: each frame's colour combinations get extended colour
+/// pairs (recycled least recently used), and only cells that changed since the last frame
+/// are sent.
 public final class TerminalScreen: Screen {
     public private(set) var width: Int
     public private(set) var height: Int
     public let depth: ColourDepth
-    private var pairs: [TerminalColourPair: Int16] = [:]
+    private var pairs: ColourPairTable
     private var shown: [Cell] = []
     private var pending: [Cell] = []
-
-    struct TerminalColourPair: Hashable { let foreground: TerminalColour, background: TerminalColour }
+    /// The pair each shown cell was drawn with.
+    private var shownPairs: [Int32] = []
 
     /// Takes over the terminal; `restore()` gives it back (also on SIGINT/SIGTERM).
     public init(forceASCII: Bool = false) {
@@ -28,9 +29,11 @@ public final class TerminalScreen: Screen {
         if !forceASCII && has_colors() {
             start_color()
             use_default_colors()
-            depth = loupe_colors() >= 256 ? .palette256 : .eight
+            let colours = loupe_colors()
+            depth = loupe_has_direct_colour() != 0 && colours >= 1 << 24 ? .direct : colours >= 256 ? .palette256 : .eight
         }
         self.depth = depth
+        pairs = ColourPairTable(capacity: max(1, Int(loupe_color_pairs()) - 1))
         width = Int(loupe_columns())
         height = Int(loupe_lines())
         resetBuffers()
@@ -45,15 +48,17 @@ public final class TerminalScreen: Screen {
     private func resetBuffers() {
         shown = Array(repeating: Cell("\u{0}"), count: width * height)
         pending = Array(repeating: .blank, count: width * height)
+        shownPairs = Array(repeating: -1, count: width * height)
     }
 
-    /// Re-reads the size after a resize (SIGWINCH arrives as a key).
+    /// Takes the new size after a resize (ncurses has resized its screen when it reports
+    /// KEY_RESIZE) and repaints everything on the next frame.
     public func resize() {
-        endwin()
-        refresh()
         width = Int(loupe_columns())
         height = Int(loupe_lines())
-        clear()
+        // ncurses' own clear (the bare name would be Screen.clear): the next refresh
+        // repaints every cell.
+        wclear(loupe_standard_screen())
         resetBuffers()
     }
 
@@ -63,29 +68,60 @@ public final class TerminalScreen: Screen {
     }
 
     public func present() {
-        for index in pending.indices where pending[index] != shown[index] {
+        var assignment: [ColourPair: Int32] = [:]
+        if depth != .ascii {
+            // Pairs are planned over the whole frame, so that recycling never takes one
+            // that a cell still on screen shows.
+            var counts: [ColourPair: Int] = [:]
+            for cell in pending where cell.foreground != .standard || cell.background != .standard {
+                counts[ColourPair(foreground: cell.foreground, background: cell.background), default: 0] += 1
+            }
+            let plan = pairs.assign(counts)
+            for (number, pair) in plan.definitions {
+                init_extended_pair(number, colourNumber(pair.foreground), colourNumber(pair.background))
+            }
+            assignment = plan.numbers
+        }
+        var text: [wchar_t] = Array(repeating: 0, count: 6)
+        for index in pending.indices {
             let cell = pending[index]
-            let attributes = attribute(for: cell)
-            attron(Int32(truncatingIfNeeded: attributes))
-            mvaddstr(Int32(index / width), Int32(index % width), String(cell.character))
-            attroff(Int32(truncatingIfNeeded: attributes))
+            let pair = cell.foreground == .standard && cell.background == .standard
+                ? 0 : assignment[ColourPair(foreground: cell.foreground, background: cell.background)] ?? 0
+            // A cell is sent again when it changed, or when its colours now come from
+            // another pair (a frame with more combinations than pairs shares them out).
+            guard cell != shown[index] || pair != shownPairs[index] else { continue }
+            let scalars = cell.character.unicodeScalars.prefix(5)
+            for (offset, scalar) in scalars.enumerated() { text[offset] = wchar_t(bitPattern: scalar.value) }
+            text[scalars.count] = 0
+            var attributes: attr_t = cell.bold ? loupe_attribute_bold() : 0
+            if cell.background != .standard { attributes |= loupe_attribute_sent_blank() }
+            _ = loupe_put_cell(Int32(index / width), Int32(index % width), text, attributes, pair)
             shown[index] = cell
+            shownPairs[index] = pair
         }
         refresh()
     }
 
-    private func attribute(for cell: Cell) -> chtype {
-        var result: chtype = 0
-        if cell.bold { result |= chtype(1) << (8 + 13) }  // A_BOLD
-        guard depth != .ascii, cell.foreground != .standard || cell.background != .standard else { return result }
-        let key = TerminalColourPair(foreground: cell.foreground, background: cell.background)
-        if pairs[key] == nil, pairs.count + 1 < Int(loupe_color_pairs()) {
-            let number = Int16(pairs.count + 1)
-            func index(_ colour: TerminalColour) -> Int16 { if case let .palette(i) = colour { return Int16(i) }; return -1 }
-            init_pair(number, index(cell.foreground), index(cell.background))
-            pairs[key] = number
+    /// A colour as ncurses numbers it: -1 for the default, a palette index, or 0xRRGGBB on
+    /// direct-colour terminals.
+    private func colourNumber(_ colour: TerminalColour) -> Int32 {
+        switch (colour, depth) {
+        case (.standard, _): return -1
+        case let (.palette(index), .direct):
+            guard let rgb = colour.rgb else { return Int32(index) }
+            return Self.directNumber(rgb.red, rgb.green, rgb.blue)
+        case let (.palette(index), _): return Int32(index)
+        case let (.rgb(r, g, b), .direct): return Self.directNumber(Int(r), Int(g), Int(b))
+        case let (.rgb(r, g, b), _):
+            guard case let .palette(index) = TerminalColour.nearest(red: r, green: g, blue: b, depth: depth) else { return -1 }
+            return Int32(index)
         }
-        return result | loupe_color_pair(Int32(pairs[key] ?? 0))
+    }
+
+    /// Direct-colour terminfo treats numbers below 8 as the ANSI colours: the darkest blues
+    /// move up to 8, which no eye tells apart from them.
+    private static func directNumber(_ red: Int, _ green: Int, _ blue: Int) -> Int32 {
+        max(8, Int32(red << 16 | green << 8 | blue))
     }
 
     /// The next key, or nil after `milliseconds` without one.
