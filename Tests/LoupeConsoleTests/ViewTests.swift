@@ -1,4 +1,4 @@
-import LoupeConsole
+@testable import LoupeConsole
 import Foundation
 import LoupeEngine
 import LoupeModels
@@ -207,5 +207,44 @@ import Testing
         state.handle(.character("e"))
         state.handle(.character("a"))
         #expect(state.takeRequests() == [.exportMarks, .addFalsePositivesToTraining])
+    }
+}
+
+/// Every view, with and without the help overlay, at every window size down to one cell:
+/// nothing is drawn outside the window, nothing traps, and a window too small for a view says so.
+@Suite struct SmallWindowTests {
+    @Test func everyViewDrawsAtEverySize() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-small-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var state = ConsoleState(runName: "tex", images: ViewTests.images, threshold: 1.8)
+        state.training = TrainingProgress(history: (1...3).flatMap { epoch in
+            (1...4).map { TrainLog.Row(epoch: epoch, step: $0, loss: 3 - Float(epoch) * 0.5 - Float($0) * 0.01, learningRate: 0.005, seconds: 1) }
+        }, epochs: 3)
+        for view in ConsoleState.View.allCases {
+            state.show(view)
+            for help in [false, true] {
+                if state.showsHelp != help { state.handle(.character("?")) }
+                for width in [1, 2, 5, 12, 29, 30, 40, 43, 44, 60, 120] {
+                    for height in [1, 2, 3, 5, 6, 9, 12, 15, 16, 30] {
+                        let screen = MemoryScreen(width: width, height: height)
+                        if !Chrome.drawsTooSmall(state, theme: .standard, on: screen) {
+                            switch view {
+                            case .browser: BrowserView().draw(state, pane: nil, on: screen)
+                            case .histogram: HistogramView().draw(state, on: screen)
+                            case .training: TrainingView().draw(state, on: screen)
+                            case .review: ReviewView().draw(state, on: screen)
+                            }
+                        }
+                        if help { HelpOverlay().draw(state, on: screen) }
+                        let needed = Chrome.minimumSize(of: view)
+                        let text = (0..<height).map(screen.line).joined(separator: "\n")
+                        if width >= 30 && height >= 4 && (width < needed.width || height < needed.height) && !help {
+                            #expect(text.contains("too small"), "\(view) at \(width)×\(height)")
+                        }
+                    }
+                }
+            }
+            if state.showsHelp { state.handle(.character("?")) }
+        }
     }
 }

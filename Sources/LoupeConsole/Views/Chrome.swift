@@ -16,6 +16,32 @@ enum Chrome {
         screen.text(String(line.prefix(screen.width)), x: 0, y: screen.height - 1, foreground: theme.colour(.accent, depth: screen.depth))
     }
 
+    /// The smallest window each view draws in; below it the view says so instead.
+    static func minimumSize(of view: ConsoleState.View) -> (width: Int, height: Int) {
+        switch view {
+        case .browser: return (30, 6)
+        case .histogram: return (44, 16)
+        case .training: return (40, 10)
+        case .review: return (40, 6)
+        }
+    }
+
+    /// Draws the title, a note that the window is too small for the view, and the key bar;
+    /// false when the view fits and should draw itself.
+    static func drawsTooSmall(_ state: ConsoleState, theme: Theme, on screen: any Screen) -> Bool {
+        let needed = minimumSize(of: state.view)
+        guard screen.width < needed.width || screen.height < needed.height else { return false }
+        screen.clear()
+        title(state, theme: theme, on: screen)
+        let lines = ["window \(screen.width)×\(screen.height) is too small", "for the \(state.view.rawValue):",
+                     "it needs \(needed.width)×\(needed.height)", "(Tab: next view, q: quit)"]
+        let top = max(1, (screen.height - lines.count) / 2)
+        for (offset, line) in lines.enumerated() where top + offset < screen.height {
+            screen.text(line, x: max(0, (screen.width - line.count) / 2), y: top + offset, bold: offset == 0)
+        }
+        return true
+    }
+
     /// Pads or cuts `text` to exactly `width` characters (Foundation's %-Ns does not pad on Linux).
     static func column(_ text: String, _ width: Int) -> String {
         text.count > width ? String(text.prefix(width)) : text.padding(toLength: width, withPad: " ", startingAt: 0)

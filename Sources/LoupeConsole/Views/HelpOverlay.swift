@@ -34,6 +34,7 @@ public struct HelpOverlay {
         let lines = Self.lines(for: state.view)
         let width = min(screen.width - 2, (lines.map(\.count).max() ?? 0) + 4)
         let height = min(screen.height - 2, lines.count + 2)
+        guard width >= 4, height >= 3 else { return }
         let x = max(0, (screen.width - width) / 2), y = max(0, (screen.height - height) / 2)
         for row in 0..<height {
             let border = row == 0 || row == height - 1

@@ -47,9 +47,12 @@ public struct HistogramView {
             "                 predicted defect   predicted good",
             String(format: "actual defect    %16d   %14d", c.truePositives, c.falseNegatives),
             String(format: "actual good      %16d   %14d", c.falsePositives, c.trueNegatives),
-            "good \(ascii ? ":" : "█")  defective \(ascii ? "#" : "█")  · \(legend) · \(state.histogramIsLogarithmic ? "log" : "linear") counts",
+            "good \(goodCell.character)  defective \(defectCell.character)  · \(legend) · \(state.histogramIsLogarithmic ? "log" : "linear") counts",
         ]
         for (offset, line) in stats.enumerated() { screen.text(line, x: 1, y: chartHeight + 4 + offset) }
+        // The legend's swatches in the bars' own colours.
+        screen.put(goodCell, x: 6, y: chartHeight + 8)
+        screen.put(defectCell, x: 19, y: chartHeight + 8)
         if let typed = state.typedThreshold {
             screen.text("threshold = \(typed)█   (Enter sets it, Esc cancels)", x: 1, y: chartHeight + 9, bold: true)
         }
