@@ -119,4 +119,32 @@ import Testing
         #expect(red.enumerated().filter { $0.element == 255 }.map(\.offset) == [6, 7, 8, 11, 13, 16, 17, 18])
         #expect(red[12] == 10 && red[0] == 10)
     }
+
+    /// A finished or stopped run opens on its train-log.csv: per-step losses, per-epoch
+    /// means, and whether `t` would resume it.
+    @Test func historyFromTheTrainingLog() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-history-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = folder + "/train-log.csv"
+        // Two epochs of three steps, and a torn last line (a crash mid-write) that is skipped.
+        try "epoch,step,loss,lr,seconds\n1,1,3.0,0.005,0.1\n1,2,2.0,0.005,0.2\n1,3,1.0,0.005,0.3\n2,1,0.9,0.005,0.4\n2,2,0.6,0.005,0.5\n2,3,0.3,0.005,0.6\n3,1,0.2"
+            .write(toFile: log, atomically: true, encoding: .utf8)
+        let rows = TrainLog.rows(at: log)
+        #expect(rows.count == 6 && rows[4] == TrainLog.Row(epoch: 2, step: 2, loss: 0.6, learningRate: 0.005, seconds: 0.5))
+        #expect(TrainLog.rows(at: log, throughEpoch: 1).count == 3)
+        let finished = TrainingProgress(history: rows, epochs: 2)
+        #expect(finished.status == .finished && finished.epoch == 2 && finished.stepsPerEpoch == 3)
+        #expect(finished.stepLosses == [3, 2, 1, 0.9, 0.6, 0.3])
+        #expect(abs(finished.epochLosses[0] - 2) < 1e-6 && abs(finished.epochLosses[1] - 0.6) < 1e-6)
+        #expect(TrainingProgress(history: rows, epochs: 5).status == .cancelled)
+        var state = ConsoleState(runName: "done", images: [], threshold: nil)
+        state.training = finished
+        state.show(.training)
+        let screen = MemoryScreen(width: 80, height: 20)
+        TrainingView().draw(state, on: screen)
+        let text = (0..<20).map(screen.line).joined(separator: "\n")
+        #expect(text.contains("finished: 2 epochs") && text.contains("3.000") && text.contains("0.300"))
+        #expect(!text.contains("no training running") && !text.contains("the loss curve appears"))
+    }
 }

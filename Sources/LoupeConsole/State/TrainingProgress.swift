@@ -37,6 +37,27 @@ public struct TrainingProgress: Sendable, Equatable {
 
     public init(epochs: Int = 0) { self.epochs = epochs }
 
+    /// A run's training so far, from its `train-log.csv` rows: finished when it reached
+    /// `epochs`, otherwise stopped (and `t` resumes it).
+    public init(history rows: [TrainLog.Row], epochs: Int) {
+        self.epochs = epochs
+        guard let last = rows.last else { return }
+        stepLosses = rows.map(\.loss)
+        var sums: [(epoch: Int, total: Float, count: Int)] = []
+        for row in rows {
+            if sums.last?.epoch == row.epoch {
+                sums[sums.count - 1].total += row.loss
+                sums[sums.count - 1].count += 1
+            } else {
+                sums.append((row.epoch, row.loss, 1))
+            }
+        }
+        epochLosses = sums.map { $0.total / Float($0.count) }
+        (epoch, step, learningRate) = (last.epoch, last.step, last.learningRate)
+        stepsPerEpoch = sums.map(\.count).max() ?? 0
+        status = last.epoch >= epochs ? .finished : .cancelled
+    }
+
     /// Folds one event in; `now` is passed so tests can control time.
     public mutating func apply(_ event: JobEvent, now: Date = Date()) {
         switch event {
@@ -69,6 +90,9 @@ public struct TrainingProgress: Sendable, Equatable {
         }
     }
 
-    /// Starts a fresh job's curve (the epochs it will run).
-    public mutating func restart(epochs: Int) { self = TrainingProgress(epochs: epochs) }
+    /// Starts a job's curve (the epochs it will run) after the `history` a resumed run keeps.
+    public mutating func restart(epochs: Int, history: [TrainLog.Row] = []) {
+        self = TrainingProgress(history: history, epochs: epochs)
+        status = .idle
+    }
 }

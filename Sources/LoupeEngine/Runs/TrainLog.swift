@@ -1,11 +1,15 @@
 import Foundation
 
 /// `train-log.csv`: one row per step (epoch, step, loss, lr, seconds since the start).
-struct TrainLog {
-    struct Row {
-        let epoch: Int, step: Int
-        let loss: Float, learningRate: Float
-        let seconds: Double
+public struct TrainLog {
+    public struct Row: Sendable, Equatable {
+        public let epoch: Int, step: Int
+        public let loss: Float, learningRate: Float
+        public let seconds: Double
+
+        public init(epoch: Int, step: Int, loss: Float, learningRate: Float, seconds: Double) {
+            (self.epoch, self.step, self.loss, self.learningRate, self.seconds) = (epoch, step, loss, learningRate, seconds)
+        }
     }
 
     static let header = "epoch,step,loss,lr,seconds"
@@ -32,6 +36,18 @@ struct TrainLog {
         }
         meanLosses = sums.mapValues { $0.total / Float($0.count) }
         try RunFolder.write(lines.joined(separator: "\n") + "\n", to: path)
+    }
+
+    /// The rows of the log at `path` through `epoch` (nil: all), in order; none when there is
+    /// no log. A line that does not parse (torn by a crash mid-write) is skipped.
+    public static func rows(at path: String, throughEpoch epoch: Int? = nil) -> [Row] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: ",")
+            guard fields.count == 5, let rowEpoch = Int(fields[0]), let step = Int(fields[1]), let loss = Float(fields[2]),
+                  let rate = Float(fields[3]), let seconds = Double(fields[4]), rowEpoch <= epoch ?? .max else { return nil }
+            return Row(epoch: rowEpoch, step: step, loss: loss, learningRate: rate, seconds: seconds)
+        }
     }
 
     func append(_ rows: [Row]) throws {
