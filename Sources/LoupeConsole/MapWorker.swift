@@ -26,8 +26,9 @@ final class MapWorker: @unchecked Sendable {
         let values: [Float]
     }
 
-    /// The map of `path` if ready; otherwise starts computing it and returns nil.
-    func map(for path: String) -> FrameMap? {
+    /// The map of `path` if ready; otherwise starts computing it and returns nil. A map
+    /// that `eval --save-maps` saved for this model is read instead of computed.
+    func map(for path: String, kind: String) -> FrameMap? {
         lock.lock()
         defer { lock.unlock() }
         if let map = maps[path] { return map }
@@ -36,6 +37,9 @@ final class MapWorker: @unchecked Sendable {
         let generation = self.generation
         queue.async { [self] in
             let result = Result { () -> FrameMap in
+                if let saved = EvaluationJob.savedMap(of: run, kind: kind, imagePath: path) {
+                    return FrameMap(width: saved.width, height: saved.height, values: saved.values)
+                }
                 let scorer = try currentScorer()
                 let prepared = try scorer.preprocessing.prepare(path)
                 return FrameMap(width: prepared.width, height: prepared.height, values: scorer.anomalyMap(prepared))

@@ -112,11 +112,22 @@ public struct EvaluationJob: Sendable {
     }
 
     private func saveMap(_ values: [Float], width: Int, height: Int, sample: Sample) throws {
-        let folder = run.maps + "/" + sample.kind
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = run.savedMap(kind: sample.kind, imagePath: sample.path)
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let scaled = values.map { min(max($0 / Self.mapFullScale, 0), 1) * 255 }
-        try PNG.write(Image(width: width, height: height, channels: 1, pixels: scaled, sourceBitDepth: 16),
-                      to: folder + "/" + sample.stem + ".png", bitDepth: 16)
+        try PNG.write(Image(width: width, height: height, channels: 1, pixels: scaled, sourceBitDepth: 16), to: path, bitDepth: 16)
+    }
+
+    /// A map `eval --save-maps` wrote for `imagePath`, if it is there and newer than the
+    /// training log (older maps belong to an earlier model; saving a threshold rewrites the
+    /// checkpoint but not the model, so the log dates it); values back on the map's scale.
+    public static func savedMap(of run: RunFolder, kind: String, imagePath: String) -> (width: Int, height: Int, values: [Float])? {
+        let path = run.savedMap(kind: kind, imagePath: imagePath)
+        let files = FileManager.default
+        guard let saved = (try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+              let trained = ((try? files.attributesOfItem(atPath: run.trainLog)) ?? (try? files.attributesOfItem(atPath: run.checkpoint)))?[.modificationDate] as? Date,
+              saved >= trained, let image = try? PNG.read(path), image.channels == 1 else { return nil }
+        return (image.width, image.height, image.pixels.map { $0 / 255 * mapFullScale })
     }
 
     private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {

@@ -27,6 +27,10 @@ public struct RunFolder: Sendable {
     public var scores: String { path + "/scores.csv" }
     public var metrics: String { path + "/metrics.json" }
     public var maps: String { path + "/maps" }
+    /// Where `eval --save-maps` puts the map of a test image of `kind`.
+    public func savedMap(kind: String, imagePath: String) -> String {
+        maps + "/" + kind + "/" + ((imagePath as NSString).lastPathComponent as NSString).deletingPathExtension + ".png"
+    }
     /// The console's review journal, and its CSV export.
     public var reviewJournal: String { path + "/review.jsonl" }
     public var reviewExport: String { path + "/review.csv" }
