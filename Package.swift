@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
-        .testTarget(name: "loupeTests", dependencies: ["loupe"]),
+        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeImaging"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"]),
         .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),

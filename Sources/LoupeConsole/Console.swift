@@ -42,8 +42,10 @@ public final class Console {
         var threshold: Float?
         var root = dataRoot
         imageSize = newRunConfiguration.imageSize
+        var configuredEpochs = 0
         if run.exists {
             let metadata = try Checkpoint.read(run.checkpoint).metadata
+            configuredEpochs = metadata.configuration.epochs
             threshold = metadata.threshold
             imageSize = metadata.configuration.imageSize
             root = root ?? metadata.dataRoot
@@ -61,6 +63,10 @@ public final class Console {
         state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: images.map { Self.withMask($0, masks) },
                              threshold: threshold, marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap)
         if let warning = journal.warnings.first { state.say(warning) }
+        if run.exists {
+            // The Training view opens on the run's history.
+            state.training = TrainingProgress(history: TrainLog.rows(at: run.trainLog), epochs: configuredEpochs)
+        }
         if !run.exists {
             try startTraining()
         } else if images.isEmpty {
@@ -88,10 +94,12 @@ public final class Console {
     private func startTraining() throws {
         guard let dataRoot else { throw RunError.missingRun(path: run.path) }
         let dataset = try Dataset.mvtec(root: dataRoot)
-        let configuration = run.exists ? try Checkpoint.read(run.checkpoint).metadata.configuration : newRunConfiguration
+        let metadata = run.exists ? try Checkpoint.read(run.checkpoint).metadata : nil
+        let configuration = metadata?.configuration ?? newRunConfiguration
         let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: run.exists,
                                    featureStoreDirectory: FeatureStore.defaultDirectory)
-        state.training.restart(epochs: configuration.epochs)
+        // A resumed run keeps the curve of its finished epochs (the job drops later rows).
+        state.training.restart(epochs: configuration.epochs, history: metadata.map { TrainLog.rows(at: run.trainLog, throughEpoch: $0.epoch) } ?? [])
         imageSize = configuration.imageSize
         job = BackgroundJob.training(training)
         jobIsTraining = true
@@ -202,7 +210,7 @@ public final class Console {
     /// zoomed (`z`), the pane shows native pixels around the map's hottest point.
     func paneImage(size: Int, columns: Int, rows: Int) -> (Image?, String?) {
         guard let item = state.selectedItem else { return (nil, nil) }
-        let map = maps.map(for: item.name)
+        let map = maps.map(for: item.name, kind: item.kind)
         // The map's resolution (native for tiled runs), or the input size until it is known.
         let (width, height) = map.map { ($0.width, $0.height) } ?? (size, size)
         if baseCache?.name != item.name || baseCache?.width != width || baseCache?.height != height {
@@ -241,6 +249,17 @@ public final class Console {
     /// Draws the current view onto `screen` and records how long the frame took.
     public func draw(on screen: any Screen) {
         let started = DispatchTime.now().uptimeNanoseconds
+        if Chrome.drawsTooSmall(state, theme: theme, on: screen) {
+            // Nothing else fits; the help overlay still opens over the note.
+        } else {
+            drawView(on: screen)
+        }
+        if state.showsHelp { HelpOverlay().draw(state, theme: theme, on: screen) }
+        screen.present()
+        frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+    }
+
+    private func drawView(on screen: any Screen) {
         switch state.view {
         case .browser:
             let (pane, note) = paneImage(size: imageSize, columns: max(1, screen.width - BrowserView.listWidth - 3), rows: max(1, screen.height - 4))
@@ -249,9 +268,6 @@ public final class Console {
         case .training: TrainingView().draw(state, theme: theme, on: screen)
         case .review: ReviewView().draw(state, theme: theme, on: screen)
         }
-        if state.showsHelp { HelpOverlay().draw(state, theme: theme, on: screen) }
-        screen.present()
-        frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
     }
 
     public var isFinished: Bool { state.wantsToQuit }

@@ -51,6 +51,9 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Plain characters, no colour (for terminals without colour).")
     var ascii = false
 
+    @Flag(help: "After quitting, print how long frames took to draw and send (median, 99th percentile, slowest).")
+    var frameTimes = false
+
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
         try InputSize.validate(size)
@@ -64,7 +67,14 @@ struct ConsoleCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard
-        try Console(run: RunFolder(try chosenRun()), dataRoot: data, theme: chosen, newRunConfiguration: configuration).runInTerminal(forceASCII: ascii)
+        let console = try Console(run: RunFolder(try chosenRun()), dataRoot: data, theme: chosen, newRunConfiguration: configuration)
+        try console.runInTerminal(forceASCII: ascii)
+        if frameTimes {
+            let times = console.frameMilliseconds.sorted()
+            guard !times.isEmpty else { return }
+            print(String(format: "%d frames: median %.2f ms, 99th percentile %.2f ms, slowest %.2f ms (budget 50 ms)", times.count,
+                         times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1]))
+        }
     }
 
     /// --run, else runs/<name of --data>, else the most recently trained run in runs/.

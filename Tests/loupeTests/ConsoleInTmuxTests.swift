@@ -1,4 +1,6 @@
 import Foundation
+import LoupeConsole
+import LoupeImaging
 import Testing
 
 /// The console in a real terminal: tmux runs `loupe console` on a tiny run, keys are sent
@@ -136,6 +138,190 @@ import Testing
         // The mark is in the journal.
         let journal = try String(contentsOfFile: run + "/review.jsonl", encoding: .utf8)
         #expect(journal.contains("\"false-positive\""))
+    }
+
+    /// The pane with its colours, trailing blanks kept (a coloured bar ends in blanks).
+    static func capture() throws -> TerminalCapture { TerminalCapture(try tmux("capture-pane", "-e", "-p", "-N", "-t", session)) }
+
+    /// Waits (up to `seconds`) until the coloured pane satisfies `condition`.
+    static func waitFor(seconds: Double = 60, _ what: String, _ condition: (TerminalCapture) -> Bool) throws -> TerminalCapture {
+        let deadline = Date().addingTimeInterval(seconds)
+        var pane = try capture()
+        while Date() < deadline {
+            if condition(pane) { return pane }
+            Thread.sleep(forTimeInterval: 0.1)
+            pane = try capture()
+        }
+        Issue.record("pane never showed \(what):\n\((0..<pane.rows.count).map(pane.line).joined(separator: "\n"))")
+        return pane
+    }
+
+    static func keys(_ keys: String...) throws { for key in keys { try tmux("send-keys", "-t", session, key) } }
+
+    static var weightsAvailable: Bool {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        return FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1"
+    }
+
+    /// A tmux server of the test's own with one window of the given size running `command`.
+    static func startSession(width: Int, height: Int, command: String) throws {
+        try tmux("new-session", "-d", "-s", session, "-x", "\(width)", "-y", "\(height)", "sh")
+        try tmux("send-keys", "-t", session, "cd \(Loupe.repository.path) && \(command); echo \"exit=$?\"", "Enter")
+    }
+
+    static func endSession() {
+        _ = try? tmux("kill-server")
+        try? FileManager.default.removeItem(atPath: socket)
+    }
+
+    static let theme = Theme.standard
+    static func colour(_ role: Theme.Role) -> TerminalColour { theme.colour(role, depth: .palette256) }
+
+    /// A synthetic anomaly map with a known ramp, written where `eval --save-maps` puts the
+    /// map of `foreign/000.png` (the console shows saved maps): sixteen bands of four
+    /// columns, values rising left to right in the upper half and falling in the lower.
+    /// Each band sits at value 2·(17b + 0.1)/255, so at threshold 1 (heat scale 0…2) it is
+    /// colour-map entry 17b, clear of every rounding edge. Returns the band values.
+    static func writeRampMap(run: String, size: Int) throws -> [Float] {
+        let bands = (0..<16).map { 2 * (17 * Float($0) + 0.1) / 255 }
+        var pixels = [Float](repeating: 0, count: size * size)
+        for y in 0..<size {
+            for x in 0..<size {
+                let band = min(15, x / (size / 16))
+                pixels[y * size + x] = bands[y < size / 2 ? band : 15 - band] / 6 * 255  // 16-bit PNGs hold value/6
+            }
+        }
+        try PNG.write(Image(width: size, height: size, channels: 1, pixels: pixels, sourceBitDepth: 16),
+                      to: run + "/maps/foreign/000.png", bitDepth: 16)
+        return bands
+    }
+
+    /// In 256 colours, after a real image's heat map has filled many colour pairs, the
+    /// ramp's cells carry exactly the palette indices each colour map gives; the histogram's
+    /// bars carry the theme's good and defect colours; the title bar spans the width; the
+    /// key bar is readable.
+    @Test func heatMapsHistogramAndBarsInTheThemesColours() throws {
+        guard Self.tmuxAvailable, Self.weightsAvailable else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-colour-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/tiny", size = 64
+        #expect(try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "\(size)"]).status == 0)
+        #expect(try Loupe.run(["eval", "--run", run, "--save-maps"]).status == 0)
+        let bands = try Self.writeRampMap(run: run, size: size)
+
+        let (width, height) = (120, 36)
+        try Self.startSession(width: width, height: height, command: "TERM=xterm-256color \(Loupe.executable.path) console --run \(run)")
+        defer { Self.endSession() }
+        _ = try Self.waitFor("Loupe · tiny")
+        // The best-scored image as an overlay in each colour map first: hundreds of colour pairs.
+        var pane = TerminalCapture("")
+        var realPairs = Set<String>()
+        for map in ["turbo", "inferno", "viridis", "jet", "turbo"] {
+            if !pane.rows.isEmpty { try Self.keys("m") }
+            pane = try Self.waitFor("the overlay in \(map)") { $0.line(1).contains("[overlay · \(map)]") && !$0.line(1).contains("computing") }
+            Thread.sleep(forTimeInterval: 0.3)  // the rest of the frame
+            pane = try Self.capture()
+            realPairs.formUnion((2..<34).flatMap { y in (52..<116).map { x in "\(pane[x, y].foreground)/\(pane[x, y].background)" } })
+        }
+        #expect(realPairs.count > 300, "the real image used only \(realPairs.count) colour pairs")
+
+        // Threshold 1 (typed in the histogram), then the ramp image (first by name) as a heat map.
+        try Self.keys("Tab", "=", "1", "Enter", "1", "s", "PPage", "PPage", "PPage", "PPage", "PPage", "o", "o", "o")
+        pane = try Self.waitFor("the ramp image") {
+            $0.line(0).contains("threshold 1.0000") && $0.rows.count > 2 && $0.line(2).hasPrefix("▶") && $0.line(2).contains("foreign/000.png")
+                && $0.line(1).contains("[heat · turbo]") && !$0.line(1).contains("computing")
+        }
+        let (left, top) = (BrowserView.listWidth + 2, 2)
+        for step in 0..<ColourMap.allCases.count {
+            if step > 0 { try Self.keys("m") }
+            let expectedMap = ColourMap.allCases[(ColourMap.allCases.firstIndex(of: .turbo)! + step) % ColourMap.allCases.count]
+            func wrongCells(_ pane: TerminalCapture) -> [String] {
+                var wrong: [String] = []
+                for row in 0..<(size / 2) {
+                    for band in 0..<16 {
+                        let value = bands[row < size / 4 ? band : 15 - band]
+                        let (r, g, b) = expectedMap.colour(value / 2)
+                        let expected = TerminalColour.nearest(red: r, green: g, blue: b, depth: .palette256)
+                        for column in [4 * band + 1, 4 * band + 2] {
+                            let cell = pane[left + column, top + row]
+                            if cell.character != "▀" || cell.foreground != expected || cell.background != expected {
+                                wrong.append("(\(column), \(row)) \(cell.character) \(cell.foreground)/\(cell.background), expected \(expected)")
+                            }
+                        }
+                    }
+                }
+                return wrong
+            }
+            // The label is drawn before the pane's last rows: wait for the whole frame.
+            pane = try Self.waitFor(seconds: 10, "[heat · \(expectedMap.rawValue)] with the colour map's ramp") {
+                $0.line(1).contains("[heat · \(expectedMap.rawValue)]") && wrongCells($0).isEmpty
+            }
+            let wrong = wrongCells(pane)
+            #expect(wrong.count == 0, "\(expectedMap): \(wrong.count) cells off, e.g. \(wrong.prefix(4))")
+        }
+
+        // The title bar spans the width; the key bar is the accent on the default background.
+        #expect((0..<width).allSatisfy { pane[$0, 0].background == Self.colour(.titleBar) }, "title bar: \((0..<width).map { pane[$0, 0].background })")
+        #expect(pane[0, 0].foreground == Self.colour(.titleText))
+        let keyBar = pane.rows[height - 1].filter { $0.character != " " }
+        #expect(!keyBar.isEmpty && keyBar.allSatisfy { $0.foreground == Self.colour(.accent) && $0.background != $0.foreground })
+
+        // Histogram: every bar cell is the theme's good or defect colour, and both appear.
+        try Self.keys("Tab")
+        pane = try Self.waitFor("the histogram") { pane in (0..<height).contains { pane.line($0).contains("actual defect") } }
+        let bars = (1..<(height - 10)).flatMap { y in pane.rows[y].filter { $0.character == "█" } }
+        let barColours = Set(bars.map(\.foreground))
+        #expect(barColours == [Self.colour(.good), Self.colour(.defect)], "bar colours \(barColours)")
+        let legend = try #require(pane.rows.firstIndex { String($0.map(\.character)).contains("good █  defective █") })
+        let swatches = pane.rows[legend].filter { $0.character == "█" }.map(\.foreground)
+        #expect(swatches == [Self.colour(.good), Self.colour(.defect)])
+        try Self.keys("q")
+        _ = try Self.waitFor("exit=0", seconds: 20)
+    }
+
+    /// Resizing at any moment redraws at the new size: in every view, with the help open,
+    /// while training and scoring; windows too small for a view say so; `q` exits 0.
+    @Test func resizesRedrawInEveryViewAndWhileTraining() throws {
+        guard Self.tmuxAvailable, Self.weightsAvailable else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-resize-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A new run: the console trains it (Training view), then scores the test set.
+        try Self.startSession(width: 80, height: 24, command: "TERM=xterm-256color \(Loupe.executable.path) console --run \(folder)/fresh --data samples/texture --size 64 --epochs 4")
+        defer { Self.endSession() }
+        _ = try Self.waitFor("Loupe · fresh")
+        func resize(_ width: Int, _ height: Int, expecting text: String) throws {
+            try Self.tmux("resize-window", "-t", Self.session, "-x", "\(width)", "-y", "\(height)")
+            let pane = try Self.waitFor(seconds: 20, "\(text) at \(width)×\(height)") { pane in
+                pane.line(0).hasPrefix(" Loupe · fresh") && pane.rows.count == height && pane.rows[0].count == width
+                    && (0..<width).allSatisfy { pane[$0, 0].background == Self.colour(.titleBar) }
+                    && (0..<height).contains { pane.line($0).contains(text) }
+            }
+            #expect(pane.rows.count == height)
+        }
+        // While training (the console starts in the Training view), up and down.
+        try resize(120, 30, expecting: "loss")
+        try resize(40, 12, expecting: "loss")
+        try resize(200, 50, expecting: "loss")
+        // The help overlay open.
+        try Self.keys("?")
+        try resize(100, 30, expecting: "training keys")
+        try Self.keys("Escape")
+        // Every view, small and large, while the job trains or scores.
+        try Self.keys("1")
+        try resize(40, 12, expecting: "score  verdict")
+        try Self.keys("2")
+        try resize(40, 12, expecting: "too small")
+        try resize(120, 36, expecting: "predicted defect")
+        try Self.keys("4")
+        try resize(30, 12, expecting: "too small")
+        try resize(90, 20, expecting: "marks")
+        // Once scored, the browser at several sizes, then quit.
+        try Self.keys("1")
+        _ = try Self.waitFor("the scored test set", { $0.line(1).contains("48/48") })
+        for (width, height) in [(60, 15), (160, 45), (40, 12), (120, 36)] { try resize(width, height, expecting: "score  verdict") }
+        try Self.keys("q")
+        let pane = try Self.waitFor("exit=0", seconds: 20)
+        #expect(!pane.contains("Loupe · fresh"))
     }
 
     /// The threshold in the title bar ("threshold 1.2345").
