@@ -144,7 +144,7 @@ import Testing
         let screen = MemoryScreen(width: 80, height: 20)
         TrainingView().draw(state, on: screen)
         let text = (0..<20).map(screen.line).joined(separator: "\n")
-        #expect(text.contains("finished: 2 epochs") && text.contains("3.000") && text.contains("0.300"))
+        #expect(text.contains("finished: 2 epochs") && text.contains("3.000") && text.contains("0.300") && text.contains("trained in 0:01"))
         #expect(!text.contains("no training running") && !text.contains("the loss curve appears"))
     }
 }

@@ -32,6 +32,8 @@ public struct TrainingProgress: Sendable, Equatable {
     public private(set) var notes: [String] = []
     /// Seconds the remaining steps will take at the rate seen so far.
     public private(set) var secondsRemaining: Double?
+    /// How long the logged training took (runs opened from their history).
+    public private(set) var loggedSeconds: Double?
     private var stepsSeen = 0
     private var firstStepAt: Date?
 
@@ -55,6 +57,7 @@ public struct TrainingProgress: Sendable, Equatable {
         epochLosses = sums.map { $0.total / Float($0.count) }
         (epoch, step, learningRate) = (last.epoch, last.step, last.learningRate)
         stepsPerEpoch = sums.map(\.count).max() ?? 0
+        loggedSeconds = last.seconds
         status = last.epoch >= epochs ? .finished : .cancelled
     }
 

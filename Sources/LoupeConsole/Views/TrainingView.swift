@@ -13,8 +13,13 @@ public struct TrainingView {
         let latest = progress.stepLosses.last.map { String(format: "%.4f", $0) } ?? "—"
         let epochMean = progress.epochLosses.last.map { String(format: "%.4f", $0) } ?? "—"
         let eta = progress.secondsRemaining.map(Self.duration) ?? "—"
-        screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   %.1f images/s   ETA %@", latest, epochMean,
-                           progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
+        if let logged = progress.loggedSeconds, !progress.status.isRunning {
+            screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   trained in %@ (from train-log.csv)", latest, epochMean,
+                               progress.learningRate, Self.duration(logged)), x: 1, y: 2)
+        } else {
+            screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   %.1f images/s   ETA %@", latest, epochMean,
+                               progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
+        }
         if !progress.notes.isEmpty { screen.text(progress.notes.joined(separator: "; "), x: 1, y: 3) }
         let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
         drawCurve(progress, chart: chart, theme: theme, on: screen)
