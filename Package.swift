@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
         .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeImaging"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"]),
+        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
