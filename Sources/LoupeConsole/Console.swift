@@ -17,7 +17,7 @@ public final class Console {
     /// The data set the run trains and scores on.
     let dataRoot: String?
     /// Settings for a training started here when the run has no checkpoint yet.
-    let newRunConfiguration: ReverseDistillationConfiguration
+    let newRunConfiguration: TrainingConfiguration
     private let maps: MapWorker
     private var masks: [String: String] = [:]
     private var job: BackgroundJob?
@@ -34,7 +34,7 @@ public final class Console {
     /// without scores.csv it scores the test set in the background, images appearing as
     /// they are scored.
     public init(run: RunFolder, dataRoot: String? = nil, theme: Theme = .standard,
-                newRunConfiguration: ReverseDistillationConfiguration = ReverseDistillationConfiguration()) throws {
+                newRunConfiguration: TrainingConfiguration = TrainingConfiguration()) throws {
         self.run = run
         self.theme = theme
         self.newRunConfiguration = newRunConfiguration

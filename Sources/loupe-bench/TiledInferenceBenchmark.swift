@@ -17,7 +17,7 @@ enum TiledInferenceBenchmark {
             var generator = SeededGenerator(seed: 5)
             let pixels = (0..<(3 * frameSize * frameSize)).map { _ in Float(generator.next() % 256) }
             try PNG.write(Image(width: frameSize, height: frameSize, channels: 3, pixels: pixels), to: file)
-            var configuration = ReverseDistillationConfiguration()
+            var configuration = TrainingConfiguration()
             configuration.imageSize = tiling.size
             let backbone = BackboneName.efficientNetLite0
             let weights = try backbone.defaultWeightsPath()

@@ -63,7 +63,7 @@ struct ConsoleCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
         }
-        var configuration = ReverseDistillationConfiguration()
+        var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard

@@ -95,7 +95,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = ReverseDistillationConfiguration()
+        var configuration = TrainingConfiguration()
         configuration.backbone = backbone
         configuration.epochs = epochs
         configuration.batchSize = batchSize

@@ -23,7 +23,7 @@ import Testing
         let data = folder + "/texture"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.samples, toPath: data)
-        var configuration = ReverseDistillationConfiguration()
+        var configuration = TrainingConfiguration()
         configuration.epochs = 2
         configuration.imageSize = 64
         let run = RunFolder(folder + "/run")

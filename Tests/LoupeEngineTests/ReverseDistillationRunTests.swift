@@ -21,8 +21,8 @@ import Testing
         RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("loupe-run-\(UUID())").path)
     }
 
-    static func configuration(epochs: Int, size: Int) -> ReverseDistillationConfiguration {
-        var configuration = ReverseDistillationConfiguration()
+    static func configuration(epochs: Int, size: Int) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
         configuration.epochs = epochs
         configuration.imageSize = size
         configuration.seed = 7
@@ -95,7 +95,7 @@ import Testing
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": #"{"method":"stfpm"}"#]).write(to: run.checkpoint)
         #expect { try EvaluationJob(run: run).start() } throws: { error in
             if case .damagedCheckpoint = error as? RunError { return true }
-            return (error as? RunError) == .wrongMethod(path: run.checkpoint, found: "stfpm")
+            return (error as? RunError) == .unknownMethod(path: run.checkpoint, found: "stfpm", known: MethodRegistry.names)
         }
     }
 }

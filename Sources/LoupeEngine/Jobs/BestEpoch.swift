@@ -24,7 +24,7 @@ public struct BestEpoch {
     }
 
     /// Records a finished epoch, saving `model` when its loss is the lowest so far.
-    public mutating func record(epoch: Int, loss: Float, model: ReverseDistillationModel, metadata: CheckpointMetadata) throws {
+    public mutating func record(epoch: Int, loss: Float, model: any DistillationModel, metadata: CheckpointMetadata) throws {
         guard loss < self.loss else { return }
         var saved = metadata
         saved.epoch = epoch
@@ -35,7 +35,7 @@ public struct BestEpoch {
     /// When `finalLoss` spiked above the best epoch's, loads that epoch's weights into
     /// `model` and returns the epoch; nil (model untouched) otherwise, or when the saved
     /// weights are missing or of another epoch.
-    public func restoreIfSpiked(finalLoss: Float, into model: ReverseDistillationModel) throws -> Int? {
+    public func restoreIfSpiked(finalLoss: Float, into model: any DistillationModel) throws -> Int? {
         guard let epoch, finalLoss > Self.spikeRatio * loss, FileManager.default.fileExists(atPath: path) else { return nil }
         let saved = try Checkpoint.read(path)
         guard saved.metadata.epoch == epoch else { return nil }

@@ -147,24 +147,24 @@ public struct EvaluationJob: Sendable {
 public struct Scorer {
     public let preprocessing: Preprocessing
     let teacher: any Backbone
-    let model: ReverseDistillationModel
-    let map: FeatureDistanceMap
+    let model: any DistillationModel
+    let blur: GaussianBlur
 
     public init(checkpoint: Checkpoint, backbone: BackboneName, teacherWeights: String? = nil) throws {
         let configuration = checkpoint.metadata.configuration
         teacher = try backbone.pretrained(weights: teacherWeights ?? backbone.defaultWeightsPath())
-        model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
+        model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacher.stageChannels)
         try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
         model.eval()
         preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization, tiling: checkpoint.metadata.tiling)
-        map = FeatureDistanceMap(height: preprocessing.size, width: preprocessing.size, sigma: configuration.blurSigma)
+        blur = GaussianBlur(sigma: configuration.blurSigma)
     }
 
     /// The size×size anomaly map of one 1×3×size×size input.
     public func anomalyMap(_ input: Tensor) -> Tensor {
         withoutGradients {
             let features = teacher.features(input, stageCount: 3)
-            return map(teacher: features, student: model(features))
+            return blur(model.anomalyMaps(teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
         }
     }
 
@@ -182,13 +182,13 @@ public struct Scorer {
                 let indices = Array(start..<min(grid.count, start + Self.tileBatch))
                 let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
                 let features = teacher.features(inputs, stageCount: 3)
-                let maps = map.unblurred(teacher: features, student: model(features)).scalars
+                let maps = model.anomalyMaps(teacherFeatures: features, height: size, width: size).scalars
                 for (position, index) in indices.enumerated() {
                     stitcher.add(Array(maps[(position * size * size)..<((position + 1) * size * size)]), tile: index)
                 }
             }
         }
         let frame = Tensor(shape: [1, grid.height, grid.width], scalars: stitcher.stitched)
-        return map.blur(frame).scalars
+        return blur(frame).scalars
     }
 }

@@ -17,7 +17,8 @@ public enum TrainingEvent: Sendable {
     case checkedRunningStatistics(RunningStatisticsCheck)
 }
 
-/// Trains Reverse Distillation's bottleneck and student on a data set's good images.
+/// Trains a method's network (`DistillationModel`: everything after the frozen teacher) on
+/// a data set's good images.
 ///
 /// The frozen teacher's features of the (unaugmented) training images are computed once
 /// and kept, so an epoch costs only the student. After every epoch the checkpoint
@@ -30,7 +31,7 @@ public enum TrainingEvent: Sendable {
 public struct TrainingJob: Sendable {
     public let run: RunFolder
     public let dataset: Dataset
-    public let configuration: ReverseDistillationConfiguration
+    public let configuration: TrainingConfiguration
     public let teacherWeights: String?
     public let resume: Bool
     /// Where teacher features persist between runs (`FeatureStore`); nil keeps them in memory only.
@@ -40,7 +41,7 @@ public struct TrainingJob: Sendable {
     /// With tiling: how many of each image's tiles an epoch draws (seeded; nil: all).
     public let tilesPerImage: Int?
 
-    public init(run: RunFolder, dataset: Dataset, configuration: ReverseDistillationConfiguration, teacherWeights: String?, resume: Bool,
+    public init(run: RunFolder, dataset: Dataset, configuration: TrainingConfiguration, teacherWeights: String?, resume: Bool,
                 featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.featureStoreDirectory = featureStoreDirectory
         self.tiling = tiling
@@ -67,7 +68,7 @@ public struct TrainingJob: Sendable {
         }
         let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
         let teacher = try backbone.pretrained(weights: weightsPath)
-        let model = ReverseDistillationModel(backbone: backbone, teacherChannels: teacher.stageChannels, seed: configuration.seed)
+        let model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacher.stageChannels)
         let optimizer = Adam(parameters: model.parameters, learningRate: configuration.learningRate,
                              betas: (configuration.beta1, configuration.beta2))
         if let resumed {
@@ -112,7 +113,7 @@ public struct TrainingJob: Sendable {
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
                 let teacher = features(step)
-                let loss = reverseDistillationLoss(teacher: teacher, student: model(teacher))
+                let loss = model.trainingLoss(teacherFeatures: teacher)
                 optimizer.zeroGradients()
                 loss.backward()
                 optimizer.step()
@@ -161,7 +162,7 @@ public struct TrainingJob: Sendable {
         }
         let lines = [
             "# Written by `loupe train`; the checkpoint's metadata is authoritative.",
-            "method = \"rd\"",
+            "method = \(TOML.quoted(c.method))",
             "data = \(TOML.quoted(dataset.root))",
             "teacher_weights = \(TOML.quoted(teacherWeights))",
             "",

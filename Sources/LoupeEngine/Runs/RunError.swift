@@ -3,7 +3,7 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case missingRun(path: String)
     case alreadyExists(path: String)
     case damagedCheckpoint(path: String, detail: String)
-    case wrongMethod(path: String, found: String)
+    case unknownMethod(path: String, found: String, known: [String])
     case noTrainingImages(path: String)
     case noTestImages(path: String)
     case unknownBackbone(name: String)
@@ -15,7 +15,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
         case let .missingRun(path): return "\(path): no run here (train one with `loupe train --run \(path)`)"
         case let .alreadyExists(path): return "\(path): a finished run is already here; pass --resume to continue it or choose another --run"
         case let .damagedCheckpoint(path, detail): return "\(path): damaged checkpoint: \(detail)"
-        case let .wrongMethod(path, found): return "\(path): checkpoint of method '\(found)', not 'rd'"
+        case let .unknownMethod(path, found, known):
+            return "\(path): checkpoint of method '\(found)', which this Loupe does not know (methods: \(known.joined(separator: ", ")))"
         case let .noTrainingImages(path): return "\(path): no training images"
         case let .noTestImages(path): return "\(path): no test images"
         case let .unknownBackbone(name): return "unknown backbone '\(name)'"

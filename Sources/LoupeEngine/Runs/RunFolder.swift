@@ -63,8 +63,9 @@ extension RunFolder {
 
 /// What `model.safetensors` records besides the weights.
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
+    /// The method's name (also in `configuration`): what loading the weights needs first.
     public var method = "rd"
-    public var configuration: ReverseDistillationConfiguration
+    public var configuration: TrainingConfiguration
     /// The data set the model was trained on.
     public var dataRoot: String
     /// Epochs completed.
@@ -79,11 +80,12 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// Tiles drawn per image per epoch (nil: every tile).
     public var tilesPerImage: Int?
 
-    public init(configuration: ReverseDistillationConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String,
+    public init(configuration: TrainingConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
         self.configuration = configuration
+        method = configuration.method
         self.dataRoot = dataRoot
         self.epoch = epoch
         self.threshold = threshold
@@ -119,10 +121,15 @@ public struct Checkpoint: Sendable {
         } catch let error as SafeTensorsError {
             throw RunError.damagedCheckpoint(path: path, detail: error.description)
         }
-        guard let text = file.metadata["loupe"], let metadata = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
+        guard let text = file.metadata["loupe"], let decoded = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
             throw RunError.damagedCheckpoint(path: path, detail: "no Loupe metadata (not written by `loupe train`)")
         }
-        guard metadata.method == "rd" else { throw RunError.wrongMethod(path: path, found: metadata.method) }
+        guard MethodRegistry.names.contains(decoded.method) else {
+            throw RunError.unknownMethod(path: path, found: decoded.method, known: MethodRegistry.names)
+        }
+        // Checkpoints from before methods were plug-ins name it only at the top.
+        var metadata = decoded
+        metadata.configuration.method = metadata.method
         var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
         for (name, tensor) in file.tensors {
             if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst("optimizer.".count))] = tensor } else { model[name] = tensor }

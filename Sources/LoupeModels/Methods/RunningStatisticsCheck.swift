@@ -33,21 +33,21 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
 
     /// Measures `model` on the `batchCount` batches `features(i)` gives (teacher features,
     /// one tensor per scale) and recalibrates when stale; the model is left in training mode.
-    public static func run(on model: ReverseDistillationModel, trainingLoss: Float, batchCount: Int,
+    public static func run(on model: any DistillationModel, trainingLoss: Float, batchCount: Int,
                            features: (Int) -> [Tensor]) -> RunningStatisticsCheck {
         let (evaluationLoss, batchSizes) = meanLoss(of: model, batchCount: batchCount, features: features)
         var recalibratedLoss: Float?
         if evaluationLoss > staleRatio * trainingLoss {
             // Batch by batch, as training fed them: never a second copy of every feature.
-            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model(features($0)) }
+            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(teacherFeatures: features($0)) }
             recalibratedLoss = meanLoss(of: model, batchCount: batchCount, features: features).loss
         }
         model.train()
         return RunningStatisticsCheck(trainingLoss: trainingLoss, evaluationLoss: evaluationLoss, recalibratedLoss: recalibratedLoss)
     }
 
-    /// The distillation loss in evaluation mode, averaged over images, and each batch's size.
-    private static func meanLoss(of model: ReverseDistillationModel, batchCount: Int,
+    /// The method's loss in evaluation mode, averaged over images, and each batch's size.
+    private static func meanLoss(of model: any DistillationModel, batchCount: Int,
                                  features: (Int) -> [Tensor]) -> (loss: Float, batchSizes: [Int]) {
         model.eval()
         var total: Double = 0
@@ -57,7 +57,7 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
             let size = teacher.first?.shape.first ?? 0
             batchSizes.append(size)
             guard size > 0 else { continue }
-            let loss = withoutGradients { reverseDistillationLoss(teacher: teacher, student: model(teacher)) }
+            let loss = withoutGradients { model.trainingLoss(teacherFeatures: teacher) }
             total += Double(loss.item) * Double(size)
         }
         return (Float(total / Double(max(batchSizes.reduce(0, +), 1))), batchSizes)

@@ -1,29 +1,5 @@
 import LoupeTensor
 
-/// Everything that defines an `rd` run, saved with the checkpoint so a run can be
-/// evaluated, resumed or scored later exactly as it was trained.
-public struct ReverseDistillationConfiguration: Codable, Equatable, Sendable {
-    public var backbone: String = BackboneName.efficientNetLite0.rawValue
-    /// Square input size in pixels.
-    public var imageSize = 256
-    public var epochs = 30
-    public var batchSize = 8
-    public var learningRate: Float = 0.005
-    public var beta1: Float = 0.5
-    public var beta2: Float = 0.999
-    /// Anneal the learning rate to 0 over the epochs (cosine).
-    public var cosineAnnealing = false
-    public var seed: UInt64 = 0
-    /// σ of the Gaussian blur of anomaly maps (0: none).
-    public var blurSigma: Double = 4
-    public var imageScore: ImageScore = .maximum
-
-    public init() {}
-
-    /// The teacher this configuration names.
-    public var backboneName: BackboneName? { BackboneName(rawValue: backbone) }
-}
-
 /// The bottleneck and student shapes that go with a teacher (the reference's table).
 struct ReverseDistillationArchitecture {
     let blocks: BlockKind

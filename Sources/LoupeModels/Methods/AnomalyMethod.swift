@@ -1,0 +1,21 @@
+import LoupeTensor
+
+/// A selectable method (`loupe train --method NAME`): its name, what it is, the paper it
+/// comes from, its settings, and how to build its network for a teacher.
+///
+/// A method lives in `Methods/<Name>/` and is listed once in `MethodRegistry`; the jobs,
+/// the console and the metrics never name one.
+public protocol AnomalyMethod {
+    /// The name users type (`rd`, `rd-mff`).
+    static var name: String { get }
+    /// One line: what the method does.
+    static var summary: String { get }
+    /// The paper it comes from.
+    static var paper: String { get }
+    /// Its own settings beyond the shared training ones (ablation switches among them).
+    static var settings: [MethodSetting] { get }
+
+    /// The network for a teacher with stage channels `teacherChannels` (stride 4, 8, 16),
+    /// initialised from `configuration.seed`, with `configuration.settings` already checked.
+    static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel
+}

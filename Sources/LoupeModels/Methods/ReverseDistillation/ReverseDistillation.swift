@@ -1,0 +1,24 @@
+import LoupeTensor
+
+/// `rd`: Reverse Distillation, the baseline every paper method extends (Deng & Li,
+/// "Anomaly Detection via Reverse Distillation from One-Class Embedding", CVPR 2022).
+public enum ReverseDistillation: AnomalyMethod {
+    public static let name = "rd"
+    public static let summary = "teacher, one-class bottleneck, reverse student decoder; 1 − cos per scale"
+    public static let paper = "Deng & Li, Anomaly Detection via Reverse Distillation from One-Class Embedding (CVPR 2022)"
+    public static let settings: [MethodSetting] = []
+
+    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
+        ReverseDistillationModel(backbone: backbone, teacherChannels: teacherChannels, seed: configuration.seed)
+    }
+}
+
+extension ReverseDistillationModel: DistillationModel {
+    public func trainingLoss(teacherFeatures: [Tensor]) -> Tensor {
+        reverseDistillationLoss(teacher: teacherFeatures, student: self(teacherFeatures))
+    }
+
+    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+        FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
+    }
+}

@@ -1,0 +1,68 @@
+import LoupeTensor
+
+/// Everything that defines a run: the method and its settings, the teacher, input size and
+/// optimiser, saved with the checkpoint so a run can be evaluated, resumed or scored later
+/// exactly as it was trained.
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// The method's registry name (`MethodRegistry`).
+    public var method = "rd"
+    /// The method's own settings; a missing key takes the method's default.
+    public var settings: [String: SettingValue] = [:]
+    public var backbone: String = BackboneName.efficientNetLite0.rawValue
+    /// Square input size in pixels.
+    public var imageSize = 256
+    public var epochs = 30
+    public var batchSize = 8
+    public var learningRate: Float = 0.005
+    public var beta1: Float = 0.5
+    public var beta2: Float = 0.999
+    /// Anneal the learning rate to 0 over the epochs (cosine).
+    public var cosineAnnealing = false
+    public var seed: UInt64 = 0
+    /// σ of the Gaussian blur of anomaly maps (0: none).
+    public var blurSigma: Double = 4
+    public var imageScore: ImageScore = .maximum
+
+    public init() {}
+
+    /// The teacher this configuration names.
+    public var backboneName: BackboneName? { BackboneName(rawValue: backbone) }
+
+    enum CodingKeys: String, CodingKey {
+        case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore
+    }
+
+    /// Checkpoints from before methods were plug-ins have neither `method` nor `settings`:
+    /// they are `rd` with no settings.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        method = try c.decodeIfPresent(String.self, forKey: .method) ?? "rd"
+        settings = try c.decodeIfPresent([String: SettingValue].self, forKey: .settings) ?? [:]
+        backbone = try c.decode(String.self, forKey: .backbone)
+        imageSize = try c.decode(Int.self, forKey: .imageSize)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        beta1 = try c.decode(Float.self, forKey: .beta1)
+        beta2 = try c.decode(Float.self, forKey: .beta2)
+        cosineAnnealing = try c.decode(Bool.self, forKey: .cosineAnnealing)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        blurSigma = try c.decode(Double.self, forKey: .blurSigma)
+        imageScore = try c.decode(ImageScore.self, forKey: .imageScore)
+    }
+
+    /// A setting of the method: the configured value, else the method's default.
+    public func setting(_ key: String, of method: any AnomalyMethod.Type) -> SettingValue? {
+        settings[key] ?? method.settings.first { $0.key == key }?.defaultValue
+    }
+
+    public func bool(_ key: String, of method: any AnomalyMethod.Type) -> Bool {
+        if case let .bool(value) = setting(key, of: method) { return value }
+        return false
+    }
+
+    public func integer(_ key: String, of method: any AnomalyMethod.Type) -> Int {
+        if case let .integer(value) = setting(key, of: method) { return value }
+        return 0
+    }
+}
