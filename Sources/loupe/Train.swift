@@ -7,8 +7,11 @@ import LoupeModels
 /// `loupe train`: learn what good parts look like.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a Reverse Distillation detector on a data set's good images.",
+        abstract: "Train a detector (Reverse Distillation or a paper method) on a data set's good images.",
         discussion: """
+        Methods (--method NAME); a method's settings follow as options:
+        \(MethodOptions.help)
+
         Writes runs/NAME/: config.toml, model.safetensors (weights, optimiser state, metadata) \
         and train-log.csv. The checkpoint is replaced atomically after every epoch, so an \
         interrupted run (even kill -9) loses at most the epoch in progress: continue it with \
@@ -23,6 +26,7 @@ struct Train: ParsableCommand {
           loupe train --data samples/texture --run runs/texture --epochs 30
           loupe train --data samples/pcb --run runs/pcb --size 256 --resume
           loupe train --data samples/pcb --run runs/pcb-tiles --tile 256 --overlap 32 --tiles-per-image 4
+          loupe train --data samples/texture --run runs/texture-mff --method rd-mff --no-transformer
         """
     )
 
@@ -32,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
     var runFolder: String
 
-    @Option(help: "Method (only rd so far).")
+    @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")) (listed below with their settings).")
     var method = "rd"
 
     @Option(help: "Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -83,8 +87,16 @@ struct Train: ParsableCommand {
     @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
     var json = false
 
+    /// The method's own settings (`--heads 8`, `--no-transformer`), checked in `validate()`.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var methodArguments: [String] = []
+
     func validate() throws {
-        guard method == "rd" else { throw ValidationError("unknown method '\(method)'; available: rd") }
+        do {
+            _ = try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
+        } catch let error as MethodError {
+            throw ValidationError(error.description)
+        }
         guard BackboneName(rawValue: backbone) != nil else {
             throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -96,6 +108,8 @@ struct Train: ParsableCommand {
 
     func run() throws {
         var configuration = TrainingConfiguration()
+        configuration.method = method
+        configuration.settings = try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
         configuration.backbone = backbone
         configuration.epochs = epochs
         configuration.batchSize = batchSize
