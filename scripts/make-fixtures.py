@@ -5,6 +5,7 @@ Run from the repository root with Debian's PyTorch (apt-get install python3-torc
 python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
+    /usr/bin/python3 scripts/make-fixtures.py --only attention   # just attention.safetensors
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
 LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
@@ -559,10 +560,43 @@ def imagenet_classes_swift(path):
         f.write("\n".join(lines) + "\n")
 
 
+def attention_cases():
+    """Multi-head self-attention and a pre-norm GELU transformer encoder layer (rd-mff's
+    transformer filter): PyTorch's own modules with their own initialisation, an input, the
+    output, a random output gradient, and the gradients of the input and every parameter."""
+    out = {}
+    gen = torch.Generator().manual_seed(77)
+    for name, module, shape in [
+        ("attention", lambda: nn.MultiheadAttention(12, 3, batch_first=True), (2, 7, 12)),
+        ("encoder", lambda: nn.TransformerEncoderLayer(16, 4, dim_feedforward=24, dropout=0.0, activation="gelu",
+                                                       batch_first=True, norm_first=True), (3, 10, 16)),
+    ]:
+        torch.manual_seed(5)
+        m = module()
+        for p in m.parameters():  # non-zero biases, so their gradients are checked too
+            with torch.no_grad():
+                p.add_(torch.randn(p.shape, generator=gen) * 0.1)
+        x = torch.randn(shape, generator=gen).requires_grad_(True)
+        y = m(x, x, x, need_weights=False)[0] if name == "attention" else m(x)
+        gout = torch.randn(y.shape, generator=gen)
+        y.backward(gout)
+        out[f"{name}/input"] = x.detach()
+        out[f"{name}/out"] = y.detach()
+        out[f"{name}/gout"] = gout
+        out[f"{name}/grad_input"] = x.grad
+        for key, p in m.named_parameters():
+            out[f"{name}/param/{key}"] = p.detach()
+            out[f"{name}/grad/{key}"] = p.grad
+    return out
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
     meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
+    write_safetensors(os.path.join(OUT, "attention.safetensors"), attention_cases(), meta)
+    if sys.argv[1:] == ["--only", "attention"]:
+        return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)
     write_safetensors(os.path.join(OUT, "optimizers.safetensors"), optimizer_cases(), meta)
     write_safetensors(os.path.join(OUT, "training.safetensors"), training_case(), meta)
