@@ -5,7 +5,7 @@ Run from the repository root with Debian's PyTorch (apt-get install python3-torc
 python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
-    /usr/bin/python3 scripts/make-fixtures.py --only attention   # just attention.safetensors
+    /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and rd-mff only
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
 LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
@@ -548,6 +548,40 @@ def reverse_distillation_case():
     return t
 
 
+def multi_scale_fusion_case():
+    """rd-mff (scripts/rd_mff_peer.py) at small channels (8, 16, 24) on a 4x4 grid (64-pixel
+    inputs), 2 heads, one encoder layer: PyTorch's initial weights, every parameter's
+    gradient of the first train-mode loss, two plain SGD steps (lr 0.05: linear in the
+    gradients, so the comparison stays well conditioned; Adam's first steps turn rounding in
+    near-zero gradients, such as the attention keys' bias, into whole steps), then eval-mode
+    maps (unblurred)."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    import rd_mff_peer as mff
+    channels = (8, 16, 24)
+    torch.manual_seed(6)
+    model = mff.MultiScaleFusion(channels, grid=4, heads=2, depth=1)
+    g = torch.Generator().manual_seed(8)
+    feats = [torch.randn((2, c, 64 // s, 64 // s), generator=g) for c, s in zip(channels, (4, 8, 16))]
+    t = {f"initial/{k}": v.detach().clone() for k, v in model.state_dict().items()}
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    model.train()
+    losses = []
+    for step in range(2):
+        loss = mff.loss(feats, model(feats))
+        opt.zero_grad(); loss.backward()
+        if step == 0:
+            t.update({f"gradient/{k}": p.grad.detach().clone() for k, p in model.named_parameters()})
+        opt.step()
+        losses.append(loss.item())
+    t.update({f"final/{k}": v.detach().clone() for k, v in model.state_dict().items()})
+    model.eval()
+    with torch.no_grad():
+        t["maps"] = mff.anomaly_map(feats, model(feats), 64)
+    t.update({f"teacher{i}": f for i, f in enumerate(feats)})
+    t["losses"] = torch.tensor(losses)
+    return t
+
+
 def imagenet_classes_swift(path):
     """ImageNet class names in index order, from torchvision's weight metadata."""
     names = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
@@ -595,7 +629,9 @@ def main():
     torch.set_num_threads(1)
     meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
     write_safetensors(os.path.join(OUT, "attention.safetensors"), attention_cases(), meta)
-    if sys.argv[1:] == ["--only", "attention"]:
+    models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
+    write_safetensors(os.path.join(models, "multi-scale-fusion.safetensors"), multi_scale_fusion_case(), meta)
+    if sys.argv[1:] == ["--only", "methods"]:
         return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)
     write_safetensors(os.path.join(OUT, "optimizers.safetensors"), optimizer_cases(), meta)

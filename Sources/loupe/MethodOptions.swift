@@ -56,14 +56,22 @@ enum MethodOptions {
         return settings
     }
 
-    /// The methods and their settings, for `--help`.
+    /// The methods and their settings, for `--help` (lines under 80 columns).
     static var help: String {
-        MethodRegistry.methods.map { method in
-            let head = "  \(method.name): \(method.summary)\n      \(method.paper)"
-            let options = method.settings.map { setting in
-                "      --\(setting.key.replacingOccurrences(of: "_", with: "-")) (default \(setting.defaultValue)): \(setting.help)"
+        let width = MethodRegistry.names.map(\.count).max() ?? 0
+        return MethodRegistry.methods.map { method in
+            let pad = String(repeating: " ", count: width - method.name.count)
+            let options = method.settings.map { setting -> String in
+                let flag = setting.key.replacingOccurrences(of: "_", with: "-")
+                switch setting.defaultValue {
+                case .bool(true): return "--no-\(flag)"
+                case .bool(false): return "--\(flag)"
+                default: return "--\(flag) N (\(setting.defaultValue))"
+                }
             }
-            return ([head] + options).joined(separator: "\n")
+            var lines = ["  \(method.name)\(pad)  \(method.summary)", "  \(String(repeating: " ", count: width))  \(method.paper)"]
+            if !options.isEmpty { lines.append("  \(String(repeating: " ", count: width))  options: \(options.joined(separator: ", "))") }
+            return lines.joined(separator: "\n")
         }.joined(separator: "\n")
     }
 }

@@ -4,8 +4,8 @@ import LoupeTensor
 /// "Anomaly Detection via Reverse Distillation from One-Class Embedding", CVPR 2022).
 public enum ReverseDistillation: AnomalyMethod {
     public static let name = "rd"
-    public static let summary = "teacher, one-class bottleneck, reverse student decoder; 1 − cos per scale"
-    public static let paper = "Deng & Li, Anomaly Detection via Reverse Distillation from One-Class Embedding (CVPR 2022)"
+    public static let summary = "teacher, one-class bottleneck, reverse student decoder"
+    public static let paper = "Deng & Li, Reverse Distillation from One-Class Embedding, CVPR 2022"
     public static let settings: [MethodSetting] = []
 
     public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {

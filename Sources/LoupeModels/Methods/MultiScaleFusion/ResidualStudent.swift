@@ -1,0 +1,48 @@
+import LoupeTensor
+
+/// A student decoder: the embedding (stride 32) to the teacher's three scales, shallowest first.
+protocol StudentDecoder: Module {
+    func reconstruct(_ embedding: Tensor) -> [Tensor]
+}
+
+extension ReverseStudent: StudentDecoder {
+    func reconstruct(_ embedding: Tensor) -> [Tensor] { self(embedding) }
+}
+
+/// rd-mff's heterogeneous student (paper 000: "a custom multi-level residual network"), not
+/// a mirror of the teacher: a residual trunk doubles the resolution three times (2×2
+/// stride-2 transposed conv-BN-ReLU, then a residual block), twice as wide as the teacher
+/// at each scale, and each level reads its scale off the trunk through a linear 1×1 head.
+/// The heads only read: a scale's reconstruction never feeds the next, so the trunk keeps
+/// features of its own.
+final class ResidualStudent: Module, StudentDecoder {
+    let up: [Sequential]
+    let blocks: [DistillationBlock]
+    let heads: [Conv2d]
+
+    init(channels: [Int], embeddingChannels: Int, using generator: inout SeededGenerator) {
+        // Deepest first: stride 16, 8, 4.
+        let targets = [channels[2], channels[1], channels[0]]
+        let widths = targets.map { 2 * $0 }
+        var up: [Sequential] = [], blocks: [DistillationBlock] = [], heads: [Conv2d] = []
+        var inChannels = embeddingChannels
+        for (target, width) in zip(targets, widths) {
+            up.append(Sequential([ConvTranspose2d(inChannels: inChannels, outChannels: width, kernelSize: 2, stride: 2, bias: false, using: &generator),
+                                  BatchNorm2d(width), Activation.relu]))
+            blocks.append(DistillationBlock(inChannels: width, planes: width, change: .none, bottleneckWidth: nil, shortcut: nil, using: &generator))
+            heads.append(Conv2d(inChannels: width, outChannels: target, kernelSize: 1, bias: true, using: &generator))
+            inChannels = width
+        }
+        (self.up, self.blocks, self.heads) = (up, blocks, heads)
+    }
+
+    func reconstruct(_ embedding: Tensor) -> [Tensor] {
+        var trunk = embedding
+        var scales: [Tensor] = []
+        for level in 0..<3 {
+            trunk = blocks[level](up[level](trunk))
+            scales.append(heads[level](trunk))
+        }
+        return scales.reversed()
+    }
+}

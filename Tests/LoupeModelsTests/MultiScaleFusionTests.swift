@@ -1,0 +1,93 @@
+import Foundation
+import LoupeModels
+import LoupeTensor
+import LoupeTestSupport
+import Testing
+
+/// rd-mff's network against an independent PyTorch definition (scripts/rd_mff_peer.py,
+/// built by scripts/make-fixtures.py) at small channels (8, 16, 24) on a 4×4 grid: the
+/// peer's initial weights load by name; the first loss's gradient of every parameter, two
+/// SGD steps' losses and weights, and eval-mode maps match. The ablations change the
+/// network as they say.
+@Suite struct MultiScaleFusionTests {
+    static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/multi-scale-fusion.safetensors").path)
+
+    static func tensors(under prefix: String) -> [String: Tensor] {
+        Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+    }
+
+    static func model(_ settings: [String: SettingValue] = ["heads": .integer(2)], size: Int = 64) throws -> any DistillationModel {
+        var configuration = TrainingConfiguration()
+        configuration.method = "rd-mff"
+        configuration.imageSize = size
+        configuration.settings = settings
+        return try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+    }
+
+    @Test func twoTrainingStepsAndMapsMatchThePeer() throws {
+        let model = try Self.model()
+        let initial = Self.tensors(under: "initial/")
+        #expect(Set(model.stateDictionary().keys) == Set(initial.keys))
+        try model.loadStateDictionary(initial, source: "multi-scale-fusion.safetensors")
+        let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
+        let optimizer = StochasticGradientDescent(parameters: model.parameters, learningRate: 0.05)
+        var losses: [Float] = []
+        for step in 0..<2 {
+            let loss = model.trainingLoss(teacherFeatures: teacher)
+            optimizer.zeroGradients()
+            loss.backward()
+            if step == 0 {
+                let gradients = Self.tensors(under: "gradient/")
+                #expect(gradients.count == model.namedParameters.count)
+                for (key, parameter) in model.namedParameters {
+                    expectClose(parameter.gradient, gradients[key], tolerance: 1e-4, scale: .tensorRootMeanSquare, "gradient of \(key)")
+                }
+            }
+            optimizer.step()
+            losses.append(loss.item)
+        }
+        expectClose(Tensor(shape: [2], scalars: losses), Self.fixtures["losses"], tolerance: 1e-5, "losses")
+        let state = model.stateDictionary()
+        for (key, expected) in Self.tensors(under: "final/") {
+            expectClose(state[key], expected, tolerance: 1e-4, scale: .tensorRootMeanSquare, key)
+        }
+        model.eval()
+        let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
+        expectClose(maps, Self.fixtures["maps"], tolerance: 1e-4, scale: .tensorRootMeanSquare, "eval-mode anomaly maps")
+    }
+
+    @Test func ablationsChangeTheNetworkAsTheySay() throws {
+        let full = Set(try Self.model().stateDictionary().keys)
+        #expect(full.contains("fusion.down1.0.0.weight") && full.contains("filter.layers.0.self_attn.in_proj_weight")
+                && full.contains("student.heads.2.bias"))
+        let noFusion = Set(try Self.model(["heads": .integer(2), "mff": .bool(false)]).stateDictionary().keys)
+        #expect(!noFusion.contains { $0.hasPrefix("fusion.down") } && noFusion.contains("fusion.compact.0.weight"))
+        let noFilter = Set(try Self.model(["heads": .integer(2), "transformer": .bool(false)]).stateDictionary().keys)
+        #expect(!noFilter.contains { $0.hasPrefix("filter.") })
+        let mirrored = Set(try Self.model(["heads": .integer(2), "mirror_student": .bool(true)]).stateDictionary().keys)
+        #expect(mirrored.contains("student.up3.0.conv1.weight") && !mirrored.contains { $0.hasPrefix("student.heads") })
+        #expect(try Set(Self.model(["heads": .integer(2), "depth": .integer(3)]).stateDictionary().keys)
+            .contains("filter.layers.2.linear2.weight"))
+        // Every variant reconstructs the teacher's three shapes.
+        let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
+        for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(true)], [:]] {
+            let model = try Self.model(settings.merging(["heads": .integer(2)]) { a, _ in a })
+            let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
+            #expect(maps.shape == [2, 64, 64], "\(settings)")
+        }
+    }
+
+    @Test func settingsAreChecked() throws {
+        let cases: [([String: SettingValue], MethodError)] = [
+            (["layers": .integer(2)], .unknownSetting(method: "rd-mff", key: "layers", known: MultiScaleFusion.settings.map(\.key))),
+            (["heads": .bool(true)], .wrongType(key: "heads", value: "true", expected: "a whole number")),
+            (["heads": .integer(9)], .outOfRange(key: "heads", value: "9", range: 1...8)),
+            (["mff": .integer(0)], .wrongType(key: "mff", value: "0", expected: "true or false")),
+        ]
+        for (settings, error) in cases {
+            #expect(throws: error) { try Self.model(settings) }
+        }
+        #expect(throws: MethodError.unknownMethod(name: "stfpm", known: ["rd", "rd-mff"])) { try MethodRegistry.method(named: "stfpm") }
+    }
+}
