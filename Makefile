@@ -51,10 +51,15 @@ bench: deps peer-deps
 ## accept: RD on every samples/ category beside the PyTorch peer (metrics, epoch and
 ## inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over seeds).
 ## Takes about half an hour on 2 cores; SEEDS=0 for a quick look.
+## METHODS=rd,rd-mff,rd-mff:no-transformer,... compares methods (and ablations) instead, on
+## CATEGORIES (default texture:192,pcb:256).
 EPOCHS ?= 30
 SEEDS ?= 0,1,2
+METHODS ?=
+CATEGORIES ?= $(if $(METHODS),texture:192$(comma)pcb:256,texture:192$(comma)pcb:256$(comma)pcb:tile256)
+comma := ,
 accept: build peer-deps
-	/usr/bin/python3 scripts/accept.py --epochs $(EPOCHS) --seeds $(SEEDS)
+	/usr/bin/python3 scripts/accept.py --epochs $(EPOCHS) --seeds $(SEEDS) --categories $(CATEGORIES) $(if $(METHODS),--methods $(METHODS))
 
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
 fixtures: peer-deps weights

@@ -16,6 +16,12 @@ DeepPCB (shrunk 640->256 vs 256 tiles) beside Loupe's shrunk and tiled runs.
 
     /usr/bin/python3 scripts/accept.py [--epochs 30] [--categories texture:192,pcb:256,pcb:tile256] [--seeds 0]
                                        [--reuse-peer]
+
+With --methods (e.g. rd,rd-mff,rd-mff:no-transformer,rd-mff:no-mff,rd-mff:mirror-student;
+after a colon, the method's options without their dashes, joined by +) every method
+trains with the same teacher, size, epochs and seeds, and one table per category shows
+image AUROC, pixel AUROC, AUPRO, pixel AP, IAP, epoch time and inference time (mean and
+range over seeds). `make accept METHODS=...` runs it.
 """
 import argparse
 import json
@@ -96,6 +102,52 @@ def category(name, size, epochs, seed, reuse_peer=False):
     return ours, peer
 
 
+def method_run(name, size, epochs, seed, variant):
+    """One Loupe run of a method variant ("rd-mff:no-transformer+heads=2") on a category."""
+    method, _, options = variant.partition(":")
+    flags = []
+    for option in filter(None, options.split("+")):
+        key, _, value = option.partition("=")
+        flags += [f"--{key}"] + ([value] if value else [])
+    data = os.path.join(ROOT, "samples", name)
+    slug = variant.replace(":", "-").replace("+", "-").replace("=", "")
+    folder = os.path.join(ROOT, "runs", f"accept-{name}-{size}-{slug}-{seed}")
+    shutil.rmtree(folder, ignore_errors=True)
+    sizing = ["--tile", size[4:], "--overlap", "32", "--tiles-per-image", "2"] if size.startswith("tile") else ["--size", size]
+    lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--seed", str(seed), "--json",
+                 "--method", method] + sizing + flags)
+    report_training_checks(seed, lines)
+    ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
+    ours["epoch_s_median"] = statistics.median(json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"'))
+    return ours
+
+
+def method_tables(args, seeds):
+    """Every method variant on every category, one table per category."""
+    columns = [("I-AUROC", "image_auroc", 100), ("P-AUROC", "pixel_auroc", 100), ("AUPRO", "aupro_0.3", 100),
+               ("P-AP", "pixel_ap", 100), ("IAP", "iap", 100)]
+    report = {}
+    for spec in args.categories.split(","):
+        name, size = spec.split(":")
+        variants = args.methods.split(",")
+        print(f"== {name} at {size}, {args.epochs} epochs, seeds {seeds}: {', '.join(variants)}", flush=True)
+        results = {}
+        for variant in variants:
+            results[variant] = [method_run(name, size, args.epochs, seed, variant) for seed in seeds]
+            print(f"  {variant}: done", flush=True)
+        report[spec] = {variant: [{"seed": seed, "loupe": r} for seed, r in zip(seeds, runs)] for variant, runs in results.items()}
+        width = max(len(v) for v in variants) + 2
+        print(f"| {name} {size} | " + " | ".join(label for label, _, _ in columns) + " | epoch s | ms/img |")
+        print("|---" * (len(columns) + 3) + "|")
+        for variant, runs in results.items():
+            cells = [spread([r.get(key) or 0 for r in runs], scale).strip() for _, key, scale in columns]
+            epoch = statistics.median(r["epoch_s_median"] for r in runs)
+            infer = statistics.median(r["infer_ms_per_image"] for r in runs)
+            print(f"| {variant:{width}}| " + " | ".join(cells) + f" | {epoch:.2f} | {infer:.1f} |", flush=True)
+    with open(os.path.join(ROOT, "runs", "accept-methods.json"), "w") as f:
+        json.dump(report, f, indent=2)
+
+
 def spread(values, scale=100.0):
     mean = statistics.mean(values)
     if len(values) == 1:
@@ -112,8 +164,11 @@ def main():
     parser.add_argument("--reuse-peer", action="store_true",
                         help="reuse a peer result already in runs/ for the same data, size, epochs and seed "
                              "(the peer does not change between Loupe versions)")
+    parser.add_argument("--methods", help="compare methods instead of rd against the peer, e.g. rd,rd-mff,rd-mff:no-transformer")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    if args.methods:
+        return method_tables(args, seeds)
     report = {}
     for spec in args.categories.split(","):
         name, size = spec.split(":")
