@@ -17,6 +17,15 @@ enum Loupe {
 }
 
 @Suite struct CommandLineTests {
+    @Test func trainHelpListsEveryMethodWithItsPaperAndOptions() throws {
+        let help = try Loupe.run("train", "--help")
+        #expect(help.status == 0)
+        for text in ["rd      teacher, one-class bottleneck", "rd-mff  multi-scale fusion", "paper 000",
+                     "--no-mff, --no-transformer, --mirror-student, --heads N (4)"] {
+            #expect(help.output.contains(text), "train --help lacks '\(text)'")
+        }
+    }
+
     @Test func helpTeachesTheCommandsAndExitStatuses() throws {
         let help = try Loupe.run("--help")
         #expect(help.status == 0)
@@ -41,6 +50,11 @@ enum Loupe {
             (["data", "check", "no/such/folder"], "no/such/folder"),
             (["weights", "Tests/LoupeModelsTests/Fixtures/coffee-256.png"], "coffee-256.png"),
             (["frobnicate"], "Unexpected argument"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "stfpm"], "unknown method 'stfpm'; methods: rd, rd-mff"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--heads", "9"], "--heads: 'heads' is 9; expected 1 to 8"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--layers", "2"], "unknown option '--layers' (rd-mff takes --mff"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--heads", "2"], "unknown option '--heads'"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--no-transformer=false"], "takes no value"),
         ]
         for (arguments, message) in cases {
             let result = try Loupe.run(arguments)
@@ -95,14 +109,15 @@ extension Loupe {
 
 /// The headless flow through the binary: train, eval, sharded infer, merge.
 @Suite struct HeadlessFlowTests {
-    @Test func trainEvaluateInferInShardsAndMerge() throws {
+    @Test(arguments: ["rd", "rd-mff"]) func trainEvaluateInferInShardsAndMerge(method: String) throws {
         let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/run"
-        let train = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64", "--json"])
+        let train = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64", "--json", "--method", method])
         #expect(train.status == 0, "\(train.error)")
+        #expect(try String(contentsOfFile: run + "/config.toml", encoding: .utf8).contains("method = \"\(method)\""))
         #expect(train.output.contains(#""epoch": 1"#))
         let again = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"])
         #expect(again.status == 1 && again.error.contains("--resume"))
