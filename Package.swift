@@ -24,6 +24,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        // TOML for run configurations (`loupe train --config`) and themes.
+        .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev).
@@ -49,7 +51,8 @@ let package = Package(
         .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging"], swiftSettings: engineSettings),
 
         // Engine: training and evaluation jobs, run folders.
-        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics"],
+        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",
+                                                    .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: engineSettings),
 
         // Console: screens, renderers and views; draws engine state, never computes.

