@@ -98,13 +98,23 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("theme-\(UUID()).toml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "colour_map = \"rainbow\"\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: ThemeError.badValue(path: path, key: "colour_map", value: "rainbow", expected: "jet, turbo, inferno, viridis")) {
+        #expect(throws: TOMLFileError.badValue(path: path, line: 1, key: "colour_map", value: "\"rainbow\"", expected: "jet, turbo, inferno, viridis")) {
             try Theme(contentsOf: path)
         }
         try "[colours]\ngood: green\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: ThemeError.malformed(path: path, line: 2, text: "good: green")) { try Theme(contentsOf: path) }
-        try "[colours]\ngood = \"#12345\"\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: ThemeError.badValue(path: path, key: "colours.good", value: "#12345", expected: "\"#rrggbb\"")) { try Theme(contentsOf: path) }
+        #expect { try Theme(contentsOf: path) } throws: { error in
+            guard case let .syntax(errorPath, line, _) = error as? TOMLFileError else { return false }
+            return errorPath == path && line == 2
+        }
+        try "# a comment\n[colours]\ngood = \"#12345\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: TOMLFileError.badValue(path: path, line: 3, key: "colours.good", value: "\"#12345\"", expected: "\"#rrggbb\"")) {
+            try Theme(contentsOf: path)
+        }
+        try "[colours]\ngood = \"#00ff00\"\ngreen = \"#00ff00\"\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect { try Theme(contentsOf: path) } throws: { error in
+            guard case let .unknownKey(_, line, key, _) = error as? TOMLFileError else { return false }
+            return line == 3 && key == "colours.green"
+        }
         #expect(throws: ThemeError.self) { try Theme.named("no-such-theme") }
     }
 }

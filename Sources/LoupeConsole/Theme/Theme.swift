@@ -1,4 +1,5 @@
 import Foundation
+import LoupeEngine
 import LoupeImaging
 
 /// Colours and colour map of the console, from `themes/NAME.toml`. Colours are RGB, so one
@@ -33,26 +34,26 @@ public struct Theme: Sendable, Equatable {
     }
 
     /// Reads a theme file: `colour_map = "turbo"` and a `[colours]` table of "#rrggbb"
-    /// for every role.
+    /// for every role; a mistake names the file, line and key (`TOMLFileError`).
     public init(contentsOf path: String) throws {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ThemeError.unreadable(path: path) }
-        let table = try TOMLTable(parsing: text, source: path)
-        let mapName = table.values["colour_map"] ?? "turbo"
+        let document = try TOMLDocument(path: path)
+        try document.expectOnly(["name", "colour_map"])
+        let mapName = try document.string("colour_map") ?? "turbo"
         guard let map = ColourMap(rawValue: mapName) else {
-            throw ThemeError.badValue(path: path, key: "colour_map", value: mapName, expected: ColourMap.allCases.map(\.rawValue).joined(separator: ", "))
+            throw document.badValue("colour_map", value: "\"\(mapName)\"", expected: ColourMap.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        try document.expectOnly(Role.allCases.map(\.rawValue), in: "colours")
         var colours: [Role: (UInt8, UInt8, UInt8)] = [:]
         // Wrong values first (they are what was just typed), then what is missing.
         for role in Role.allCases {
-            let key = "colours." + role.rawValue
-            guard let value = table.values[key] else { continue }
-            guard let rgb = Self.rgb(value) else { throw ThemeError.badValue(path: path, key: key, value: value, expected: "\"#rrggbb\"") }
+            guard let value = try document.string(role.rawValue, in: "colours") else { continue }
+            guard let rgb = Self.rgb(value) else { throw document.badValue(role.rawValue, in: "colours", value: "\"\(value)\"", expected: "\"#rrggbb\"") }
             colours[role] = rgb
         }
         if let missing = Role.allCases.first(where: { colours[$0] == nil }) {
-            throw ThemeError.missingKey(path: path, key: "colours." + missing.rawValue)
+            throw TOMLFileError.missingKey(path: path, key: "colours." + missing.rawValue)
         }
-        self.init(name: table.values["name"] ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension,
+        self.init(name: try document.string("name") ?? ((path as NSString).lastPathComponent as NSString).deletingPathExtension,
                   colourMap: map, colours: colours)
     }
 
@@ -91,21 +92,14 @@ public struct Theme: Sendable, Equatable {
     }
 }
 
-/// Why a theme cannot be used; each case names the file and key.
+/// A theme that is not where `--theme` looked (what is wrong inside a theme file is a
+/// `TOMLFileError`).
 public enum ThemeError: Error, CustomStringConvertible, Equatable {
     case notFound(name: String, searched: [String])
-    case unreadable(path: String)
-    case malformed(path: String, line: Int, text: String)
-    case missingKey(path: String, key: String)
-    case badValue(path: String, key: String, value: String, expected: String)
 
     public var description: String {
         switch self {
         case let .notFound(name, searched): return "theme '\(name)' not found; looked for \(searched.joined(separator: ", "))"
-        case let .unreadable(path): return "\(path): cannot read the theme file"
-        case let .malformed(path, line, text): return "\(path):\(line): expected `key = value` or `[section]`, found '\(text)'"
-        case let .missingKey(path, key): return "\(path): missing '\(key)'"
-        case let .badValue(path, key, value, expected): return "\(path): '\(key)' is '\(value)'; expected \(expected)"
         }
     }
 }
