@@ -27,6 +27,7 @@ struct ConsoleCommand: ParsableCommand {
           loupe console                      (the newest run in runs/)
           loupe console --run runs/tex
           loupe console --run runs/new --data samples/texture --epochs 10 --size 128
+          loupe console --run runs/mff --data samples/texture --method rd-mff --no-transformer
           loupe console --run runs/tex --theme colour-blind-safe
         """
     )
@@ -41,6 +42,13 @@ struct ConsoleCommand: ParsableCommand {
 
     @Option(help: "Theme: default, high-contrast, colour-blind-safe (themes/NAME.toml) or a path to a .toml file.")
     var theme: String?
+
+    @Option(help: "Method, for a run trained from the console: \(MethodRegistry.names.joined(separator: ", ")) (see `loupe train --help`).")
+    var method = "rd"
+
+    /// The method's own settings (`--no-transformer`), for a run trained from the console.
+    @Argument(parsing: .allUnrecognized, help: .hidden)
+    var methodArguments: [String] = []
 
     @Option(help: "Epochs, for a run trained from the console.")
     var epochs = 20
@@ -57,6 +65,15 @@ struct ConsoleCommand: ParsableCommand {
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
         try InputSize.validate(size)
+        _ = try methodSettings()
+    }
+
+    func methodSettings() throws -> [String: SettingValue] {
+        do {
+            return try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
+        } catch let error as MethodError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
@@ -64,6 +81,8 @@ struct ConsoleCommand: ParsableCommand {
             throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
         }
         var configuration = TrainingConfiguration()
+        configuration.method = method
+        configuration.settings = try methodSettings()
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard

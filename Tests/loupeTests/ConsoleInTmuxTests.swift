@@ -280,13 +280,14 @@ import Testing
     }
 
     /// Resizing at any moment redraws at the new size: in every view, with the help open,
-    /// while training and scoring; windows too small for a view say so; `q` exits 0.
+    /// while training and scoring; windows too small for a view say so; `q` exits 0. The
+    /// run is an rd-mff one trained in the console (rd is the other test's).
     @Test func resizesRedrawInEveryViewAndWhileTraining() throws {
         guard Self.tmuxAvailable, Self.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-resize-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         // A new run: the console trains it (Training view), then scores the test set.
-        try Self.startSession(width: 80, height: 24, command: "TERM=xterm-256color \(Loupe.executable.path) console --run \(folder)/fresh --data samples/texture --size 64 --epochs 4")
+        try Self.startSession(width: 80, height: 24, command: "TERM=xterm-256color \(Loupe.executable.path) console --run \(folder)/fresh --data samples/texture --size 64 --epochs 4 --method rd-mff --heads 2")
         defer { Self.endSession() }
         _ = try Self.waitFor("Loupe · fresh")
         func resize(_ width: Int, _ height: Int, expecting text: String) throws {
@@ -322,6 +323,7 @@ import Testing
         try Self.keys("q")
         let pane = try Self.waitFor("exit=0", seconds: 20)
         #expect(!pane.contains("Loupe · fresh"))
+        #expect(try String(contentsOfFile: folder + "/fresh/config.toml", encoding: .utf8).contains("method = \"rd-mff\""))
     }
 
     /// The threshold in the title bar ("threshold 1.2345").
