@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "LoupeMetrics", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
 
         // Models: backbones (teachers), methods, weight files.
-        .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging"], swiftSettings: engineSettings),
+        .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData"], swiftSettings: engineSettings),
 
         // Engine: training and evaluation jobs, run folders.
         .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",

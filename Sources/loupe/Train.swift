@@ -77,6 +77,10 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same model (default 0).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Change the training images at random every step, e.g. horizontal_flip=0.5,rotation=10.",
+                               discussion: "Settings: \(Augmentation.keys.joined(separator: ", ")) (flips are probabilities, rotation ± degrees, the others ± factors). The teacher then runs on every step's images instead of its cached features."))
+    var augment: String?
+
     @Flag(help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
 
@@ -137,6 +141,13 @@ struct Train: ParsableCommand {
         if let learningRate { c.learningRate = learningRate }
         if let cosine { c.cosineAnnealing = cosine }
         if let seed { c.seed = seed }
+        if let augment {
+            do {
+                c.augmentation = try Augmentation(specification: augment)
+            } catch let error as AugmentationError {
+                throw ValidationError("--augment: \(error)")
+            }
+        }
         if let tile {
             let tiling = Tiling(size: tile, overlap: overlap ?? file.tiling?.overlap ?? 32)
             if let problem = tiling.problem { throw ValidationError("--tile/--overlap: \(problem)") }

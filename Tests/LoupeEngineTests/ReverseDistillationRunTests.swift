@@ -111,6 +111,36 @@ import Testing
 }
 
 extension ReverseDistillationRunTests {
+    /// With augmentation the teacher runs on every step's changed images (the losses leave
+    /// the cached-feature run's), the changes depend only on seed, epoch and position (a
+    /// second run and a resumed run repeat them exactly), and the run keeps its settings.
+    @Test func augmentedTrainingRunsTheTeacherOnEveryStepsImages() throws {
+        guard Self.teacherAvailable else { return }
+        let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
+        var plain = Self.configuration(epochs: 2, size: 64)
+        plain.seed = 3
+        var augmented = plain
+        augmented.augmentation = Augmentation(horizontalFlipProbability: 0.5, verticalFlipProbability: 0.5, maximumRotationDegrees: 20)
+        let runs = (0..<4).map { _ in Self.temporaryRun() }
+        defer { for run in runs { try? FileManager.default.removeItem(atPath: run.path) } }
+        func losses(_ run: RunFolder, _ configuration: TrainingConfiguration, cancelAfter: Int? = nil, resume: Bool = false) throws -> [Float] {
+            var losses: [Float] = []
+            try TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: resume)
+                .start(events: { if case let .step(_, _, _, loss, _, _) = $0 { losses.append(loss) } },
+                       isCancelled: { cancelAfter.map { losses.count >= $0 } ?? false })
+            return losses
+        }
+        let withoutChanges = try losses(runs[0], plain)
+        let changed = try losses(runs[1], augmented)
+        #expect(changed.count == 16 && withoutChanges.count == 16)
+        #expect(changed[0] != withoutChanges[0] && changed != withoutChanges)
+        #expect(try losses(runs[2], augmented) == changed)
+        #expect(throws: RunError.cancelled) { _ = try losses(runs[3], augmented, cancelAfter: 11) }
+        let resumed = try losses(runs[3], augmented, resume: true)
+        #expect(resumed == Array(changed.suffix(8)))
+        #expect(try Checkpoint.read(runs[3].checkpoint).metadata.configuration.augmentation == augmented.augmentation)
+    }
+
     /// An unreadable training image stops the job before the run folder exists.
     @Test func badTrainingImageLeavesNothingBehind() throws {
         guard Self.teacherAvailable else { return }

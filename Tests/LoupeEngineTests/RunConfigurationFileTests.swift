@@ -25,6 +25,7 @@ import Testing
         configuration.seed = 42
         configuration.blurSigma = 2.5
         configuration.imageScore = .topMean(10)
+        configuration.augmentation = Augmentation(horizontalFlipProbability: 0.5, maximumRotationDegrees: 12.5, contrast: 0.1)
         let file = RunConfigurationFile(configuration: configuration, dataRoot: "data/pcb \"2\"", teacherWeights: "/w/lite0.pth",
                                         tiling: Tiling(size: 256, overlap: 16), tilesPerImage: 3)
         let path = try Self.write(file.text)
@@ -56,11 +57,13 @@ import Testing
                            "learning_rate", "betas", "cosine_annealing", "seed", "blur_sigma", "image_score"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"stfpm\""),
              { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of rd, rd-mff") }),
-            (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[tiling]", "[rd]"]) }),
+            (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[rd]", "[augmentation]", "[tiling]"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nheads = 9\n",
              { .badValue(path: $0, line: 19, key: "rd-mff.heads", value: "9", expected: "1 to 8") }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nmff = 1\n",
              { .badValue(path: $0, line: 19, key: "rd-mff.mff", value: "1", expected: "true or false") }),
+            (good + "\n[augmentation]\nrotation = 200\n",
+             { .badValue(path: $0, line: 19, key: "augmentation.rotation", value: "200.0", expected: "0.0 to 180.0") }),
             (good.replacingOccurrences(of: "betas = [0.5, 0.999]", with: "betas = [0.5]"),
              { .wrongType(path: $0, line: 12, key: "training.betas", found: "[ 0.5 ]", expected: "an array of 2 numbers") }),
         ]

@@ -55,6 +55,8 @@ enum Loupe {
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--layers", "2"], "unknown option '--layers' (rd-mff takes --mff"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--heads", "2"], "unknown option '--heads'"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--no-transformer=false"], "takes no value"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--augment", "spin=3"], "--augment: augmentation 'spin=3': expected NAME=VALUE"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--augment", "rotation=200"], "'rotation' is 200; expected 0.0 to 180.0"),
         ]
         for (arguments, message) in cases {
             let result = try Loupe.run(arguments)

@@ -4,7 +4,7 @@ import LoupeTensor
 
 /// Random training-time changes to good images, drawn from a seeded generator so a run is
 /// reproducible. Each is off by default; the geometry ones keep the image size.
-public struct Augmentation: Sendable, Equatable {
+public struct Augmentation: Sendable, Equatable, Codable {
     public var horizontalFlipProbability: Float = 0
     public var verticalFlipProbability: Float = 0
     /// Rotations are drawn uniformly from ±this many degrees.
@@ -27,6 +27,54 @@ public struct Augmentation: Sendable, Equatable {
 
     public static let none = Augmentation()
 
+    /// Whether any change is on: a run without augmentation trains on cached teacher features.
+    public var isActive: Bool { self != .none }
+
+    /// The settings by name, as config files and `--augment` write them.
+    public static let keys = ["horizontal_flip", "vertical_flip", "rotation", "brightness", "contrast", "saturation"]
+
+    public subscript(key: String) -> Float? {
+        get {
+            switch key {
+            case "horizontal_flip": return horizontalFlipProbability
+            case "vertical_flip": return verticalFlipProbability
+            case "rotation": return maximumRotationDegrees
+            case "brightness": return brightness
+            case "contrast": return contrast
+            case "saturation": return saturation
+            default: return nil
+            }
+        }
+        set {
+            let value = newValue ?? 0
+            switch key {
+            case "horizontal_flip": horizontalFlipProbability = value
+            case "vertical_flip": verticalFlipProbability = value
+            case "rotation": maximumRotationDegrees = value
+            case "brightness": brightness = value
+            case "contrast": contrast = value
+            case "saturation": saturation = value
+            default: break
+            }
+        }
+    }
+
+    /// The accepted range of a setting: probabilities 0–1, rotation 0–180°, factors 0–1.
+    public static func range(of key: String) -> ClosedRange<Float> { key == "rotation" ? 0...180 : 0...1 }
+
+    /// "horizontal_flip=0.5,rotation=10": unnamed settings stay off.
+    public init(specification: String) throws {
+        self.init()
+        for part in specification.split(separator: ",") {
+            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2, Self.keys.contains(pieces[0]) else { throw AugmentationError.unknownSetting(String(part)) }
+            guard let value = Float(pieces[1]), Self.range(of: pieces[0]).contains(value) else {
+                throw AugmentationError.badValue(key: pieces[0], value: pieces[1], range: Self.range(of: pieces[0]))
+            }
+            self[pieces[0]] = value
+        }
+    }
+
     public func apply(_ image: Image, using generator: inout SeededGenerator) -> Image {
         var result = image
         if generator.nextUniform() < horizontalFlipProbability { result = result.flippedHorizontally() }
@@ -41,6 +89,19 @@ public struct Augmentation: Sendable, Equatable {
                                            saturation: 1 + (generator.nextUniform() * 2 - 1) * saturation)
         }
         return result
+    }
+}
+
+/// Why an augmentation specification cannot be used.
+public enum AugmentationError: Error, CustomStringConvertible, Equatable {
+    case unknownSetting(String)
+    case badValue(key: String, value: String, range: ClosedRange<Float>)
+
+    public var description: String {
+        switch self {
+        case let .unknownSetting(text): return "augmentation '\(text)': expected NAME=VALUE with NAME one of \(Augmentation.keys.joined(separator: ", "))"
+        case let .badValue(key, value, range): return "augmentation '\(key)' is \(value); expected \(range.lowerBound) to \(range.upperBound)"
+        }
     }
 }
 

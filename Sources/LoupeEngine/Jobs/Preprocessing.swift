@@ -20,7 +20,12 @@ public struct Preprocessing: Sendable {
 
     /// 1×3×size×size: resized as Pillow's bilinear (grey first, then replicated), normalised.
     public func input(_ path: String) throws -> Tensor {
-        try PNG.read(path).resized(width: size, height: size).rgb().tensor(normalization: normalization)
+        try image(path).tensor(normalization: normalization)
+    }
+
+    /// The resized RGB image before normalisation.
+    func image(_ path: String) throws -> Image {
+        try PNG.read(path).resized(width: size, height: size).rgb()
     }
 
     /// An image ready for the network: its map will be `width`×`height`.
@@ -29,7 +34,7 @@ public struct Preprocessing: Sendable {
         /// The frame and its tiles (tiled runs), or nil when `resized` is the one input.
         public let frame: Image?
         public let grid: TileGrid?
-        let resized: Tensor?
+        let resized: Image?
 
         /// How many inputs the network sees for this image.
         public var inputCount: Int { grid?.count ?? 1 }
@@ -37,14 +42,19 @@ public struct Preprocessing: Sendable {
         /// Input `index` (1×3×size×size), cut on demand so a large frame's tiles are never
         /// all in memory at once.
         public func input(_ index: Int, normalization: Normalization) -> Tensor {
-            if let grid, let frame { return grid.tile(index, of: frame).tensor(normalization: normalization) }
+            image(index).tensor(normalization: normalization)
+        }
+
+        /// Input `index` before normalisation (what training augments).
+        public func image(_ index: Int) -> Image {
+            if let grid, let frame { return grid.tile(index, of: frame) }
             return resized!
         }
     }
 
     /// Reads `path` as the run needs it: resized, or kept at native size for tiling.
     public func prepare(_ path: String) throws -> Prepared {
-        guard let tiling else { return Prepared(width: size, height: size, frame: nil, grid: nil, resized: try input(path)) }
+        guard let tiling else { return Prepared(width: size, height: size, frame: nil, grid: nil, resized: try image(path)) }
         let frame = try PNG.read(path).rgb()
         return Prepared(width: frame.width, height: frame.height, frame: frame, grid: tiling.grid(width: frame.width, height: frame.height), resized: nil)
     }

@@ -67,8 +67,8 @@ public struct TrainingJob: Sendable {
             events(.resumed(fromEpoch: startEpoch))
         }
         let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
-        let teacher = try backbone.pretrained(weights: weightsPath)
-        let model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacher.stageChannels)
+        let teacherNetwork = try backbone.pretrained(weights: weightsPath)
+        let model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacherNetwork.stageChannels)
         let optimizer = Adam(parameters: model.parameters, learningRate: configuration.learningRate,
                              betas: (configuration.beta1, configuration.beta2))
         if let resumed {
@@ -86,7 +86,7 @@ public struct TrainingJob: Sendable {
             try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
         }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
-        let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
+        let cache = try TeacherFeatureCache(units: units, teacher: teacherNetwork, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
         try writeConfiguration(teacherWeights: weightsPath, tiling: tiling, tilesPerImage: tilesPerImage)
@@ -108,11 +108,19 @@ public struct TrainingJob: Sendable {
             func features(_ step: Int) -> [Tensor] {
                 cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
             }
+            // With augmentation the teacher sees this epoch's changed inputs instead, a batch
+            // at a time; the images are read and changed ahead on the loader's thread.
+            let augmented = configuration.augmentation.isActive
+                ? AugmentedBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
+                                   augmentation: configuration.augmentation, seed: configuration.seed, epoch: epoch) : nil
             let epochStart = Date()
             var rows: [TrainLog.Row] = []
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
-                let teacher = features(step)
+                let teacher = try augmented.map { batches in
+                    let inputs = try batches.next()
+                    return withoutGradients { teacherNetwork.features(inputs, stageCount: 3) }
+                } ?? features(step)
                 let loss = model.trainingLoss(teacherFeatures: teacher)
                 optimizer.zeroGradients()
                 loss.backward()
@@ -165,6 +173,32 @@ enum TeacherIdentity {
     static func describe(_ path: String) -> String {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         return "\((path as NSString).lastPathComponent) (\(size) bytes)"
+    }
+}
+
+/// An epoch's training inputs changed by the run's augmentation, batch by batch in the
+/// epoch's order. Each input's change is drawn from a generator of its own (seed, epoch,
+/// position in the epoch), so a run, and a resumed run, gets the same changes.
+final class AugmentedBatches {
+    private let loader: PrefetchingLoader<Tensor>
+
+    init(units: [TrainingUnit], order: [Int], batchSize: Int, preprocessing: Preprocessing, augmentation: Augmentation, seed: UInt64, epoch: Int) {
+        let batches = (order.count + batchSize - 1) / batchSize
+        loader = PrefetchingLoader(count: batches, prefetch: 2) { step in
+            let positions = (step * batchSize)..<min(order.count, (step + 1) * batchSize)
+            return Tensor.concatenate(try positions.map { position in
+                let unit = units[order[position]]
+                var generator = SeededGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(position))
+                let image = try preprocessing.prepare(unit.sample.path).image(unit.tile?.index ?? 0)
+                return augmentation.apply(image, using: &generator).tensor(normalization: preprocessing.normalization)
+            }, alongAxis: 0)
+        }
+    }
+
+    /// The next batch of normalised inputs (N×3×size×size).
+    func next() throws -> Tensor {
+        guard let result = loader.next() else { throw RunError.cancelled }
+        return try result.get()
     }
 }
 

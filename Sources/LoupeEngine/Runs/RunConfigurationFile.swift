@@ -54,6 +54,10 @@ public struct RunConfigurationFile: Equatable, Sendable {
                 lines.append("\(setting.key) = \(c.setting(setting.key, of: method) ?? setting.defaultValue)   # \(setting.help)")
             }
         }
+        if c.augmentation.isActive {
+            lines += ["", "[augmentation]"]
+            for key in Augmentation.keys { lines.append("\(key) = \(c.augmentation[key] ?? 0)") }
+        }
         if let tiling {
             lines += ["", "[tiling]", "tile = \(tiling.size)", "overlap = \(tiling.overlap)"]
             if let tilesPerImage { lines.append("tiles_per_image = \(tilesPerImage)") }
@@ -72,9 +76,9 @@ public struct RunConfigurationFile: Equatable, Sendable {
             throw document.badValue("method", value: "\"\(methodName)\"", expected: "one of \(MethodRegistry.names.joined(separator: ", "))")
         }
         try document.expectOnly(["method", "data", "teacher_weights"])
-        for table in document.tables where !["training", "tiling", methodName].contains(table) {
-            throw TOMLFileError.unknownKey(path: path, line: document.line(of: table), key: "[\(table)]",
-                                           known: ["[training]", "[tiling]", "[\(methodName)]"])
+        let tables = ["training", methodName, "augmentation", "tiling"]
+        for table in document.tables where !tables.contains(table) {
+            throw TOMLFileError.unknownKey(path: path, line: document.line(of: table), key: "[\(table)]", known: tables.map { "[\($0)]" })
         }
         var c = TrainingConfiguration()
         c.method = methodName
@@ -132,6 +136,15 @@ public struct RunConfigurationFile: Equatable, Sendable {
             } catch let error as MethodError {
                 throw document.badValue(key, in: methodName, value: value.description, expected: error.expectation)
             }
+        }
+        try document.expectOnly(Augmentation.keys, in: "augmentation")
+        for key in Augmentation.keys {
+            guard let value = try document.number(key, in: "augmentation") else { continue }
+            let range = Augmentation.range(of: key)
+            guard range.contains(Float(value)) else {
+                throw document.badValue(key, in: "augmentation", value: "\(value)", expected: "\(range.lowerBound) to \(range.upperBound)")
+            }
+            c.augmentation[key] = Float(value)
         }
         var file = RunConfigurationFile(configuration: c, dataRoot: try document.string("data"), teacherWeights: try document.string("teacher_weights"))
         try document.expectOnly(["tile", "overlap", "tiles_per_image"], in: "tiling")

@@ -1,3 +1,4 @@
+import LoupeData
 import LoupeTensor
 
 /// Everything that defines a run: the method and its settings, the teacher, input size and
@@ -22,6 +23,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// σ of the Gaussian blur of anomaly maps (0: none).
     public var blurSigma: Double = 4
     public var imageScore: ImageScore = .maximum
+    /// Random changes to the training images every step; the teacher then runs on the
+    /// changed images each step instead of its cached features of the originals.
+    public var augmentation = Augmentation.none
 
     public init() {}
 
@@ -35,10 +39,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore
+        case augmentation
     }
 
     /// Checkpoints from before methods were plug-ins have neither `method` nor `settings`:
-    /// they are `rd` with no settings.
+    /// they are `rd` with no settings (and no augmentation).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         method = try c.decodeIfPresent(String.self, forKey: .method) ?? "rd"
@@ -54,6 +59,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         blurSigma = try c.decode(Double.self, forKey: .blurSigma)
         imageScore = try c.decode(ImageScore.self, forKey: .imageScore)
+        augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation) ?? .none
     }
 
     /// A setting of the method: the configured value, else the method's default.
