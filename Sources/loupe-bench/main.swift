@@ -28,6 +28,10 @@ if let peer = options.peer, !results.isEmpty {
     }
     comparison.printTable(ours: results, theirs: theirs)
 }
+if options.wants("transformer_layer") || options.wants("rd-mff") {
+    MethodBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: options.repeats, warmup: options.warmup,
+                        threads: options.threads, comparePeer: options.peer != nil)
+}
 if options.wants("rd_tiled") {
     TiledInferenceBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }

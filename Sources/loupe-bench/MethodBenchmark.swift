@@ -1,0 +1,57 @@
+import Foundation
+import LoupeModels
+import LoupeTensor
+
+/// rd-mff's hot parts beside PyTorch (scripts/methods-peer.py) in the same run: the
+/// transformer encoder layer on the 8×8 and 16×16 grids (128 channels, 4 heads, batch 8),
+/// forward and forward+backward, and a whole rd-mff training step on cached
+/// EfficientNet-Lite0 features at 256² (batch 8, Adam).
+enum MethodBenchmark {
+    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool) {
+        var generator = SeededGenerator(seed: 3)
+        var cases: [Benchmark] = []
+        for grid in [8, 16] {
+            let layer = TransformerEncoderLayer(embedding: 128, heads: 4, feedForward: 512, using: &generator)
+            let x = Tensor.randomNormal([8, grid * grid, 128], using: &generator)
+            let gradient = Tensor.randomNormal([8, grid * grid, 128], using: &generator)
+            let name = "transformer_layer_128c_4h_\(grid)x\(grid)_n8"
+            cases.append(Benchmark(name: name + "_fwd", gigaflops: nil) { _ = withoutGradients { layer(x) } })
+            let tracked = x.requiringGradient()
+            cases.append(Benchmark(name: name + "_fwdbwd", gigaflops: nil) {
+                for parameter in layer.parameters { parameter.zeroGradient() }
+                layer(tracked).backward(gradient: gradient)
+            })
+        }
+        var configuration = TrainingConfiguration()
+        configuration.method = "rd-mff"
+        if let model = try? MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [24, 40, 112]) {
+            let features = [24, 40, 112].enumerated().map { index, channels in
+                Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator)
+            }
+            let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
+            cases.append(Benchmark(name: "rd-mff_step_lite0_256_n8", gigaflops: nil) {
+                let loss = model.trainingLoss(teacherFeatures: features)
+                optimizer.zeroGradients()
+                loss.backward()
+                optimizer.step()
+            })
+        }
+        var results = cases.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
+        var theirs: [String: Double] = [:]
+        if comparePeer {
+            for object in PythonPeer.jsonLines(repository + "/scripts/methods-peer.py",
+                                               ["--repeats", "\(repeats)", "--warmup", "\(warmup)", "--threads", "\(threads)"], showErrors: true) ?? [] {
+                if let name = object["name"] as? String, let ms = object["ms"] as? Double { theirs[name] = ms }
+            }
+            // Ours again after theirs, so both sides see the machine in the same state.
+            for (index, benchmark) in cases.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
+        }
+        print("")
+        print("rd-mff (transformer filter, training step):")
+        print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
+        for result in results {
+            let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
+            print(line + (theirs[result.name].map { String(format: " %10.2f %7.2fx", $0, $0 / result.milliseconds) } ?? "          —"))
+        }
+    }
+}

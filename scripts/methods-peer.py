@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""PyTorch side of loupe-bench's method benchmarks (`make bench`): the transformer encoder
+layer rd-mff filters with (pre-norm, GELU, batch first), forward and forward+backward, on
+the 8x8 and 16x16 grids; and one rd-mff training step (scripts/rd_mff_peer.py) on cached
+EfficientNet-Lite0 features at 256 (batch 8, Adam). Prints one JSON object per case:
+{"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rd_mff_peer as mff  # noqa: E402
+
+
+def timeit(fn, repeats, warmup):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(1000 * (time.perf_counter() - start))
+    return sorted(times)[len(times) // 2]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--repeats", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=2)
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    for grid in (8, 16):
+        layer = nn.TransformerEncoderLayer(128, 4, 512, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        x = torch.randn(8, grid * grid, 128)
+        gout = torch.randn(8, grid * grid, 128)
+        with torch.no_grad():
+            ms = timeit(lambda: layer(x), args.repeats, args.warmup)
+        print(json.dumps({"name": f"transformer_layer_128c_4h_{grid}x{grid}_n8_fwd", "ms": ms}), flush=True)
+        xs = x.clone().requires_grad_(True)
+
+        def step():
+            layer.zero_grad()
+            layer(xs).backward(gout)
+        print(json.dumps({"name": f"transformer_layer_128c_4h_{grid}x{grid}_n8_fwdbwd", "ms": timeit(step, args.repeats, args.warmup)}), flush=True)
+    model = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1)
+    feats = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+    opt = torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.5, 0.999))
+    model.train()
+
+    def train_step():
+        loss = mff.loss(feats, model(feats))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    print(json.dumps({"name": "rd-mff_step_lite0_256_n8", "ms": timeit(train_step, args.repeats, args.warmup)}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
