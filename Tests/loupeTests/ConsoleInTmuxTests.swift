@@ -175,7 +175,18 @@ import Testing
     }
 
     static let theme = Theme.standard
-    static func colour(_ role: Theme.Role) -> TerminalColour { theme.colour(role, depth: .palette256) }
+    static func colour(_ role: Theme.Role, depth: ColourDepth = .palette256) -> TerminalColour {
+        let (r, g, b) = theme.colours[role]!
+        return sent(red: r, green: g, blue: b, depth: depth)
+    }
+
+    /// The colour a cell of this RGB reaches the terminal as: the nearest palette index, or
+    /// the RGB itself on a direct-colour terminal, where numbers below 8 mean the ANSI
+    /// colours, so the darkest blues go out as (0, 0, 8).
+    static func sent(red: UInt8, green: UInt8, blue: UInt8, depth: ColourDepth) -> TerminalColour {
+        if depth == .direct, red == 0, green == 0, blue < 8 { return .rgb(0, 0, 8) }
+        return TerminalColour.nearest(red: red, green: green, blue: blue, depth: depth)
+    }
 
     /// A synthetic anomaly map with a known ramp, written where `eval --save-maps` puts the
     /// map of `foreign/000.png` (the console shows saved maps): sixteen bands of four
@@ -196,11 +207,12 @@ import Testing
         return bands
     }
 
-    /// In 256 colours, after a real image's heat map has filled many colour pairs, the
-    /// ramp's cells carry exactly the palette indices each colour map gives; the histogram's
+    /// In 256 colours (and in 24-bit colour on a direct-colour terminal), after a real
+    /// image's heat map has filled many colour pairs, the ramp's cells carry exactly the
+    /// palette indices (or RGB) each colour map gives; the histogram's
     /// bars carry the theme's good and defect colours; the title bar spans the width; the
     /// key bar is readable.
-    @Test func heatMapsHistogramAndBarsInTheThemesColours() throws {
+    @Test(arguments: ["xterm-256color", "xterm-direct"]) func heatMapsHistogramAndBarsInTheThemesColours(terminal: String) throws {
         guard Self.tmuxAvailable, Self.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-colour-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -210,7 +222,8 @@ import Testing
         let bands = try Self.writeRampMap(run: run, size: size)
 
         let (width, height) = (120, 36)
-        try Self.startSession(width: width, height: height, command: "TERM=xterm-256color \(Loupe.executable.path) console --run \(run)")
+        let depth: ColourDepth = terminal == "xterm-direct" ? .direct : .palette256
+        try Self.startSession(width: width, height: height, command: "TERM=\(terminal) \(Loupe.executable.path) console --run \(run)")
         defer { Self.endSession() }
         _ = try Self.waitFor("Loupe · tiny")
         // The best-scored image as an overlay in each colour map first: hundreds of colour pairs.
@@ -241,7 +254,7 @@ import Testing
                     for band in 0..<16 {
                         let value = bands[row < size / 4 ? band : 15 - band]
                         let (r, g, b) = expectedMap.colour(value / 2)
-                        let expected = TerminalColour.nearest(red: r, green: g, blue: b, depth: .palette256)
+                        let expected = Self.sent(red: r, green: g, blue: b, depth: depth)
                         for column in [4 * band + 1, 4 * band + 2] {
                             let cell = pane[left + column, top + row]
                             if cell.character != "▀" || cell.foreground != expected || cell.background != expected {
@@ -261,20 +274,21 @@ import Testing
         }
 
         // The title bar spans the width; the key bar is the accent on the default background.
-        #expect((0..<width).allSatisfy { pane[$0, 0].background == Self.colour(.titleBar) }, "title bar: \((0..<width).map { pane[$0, 0].background })")
-        #expect(pane[0, 0].foreground == Self.colour(.titleText))
+        #expect((0..<width).allSatisfy { pane[$0, 0].background == Self.colour(.titleBar, depth: depth) },
+                "title bar: \((0..<width).map { pane[$0, 0].background })")
+        #expect(pane[0, 0].foreground == Self.colour(.titleText, depth: depth))
         let keyBar = pane.rows[height - 1].filter { $0.character != " " }
-        #expect(!keyBar.isEmpty && keyBar.allSatisfy { $0.foreground == Self.colour(.accent) && $0.background != $0.foreground })
+        #expect(!keyBar.isEmpty && keyBar.allSatisfy { $0.foreground == Self.colour(.accent, depth: depth) && $0.background != $0.foreground })
 
         // Histogram: every bar cell is the theme's good or defect colour, and both appear.
         try Self.keys("Tab")
         pane = try Self.waitFor("the histogram") { pane in (0..<height).contains { pane.line($0).contains("actual defect") } }
         let bars = (1..<(height - 10)).flatMap { y in pane.rows[y].filter { $0.character == "█" } }
         let barColours = Set(bars.map(\.foreground))
-        #expect(barColours == [Self.colour(.good), Self.colour(.defect)], "bar colours \(barColours)")
+        #expect(barColours == [Self.colour(.good, depth: depth), Self.colour(.defect, depth: depth)], "bar colours \(barColours)")
         let legend = try #require(pane.rows.firstIndex { String($0.map(\.character)).contains("good █  defective █") })
         let swatches = pane.rows[legend].filter { $0.character == "█" }.map(\.foreground)
-        #expect(swatches == [Self.colour(.good), Self.colour(.defect)])
+        #expect(swatches == [Self.colour(.good, depth: depth), Self.colour(.defect, depth: depth)])
         try Self.keys("q")
         _ = try Self.waitFor("exit=0", seconds: 20)
     }
