@@ -14,6 +14,24 @@ import Testing
     /// reaching 32 mirrored pixels past the edge).
     static let tiling = Tiling(size: 96, overlap: 32)
 
+    /// Every method trains on tiles and scores full frames: rd-mff's transformer filter is
+    /// sized for the tile's grid (96-pixel tiles: 6×6), and the stitched maps are native.
+    @Test(arguments: MethodRegistry.names) func everyMethodTrainsOnTilesAndScoresFullFrames(method: String) throws {
+        guard Run.teacherAvailable else { return }
+        let run = Run.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        var configuration = Run.configuration(epochs: 1, size: 96)
+        configuration.method = method
+        try TrainingJob(run: run, dataset: Dataset.mvtec(root: Run.samples + "/texture"), configuration: configuration, teacherWeights: nil,
+                        resume: false, tiling: Self.tiling, tilesPerImage: 2).start()
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        #expect(checkpoint.metadata.method == method && checkpoint.metadata.tiling == Self.tiling)
+        let scorer = try Scorer(checkpoint: checkpoint, backbone: .efficientNetLite0)
+        let prepared = try scorer.preprocessing.prepare(Run.samples + "/texture/test/hole/000.png")
+        let map = scorer.anomalyMap(prepared)
+        #expect(prepared.width == 192 && prepared.height == 192 && map.count == 192 * 192 && map.allSatisfy(\.isFinite))
+    }
+
     @Test func tiledRunFindsDefectsAtFullResolutionAndOnASeam() throws {
         guard Run.teacherAvailable else { return }
         let run = Run.temporaryRun()
