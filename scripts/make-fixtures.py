@@ -550,35 +550,43 @@ def reverse_distillation_case():
 
 def multi_scale_fusion_case():
     """rd-mff (scripts/rd_mff_peer.py) at small channels (8, 16, 24) on a 4x4 grid (64-pixel
-    inputs), 2 heads, one encoder layer: PyTorch's initial weights, every parameter's
-    gradient of the first train-mode loss, two plain SGD steps (lr 0.05: linear in the
-    gradients, so the comparison stays well conditioned; Adam's first steps turn rounding in
-    near-zero gradients, such as the attention keys' bias, into whole steps), then eval-mode
-    maps (unblurred)."""
+    inputs), 2 heads, one encoder layer, with each student: RD's decoder from the shared
+    peer ("mirror/", the default) and the trunk-and-heads student ("trunk/"). For each:
+    PyTorch's initial weights, every parameter's gradient of the first train-mode loss, two
+    plain SGD steps (lr 0.05: linear in the gradients, so the comparison stays well
+    conditioned; Adam's first steps turn rounding in near-zero gradients, such as the
+    attention keys' bias, into whole steps), then eval-mode maps (unblurred)."""
     sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    sys.path.insert(0, os.path.join(ROOT, "..", "shared", "peer"))
+    sys.argv = sys.argv[:1]
     import rd_mff_peer as mff
+    import rd_reference as peer
     channels = (8, 16, 24)
-    torch.manual_seed(6)
-    model = mff.MultiScaleFusion(channels, grid=4, heads=2, depth=1)
-    g = torch.Generator().manual_seed(8)
-    feats = [torch.randn((2, c, 64 // s, 64 // s), generator=g) for c, s in zip(channels, (4, 8, 16))]
-    t = {f"initial/{k}": v.detach().clone() for k, v in model.state_dict().items()}
-    opt = torch.optim.SGD(model.parameters(), lr=0.05)
-    model.train()
-    losses = []
-    for step in range(2):
-        loss = mff.loss(feats, model(feats))
-        opt.zero_grad(); loss.backward()
-        if step == 0:
-            t.update({f"gradient/{k}": p.grad.detach().clone() for k, p in model.named_parameters()})
-        opt.step()
-        losses.append(loss.item())
-    t.update({f"final/{k}": v.detach().clone() for k, v in model.state_dict().items()})
-    model.eval()
-    with torch.no_grad():
-        t["maps"] = mff.anomaly_map(feats, model(feats), 64)
-    t.update({f"teacher{i}": f for i, f in enumerate(feats)})
-    t["losses"] = torch.tensor(losses)
+    spec = peer.BACKBONES["efficientnet-lite0"]
+    t = {}
+    for name in ("mirror", "trunk"):
+        torch.manual_seed(6)
+        student = peer.Student(spec, channels, spec["student_out"]) if name == "mirror" else None
+        model = mff.MultiScaleFusion(channels, grid=4, heads=2, depth=1, student=student)
+        g = torch.Generator().manual_seed(8)
+        feats = [torch.randn((2, c, 64 // s, 64 // s), generator=g) for c, s in zip(channels, (4, 8, 16))]
+        t.update({f"{name}/initial/{k}": v.detach().clone() for k, v in model.state_dict().items()})
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        model.train()
+        losses = []
+        for step in range(2):
+            loss = mff.loss(feats, model(feats))
+            opt.zero_grad(); loss.backward()
+            if step == 0:
+                t.update({f"{name}/gradient/{k}": p.grad.detach().clone() for k, p in model.named_parameters()})
+            opt.step()
+            losses.append(loss.item())
+        t.update({f"{name}/final/{k}": v.detach().clone() for k, v in model.state_dict().items()})
+        model.eval()
+        with torch.no_grad():
+            t[f"{name}/maps"] = mff.anomaly_map(feats, model(feats), 64)
+        t.update({f"teacher{i}": f for i, f in enumerate(feats)})
+        t[f"{name}/losses"] = torch.tensor(losses)
     return t
 
 
@@ -625,13 +633,14 @@ def attention_cases():
 
 
 def main():
+    only_methods = sys.argv[1:] == ["--only", "methods"]  # read first: some cases reset sys.argv
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
     meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
     write_safetensors(os.path.join(OUT, "attention.safetensors"), attention_cases(), meta)
     models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
     write_safetensors(os.path.join(models, "multi-scale-fusion.safetensors"), multi_scale_fusion_case(), meta)
-    if sys.argv[1:] == ["--only", "methods"]:
+    if only_methods:
         return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)
     write_safetensors(os.path.join(OUT, "optimizers.safetensors"), optimizer_cases(), meta)

@@ -6,8 +6,9 @@ parameter names match Loupe's, so either side's state_dict loads into the other.
 MFF: stride-4 and stride-8 scales brought to stride 16 by 3x3 stride-2 conv-BN-ReLU,
 concatenated with stride 16, compacted by 1x1 conv-BN-ReLU; a transformer filter (learned
 position embedding + pre-norm GELU encoder layers); a residual embedding stage to stride
-32; a heterogeneous residual student (transposed-conv trunk, residual blocks, linear 1x1
-heads per scale). Loss: sum over scales of mean(1 - cos).
+32; the student: RD's decoder (passed in, from the shared peer) or the trunk-and-heads
+residual student (transposed-conv trunk as wide as the teacher, residual blocks, linear
+1x1 heads per scale). Loss: sum over scales of mean(1 - cos).
 """
 import torch
 import torch.nn as nn
@@ -69,7 +70,7 @@ class ResidualStudent(nn.Module):
         targets = [c[2], c[1], c[0]]
         up, blocks, heads, cin = [], [], [], embedding
         for t in targets:
-            w = 2 * t
+            w = t
             up.append(nn.Sequential(nn.ConvTranspose2d(cin, w, 2, 2, bias=False), nn.BatchNorm2d(w), nn.ReLU()))
             blocks.append(Block(w, w))
             heads.append(nn.Conv2d(w, t, 1, bias=True))
@@ -87,7 +88,7 @@ class ResidualStudent(nn.Module):
 class MultiScaleFusion(nn.Module):
     """The full network for a teacher with stage channels c (stride 4, 8, 16), basic blocks."""
 
-    def __init__(self, c, grid, heads=4, depth=1, embedding_blocks=2):
+    def __init__(self, c, grid, heads=4, depth=1, embedding_blocks=2, student=None):
         super().__init__()
         width = -(-c[2] // (8 * heads)) * (8 * heads)
         self.fusion = Fusion(c, width)
@@ -95,13 +96,14 @@ class MultiScaleFusion(nn.Module):
         e = 2 * c[2]
         shortcut = nn.Sequential(nn.Conv2d(width, e, 1, 2, bias=False), nn.BatchNorm2d(e))
         self.embedding = nn.Sequential(Block(width, e, 2, shortcut), *[Block(e, e) for _ in range(embedding_blocks - 1)])
-        self.student = ResidualStudent(c, e)
+        self.student = student if student is not None else ResidualStudent(c, e)
         for name, p in self.named_parameters():  # Loupe's initialisation for convolutions
             if name.endswith("weight") and p.dim() == 4:
                 nn.init.kaiming_normal_(p, mode="fan_out", nonlinearity="relu")
 
     def forward(self, f):
-        return self.student(self.embedding(self.filter(self.fusion(f))))
+        out = self.student(self.embedding(self.filter(self.fusion(f))))
+        return list(out)
 
 
 def loss(teacher, student):

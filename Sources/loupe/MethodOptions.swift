@@ -70,7 +70,18 @@ enum MethodOptions {
                 }
             }
             var lines = ["  \(method.name)\(pad)  \(method.summary)", "  \(String(repeating: " ", count: width))  \(method.paper)"]
-            if !options.isEmpty { lines.append("  \(String(repeating: " ", count: width))  options: \(options.joined(separator: ", "))") }
+            // Options wrapped by hand under 80 columns (ArgumentParser would wrap without indenting).
+            let indent = "  \(String(repeating: " ", count: width))  "
+            var line = indent + "options:"
+            for (index, option) in options.enumerated() {
+                let piece = " " + option + (index < options.count - 1 ? "," : "")
+                if line.count + piece.count > 78 {
+                    lines.append(line)
+                    line = indent + "        "
+                }
+                line += piece
+            }
+            if !options.isEmpty { lines.append(line) }
             return lines.joined(separator: "\n")
         }.joined(separator: "\n")
     }

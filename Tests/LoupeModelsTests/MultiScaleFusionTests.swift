@@ -4,11 +4,11 @@ import LoupeTensor
 import LoupeTestSupport
 import Testing
 
-/// rd-mff's network against an independent PyTorch definition (scripts/rd_mff_peer.py,
-/// built by scripts/make-fixtures.py) at small channels (8, 16, 24) on a 4×4 grid: the
-/// peer's initial weights load by name; the first loss's gradient of every parameter, two
-/// SGD steps' losses and weights, and eval-mode maps match. The ablations change the
-/// network as they say.
+/// rd-mff's network against an independent PyTorch definition (scripts/rd_mff_peer.py with
+/// the shared peer's RD decoder, built by scripts/make-fixtures.py) at small channels (8,
+/// 16, 24) on a 4×4 grid, with either student: the peer's initial weights load by name; the
+/// first loss's gradient of every parameter, two SGD steps' losses and weights, and
+/// eval-mode maps match. The ablations change the network as they say.
 @Suite struct MultiScaleFusionTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/multi-scale-fusion.safetensors").path)
@@ -25,9 +25,9 @@ import Testing
         return try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
     }
 
-    @Test func twoTrainingStepsAndMapsMatchThePeer() throws {
-        let model = try Self.model()
-        let initial = Self.tensors(under: "initial/")
+    @Test(arguments: ["mirror", "trunk"]) func twoTrainingStepsAndMapsMatchThePeer(student: String) throws {
+        let model = try Self.model(["heads": .integer(2), "mirror_student": .bool(student == "mirror")])
+        let initial = Self.tensors(under: student + "/initial/")
         #expect(Set(model.stateDictionary().keys) == Set(initial.keys))
         try model.loadStateDictionary(initial, source: "multi-scale-fusion.safetensors")
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
@@ -38,7 +38,7 @@ import Testing
             optimizer.zeroGradients()
             loss.backward()
             if step == 0 {
-                let gradients = Self.tensors(under: "gradient/")
+                let gradients = Self.tensors(under: student + "/gradient/")
                 #expect(gradients.count == model.namedParameters.count)
                 for (key, parameter) in model.namedParameters {
                     expectClose(parameter.gradient, gradients[key], tolerance: 1e-4, scale: .tensorRootMeanSquare, "gradient of \(key)")
@@ -47,31 +47,31 @@ import Testing
             optimizer.step()
             losses.append(loss.item)
         }
-        expectClose(Tensor(shape: [2], scalars: losses), Self.fixtures["losses"], tolerance: 1e-5, "losses")
+        expectClose(Tensor(shape: [2], scalars: losses), Self.fixtures[student + "/losses"], tolerance: 1e-5, "losses")
         let state = model.stateDictionary()
-        for (key, expected) in Self.tensors(under: "final/") {
+        for (key, expected) in Self.tensors(under: student + "/final/") {
             expectClose(state[key], expected, tolerance: 1e-4, scale: .tensorRootMeanSquare, key)
         }
         model.eval()
         let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
-        expectClose(maps, Self.fixtures["maps"], tolerance: 1e-4, scale: .tensorRootMeanSquare, "eval-mode anomaly maps")
+        expectClose(maps, Self.fixtures[student + "/maps"], tolerance: 1e-4, scale: .tensorRootMeanSquare, "eval-mode anomaly maps")
     }
 
     @Test func ablationsChangeTheNetworkAsTheySay() throws {
         let full = Set(try Self.model().stateDictionary().keys)
         #expect(full.contains("fusion.down1.0.0.weight") && full.contains("filter.layers.0.self_attn.in_proj_weight")
-                && full.contains("student.heads.2.bias"))
+                && full.contains("student.up3.0.conv1.weight"))
         let noFusion = Set(try Self.model(["heads": .integer(2), "mff": .bool(false)]).stateDictionary().keys)
         #expect(!noFusion.contains { $0.hasPrefix("fusion.down") } && noFusion.contains("fusion.compact.0.weight"))
         let noFilter = Set(try Self.model(["heads": .integer(2), "transformer": .bool(false)]).stateDictionary().keys)
         #expect(!noFilter.contains { $0.hasPrefix("filter.") })
-        let mirrored = Set(try Self.model(["heads": .integer(2), "mirror_student": .bool(true)]).stateDictionary().keys)
-        #expect(mirrored.contains("student.up3.0.conv1.weight") && !mirrored.contains { $0.hasPrefix("student.heads") })
+        let trunk = Set(try Self.model(["heads": .integer(2), "mirror_student": .bool(false)]).stateDictionary().keys)
+        #expect(trunk.contains("student.heads.2.bias") && !trunk.contains { $0.hasPrefix("student.up3") })
         #expect(try Set(Self.model(["heads": .integer(2), "depth": .integer(3)]).stateDictionary().keys)
             .contains("filter.layers.2.linear2.weight"))
         // Every variant reconstructs the teacher's three shapes.
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
-        for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(true)], [:]] {
+        for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(false)], [:]] {
             let model = try Self.model(settings.merging(["heads": .integer(2)]) { a, _ in a })
             let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
             #expect(maps.shape == [2, 64, 64], "\(settings)")

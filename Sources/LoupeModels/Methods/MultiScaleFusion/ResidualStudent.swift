@@ -9,12 +9,12 @@ extension ReverseStudent: StudentDecoder {
     func reconstruct(_ embedding: Tensor) -> [Tensor] { self(embedding) }
 }
 
-/// rd-mff's heterogeneous student (paper 000: "a custom multi-level residual network"), not
-/// a mirror of the teacher: a residual trunk doubles the resolution three times (2×2
-/// stride-2 transposed conv-BN-ReLU, then a residual block), twice as wide as the teacher
-/// at each scale, and each level reads its scale off the trunk through a linear 1×1 head.
-/// The heads only read: a scale's reconstruction never feeds the next, so the trunk keeps
-/// features of its own.
+/// rd-mff's trunk-and-heads student (`--no-mirror-student`; paper 000: "a custom
+/// multi-level residual network"): a residual trunk doubles the resolution three times
+/// (2×2 stride-2 transposed conv-BN-ReLU, then a residual block), as wide as the teacher at
+/// each scale, and each level reads its scale off the trunk through a linear 1×1 head. The
+/// heads only read: a scale's reconstruction never feeds the next. Twice as wide it
+/// reconstructed defects too well (texture AUPRO 51 against 58–60; docs/methods.md).
 final class ResidualStudent: Module, StudentDecoder {
     let up: [Sequential]
     let blocks: [DistillationBlock]
@@ -23,7 +23,7 @@ final class ResidualStudent: Module, StudentDecoder {
     init(channels: [Int], embeddingChannels: Int, using generator: inout SeededGenerator) {
         // Deepest first: stride 16, 8, 4.
         let targets = [channels[2], channels[1], channels[0]]
-        let widths = targets.map { 2 * $0 }
+        let widths = targets
         var up: [Sequential] = [], blocks: [DistillationBlock] = [], heads: [Conv2d] = []
         var inChannels = embeddingChannels
         for (target, width) in zip(targets, widths) {
