@@ -59,11 +59,17 @@ extension Tensor {
         let outer = shape[..<axis].reduce(1, *)
         let n = shape[axis]
         let inner = shape[(axis + 1)...].reduce(1, *)
+        // Every slice along `axis` is independent: slices are shared out over the cores
+        // (attention's rows: batch × heads × positions of them).
+        let slices = outer * inner, grain = Swift.max(1, 16_384 / Swift.max(n, 1))
         let y = Tensor.build(shape: shape) { out in
+            let output = UncheckedSendable(out)
             withUnsafePointer { x in
-                for o in 0..<outer {
-                    for i in 0..<inner {
-                        let base = o * n * inner + i
+                let input = UncheckedSendable(x)
+                Parallel.forChunks(of: slices, grain: grain) { range in
+                    let (x, out) = (input.value, output.value)
+                    for slice in range {
+                        let base = slice / inner * n * inner + slice % inner
                         var largest = -Float.infinity
                         for k in 0..<n { largest = Swift.max(largest, x[base + k * inner]) }
                         var total: Float = 0
@@ -72,15 +78,32 @@ extension Tensor {
                             out[base + k * inner] = e
                             total += e
                         }
-                        for k in 0..<n { out[base + k * inner] /= total }
+                        let scale = 1 / total
+                        for k in 0..<n { out[base + k * inner] *= scale }
                     }
                 }
             }
         }
         let saved = y
         return y.recorded(from: [self]) { g in
-            let gy = g * saved
-            return [gy - saved * gy.sum(alongAxes: [axis], keepingDimensions: true)]
+            // dx = y ⊙ (g − Σ_k g_k y_k), per slice.
+            [Tensor.build(shape: saved.shape) { out in
+                let output = UncheckedSendable(out)
+                saved.withUnsafePointer { yp in
+                    g.withUnsafePointer { gp in
+                        let (ys, gs) = (UncheckedSendable(yp), UncheckedSendable(gp))
+                        Parallel.forChunks(of: slices, grain: grain) { range in
+                            let (y, g, out) = (ys.value, gs.value, output.value)
+                            for slice in range {
+                                let base = slice / inner * n * inner + slice % inner
+                                var dot: Float = 0
+                                for k in 0..<n { dot += g[base + k * inner] * y[base + k * inner] }
+                                for k in 0..<n { out[base + k * inner] = y[base + k * inner] * (g[base + k * inner] - dot) }
+                            }
+                        }
+                    }
+                }
+            }]
         }
     }
 }
