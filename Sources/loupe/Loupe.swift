@@ -26,8 +26,17 @@ struct Loupe: ParsableCommand {
 
     /// Runs the command with the exit statuses the discussion promises.
     static func main() {
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            // Parsing and every command's validate() judge only what the user typed: whatever
+            // they throw (a ValidationError, a ShardError, …) is the input's fault, status 1.
+            if exitCode(for: error) == .success { Self.exit(withError: error) }  // --help, --version
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(1)
+        }
+        do {
             try command.run()
         } catch {
             exit(withStatusFor: error)

@@ -50,6 +50,7 @@ enum Loupe {
             (["data", "check", "no/such/folder"], "no/such/folder"),
             (["weights", "Tests/LoupeModelsTests/Fixtures/coffee-256.png"], "coffee-256.png"),
             (["frobnicate"], "Unexpected argument"),
+            (["infer", "--run", "runs/none", "--shard", "9/8", "samples/texture/test/hole"], "shard 9/8: the index must be 0…7"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "stfpm"], "unknown method 'stfpm'; methods: rd, rd-mff"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--heads", "9"], "--heads: 'heads' is 9; expected 1 to 8"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--layers", "2"], "unknown option '--layers' (rd-mff takes --mff"),
