@@ -550,8 +550,8 @@ def reverse_distillation_case():
 
 def multi_scale_fusion_case():
     """rd-mff (scripts/rd_mff_peer.py) at small channels (8, 16, 24) on a 4x4 grid (64-pixel
-    inputs), 2 heads, one encoder layer, with each student: RD's decoder from the shared
-    peer ("mirror/", the default) and the trunk-and-heads student ("trunk/"). For each:
+    inputs), 2 heads, one encoder layer, with each student: the trunk-and-heads student
+    ("trunk/", the default) and RD's decoder from the shared peer ("mirror/"). For each:
     PyTorch's initial weights, every parameter's gradient of the first train-mode loss, two
     plain SGD steps (lr 0.05: linear in the gradients, so the comparison stays well
     conditioned; Adam's first steps turn rounding in near-zero gradients, such as the

@@ -33,7 +33,7 @@ import Testing
         var read = try RunConfigurationFile.read(path)
         // Written out, every setting has its value; the defaults read back as set values.
         #expect(read.configuration.settings == ["heads": .integer(2), "transformer": .bool(false), "mff": .bool(true),
-                                                "mirror_student": .bool(true), "depth": .integer(1)])
+                                                "mirror_student": .bool(false), "depth": .integer(1)])
         read.configuration.settings = configuration.settings
         #expect(read == file)
         let plain = RunConfigurationFile(configuration: TrainingConfiguration())

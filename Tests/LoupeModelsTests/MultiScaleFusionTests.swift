@@ -4,9 +4,9 @@ import LoupeTensor
 import LoupeTestSupport
 import Testing
 
-/// rd-mff's network against an independent PyTorch definition (scripts/rd_mff_peer.py with
-/// the shared peer's RD decoder, built by scripts/make-fixtures.py) at small channels (8,
-/// 16, 24) on a 4×4 grid, with either student: the peer's initial weights load by name; the
+/// rd-mff's network against an independent PyTorch definition (scripts/rd_mff_peer.py, with
+/// the shared peer's RD decoder for --mirror-student; built by scripts/make-fixtures.py) at
+/// small channels (8, 16, 24) on a 4×4 grid, with either student: the peer's initial weights load by name; the
 /// first loss's gradient of every parameter, two SGD steps' losses and weights, and
 /// eval-mode maps match. The ablations change the network as they say.
 @Suite struct MultiScaleFusionTests {
@@ -60,18 +60,18 @@ import Testing
     @Test func ablationsChangeTheNetworkAsTheySay() throws {
         let full = Set(try Self.model().stateDictionary().keys)
         #expect(full.contains("fusion.down1.0.0.weight") && full.contains("filter.layers.0.self_attn.in_proj_weight")
-                && full.contains("student.up3.0.conv1.weight"))
+                && full.contains("student.heads.2.bias"))
         let noFusion = Set(try Self.model(["heads": .integer(2), "mff": .bool(false)]).stateDictionary().keys)
         #expect(!noFusion.contains { $0.hasPrefix("fusion.down") } && noFusion.contains("fusion.compact.0.weight"))
         let noFilter = Set(try Self.model(["heads": .integer(2), "transformer": .bool(false)]).stateDictionary().keys)
         #expect(!noFilter.contains { $0.hasPrefix("filter.") })
-        let trunk = Set(try Self.model(["heads": .integer(2), "mirror_student": .bool(false)]).stateDictionary().keys)
-        #expect(trunk.contains("student.heads.2.bias") && !trunk.contains { $0.hasPrefix("student.up3") })
+        let mirrored = Set(try Self.model(["heads": .integer(2), "mirror_student": .bool(true)]).stateDictionary().keys)
+        #expect(mirrored.contains("student.up3.0.conv1.weight") && !mirrored.contains { $0.hasPrefix("student.heads") })
         #expect(try Set(Self.model(["heads": .integer(2), "depth": .integer(3)]).stateDictionary().keys)
             .contains("filter.layers.2.linear2.weight"))
         // Every variant reconstructs the teacher's three shapes.
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
-        for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(false)], [:]] {
+        for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(true)], [:]] {
             let model = try Self.model(settings.merging(["heads": .integer(2)]) { a, _ in a })
             let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
             #expect(maps.shape == [2, 64, 64], "\(settings)")

@@ -21,7 +21,7 @@ enum Loupe {
         let help = try Loupe.run("train", "--help")
         #expect(help.status == 0)
         for text in ["rd      teacher, one-class bottleneck", "rd-mff  multi-scale fusion", "paper 000",
-                     "options: --no-mff, --no-transformer, --no-mirror-student,", "--heads N (4), --depth N (1)"] {
+                     "options: --no-mff, --no-transformer, --mirror-student,", "--heads N (4), --depth N (1)"] {
             #expect(help.output.contains(text), "train --help lacks '\(text)'")
         }
     }

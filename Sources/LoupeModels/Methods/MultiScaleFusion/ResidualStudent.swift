@@ -9,12 +9,12 @@ extension ReverseStudent: StudentDecoder {
     func reconstruct(_ embedding: Tensor) -> [Tensor] { self(embedding) }
 }
 
-/// rd-mff's trunk-and-heads student (`--no-mirror-student`; paper 000: "a custom
-/// multi-level residual network"): a residual trunk doubles the resolution three times
-/// (2×2 stride-2 transposed conv-BN-ReLU, then a residual block), as wide as the teacher at
-/// each scale, and each level reads its scale off the trunk through a linear 1×1 head. The
-/// heads only read: a scale's reconstruction never feeds the next. Twice as wide it
-/// reconstructed defects too well (texture AUPRO 51 against 58–60; docs/methods.md).
+/// rd-mff's heterogeneous student (paper 000: "a custom multi-level residual network"), not
+/// a mirror of the teacher: a residual trunk doubles the resolution three times (2×2
+/// stride-2 transposed conv-BN-ReLU, then a residual block), as wide as the teacher at each
+/// scale, and each level reads its scale off the trunk through a linear 1×1 head. The heads
+/// only read: a scale's reconstruction never feeds the next. Twice as wide it reconstructed
+/// defects too well (texture AUPRO 51 against 58–60; docs/methods.md).
 final class ResidualStudent: Module, StudentDecoder {
     let up: [Sequential]
     let blocks: [DistillationBlock]
