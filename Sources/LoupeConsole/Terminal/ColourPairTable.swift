@@ -67,13 +67,10 @@ public struct ColourPairTable: Sendable {
         return assignment
     }
 
-    /// The pair a number holds now (tests, and the terminal after a reset).
+    /// The pair a number holds now.
     public func pair(numbered number: Int32) -> ColourPair? {
         number >= 1 && Int(number) <= capacity ? pairs[Int(number)] : nil
     }
-
-    /// Forgets every pair (the terminal was reset).
-    public mutating func removeAll() { self = ColourPairTable(capacity: capacity) }
 
     private mutating func touch(_ number: Int32) {
         guard newest != number else { return }

@@ -42,15 +42,7 @@ public final class MultiScaleFusionModel: Module {
     }
 }
 
-extension MultiScaleFusionModel: DistillationModel {
-    public func trainingLoss(teacherFeatures: [Tensor]) -> Tensor {
-        reverseDistillationLoss(teacher: teacherFeatures, student: self(teacherFeatures))
-    }
-
-    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
-        FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
-    }
-}
+extension MultiScaleFusionModel: FeatureReconstructingModel {}
 
 /// MFF: the stride-4 and stride-8 scales brought to stride 16 by stride-2 3×3
 /// conv-BN-ReLU steps, concatenated with the stride-16 scale, compacted by a 1×1

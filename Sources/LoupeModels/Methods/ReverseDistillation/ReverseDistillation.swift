@@ -13,12 +13,4 @@ public enum ReverseDistillation: AnomalyMethod {
     }
 }
 
-extension ReverseDistillationModel: DistillationModel {
-    public func trainingLoss(teacherFeatures: [Tensor]) -> Tensor {
-        reverseDistillationLoss(teacher: teacherFeatures, student: self(teacherFeatures))
-    }
-
-    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
-        FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
-    }
-}
+extension ReverseDistillationModel: FeatureReconstructingModel {}
