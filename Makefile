@@ -1,9 +1,9 @@
 # Loupe: `make demo` and `make test` are all a new machine needs (Debian + Swift).
 SWIFT        ?= swift
 SUDO         := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libopenblas-dev tmux ncurses-term
+APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libtiff-dev libopenblas-dev tmux ncurses-term
 # Only for `make bench` (the PyTorch side of the comparison) and `make fixtures`.
-PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy
+PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
 .PHONY: deps system-packages weights peer-deps build test demo bench accept fixtures samples clean

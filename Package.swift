@@ -28,18 +28,23 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev, libpng-dev, libncursesw5-dev).
+        // System libraries (Debian: libopenblas-dev, libpng-dev, libjpeg62-turbo-dev, libtiff-dev,
+        // libncursesw5-dev).
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CTIFF", pkgConfig: "libtiff-4", providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
-        // libpng reports errors by longjmp; this C shim catches them and returns codes.
-        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        // libpng and libjpeg report errors by longjmp, libtiff by callback; these C shims
+        // catch them and return codes and messages.
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
 
         // Tensor engine: tensors, autograd, layers, optimisers, safetensors.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
 
-        // Imaging: PNG I/O, resizing (PIL-compatible), normalisation, colour maps.
-        .target(name: "LoupeImaging", dependencies: ["CPNGShim", "LoupeTensor"], swiftSettings: engineSettings),
+        // Imaging: PNG, JPEG, TIFF and BMP reading, PNG writing, resizing (PIL-compatible),
+        // normalisation, colour maps.
+        .target(name: "LoupeImaging", dependencies: ["CImageCodecs", "LoupeTensor"], swiftSettings: engineSettings),
 
         // Data: data set layouts, loading, augmentation, synthetic anomalies.
         .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: engineSettings),

@@ -6,6 +6,7 @@ python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
     /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and rd-mff only
+    /usr/bin/python3 scripts/make-fixtures.py --only formats   # JPEG, TIFF and BMP files only
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
 LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
@@ -389,6 +390,145 @@ def imaging_cases(out_dir):
     return tensors
 
 
+def format_cases(out_dir):
+    """JPEG, TIFF and BMP files in every variant Loupe reads, with the pixels Pillow decodes.
+
+    Files Pillow cannot write (tiled, planar, 16-bit RGB, big-endian, min-is-white TIFF;
+    top-down, 4-bit and alpha bit-field BMP) are written by tifffile or by hand here, and
+    Pillow's decode of each is checked against the array written, so every expected array
+    comes from Pillow. Expected arrays are planar (C, H, W) float32 on the 0-255 scale."""
+    import io
+    import struct as st
+    import numpy as np
+    import tifffile
+    from PIL import Image, ImageOps
+    import skimage.data
+
+    os.makedirs(out_dir, exist_ok=True)
+    rng = np.random.default_rng(23)
+    tensors = {}
+    photo = Image.fromarray(skimage.data.coffee()).crop((150, 60, 211, 103))  # 61x43, not a multiple of 8
+
+    def expect(name, image):
+        """Pillow's decode of the file as Loupe promises it: grey, grey+alpha, RGB or RGBA."""
+        if image.mode == "P":
+            image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+        if image.mode in ("I;16", "I;16B", "I;16L"):
+            array = np.array(image, dtype=np.float64)[None] * 255.0 / 65535
+        else:
+            array = np.array(image.convert({"1": "L", "CMYK": "RGB"}.get(image.mode, image.mode)), dtype=np.float64)
+            array = array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+        tensors[f"{name}/expected"] = torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+
+    def pillow(name, image, extension, **options):
+        path = os.path.join(out_dir, f"{name}.{extension}")
+        image.save(path, **options)
+        with Image.open(path) as decoded:
+            decoded.load()
+            expect(name, ImageOps.exif_transpose(decoded) if extension == "jpg" else decoded)
+
+    def written(name, extension, data, array):
+        """A file written outside Pillow; Pillow must decode it to `array` (H, W[, C]).
+        Pillow 9 reads 16-bit RGB TIFF as 8-bit, so those are checked with tifffile instead."""
+        path = os.path.join(out_dir, f"{name}.{extension}")
+        with open(path, "wb") as f:
+            f.write(data)
+        if array.dtype == np.uint16 and array.ndim == 3:
+            assert np.array_equal(tifffile.imread(path).reshape(array.shape) if tifffile.imread(path).shape == array.shape
+                                  else tifffile.imread(path).transpose(1, 2, 0), array), name
+            tensors[f"{name}/expected"] = torch.from_numpy(np.ascontiguousarray(
+                array.transpose(2, 0, 1).astype(np.float64) * 255.0 / 65535, dtype=np.float32))
+            return
+        with Image.open(path) as decoded:
+            decoded.load()
+            seen = np.array(decoded.convert("RGB") if decoded.mode == "P" else decoded)
+            assert seen.shape[:2] == array.shape[:2] and np.array_equal(seen.reshape(array.shape), array), name
+            expect(name, decoded)
+
+    # JPEG: baseline 4:2:0 and 4:4:4, progressive, grey, and every EXIF orientation.
+    pillow("jpeg_rgb_baseline", photo, "jpg", quality=90)
+    pillow("jpeg_rgb_444", photo, "jpg", quality=95, subsampling=0)
+    pillow("jpeg_rgb_progressive", photo, "jpg", quality=85, progressive=True)
+    pillow("jpeg_grey", photo.convert("L"), "jpg", quality=90)
+    pillow("jpeg_grey_progressive", photo.convert("L"), "jpg", quality=80, progressive=True)
+    for orientation in range(2, 9):
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        pillow(f"jpeg_exif_{orientation}", photo, "jpg", quality=90, exif=exif.tobytes())
+
+    # TIFF: 8- and 16-bit grey and RGB, strips and tiles, contiguous and planar, compressions.
+    grey8 = rng.integers(0, 256, (23, 37), dtype=np.uint8)
+    grey16 = rng.integers(0, 65536, (23, 37), dtype=np.uint16)
+    rgb8 = np.array(photo)
+    rgb16 = rng.integers(0, 65536, (23, 37, 3), dtype=np.uint16)
+    rgba8 = rng.integers(0, 256, (23, 37, 4), dtype=np.uint8)
+    pillow("tiff_grey8", Image.fromarray(grey8), "tif")
+    pillow("tiff_grey8_lzw", Image.fromarray(grey8), "tif", compression="tiff_lzw")
+    pillow("tiff_rgb8_lzw", photo, "tif", compression="tiff_lzw")
+    pillow("tiff_rgb8_deflate", photo, "tif", compression="tiff_adobe_deflate")
+    pillow("tiff_rgb8_packbits", photo, "tif", compression="packbits")
+    pillow("tiff_grey16", Image.fromarray(grey16), "tif")
+    pillow("tiff_rgba8", Image.fromarray(rgba8, "RGBA"), "tif")
+    pillow("tiff_palette", photo.convert("P", palette=Image.ADAPTIVE, colors=16), "tif")
+
+    def tiff_bytes(array, **options):
+        buffer = io.BytesIO()
+        tifffile.imwrite(buffer, array, **options)
+        return buffer.getvalue()
+
+    written("tiff_grey16_deflate", "tif", tiff_bytes(grey16, compression="zlib", rowsperstrip=5), grey16)
+    written("tiff_grey16_bigendian", "tif", tiff_bytes(grey16, byteorder=">"), grey16)
+    written("tiff_rgb16", "tif", tiff_bytes(rgb16, photometric="rgb"), rgb16)
+    written("tiff_rgb8_tiled", "tif", tiff_bytes(rgb8, photometric="rgb", tile=(16, 16), compression="zlib"), rgb8)
+    written("tiff_rgb16_planar", "tif", tiff_bytes(rgb16.transpose(2, 0, 1), photometric="rgb", planarconfig="separate"), rgb16)
+    written("tiff_grey8_tiled", "tif", tiff_bytes(grey8, tile=(16, 16)), grey8)
+    # Min-is-white: Pillow shows 0 as white, so the expected image is the inverse.
+    path = os.path.join(out_dir, "tiff_grey8_miniswhite.tif")
+    with open(path, "wb") as f:
+        f.write(tiff_bytes(grey8, photometric="miniswhite"))
+    with Image.open(path) as decoded:
+        decoded.load()
+        assert np.array_equal(np.array(decoded), 255 - grey8)
+        expect("tiff_grey8_miniswhite", decoded)
+
+    # BMP: Pillow writes 1-bit, 8-bit grey and palette, 24-bit; the rest by hand.
+    pillow("bmp_rgb24", photo, "bmp")
+    pillow("bmp_grey8", Image.fromarray(grey8), "bmp")
+    pillow("bmp_palette8", photo.convert("P", palette=Image.ADAPTIVE, colors=40), "bmp")
+    pillow("bmp_bilevel", Image.fromarray(grey8 > 127), "bmp")
+
+    def bmp(width, height, bits, rows, palette=None, masks=None, top_down=False):
+        """A BMP with a BITMAPINFOHEADER (or V4 header when `masks` has alpha)."""
+        stride = (bits * width + 31) // 32 * 4
+        pixel_rows = [r + b"\0" * (stride - len(r)) for r in rows]
+        if not top_down:
+            pixel_rows = pixel_rows[::-1]
+        header_size = 108 if masks else 40
+        table = b"".join(bytes((b, g, r, 0)) for r, g, b in palette) if palette else b""
+        offset = 14 + header_size + len(table)
+        info = st.pack("<IiiHHIIiiII", header_size, width, -height if top_down else height, 1, bits,
+                       3 if masks else 0, stride * height, 2835, 2835, len(palette or []), 0)
+        if masks:
+            info += st.pack("<IIII", *masks) + b"BGRs" + b"\0" * 48
+        body = b"".join(pixel_rows)
+        return b"BM" + st.pack("<IHHI", offset + len(body), 0, 0, offset) + info + table + body
+
+    w, h = 37, 23
+    rgb = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    written("bmp_rgb24_topdown", "bmp", bmp(w, h, 24, [rgb[y, :, ::-1].tobytes() for y in range(h)], top_down=True), rgb)
+    written("bmp_rgb32", "bmp", bmp(w, h, 32, [np.concatenate([rgb[y, :, ::-1], np.zeros((w, 1), np.uint8)], 1).tobytes()
+                                               for y in range(h)]), rgb)
+    rgba = rng.integers(0, 256, (h, w, 4), dtype=np.uint8)
+    bgra = rgba[:, :, [2, 1, 0, 3]]
+    written("bmp_rgba32_bitfields", "bmp", bmp(w, h, 32, [bgra[y].tobytes() for y in range(h)],
+                                               masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000)), rgba)
+    palette = [tuple(int(v) for v in rng.integers(0, 256, 3)) for _ in range(16)]
+    index = rng.integers(0, 16, (h, w), dtype=np.uint8)
+    packed = [bytes((index[y, x] << 4) | (index[y, x + 1] if x + 1 < w else 0) for x in range(0, w, 2)) for y in range(h)]
+    written("bmp_palette4", "bmp", bmp(w, h, 4, packed, palette=palette), np.array(palette, np.uint8)[index])
+    return tensors
+
+
 def efficientnet_cases(out_dir, weights_dir):
     """Real ImageNet EfficientNet-Lite0/2 weights run by the peer's own implementation
     (../shared/peer/rd_reference.py) on three scikit-image photos resized to 256x256 with
@@ -634,7 +774,13 @@ def attention_cases():
 
 def main():
     only_methods = sys.argv[1:] == ["--only", "methods"]  # read first: some cases reset sys.argv
+    only_formats = sys.argv[1:] == ["--only", "formats"]
     os.makedirs(OUT, exist_ok=True)
+    imaging = os.path.join(ROOT, "Tests", "LoupeImagingTests", "Fixtures")
+    if only_formats:
+        meta = {"script": "scripts/make-fixtures.py"}
+        write_safetensors(os.path.join(imaging, "formats.safetensors"), format_cases(os.path.join(imaging, "formats")), meta)
+        return
     torch.set_num_threads(1)
     meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
     write_safetensors(os.path.join(OUT, "attention.safetensors"), attention_cases(), meta)
@@ -660,6 +806,7 @@ def main():
     imaging = os.path.join(ROOT, "Tests", "LoupeImagingTests", "Fixtures")
     os.makedirs(imaging, exist_ok=True)
     write_safetensors(os.path.join(imaging, "imaging.safetensors"), imaging_cases(imaging), meta)
+    write_safetensors(os.path.join(imaging, "formats.safetensors"), format_cases(os.path.join(imaging, "formats")), meta)
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), "bytes", file=sys.stderr)
 

@@ -43,3 +43,30 @@ public struct Image: Equatable, Sendable {
 
     public var hasAlpha: Bool { channels == 2 || channels == 4 }
 }
+
+extension Image {
+    /// A planar image from interleaved 8-bit samples, as decoders hand them back.
+    init(width: Int, height: Int, channels: Int, interleaved samples: UnsafePointer<UInt8>) {
+        let plane = width * height
+        var pixels = [Float](repeating: 0, count: plane * channels)
+        pixels.withUnsafeMutableBufferPointer { out in
+            if channels == 1 {
+                for i in 0..<plane { out[i] = Float(samples[i]) }
+            } else {
+                for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) } }
+            }
+        }
+        self.init(width: width, height: height, channels: channels, pixels: pixels, sourceBitDepth: 8)
+    }
+
+    /// A planar image from interleaved 16-bit samples (host order), scaled to 0–255.
+    init(width: Int, height: Int, channels: Int, interleaved samples: UnsafePointer<UInt16>) {
+        let plane = width * height
+        let scale = Float(255) / 65535
+        var pixels = [Float](repeating: 0, count: plane * channels)
+        pixels.withUnsafeMutableBufferPointer { out in
+            for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) * scale } }
+        }
+        self.init(width: width, height: height, channels: channels, pixels: pixels, sourceBitDepth: 16)
+    }
+}

@@ -1,71 +1,42 @@
-import CPNGShim
+import CImageCodecs
 import LoupeTensor
 import Foundation
 
-/// PNG reading and writing through libpng.
+/// PNG reading and writing through libpng; every overlay and map Loupe writes is a PNG.
 public enum PNG {
-    /// Images above this many pixels are refused unless a caller raises the limit: a
-    /// guard against decompression bombs (a few KB of file, gigabytes of pixels). 2²⁷
-    /// admits 8k×16k line-camera frames.
-    public static let defaultMaximumPixels = 1 << 27
-
-    /// Reads and decodes the PNG at `path`.
-    public static func read(_ path: String, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ImageError.unreadable(path: path, reason: (error as NSError).localizedDescription)
-        }
-        return try decode(data, source: path, maximumPixels: maximumPixels)
-    }
-
     /// Width and height from the file's header (signature and IHDR, 24 bytes), without
-    /// decoding the pixels: enough to plan tiles of a large frame.
-    public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ImageError.unreadable(path: path, reason: "cannot open the file") }
-        defer { try? handle.close() }
-        let header = [UInt8](handle.readData(ofLength: 24))
-        guard !header.isEmpty else { throw ImageError.empty(path: path) }
-        let signature: [UInt8] = [137, 80, 78, 71, 13, 10, 26, 10]
-        guard header.count == 24, Array(header[0..<8]) == signature, Array(header[12..<16]) == Array("IHDR".utf8) else {
-            throw ImageError.notPNG(path: path)
+    /// decoding the pixels.
+    static func dimensions(_ data: Data, source: String) throws -> (width: Int, height: Int) {
+        let header = [UInt8](data.prefix(24))
+        guard header.count == 24, ImageFormat.detect(header) == .png, Array(header[12..<16]) == Array("IHDR".utf8) else {
+            throw ImageError.corrupt(path: source, format: .png, detail: "no image header (IHDR) at the start")
         }
         func bigEndian(_ offset: Int) -> Int { header[offset..<(offset + 4)].reduce(0) { $0 << 8 | Int($1) } }
         return (bigEndian(16), bigEndian(20))
     }
 
     /// Decodes PNG bytes; `source` names them in errors.
-    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
         guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_png_image()
         var message = [CChar](repeating: 0, count: 256)
         let status = data.withUnsafeBytes { bytes in
             loupe_png_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
-        let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let detail = ImageFile.message(message)
         switch Int(status) {
         case Int(LOUPE_PNG_OK): break
-        case Int(LOUPE_PNG_NOT_PNG): throw ImageError.notPNG(path: source)
+        case Int(LOUPE_PNG_NOT_PNG): throw ImageError.unknownFormat(path: source, detail: ImageFormat.describeUnknown(data))
         case Int(LOUPE_PNG_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: detail)
         case Int(LOUPE_PNG_OUT_OF_MEMORY): throw ImageError.unsupported(path: source, detail: detail.isEmpty ? "out of memory" : detail)
-        default: throw ImageError.corrupt(path: source, detail: detail)
+        default: throw ImageError.corrupt(path: source, format: .png, detail: detail)
         }
         defer { loupe_png_free(decoded.pixels) }
         let (width, height, channels) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
-        let plane = width * height
-        var pixels = [Float](repeating: 0, count: plane * channels)
-        pixels.withUnsafeMutableBufferPointer { out in
-            if decoded.bit_depth == 16 {
-                let samples = decoded.pixels.assumingMemoryBound(to: UInt16.self)
-                let scale = Float(255) / 65535
-                for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) * scale } }
-            } else {
-                let samples = decoded.pixels.assumingMemoryBound(to: UInt8.self)
-                for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(samples[i * channels + c]) } }
-            }
+        if decoded.bit_depth == 16 {
+            return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt16.self))
         }
-        return Image(width: width, height: height, channels: channels, pixels: pixels, sourceBitDepth: Int(decoded.bit_depth))
+        return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt8.self))
     }
 
     /// PNG bytes of `image` at 8 or 16 bits per sample (values rounded and clipped).
@@ -90,7 +61,7 @@ public enum PNG {
             status = loupe_png_encode(samples, UInt32(image.width), UInt32(image.height), UInt32(channels), 8, &output, &size, &message, message.count)
         }
         guard status == LOUPE_PNG_OK, let output else {
-            let detail = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = ImageFile.message(message)
             throw ImageError.writeFailed(path: "<memory>", reason: detail.isEmpty ? "encoder failed" : detail)
         }
         defer { loupe_png_free(output) }

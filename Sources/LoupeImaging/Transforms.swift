@@ -36,6 +36,18 @@ extension Image {
         return Image(width: width, height: height, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
     }
 
+    /// Rows become columns (the mirror image across the main diagonal): width and height swap.
+    public func transposed() -> Image {
+        var out = [Float](repeating: 0, count: pixels.count)
+        let plane = width * height
+        for c in 0..<channels {
+            for y in 0..<height {
+                for x in 0..<width { out[c * plane + x * height + y] = pixels[c * plane + y * width + x] }
+            }
+        }
+        return Image(width: height, height: width, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
+    }
+
     /// Mirrored top to bottom.
     public func flippedVertically() -> Image {
         var out = pixels

@@ -37,7 +37,7 @@ enum ImagingBenchmark {
     /// 64 RGB 256×256 crops whose channels are three real CC0 textures.
     static func makePhotoCrops(repository: String, into folder: String) throws -> String {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let textures = try ["brick", "grass", "gravel"].map { try PNG.read(repository + "/textures/\($0).png") }
+        let textures = try ["brick", "grass", "gravel"].map { try ImageFile.read(repository + "/textures/\($0).png") }
         for index in 0..<64 {
             let x = (index * 37) % 256, y = (index * 53) % 256
             let planes = textures.map { $0.cropped(x: x, y: y, width: 256, height: 256).pixels }
@@ -54,7 +54,7 @@ enum ImagingBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             let loader = PrefetchingLoader(count: files.count, prefetch: 8) { index in
                 // Resizing before replicating grey to RGB gives the same result for a third of the work.
-                try PNG.read(files[index]).resized(width: item.size, height: item.size).rgb().tensor(normalization: .imageNet)
+                try ImageFile.read(files[index]).resized(width: item.size, height: item.size).rgb().tensor(normalization: .imageNet)
             }
             var batch: [Tensor] = []
             for result in loader {

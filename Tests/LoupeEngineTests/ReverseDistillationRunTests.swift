@@ -49,7 +49,7 @@ import Testing
         for file in [run.configuration, run.checkpoint, run.trainLog, run.scores, run.metrics] {
             #expect(FileManager.default.fileExists(atPath: file), "\(file) missing")
         }
-        let map = try PNG.read(run.maps + "/hole/000.png")
+        let map = try ImageFile.read(run.maps + "/hole/000.png")
         #expect(map.width == 128 && map.channels == 1 && map.sourceBitDepth == 16)
         #expect(try String(contentsOfFile: run.configuration, encoding: .utf8).contains("backbone = \"efficientnet-lite0\""))
         let log = try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n")

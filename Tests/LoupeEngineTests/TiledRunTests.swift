@@ -50,7 +50,7 @@ import Testing
 
         let (_, metrics) = try EvaluationJob(run: run, savesMaps: true).start()
         // Maps and masks at the native 192², not the 64² input.
-        let map = try PNG.read(run.maps + "/hole/000.png")
+        let map = try ImageFile.read(run.maps + "/hole/000.png")
         #expect(map.width == 192 && map.height == 192)
         // Three short epochs of 96-pixel tiles: well above chance (0.5), below a full run.
         #expect((metrics.pixelAUROC ?? 0) > 0.7, "pixel AUROC \(String(describing: metrics.pixelAUROC))")
@@ -58,7 +58,7 @@ import Testing
         // A red spot (foreign matter) centred on the seam where the first tile column ends
         // (x = 96, inside the second column's overlap) and between the first two rows.
         let scorer = try Scorer(checkpoint: checkpoint, backbone: .efficientNetLite0)
-        let clean = try PNG.read(Run.samples + "/texture/test/good/000.png").rgb()
+        let clean = try ImageFile.read(Run.samples + "/texture/test/good/000.png").rgb()
         var pixels = clean.pixels
         let (cx, cy, radius) = (96, 80, 6)
         let red: [Float] = [230, 20, 20]

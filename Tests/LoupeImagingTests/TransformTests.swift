@@ -6,7 +6,7 @@ import Testing
 
 /// Transforms against Pillow and torchvision on real photographs.
 @Suite struct TransformTests {
-    static func fixture(_ name: String) throws -> Image { try PNG.read(ImagingFixtures.path("\(name).png")) }
+    static func fixture(_ name: String) throws -> Image { try ImageFile.read(ImagingFixtures.path("\(name).png")) }
 
     static func maximumDifference(_ a: Image, _ b: Image) -> Float {
         zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? 0

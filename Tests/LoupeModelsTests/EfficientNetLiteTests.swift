@@ -32,7 +32,7 @@ import Testing
     }
 
     static func input(_ photo: String) throws -> Tensor {
-        try PNG.read(directory.appendingPathComponent("\(photo)-256.png").path).rgb().tensor(normalization: .efficientNetLite)
+        try ImageFile.read(directory.appendingPathComponent("\(photo)-256.png").path).rgb().tensor(normalization: .efficientNetLite)
     }
 
     @Test func lite0StageFeaturesMatchThePeer() throws {

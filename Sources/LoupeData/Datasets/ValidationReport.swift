@@ -58,11 +58,11 @@ public struct ValidationReport: Sendable {
             var problems: [(String, String)] = []
             var mismatch: String?
             do {
-                let image = try PNG.read(sample.path)
+                let image = try ImageFile.read(sample.path)
                 size = "\(image.width)x\(image.height) \(image.channels == 1 ? "grey" : image.channels == 3 ? "RGB" : "\(image.channels)-channel")"
                 if let maskPath = sample.maskPath {
                     do {
-                        let mask = try PNG.read(maskPath)
+                        let mask = try ImageFile.read(maskPath)
                         if mask.width != image.width || mask.height != image.height { mismatch = maskPath }
                     } catch {
                         problems.append((maskPath, "\(error)"))

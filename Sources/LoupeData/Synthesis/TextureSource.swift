@@ -19,7 +19,7 @@ public struct TextureSource: Sendable {
 
     /// A random texture cropped to a random region at least half its size.
     public func randomTexture(using generator: inout SeededGenerator) throws -> Image {
-        let image = try PNG.read(paths[Int(generator.next() % UInt64(paths.count))])
+        let image = try ImageFile.read(paths[Int(generator.next() % UInt64(paths.count))])
         let width = max(1, image.width / 2 + Int(generator.next() % UInt64(image.width / 2 + 1)))
         let height = max(1, image.height / 2 + Int(generator.next() % UInt64(image.height / 2 + 1)))
         let x = Int(generator.next() % UInt64(image.width - min(width, image.width) + 1))

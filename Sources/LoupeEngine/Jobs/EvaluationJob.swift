@@ -126,7 +126,7 @@ public struct EvaluationJob: Sendable {
         let files = FileManager.default
         guard let saved = (try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
               let trained = ((try? files.attributesOfItem(atPath: run.trainLog)) ?? (try? files.attributesOfItem(atPath: run.checkpoint)))?[.modificationDate] as? Date,
-              saved >= trained, let image = try? PNG.read(path), image.channels == 1 else { return nil }
+              saved >= trained, let image = try? ImageFile.read(path), image.channels == 1 else { return nil }
         return (image.width, image.height, image.pixels.map { $0 / 255 * mapFullScale })
     }
 

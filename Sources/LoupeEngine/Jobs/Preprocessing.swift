@@ -25,7 +25,7 @@ public struct Preprocessing: Sendable {
 
     /// The resized RGB image before normalisation.
     func image(_ path: String) throws -> Image {
-        try PNG.read(path).resized(width: size, height: size).rgb()
+        try ImageFile.read(path).resized(width: size, height: size).rgb()
     }
 
     /// An image ready for the network: its map will be `width`×`height`.
@@ -55,7 +55,7 @@ public struct Preprocessing: Sendable {
     /// Reads `path` as the run needs it: resized, or kept at native size for tiling.
     public func prepare(_ path: String) throws -> Prepared {
         guard let tiling else { return Prepared(width: size, height: size, frame: nil, grid: nil, resized: try image(path)) }
-        let frame = try PNG.read(path).rgb()
+        let frame = try ImageFile.read(path).rgb()
         return Prepared(width: frame.width, height: frame.height, frame: frame, grid: tiling.grid(width: frame.width, height: frame.height), resized: nil)
     }
 
@@ -63,6 +63,6 @@ public struct Preprocessing: Sendable {
     /// the reference); no mask (a good image) is all false.
     public static func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
         guard let path else { return [Bool](repeating: false, count: width * height) }
-        return try PNG.read(path).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 }
+        return try ImageFile.read(path).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 }
     }
 }

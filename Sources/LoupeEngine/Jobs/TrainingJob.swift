@@ -217,7 +217,7 @@ struct TrainingUnit {
             return samples.enumerated().map { TrainingUnit(sample: $1, image: $0, tile: nil) }
         }
         return try samples.enumerated().flatMap { image, sample in
-            let frame = try PNG.dimensions(sample.path)
+            let frame = try ImageFile.dimensions(sample.path)
             let grid = tiling.grid(width: frame.width, height: frame.height)
             return (0..<grid.count).map { TrainingUnit(sample: sample, image: image, tile: ($0, grid)) }
         }

@@ -1,0 +1,2 @@
+// libtiff's public interface.
+#include <tiffio.h>

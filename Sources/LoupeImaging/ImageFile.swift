@@ -1,0 +1,77 @@
+import Foundation
+
+/// Reads image files of any format Loupe knows (`ImageFormat`), chosen by content.
+///
+/// This is the one door images come in by: data sets, masks, `infer` inputs, the console
+/// and textures all read through it. Overlays and maps are written as PNG (`PNG.write`).
+public enum ImageFile {
+    /// Images above this many pixels are refused unless a caller raises the limit: a
+    /// guard against decompression bombs (a few KB of file, gigabytes of pixels). 2²⁷
+    /// admits 8k×16k line-camera frames.
+    public static let defaultMaximumPixels = 1 << 27
+
+    /// Reads and decodes the image at `path`.
+    public static func read(_ path: String, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        try decode(contents(of: path), source: path, maximumPixels: maximumPixels)
+    }
+
+    /// Decodes image bytes of any known format; `source` names them in errors.
+    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        switch try format(of: data, source: source) {
+        case .png: return try PNG.decode(data, source: source, maximumPixels: maximumPixels)
+        case .jpeg: return try JPEG.decode(data, source: source, maximumPixels: maximumPixels)
+        case .bmp: return try BMP.decode(data, source: source, maximumPixels: maximumPixels)
+        case .tiff: return try TIFF.decode(data, source: source, maximumPixels: maximumPixels)
+        }
+    }
+
+    /// Width and height as the decoded image will have them (after a JPEG's EXIF rotation),
+    /// from the file's headers without decoding pixels: enough to plan tiles of a large frame.
+    public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {
+        let data = try contents(of: path)
+        switch try format(of: data, source: path) {
+        case .png: return try PNG.dimensions(data, source: path)
+        case .jpeg: return try JPEG.dimensions(data, source: path)
+        case .bmp: return try BMP.dimensions(data, source: path)
+        case .tiff: return try TIFF.dimensions(data, source: path)
+        }
+    }
+
+    /// The format of the file at `path` from its first bytes; nil for an empty file or one of
+    /// no known format. Reads only the signature, so listing a folder of frames stays cheap.
+    public static func sniff(_ path: String) -> ImageFormat? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return ImageFormat.detect([UInt8](handle.readData(ofLength: ImageFormat.signatureLength)))
+    }
+
+    /// Why the file at `path` is not an image Loupe reads ("empty file", "a GIF image"…).
+    public static func whyNotImage(_ path: String) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot open the file" }
+        defer { try? handle.close() }
+        let head = [UInt8](handle.readData(ofLength: 12))
+        if head.isEmpty { return "empty file (0 bytes)" }
+        return ImageFormat.detect(head).map { "a \($0.name) image" } ?? ImageFormat.describeUnknown(head)
+    }
+
+    static func contents(of path: String) throws -> Data {
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ImageError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    static func format(of data: Data, source: String) throws -> ImageFormat {
+        guard !data.isEmpty else { throw ImageError.empty(path: source) }
+        guard let format = ImageFormat.detect(data) else {
+            throw ImageError.unknownFormat(path: source, detail: ImageFormat.describeUnknown(data))
+        }
+        return format
+    }
+
+    /// The text a C shim left in its message buffer.
+    static func message(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,43 @@
+import CImageCodecs
+import Foundation
+
+/// JPEG reading through libjpeg-turbo with Pillow's decoding settings (baseline and
+/// progressive, grey and colour), turned upright by the file's EXIF orientation.
+public enum JPEG {
+    /// Decodes JPEG bytes; `source` names them in errors.
+    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
+        guard !data.isEmpty else { throw ImageError.empty(path: source) }
+        var decoded = loupe_jpeg_image()
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { bytes in
+            loupe_jpeg_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
+        }
+        try check(status, message: ImageFile.message(message), source: source)
+        defer { free(decoded.pixels) }
+        let image = Image(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
+                          interleaved: UnsafePointer(decoded.pixels))
+        return ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))).apply(to: image)
+    }
+
+    /// Width and height after the EXIF orientation, from the headers alone.
+    static func dimensions(_ data: Data, source: String) throws -> (width: Int, height: Int) {
+        var width: UInt32 = 0, height: UInt32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { bytes in
+            loupe_jpeg_dimensions(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &width, &height, &message, message.count)
+        }
+        try check(status, message: ImageFile.message(message), source: source)
+        let swaps = ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))).swapsSides
+        return swaps ? (Int(height), Int(width)) : (Int(width), Int(height))
+    }
+
+    private static func check(_ status: Int32, message: String, source: String) throws {
+        switch Int(status) {
+        case Int(LOUPE_JPEG_OK): return
+        case Int(LOUPE_JPEG_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: message)
+        case Int(LOUPE_JPEG_OUT_OF_MEMORY), Int(LOUPE_JPEG_UNSUPPORTED):
+            throw ImageError.unsupported(path: source, detail: message.isEmpty ? "out of memory" : message)
+        default: throw ImageError.corrupt(path: source, format: .jpeg, detail: message.isEmpty ? "undecodable data" : message)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import CImageCodecs
+import Foundation
+
+/// TIFF reading through libtiff: the first page, 8- or 16-bit grey or RGB at full
+/// precision, strips or tiles, any compression libtiff has (none, LZW, Deflate, PackBits…).
+public enum TIFF {
+    /// Decodes TIFF bytes; `source` names them in errors.
+    public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
+        guard !data.isEmpty else { throw ImageError.empty(path: source) }
+        var decoded = loupe_tiff_image()
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { bytes in
+            loupe_tiff_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
+        }
+        try check(status, message: ImageFile.message(message), source: source)
+        defer { free(decoded.pixels) }
+        let (width, height, channels) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
+        if decoded.bit_depth == 16 {
+            return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt16.self))
+        }
+        return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Width and height of the first page, from its directory alone.
+    static func dimensions(_ data: Data, source: String) throws -> (width: Int, height: Int) {
+        var width: UInt32 = 0, height: UInt32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let status = data.withUnsafeBytes { bytes in
+            loupe_tiff_dimensions(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &width, &height, &message, message.count)
+        }
+        try check(status, message: ImageFile.message(message), source: source)
+        return (Int(width), Int(height))
+    }
+
+    private static func check(_ status: Int32, message: String, source: String) throws {
+        switch Int(status) {
+        case Int(LOUPE_TIFF_OK): return
+        case Int(LOUPE_TIFF_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: message)
+        case Int(LOUPE_TIFF_OUT_OF_MEMORY), Int(LOUPE_TIFF_UNSUPPORTED):
+            throw ImageError.unsupported(path: source, detail: message.isEmpty ? "out of memory" : message)
+        default: throw ImageError.corrupt(path: source, format: .tiff, detail: message.isEmpty ? "undecodable data" : message)
+        }
+    }
+}
