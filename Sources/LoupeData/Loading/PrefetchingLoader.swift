@@ -7,13 +7,19 @@ import Foundation
 /// `prefetch` items however many images a folder holds. Dropping the loader stops the
 /// work not yet started.
 public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
+    /// What the producer thread and the loads share with the consumer. The producer holds
+    /// this, never the loader, so dropping the loader runs `deinit` and cancels the work.
+    private final class Shared: @unchecked Sendable {
+        let condition = NSCondition()
+        var ready: [Int: Result<Item, Error>] = [:]
+        /// Loads started but not yet handed to the consumer.
+        var inFlight = 0
+        var cancelled = false
+    }
+
     private let count: Int
-    private let load: @Sendable (Int) throws -> Item
-    private let slots: DispatchSemaphore
-    private let condition = NSCondition()
-    private var ready: [Int: Result<Item, Error>] = [:]
+    private let shared = Shared()
     private var nextIndex = 0
-    private var cancelled = false
 
     /// - Parameters:
     ///   - count: how many items.
@@ -22,50 +28,46 @@ public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol
     public init(count: Int, prefetch: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
                 load: @escaping @Sendable (Int) throws -> Item) {
         self.count = count
-        self.load = load
-        slots = DispatchSemaphore(value: Swift.max(1, prefetch))
-        let producer = Thread { [weak self] in self?.produce() }
+        let shared = self.shared, limit = Swift.max(1, prefetch)
+        let producer = Thread {
+            for index in 0..<count {
+                shared.condition.lock()
+                while shared.inFlight >= limit && !shared.cancelled { shared.condition.wait() }
+                let stop = shared.cancelled
+                if !stop { shared.inFlight += 1 }
+                shared.condition.unlock()
+                if stop { return }
+                DispatchQueue.global(qos: .userInitiated).async {
+                    let result = Result { try load(index) }
+                    shared.condition.lock()
+                    shared.ready[index] = result
+                    shared.condition.broadcast()
+                    shared.condition.unlock()
+                }
+            }
+        }
         producer.name = "loupe.loader"
         producer.start()
     }
 
     deinit {
-        condition.lock()
-        cancelled = true
-        condition.unlock()
-        // Let a producer blocked on a slot wake up and see the cancellation.
-        slots.signal()
-    }
-
-    private func produce() {
-        for index in 0..<count {
-            slots.wait()
-            condition.lock()
-            let stop = cancelled
-            condition.unlock()
-            if stop { return }
-            let load = self.load
-            DispatchQueue.global(qos: .userInitiated).async { [weak self] in
-                let result = Result { try load(index) }
-                guard let self else { return }
-                self.condition.lock()
-                self.ready[index] = result
-                self.condition.broadcast()
-                self.condition.unlock()
-            }
-        }
+        shared.condition.lock()
+        shared.cancelled = true
+        shared.condition.broadcast()  // wake a producer waiting for a free slot
+        shared.condition.unlock()
     }
 
     /// The next item in order (waiting for it if needed), or nil after the last.
     /// A failed load is returned as its error so the caller decides (skip or stop).
     public func next() -> Result<Item, Error>? {
         guard nextIndex < count else { return nil }
-        condition.lock()
-        while ready[nextIndex] == nil { condition.wait() }
-        let result = ready.removeValue(forKey: nextIndex)!
-        condition.unlock()
+        shared.condition.lock()
+        while shared.ready[nextIndex] == nil { shared.condition.wait() }
+        let result = shared.ready.removeValue(forKey: nextIndex)!
+        shared.inFlight -= 1
+        shared.condition.broadcast()
+        shared.condition.unlock()
         nextIndex += 1
-        slots.signal()
         return result
     }
 }
