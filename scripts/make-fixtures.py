@@ -6,7 +6,7 @@ python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
     /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and rd-mff only
-    /usr/bin/python3 scripts/make-fixtures.py --only formats   # JPEG, TIFF and BMP files only
+    /usr/bin/python3 scripts/make-fixtures.py --only formats   # JPEG, TIFF and BMP files, the JPEG data set
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
 LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
@@ -529,6 +529,36 @@ def format_cases(out_dir):
     return tensors
 
 
+def jpeg_dataset(out_dir):
+    """A plain-folder data set of JPEG frames with BMP masks, cut from samples/texture:
+    the command-line tests train, evaluate and score on it. Frames become colour JPEGs
+    (quality 92), masks 1-bit BMPs named <stem>.bmp."""
+    from PIL import Image
+
+    texture = os.path.join(ROOT, "samples", "texture")
+    train = sorted(os.listdir(os.path.join(texture, "train", "good")))
+    folders = {name: os.path.join(out_dir, name) for name in ("good", "test-good", "defect", "masks")}
+    for folder in folders.values():
+        os.makedirs(folder, exist_ok=True)
+        for old in os.listdir(folder):
+            os.remove(os.path.join(folder, old))
+
+    def frame(source, target):
+        Image.open(source).convert("RGB").save(target, quality=92)
+
+    for name in train[:20]:
+        frame(os.path.join(texture, "train", "good", name), os.path.join(folders["good"], name[:-4] + ".jpg"))
+    for name in sorted(os.listdir(os.path.join(texture, "test", "good")))[:6]:
+        frame(os.path.join(texture, "test", "good", name), os.path.join(folders["test-good"], name[:-4] + ".jpg"))
+    for kind in ("hole", "scratch", "stain"):
+        for name in sorted(os.listdir(os.path.join(texture, "test", kind)))[:4]:
+            stem = f"{kind}-{name[:-4]}"
+            frame(os.path.join(texture, "test", kind, name), os.path.join(folders["defect"], stem + ".jpg"))
+            Image.open(os.path.join(texture, "ground_truth", kind, name[:-4] + "_mask.png")).convert("L").point(
+                lambda v: 255 if v > 127 else 0).convert("1", dither=Image.NONE).save(
+                os.path.join(folders["masks"], stem + ".bmp"))
+
+
 def efficientnet_cases(out_dir, weights_dir):
     """Real ImageNet EfficientNet-Lite0/2 weights run by the peer's own implementation
     (../shared/peer/rd_reference.py) on three scikit-image photos resized to 256x256 with
@@ -780,6 +810,7 @@ def main():
     if only_formats:
         meta = {"script": "scripts/make-fixtures.py"}
         write_safetensors(os.path.join(imaging, "formats.safetensors"), format_cases(os.path.join(imaging, "formats")), meta)
+        jpeg_dataset(os.path.join(ROOT, "Tests", "loupeTests", "Fixtures", "jpeg-texture"))
         return
     torch.set_num_threads(1)
     meta = {"torch": torch.__version__, "script": "scripts/make-fixtures.py"}
@@ -807,6 +838,7 @@ def main():
     os.makedirs(imaging, exist_ok=True)
     write_safetensors(os.path.join(imaging, "imaging.safetensors"), imaging_cases(imaging), meta)
     write_safetensors(os.path.join(imaging, "formats.safetensors"), format_cases(os.path.join(imaging, "formats")), meta)
+    jpeg_dataset(os.path.join(ROOT, "Tests", "loupeTests", "Fixtures", "jpeg-texture"))
     for f in sorted(os.listdir(OUT)):
         print(f, os.path.getsize(os.path.join(OUT, f)), "bytes", file=sys.stderr)
 

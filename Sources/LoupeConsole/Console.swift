@@ -15,7 +15,7 @@ public final class Console {
     let theme: Theme
     let journal: ReviewJournal
     /// The data set the run trains and scores on.
-    let dataRoot: String?
+    let data: DatasetSource?
     /// Settings for a training started here when the run has no checkpoint yet.
     let newRunConfiguration: TrainingConfiguration
     private let maps: MapWorker
@@ -30,17 +30,17 @@ public final class Console {
     /// Every frame's draw time, for the 50 ms budget.
     public private(set) var frameMilliseconds: [Double] = []
 
-    /// Opens a run. Without a checkpoint it trains one on `dataRoot` first (Training view);
+    /// Opens a run. Without a checkpoint it trains one on `data` first (Training view);
     /// without scores.csv it scores the test set in the background, images appearing as
     /// they are scored.
-    public init(run: RunFolder, dataRoot: String? = nil, theme: Theme = .standard,
+    public init(run: RunFolder, data: DatasetSource? = nil, theme: Theme = .standard,
                 newRunConfiguration: TrainingConfiguration = TrainingConfiguration()) throws {
         self.run = run
         self.theme = theme
         self.newRunConfiguration = newRunConfiguration
         maps = MapWorker(run: run)
         var threshold: Float?
-        var root = dataRoot
+        var source = data
         imageSize = newRunConfiguration.imageSize
         var configuredEpochs = 0
         if run.exists {
@@ -48,15 +48,15 @@ public final class Console {
             configuredEpochs = metadata.configuration.epochs
             threshold = metadata.threshold
             imageSize = metadata.configuration.imageSize
-            root = root ?? metadata.dataRoot
-        } else if dataRoot == nil {
+            source = source ?? metadata.data
+        } else if data == nil {
             throw RunError.missingRun(path: run.path + " (or pass --data DIR to train it from the console)")
         }
-        self.dataRoot = root
+        self.data = source
         journal = try ReviewJournal(path: run.reviewJournal)
         let images = FileManager.default.fileExists(atPath: run.scores) ? try Self.readScores(run.scores) : []
         var masks: [String: String] = [:]
-        if let root, let dataset = try? Dataset.mvtec(root: root) {
+        if let source, let dataset = try? source.open() {
             for sample in dataset.testSamples { masks[sample.path] = sample.maskPath }
         }
         self.masks = masks
@@ -92,8 +92,8 @@ public final class Console {
     // MARK: Jobs
 
     private func startTraining() throws {
-        guard let dataRoot else { throw RunError.missingRun(path: run.path) }
-        let dataset = try Dataset.mvtec(root: dataRoot)
+        guard let data else { throw RunError.missingRun(path: run.path) }
+        let dataset = try data.open()
         let metadata = run.exists ? try Checkpoint.read(run.checkpoint).metadata : nil
         let configuration = metadata?.configuration ?? newRunConfiguration
         let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: run.exists,
@@ -107,7 +107,7 @@ public final class Console {
     }
 
     private func startScoring() {
-        job = BackgroundJob.evaluation(EvaluationJob(run: run, dataRoot: dataRoot))
+        job = BackgroundJob.evaluation(EvaluationJob(run: run, data: data))
         jobIsTraining = false
     }
 
@@ -187,8 +187,10 @@ public final class Console {
     /// Copies each marked false positive into the data set's train/good (as
     /// review-<kind>-<name>), so the next training learns it is good.
     private func addFalsePositivesToTraining() {
-        guard let dataRoot else { return state.say("no data set to add to") }
-        let folder = dataRoot + "/train/good"
+        guard let dataset = try? data?.open() else { return state.say("no data set to add to") }
+        guard let folder = dataset.trainingFolder else {
+            return state.say("the training images are listed in a split CSV: add the marked images to its train rows")
+        }
         var added = 0, present = 0
         for (name, verdict) in state.marks where verdict == .falsePositive {
             let kind = state.tuning.images.first { $0.name == name }?.kind ?? "image"

@@ -40,18 +40,26 @@ public enum ImageFile {
     /// The format of the file at `path` from its first bytes; nil for an empty file or one of
     /// no known format. Reads only the signature, so listing a folder of frames stays cheap.
     public static func sniff(_ path: String) -> ImageFormat? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
-        defer { try? handle.close() }
-        return ImageFormat.detect([UInt8](handle.readData(ofLength: ImageFormat.signatureLength)))
+        ImageFormat.detect(head(of: path, count: ImageFormat.signatureLength) ?? [])
     }
 
     /// Why the file at `path` is not an image Loupe reads ("empty file", "a GIF image"…).
     public static func whyNotImage(_ path: String) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return "cannot open the file" }
-        defer { try? handle.close() }
-        let head = [UInt8](handle.readData(ofLength: 12))
+        guard let head = head(of: path, count: 12) else { return "cannot open the file" }
         if head.isEmpty { return "empty file (0 bytes)" }
         return ImageFormat.detect(head).map { "a \($0.name) image" } ?? ImageFormat.describeUnknown(head)
+    }
+
+    /// The first `count` bytes of a file; nil when it cannot be read (missing, a folder).
+    static func head(of path: String, count: Int) -> [UInt8]? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        // The throwing read: `readData(ofLength:)` traps on a folder.
+        do {
+            return [UInt8](try handle.read(upToCount: count) ?? Data())  // nil data: the file is empty
+        } catch {
+            return nil
+        }
     }
 
     static func contents(of path: String) throws -> Data {

@@ -22,7 +22,7 @@ enum TiledInferenceBenchmark {
             let backbone = BackboneName.efficientNetLite0
             let weights = try backbone.defaultWeightsPath()
             let model = ReverseDistillationModel(backbone: backbone, teacherChannels: [24, 40, 112], seed: 0)
-            let metadata = CheckpointMetadata(configuration: configuration, dataRoot: "", epoch: 1, threshold: nil, teacherWeights: weights, tiling: tiling)
+            let metadata = CheckpointMetadata(configuration: configuration, data: .path(""), epoch: 1, threshold: nil, teacherWeights: weights, tiling: tiling)
             let scorer = try Scorer(checkpoint: Checkpoint(model: model.stateDictionary(), optimizer: [:], metadata: metadata),
                                     backbone: backbone, teacherWeights: weights)
             let prepared = try scorer.preprocessing.prepare(file)

@@ -31,7 +31,7 @@ struct Classify: ParsableCommand {
     @Flag(help: "Also print each class's probability.")
     var probabilities = false
 
-    @Argument(help: "A PNG image.", completion: .file(extensions: ["png"]))
+    @Argument(help: "An image (PNG, JPEG, BMP or TIFF).", completion: .file())
     var image: String
 
     func validate() throws {

@@ -37,8 +37,8 @@ struct ConsoleCommand: ParsableCommand {
             completion: .directory)
     var runFolder: String?
 
-    @Option(help: "Data set (default: the one the run was trained on).", completion: .directory)
-    var data: String?
+    @OptionGroup(title: "Data (default: the data set the run was trained on)")
+    var data: DataOptions
 
     @Option(help: "Theme: default, high-contrast, colour-blind-safe (themes/NAME.toml) or a path to a .toml file.")
     var theme: String?
@@ -86,7 +86,7 @@ struct ConsoleCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard
-        let console = try Console(run: RunFolder(try chosenRun()), dataRoot: data, theme: chosen, newRunConfiguration: configuration)
+        let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration)
         try console.runInTerminal(forceASCII: ascii)
         if frameTimes {
             let times = console.frameMilliseconds.sorted()
@@ -96,10 +96,18 @@ struct ConsoleCommand: ParsableCommand {
         }
     }
 
-    /// --run, else runs/<name of --data>, else the most recently trained run in runs/.
+    /// --run, else runs/<name of the data set>, else the most recently trained run in runs/.
     func chosenRun() throws -> String {
         if let runFolder { return runFolder }
-        if let data { return "runs/" + (data as NSString).standardizingPath.split(separator: "/").last.map(String.init)! }
+        if let source = try data.source() {
+            let path: String
+            switch source {
+            case let .path(given): path = given
+            case let .folders(folders): path = folders.good
+            }
+            let name = (((path as NSString).standardizingPath as NSString).lastPathComponent as NSString).deletingPathExtension
+            return "runs/" + (name.isEmpty || name == "/" ? "data" : name)
+        }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "runs")) ?? []
         let trained = names.map { "runs/" + $0 }.filter { RunFolder($0).exists }
         func modified(_ folder: String) -> Date {

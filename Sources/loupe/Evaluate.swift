@@ -21,8 +21,8 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
     var runFolder: String
 
-    @Option(help: "Data set to evaluate on (default: the training data set).", completion: .directory)
-    var data: String?
+    @OptionGroup(title: "Data (default: the data set the run was trained on)")
+    var data: DataOptions
 
     @Flag(help: "Also write every anomaly map as a 16-bit PNG under maps/<kind>/ (value/6 of full scale).")
     var saveMaps = false
@@ -32,7 +32,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let bar = ProgressBar(label: "scoring", total: 1)
-        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), dataRoot: data, savesMaps: saveMaps).start(progress: { done, total in
+        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps).start(progress: { done, total in
             bar.total = total
             bar.update(done)
         })

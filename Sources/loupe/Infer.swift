@@ -6,7 +6,7 @@ import LoupeImaging
 /// `loupe infer`: score images with a trained run, on one machine or many.
 struct Infer: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Score images (files or folders of PNGs) with a trained run.",
+        abstract: "Score images (files, or folders of PNG, JPEG, BMP and TIFF images) with a trained run.",
         discussion: """
         Prints one line per image: file, score, verdict at the run's threshold (set by \
         `loupe eval`, or --threshold). To spread a million images over a batch cluster, \
@@ -25,7 +25,7 @@ struct Infer: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
     var runFolder: String
 
-    @Argument(help: "PNG files or folders of them.", completion: .file())
+    @Argument(help: "Image files, or folders searched for images (sub-folders too).", completion: .file())
     var images: [String]
 
     @Option(help: "This worker's shard, i/n with i counted from 0.")

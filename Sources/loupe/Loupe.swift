@@ -33,7 +33,7 @@ struct Loupe: ParsableCommand {
             // Parsing and every command's validate() judge only what the user typed: whatever
             // they throw (a ValidationError, a ShardError, …) is the input's fault, status 1.
             if exitCode(for: error) == .success { Self.exit(withError: error) }  // --help, --version
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            FileHandle.standardError.write(Data((oneLine(error) + "\n").utf8))
             Foundation.exit(1)
         }
         do {
@@ -41,6 +41,16 @@ struct Loupe: ParsableCommand {
         } catch {
             exit(withStatusFor: error)
         }
+    }
+
+    /// A parsing or validation error as one line, with where to read more:
+    /// "loupe eval: --mask-pattern needs --masks (see `loupe eval --help`)".
+    static func oneLine(_ error: Error) -> String {
+        let names = Set(configuration.subcommands.map { $0._commandName } + DataCommand.configuration.subcommands.map { $0._commandName })
+        let command = (["loupe"] + CommandLine.arguments.dropFirst().prefix { names.contains($0) }).joined(separator: " ")
+        let text = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            .joined(separator: "; ")
+        return "\(command): \(text.hasPrefix("Error: ") ? String(text.dropFirst(7)) : text) (see `\(command) --help`)"
     }
 
     /// Errors about the user's input: files, folders, weights, options.
@@ -61,8 +71,7 @@ struct Loupe: ParsableCommand {
             Foundation.exit(1)
         }
         if argumentCode == .validationFailure {
-            // Parsing errors: the message and the usage line, status 1.
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            FileHandle.standardError.write(Data((oneLine(error) + "\n").utf8))
             Foundation.exit(1)
         }
         FileHandle.standardError.write(Data("loupe: internal error: \(error)\n".utf8))

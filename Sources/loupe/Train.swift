@@ -27,6 +27,10 @@ struct Train: ParsableCommand {
           loupe train --data samples/pcb --run runs/pcb --size 256 --resume
           loupe train --data samples/pcb --run runs/pcb-tiles --tile 256 --overlap 32 --tiles-per-image 4
           loupe train --data samples/texture --run runs/texture-mff --method rd-mff --no-transformer
+          loupe train --data VisA/candle --run runs/candle
+          loupe train --good line3/ok --defect line3/ng --masks line3/labels --run runs/line3
+
+        \(DataOptions.layouts)
         """
     )
 
@@ -34,8 +38,8 @@ struct Train: ParsableCommand {
                                discussion: "Options given here override the file's values."), completion: .file(extensions: ["toml"]))
     var config: String?
 
-    @Option(help: "MVTec-style data set (train/good, test/<kind>, ground_truth/<kind>); may come from --config.", completion: .directory)
-    var data: String?
+    @OptionGroup(title: "Data (may come from --config)")
+    var data: DataOptions
 
     @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
     var runFolder: String
@@ -161,9 +165,9 @@ struct Train: ParsableCommand {
         }
         if let tiling = file.tiling { c.imageSize = tiling.size }
         file.configuration = c
-        file.dataRoot = data ?? file.dataRoot
+        file.data = try data.source() ?? file.data
         file.teacherWeights = weights ?? file.teacherWeights
-        guard file.dataRoot != nil else { throw ValidationError("no data set: pass --data DIR (or a --config file that names one)") }
+        guard file.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR (or a --config file that names one)") }
         return file
     }
 
@@ -171,7 +175,8 @@ struct Train: ParsableCommand {
         let settings = try settings()
         let configuration = settings.configuration
         let epochs = configuration.epochs
-        let dataset = try Dataset.mvtec(root: settings.dataRoot ?? "")
+        guard let source = settings.data else { throw ValidationError("no data set") }
+        let dataset = try source.open()
         let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: settings.teacherWeights,
                               resume: resume, featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
                               tiling: settings.tiling, tilesPerImage: settings.tilesPerImage)

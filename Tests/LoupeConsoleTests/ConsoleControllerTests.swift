@@ -27,7 +27,7 @@ import Testing
         configuration.epochs = 2
         configuration.imageSize = 64
         let run = RunFolder(folder + "/run")
-        let console = try Console(run: run, dataRoot: data, newRunConfiguration: configuration)
+        let console = try Console(run: run, data: .path(data), newRunConfiguration: configuration)
         #expect(console.state.view == .training)
         let screen = MemoryScreen(width: 110, height: 32)
         var sawTrainingCurve = false, sawScoringGrow = Set<Int>()

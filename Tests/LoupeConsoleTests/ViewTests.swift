@@ -157,7 +157,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let run = RunFolder(folder)
-        let metadata = CheckpointMetadata(configuration: TrainingConfiguration(), dataRoot: "d", epoch: 1, threshold: 1.8, teacherWeights: "w")
+        let metadata = CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("d"), epoch: 1, threshold: 1.8, teacherWeights: "w")
         try Checkpoint(model: ["w": .zeros([1])], optimizer: [:], metadata: metadata).write(to: run.checkpoint)
         try run.saveThreshold(1.5)
         #expect(try Checkpoint.read(run.checkpoint).metadata.threshold == 1.5)

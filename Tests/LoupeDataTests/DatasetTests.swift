@@ -1,5 +1,5 @@
 import Foundation
-import LoupeData
+@testable import LoupeData
 import LoupeImaging
 import LoupeTensor
 import Testing
@@ -68,8 +68,8 @@ final class TemporaryTree {
         try tree.image("ng/a.png")
         try tree.image("ng/b.png")
         try tree.image("labels/a-gt.png", value: 255)
-        let dataset = try Dataset.folders(good: tree.root + "/ok", defect: tree.root + "/ng", masks: tree.root + "/labels",
-                                          maskPattern: "{stem}-gt.png")
+        let dataset = try Dataset.folders(PlainFolders(good: tree.root + "/ok", defect: tree.root + "/ng", masks: tree.root + "/labels",
+                                                       maskPattern: "{stem}-gt.png"))
         #expect(dataset.trainSamples.count == 2)
         #expect(dataset.testSamples.map { $0.maskPath != nil } == [true, false])
     }
@@ -79,9 +79,84 @@ final class TemporaryTree {
         try FileManager.default.createDirectory(atPath: tree.root + "/empty", withIntermediateDirectories: true)
         #expect(throws: DatasetError.missingFolder(path: tree.root + "/nope", role: "data set")) { try Dataset.mvtec(root: tree.root + "/nope") }
         #expect(throws: DatasetError.unknownLayout(path: tree.root)) { try Dataset.mvtec(root: tree.root) }
+        #expect(throws: DatasetError.unknownLayout(path: tree.root)) { try Dataset.open(tree.root) }
         #expect(throws: DatasetError.noImages(path: tree.root + "/empty", role: "good")) {
-            try Dataset.folders(good: tree.root + "/empty", defect: nil)
+            try Dataset.folders(PlainFolders(good: tree.root + "/empty"))
         }
+    }
+}
+
+/// Layouts beyond MVTec, and the files a folder holds that are not images.
+@Suite struct DatasetLayoutTests {
+    /// A VisA-shaped tree: two objects, JPEG frames, PNG label masks, and the split table.
+    func visaTree() throws -> TemporaryTree {
+        let tree = TemporaryTree()
+        var rows = ["object,split,label,image,mask"]
+        for object in ["candle", "pcb1"] {
+            for i in 0..<3 {
+                try tree.image("\(object)/Data/Images/Normal/\(i).JPG")
+                rows.append("\(object),train,normal,\(object)/Data/Images/Normal/\(i).JPG,")
+            }
+            try tree.image("\(object)/Data/Images/Normal/9.JPG")
+            rows.append("\(object),test,normal,\(object)/Data/Images/Normal/9.JPG,")
+            try tree.image("\(object)/Data/Images/Anomaly/a.JPG")
+            try tree.image("\(object)/Data/Masks/Anomaly/a.png", value: 1)
+            rows.append("\(object),test,anomaly,\(object)/Data/Images/Anomaly/a.JPG,\(object)/Data/Masks/Anomaly/a.png")
+        }
+        try tree.file("split_csv/1cls.csv", rows.joined(separator: "\r\n") + "\r\n")
+        return tree
+    }
+
+    @Test func readsVisAObjectFolderThroughItsSplitTable() throws {
+        let tree = try visaTree()
+        let dataset = try Dataset.open(tree.root + "/candle")
+        #expect(dataset.layout == .splitTable && dataset.source == .path(tree.root + "/candle"))
+        #expect(dataset.trainSamples.count == 3 && dataset.testSamples.count == 2)
+        #expect(dataset.samples.allSatisfy { $0.path.contains("/candle/") })
+        let defect = try #require(dataset.testSamples.first { !$0.isGood })
+        #expect(defect.kind == "anomaly" && defect.maskPath == tree.root + "/candle/Data/Masks/Anomaly/a.png")
+        #expect(dataset.trainingFolder == nil)
+    }
+
+    @Test func splitTableProblemsNameFileAndLine() throws {
+        let tree = try visaTree()
+        #expect(throws: DatasetError.severalObjects(path: tree.root, objects: ["candle", "pcb1"])) { try Dataset.open(tree.root) }
+        #expect(throws: DatasetError.severalObjects(path: tree.root + "/split_csv/1cls.csv", objects: ["candle", "pcb1"])) {
+            try Dataset.open(tree.root + "/split_csv/1cls.csv")
+        }
+        try tree.file("one.csv", "split,label,image\ntrain,normal,candle/Data/Images/Normal/0.JPG\nvalidation,normal,candle/Data/Images/Normal/1.JPG\n")
+        #expect(throws: DatasetError.badSplitTable(path: tree.root + "/one.csv", line: 3, problem: "split 'validation' is neither train nor test")) {
+            try Dataset.open(tree.root + "/one.csv")
+        }
+        try tree.file("gone.csv", "split,label,image\ntrain,normal,\"candle/Data/Images/Normal/0.JPG\"\ntest,anomaly,nowhere/x.jpg\n")
+        #expect(throws: DatasetError.missingListedFiles(table: tree.root + "/gone.csv", first: tree.root + "/nowhere/x.jpg", count: 1)) {
+            try Dataset.open(tree.root + "/gone.csv")
+        }
+        try tree.file("columns.csv", "name,split\n")
+        #expect { try Dataset.open(tree.root + "/columns.csv") } throws: { "\($0)".contains("columns.csv:1: no 'label' column") }
+    }
+
+    @Test func csvFieldsMayBeQuoted() {
+        #expect(SplitTable.fields(#"a,"b,c","say ""hi""",,e "#) == ["a", "b,c", #"say "hi""#, "", "e"])
+    }
+
+    @Test func nonImagesAreSkippedAndNamed() throws {
+        let tree = TemporaryTree()
+        try tree.image("train/good/0.png")
+        try tree.file("train/good/notes.gif", "GIF89a......")
+        try tree.file("train/good/empty.png", "")
+        try tree.file("train/good/Thumbs.db", "\u{1}\u{2}\u{3}")
+        try tree.file("train/good/broken.jpg", "not really a jpeg")   // image extension: listed, fails to decode
+        try tree.image("test/good/1.png")
+        let dataset = try Dataset.open(tree.root)
+        #expect(dataset.trainSamples.map { ($0.path as NSString).lastPathComponent } == ["0.png", "broken.jpg"])
+        #expect(dataset.skipped.map { ($0.path as NSString).lastPathComponent } == ["Thumbs.db", "empty.png", "notes.gif"])
+        #expect(dataset.skipped.map(\.reason) == ["unrecognised content (starts 01 02 03)", "empty file (0 bytes)", "a GIF image"])
+        let report = ValidationReport(dataset: dataset)
+        #expect(report.text.contains("layout: MVTec AD folders"))
+        #expect(report.text.contains("skipped files (not images Loupe reads) (3):"))
+        #expect(report.text.contains("notes.gif: a GIF image"))
+        #expect(report.imageFormats == ["PNG": 2] && report.unreadable.count == 1)
     }
 }
 
@@ -121,6 +196,25 @@ final class TemporaryTree {
         let results = Array(loader)
         #expect(results.count == 5)
         #expect((try? results[2].get()) == nil && (try? results[3].get()) == 3)
+    }
+
+    /// A consumer that stops at a failed item (training at a corrupt frame) drops the loader
+    /// with loads in flight: it is freed, and nothing crashes.
+    @Test func droppedWithLoadsInFlightIsFreed() {
+        struct Broken: Error {}
+        weak var dropped: PrefetchingLoader<Int>?
+        do {
+            let loader = PrefetchingLoader(count: 40, prefetch: 8) { index -> Int in
+                if index == 1 { throw Broken() }
+                usleep(2_000)
+                return index
+            }
+            dropped = loader
+            _ = loader.next()
+            #expect((try? loader.next()?.get()) == nil)
+        }
+        usleep(100_000)
+        #expect(dropped == nil)
     }
 
     @Test func droppingTheLoaderEarlyStopsWork() {

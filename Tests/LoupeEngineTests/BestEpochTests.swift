@@ -7,7 +7,7 @@ import Testing
 /// The best epoch's weights survive a spiked final epoch, and only then replace it.
 @Suite struct BestEpochTests {
     static func metadata() -> CheckpointMetadata {
-        CheckpointMetadata(configuration: TrainingConfiguration(), dataRoot: "data", epoch: 0, threshold: nil, teacherWeights: "teacher")
+        CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("data"), epoch: 0, threshold: nil, teacherWeights: "teacher")
     }
 
     static func parameters(_ model: ReverseDistillationModel) -> [[Float]] { model.parameters.map(\.value.scalars) }

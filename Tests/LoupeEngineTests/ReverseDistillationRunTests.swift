@@ -97,7 +97,7 @@ import Testing
         // A complete checkpoint of a method this Loupe does not have.
         var configuration = TrainingConfiguration()
         configuration.method = "stfpm"
-        let metadata = CheckpointMetadata(configuration: configuration, dataRoot: "data", epoch: 1, threshold: nil, teacherWeights: "w")
+        let metadata = CheckpointMetadata(configuration: configuration, data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)])
             .write(to: run.checkpoint)
         #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: ["rd", "rd-mff"])) { try EvaluationJob(run: run).start() }

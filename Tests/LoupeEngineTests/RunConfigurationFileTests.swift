@@ -26,7 +26,7 @@ import Testing
         configuration.blurSigma = 2.5
         configuration.imageScore = .topMean(10)
         configuration.augmentation = Augmentation(horizontalFlipProbability: 0.5, maximumRotationDegrees: 12.5, contrast: 0.1)
-        let file = RunConfigurationFile(configuration: configuration, dataRoot: "data/pcb \"2\"", teacherWeights: "/w/lite0.pth",
+        let file = RunConfigurationFile(configuration: configuration, data: .path("data/pcb \"2\""), teacherWeights: "/w/lite0.pth",
                                         tiling: Tiling(size: 256, overlap: 16), tilesPerImage: 3)
         let path = try Self.write(file.text)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -40,10 +40,17 @@ import Testing
         let plainPath = try Self.write(plain.text)
         defer { try? FileManager.default.removeItem(atPath: plainPath) }
         #expect(try RunConfigurationFile.read(plainPath) == plain)
+        // Plain folders come back as written.
+        let folders = RunConfigurationFile(configuration: TrainingConfiguration(),
+                                           data: .folders(PlainFolders(good: "line3/ok", defect: "line3/ng", masks: "line3/gt", maskPattern: "{stem}.bmp")))
+        #expect(folders.text.contains("[data_folders]\ngood = \"line3/ok\""))
+        let foldersPath = try Self.write(folders.text)
+        defer { try? FileManager.default.removeItem(atPath: foldersPath) }
+        #expect(try RunConfigurationFile.read(foldersPath) == folders)
     }
 
     @Test func mistakesNameTheFileLineAndKey() throws {
-        let good = RunConfigurationFile(configuration: TrainingConfiguration(), dataRoot: "d").text
+        let good = RunConfigurationFile(configuration: TrainingConfiguration(), data: .path("d")).text
         let cases: [(String, (String) -> TOMLFileError)] = [
             (good + "garbage appended\n", { .syntax(path: $0, line: 17, message: "") }),
             (good.replacingOccurrences(of: "epochs = 30", with: "epochs = \"thirty\""),
@@ -57,7 +64,7 @@ import Testing
                            "learning_rate", "betas", "cosine_annealing", "seed", "blur_sigma", "image_score"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"stfpm\""),
              { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of rd, rd-mff") }),
-            (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[rd]", "[augmentation]", "[tiling]"]) }),
+            (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[rd]", "[augmentation]", "[tiling]", "[data_folders]"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nheads = 9\n",
              { .badValue(path: $0, line: 19, key: "rd-mff.heads", value: "9", expected: "1 to 8") }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nmff = 1\n",

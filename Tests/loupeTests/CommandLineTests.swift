@@ -59,11 +59,40 @@ enum Loupe {
             (["train", "--data", "samples/texture", "--run", "runs/x", "--augment", "spin=3"], "--augment: augmentation 'spin=3': expected NAME=VALUE"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--augment", "rotation=200"], "'rotation' is 200; expected 0.0 to 180.0"),
         ]
+        try Self.expectOneLineStatusOne(cases)
+    }
+
+    /// Every command's parsing and validation errors: status 1 and one line naming the
+    /// command, never "internal error" or a usage block.
+    @Test func everyCommandsValidationErrorsAreOneLine() throws {
+        try Self.expectOneLineStatusOne([
+            (["train", "--run", "r"], "loupe train: no data set: pass --data PATH or --good DIR"),
+            (["train", "--run", "r", "--data", "a", "--good", "b"], "loupe train: give either --data or --good"),
+            (["train", "--run", "r", "--data", "a", "--epochs", "0"], "loupe train: --epochs and --batch-size must be positive"),
+            (["eval"], "loupe eval: Missing expected argument '--run <run>'"),
+            (["eval", "--run", "r", "--defect", "d"], "loupe eval: --defect, --test-good, --masks and --mask-pattern need --good"),
+            (["infer", "--run", "r"], "loupe infer: Missing expected argument '<images> ...'"),
+            (["infer", "--run", "r", "--shard", "two", "x.png"], "loupe infer:"),
+            (["merge"], "loupe merge: Missing expected argument '<parts> ...'"),
+            (["console", "--good", "g", "--mask-pattern", "{stem}.png"], "loupe console: --mask-pattern needs --masks"),
+            (["console", "--epochs", "many"], "loupe console:"),
+            (["classify"], "loupe classify: Missing expected argument '<image>'"),
+            (["data", "check"], "loupe data check: give a data set PATH, or --good"),
+            (["data", "check", "samples/texture", "--good", "g"], "loupe data check: give a data set PATH, or --data/--good, not both"),
+            (["data", "check", "--good", "g", "--masks", "m", "--mask-pattern", "gt.png"], "has no {stem}"),
+            (["data", "frobnicate"], "loupe data:"),
+            (["weights"], "loupe weights: Missing expected argument '<file>'"),
+        ])
+    }
+
+    static func expectOneLineStatusOne(_ cases: [([String], String)], sourceLocation: SourceLocation = #_sourceLocation) throws {
         for (arguments, message) in cases {
             let result = try Loupe.run(arguments)
-            #expect(result.status == 1, "\(arguments): status \(result.status), stderr \(result.error)")
-            #expect(result.error.contains(message), "\(arguments): \(result.error)")
-            #expect(result.output.isEmpty, "\(arguments) printed to stdout: \(result.output)")
+            #expect(result.status == 1, "\(arguments): status \(result.status), stderr \(result.error)", sourceLocation: sourceLocation)
+            #expect(result.error.contains(message), "\(arguments): \(result.error)", sourceLocation: sourceLocation)
+            #expect(result.error.split(separator: "\n").count == 1 && !result.error.contains("internal error"),
+                    "\(arguments): not one line: \(result.error)", sourceLocation: sourceLocation)
+            #expect(result.output.isEmpty, "\(arguments) printed to stdout: \(result.output)", sourceLocation: sourceLocation)
         }
     }
 
@@ -76,6 +105,16 @@ enum Loupe {
         let result = try Loupe.run("data", "check", "samples/texture")
         #expect(result.status == 0)
         #expect(result.output.contains("test   scratch") && result.output.contains("192x192 grey (108)") && result.output.contains("ok: usable"))
+        #expect(result.output.contains("layout: MVTec AD folders") && result.output.contains("formats: images PNG 108; masks PNG 32"))
+    }
+
+    @Test func dataCheckReadsPlainFoldersOfJPEGAndBMP() throws {
+        let result = try Loupe.run(["data", "check"] + HeadlessFlowTests.jpegFolders)
+        #expect(result.status == 0, "\(result.error)")
+        for text in ["layout: plain folders", "train  good                     20", "test   defect                   12     12",
+                     "formats: images JPEG 38; masks BMP 12", "192x192 RGB (38)", "ok: usable"] {
+            #expect(result.output.contains(text), "data check lacks '\(text)':\n\(result.output)")
+        }
     }
 
     @Test func weightsListsTensors() throws {
@@ -112,6 +151,51 @@ extension Loupe {
 
 /// The headless flow through the binary: train, eval, sharded infer, merge.
 @Suite struct HeadlessFlowTests {
+    /// A plain-folder data set of colour JPEG frames with 1-bit BMP masks (made from
+    /// samples/texture by scripts/make-fixtures.py --only formats).
+    static let jpegData = "Tests/loupeTests/Fixtures/jpeg-texture"
+    static let jpegFolders = ["--good", jpegData + "/good", "--test-good", jpegData + "/test-good", "--defect", jpegData + "/defect",
+                              "--masks", jpegData + "/masks", "--mask-pattern", "{stem}.bmp"]
+
+    /// Trained, evaluated and scored on JPEG frames with BMP masks, named as plain folders;
+    /// the run remembers the folders, so eval needs only --run.
+    @Test func trainEvaluateInferOnJPEGFramesWithBMPMasks() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-jpeg-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        let train = try Loupe.run(["train"] + Self.jpegFolders + ["--run", run, "--epochs", "4", "--size", "64", "--seed", "3"])
+        #expect(train.status == 0, "\(train.error)")
+        #expect(try String(contentsOfFile: run + "/config.toml", encoding: .utf8).contains("[data_folders]\ngood = \"\(Self.jpegData)/good\""))
+        let evaluation = try Loupe.run(["eval", "--run", run, "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let metrics = try #require(try JSONSerialization.jsonObject(with: Data(evaluation.output.utf8)) as? [String: Any])
+        // The BMP masks were read: pixel metrics exist and the defects are found well above chance.
+        let pixelAUROC = try #require(metrics["pixel_auroc"] as? Double, "\(metrics)")
+        #expect(pixelAUROC > 0.75, "pixel AUROC \(pixelAUROC)")
+        let scores = try String(contentsOfFile: run + "/scores.csv", encoding: .utf8).split(separator: "\n")
+        #expect(scores.count == 1 + 6 + 12)
+        let infer = try Loupe.run(["infer", "--run", run, Self.jpegData + "/defect"])
+        #expect(infer.status == 0 && infer.output.split(separator: "\n").count == 12, "\(infer.error)")
+    }
+
+    /// A truncated JPEG among the training frames stops training before the run folder is
+    /// made, and the message names the file.
+    @Test func aTruncatedFrameStopsTrainingBeforeTheRunIsWritten() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-truncated-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.copyItem(atPath: Self.jpegData + "/good", toPath: folder + "/good")
+        let victim = folder + "/good/005.jpg"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: victim))
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: victim))
+        let result = try Loupe.run(["train", "--good", folder + "/good", "--run", folder + "/run", "--epochs", "1", "--size", "64", "--no-feature-cache"])
+        #expect(result.status == 1 && result.error.contains(victim + ": corrupt JPEG"), "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
+    }
+
     @Test(arguments: ["rd", "rd-mff"]) func trainEvaluateInferInShardsAndMerge(method: String) throws {
         let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }

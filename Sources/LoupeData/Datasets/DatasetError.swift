@@ -1,15 +1,35 @@
-/// Why a data set folder cannot be used; each case names the folder.
+/// Why a data set cannot be used; each case names the folder or file.
 public enum DatasetError: Error, CustomStringConvertible, Equatable {
     case missingFolder(path: String, role: String)
     case noImages(path: String, role: String)
     case unknownLayout(path: String)
+    /// A split table that cannot be read; `line` is 1-based (0: the file itself).
+    case badSplitTable(path: String, line: Int, problem: String)
+    /// A VisA object folder without the data set's `split_csv/1cls.csv`.
+    case missingSplitTable(path: String, expected: String)
+    /// A table (or VisA root) of several objects, where one must be chosen.
+    case severalObjects(path: String, objects: [String])
+    case unknownObject(path: String, object: String, objects: [String])
+    /// Images or masks a split table lists that do not exist.
+    case missingListedFiles(table: String, first: String, count: Int)
 
     public var description: String {
         switch self {
         case let .missingFolder(path, role): return "\(path): \(role) folder does not exist"
-        case let .noImages(path, role): return "\(path): no PNG images in the \(role) folder"
+        case let .noImages(path, role): return "\(path): no images in the \(role) folder (Loupe reads PNG, JPEG, BMP and TIFF)"
         case let .unknownLayout(path):
-            return "\(path): not an MVTec-style data set (expected train/good and test/<kind>); use --good/--defect for a plain folder layout"
+            return "\(path): not a data set layout Loupe knows: expected an MVTec AD folder (train/good, test/<kind>), "
+                + "a VisA object folder (Data/Images, with split_csv/1cls.csv beside it) or a split .csv file; "
+                + "use --good/--defect/--masks for plain folders"
+        case let .badSplitTable(path, line, problem): return line > 0 ? "\(path):\(line): \(problem)" : "\(path): \(problem)"
+        case let .missingSplitTable(path, expected):
+            return "\(path): a VisA object folder, but its split table \(expected) does not exist; pass a split .csv with --data instead"
+        case let .severalObjects(path, objects):
+            return "\(path): lists several objects (\(objects.joined(separator: ", "))); train one at a time: --data <VisA root>/\(objects.first ?? "object")"
+        case let .unknownObject(path, object, objects):
+            return "\(path): has no rows for object '\(object)' (it lists \(objects.joined(separator: ", ")))"
+        case let .missingListedFiles(table, first, count):
+            return "\(table): lists \(count) file\(count == 1 ? "" : "s") that do not exist, first \(first)"
         }
     }
 }

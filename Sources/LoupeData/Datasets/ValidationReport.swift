@@ -18,7 +18,13 @@ public struct ValidationReport: Sendable {
         }
     }
 
+    public var layout: DatasetLayout
     public var groups: [Group] = []
+    /// How many images and masks each file format has ("JPEG" → 120).
+    public var imageFormats: [String: Int] = [:]
+    public var maskFormats: [String: Int] = [:]
+    /// Files in the data set's folders that are not images, with why.
+    public var skipped: [SkippedFile] = []
     /// Distinct image sizes ("640x640 grey") with how many images have each.
     public var sizes: [String: Int] = [:]
     /// Test defect images that have no mask (pixel metrics cannot use them).
@@ -34,6 +40,8 @@ public struct ValidationReport: Sendable {
 
     /// Decodes every image and mask (in parallel) and collects the report.
     public init(dataset: Dataset, progress: ((Int, Int) -> Void)? = nil) {
+        layout = dataset.layout
+        skipped = dataset.skipped
         var groups: [String: Group] = [:]
         for sample in dataset.samples {
             let key = "\(sample.split.rawValue)/\(sample.kind)"
@@ -52,6 +60,7 @@ public struct ValidationReport: Sendable {
         var sizes: [String: Int] = [:]
         var unreadable: [(String, String)] = []
         var mismatched: [String] = []
+        var imageFormats: [String: Int] = [:], maskFormats: [String: Int] = [:]
         Parallel.forEach(samples.count) { index in
             let sample = samples[index]
             var size: String?
@@ -75,23 +84,31 @@ public struct ValidationReport: Sendable {
             if let size { sizes[size, default: 0] += 1 }
             unreadable += problems
             if let mismatch { mismatched.append(mismatch) }
+            if let format = ImageFile.sniff(sample.path) { imageFormats[format.name, default: 0] += 1 }
+            if let mask = sample.maskPath, let format = ImageFile.sniff(mask) { maskFormats[format.name, default: 0] += 1 }
             done += 1
             let finished = done
             lock.unlock()
             progress?(finished, samples.count)
         }
         self.sizes = sizes
+        self.imageFormats = imageFormats
+        self.maskFormats = maskFormats
         self.unreadable = unreadable.sorted { $0.0 < $1.0 }.map { (path: $0.0, reason: $0.1) }
         mismatchedMasks = mismatched.sorted()
     }
 
     /// The report as a user reads it.
     public var text: String {
-        var lines = ["split  kind                 images  masks"]
+        var lines = ["layout: \(layout.rawValue)", "split  kind                 images  masks"]
         for group in groups {
             lines.append("\(group.split.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(group.kind.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%6d", group.count))  \(String(format: "%5d", group.withMask))")
         }
         lines.append("sizes: " + sizes.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+        func counts(_ formats: [String: Int]) -> String {
+            formats.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        }
+        lines.append("formats: images " + counts(imageFormats) + (maskFormats.isEmpty ? "" : "; masks " + counts(maskFormats)))
         func section(_ title: String, _ items: [String]) {
             guard !items.isEmpty else { return }
             lines.append("\(title) (\(items.count)):")
@@ -102,6 +119,7 @@ public struct ValidationReport: Sendable {
         section("masks without images", masksWithoutImages)
         section("masks whose size differs from their image", mismatchedMasks)
         section("unreadable files", unreadable.map { $0.reason })
+        section("skipped files (not images Loupe reads)", skipped.map { "\($0.path): \($0.reason)" })
         if !groups.contains(where: { $0.split == .train && $0.count > 0 }) { lines.append("no training images: training cannot start") }
         lines.append(isUsable ? "ok: usable for training" : "problems found: fix the files above")
         return lines.joined(separator: "\n")

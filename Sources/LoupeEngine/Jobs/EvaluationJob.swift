@@ -43,7 +43,7 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
 /// Scores every test image of a data set with a trained run, and measures how well.
 public struct EvaluationJob: Sendable {
     public let run: RunFolder
-    public let dataRoot: String?
+    public let data: DatasetSource?
     /// Write each map as a 16-bit PNG under `maps/<kind>/<stem>.png`.
     public let savesMaps: Bool
 
@@ -51,9 +51,9 @@ public struct EvaluationJob: Sendable {
     /// at most 2, so 6 covers every map (resolution 1e-4).
     public static let mapFullScale: Float = 6
 
-    public init(run: RunFolder, dataRoot: String? = nil, savesMaps: Bool = false) {
+    public init(run: RunFolder, data: DatasetSource? = nil, savesMaps: Bool = false) {
         self.run = run
-        self.dataRoot = dataRoot
+        self.data = data
         self.savesMaps = savesMaps
     }
 
@@ -63,7 +63,7 @@ public struct EvaluationJob: Sendable {
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let configuration = checkpoint.metadata.configuration
         guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
-        let dataset = try Dataset.mvtec(root: dataRoot ?? checkpoint.metadata.dataRoot)
+        let dataset = try (data ?? checkpoint.metadata.data).open()
         let samples = dataset.testSamples
         guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
         let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)

@@ -36,7 +36,8 @@ public struct InferenceJob: Sendable {
         self.colourMap = colourMap
     }
 
-    /// PNG files named directly or found in the named folders and their sub-folders, sorted.
+    /// Files named directly, and images (`ImageListing.isImage`: PNG, JPEG, BMP, TIFF) found
+    /// in the named folders and their sub-folders, sorted.
     public static func expand(_ arguments: [String]) throws -> [String] {
         var files: [String] = []
         for argument in arguments {
@@ -47,8 +48,9 @@ public struct InferenceJob: Sendable {
             if isDirectory.boolValue {
                 let enumerator = FileManager.default.enumerator(atPath: argument)
                 while let relative = enumerator?.nextObject() as? String {
-                    if relative.lowercased().hasSuffix(".png") && !(relative as NSString).lastPathComponent.hasPrefix(".") {
-                        files.append(argument + "/" + relative)
+                    let path = argument + "/" + relative
+                    if !(relative as NSString).lastPathComponent.hasPrefix("."), ImageListing.isImage(path) {
+                        files.append(path)
                     }
                 }
             } else {

@@ -60,9 +60,13 @@ public struct Preprocessing: Sendable {
     }
 
     /// width×height booleans for a map of that size: nearest-resized, > 127 is defect (as
-    /// the reference); no mask (a good image) is all false.
+    /// the reference); no mask (a good image) is all false. Masks whose values all stay below
+    /// half scale are label images (VisA writes 0 and small class numbers): there any value
+    /// above 0 is defect.
     public static func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
         guard let path else { return [Bool](repeating: false, count: width * height) }
-        return try ImageFile.read(path).grey().resizedNearest(width: width, height: height).pixels.map { $0 > 127 }
+        let pixels = try ImageFile.read(path).grey().resizedNearest(width: width, height: height).pixels
+        let cut: Float = (pixels.max() ?? 0) > 127 ? 127 : 0
+        return pixels.map { $0 > cut }
     }
 }

@@ -136,7 +136,7 @@ public struct TrainingJob: Sendable {
             let epochSeconds = Date().timeIntervalSince(epochStart)
             var restored: TrainingEvent?
             var check: RunningStatisticsCheck?
-            let metadata = CheckpointMetadata(configuration: configuration, dataRoot: dataset.root, epoch: epoch, threshold: nil,
+            let metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
                                               teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.
@@ -162,7 +162,7 @@ public struct TrainingJob: Sendable {
     /// `config.toml`: the run's settings, to read, edit and train again with `--config`
     /// (the checkpoint's metadata is what `eval`, `infer` and `--resume` reload).
     private func writeConfiguration(teacherWeights: String, tiling: Tiling?, tilesPerImage: Int?) throws {
-        let file = RunConfigurationFile(configuration: configuration, dataRoot: dataset.root, teacherWeights: teacherWeights,
+        let file = RunConfigurationFile(configuration: configuration, data: dataset.source, teacherWeights: teacherWeights,
                                         tiling: tiling, tilesPerImage: tilesPerImage)
         try RunFolder.write(file.text, to: run.configuration)
     }

@@ -8,15 +8,15 @@ import LoupeModels
 /// `loupe train --config runs/a/config.toml --run runs/b` trains run a again.
 public struct RunConfigurationFile: Equatable, Sendable {
     public var configuration: TrainingConfiguration
-    public var dataRoot: String?
+    public var data: DatasetSource?
     public var teacherWeights: String?
     public var tiling: Tiling?
     public var tilesPerImage: Int?
 
-    public init(configuration: TrainingConfiguration, dataRoot: String? = nil, teacherWeights: String? = nil,
+    public init(configuration: TrainingConfiguration, data: DatasetSource? = nil, teacherWeights: String? = nil,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.configuration = configuration
-        self.dataRoot = dataRoot
+        self.data = data
         self.teacherWeights = teacherWeights
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
@@ -33,7 +33,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             "# options given on the command line override what is here.",
             "method = \(TOMLText.quoted(c.method))",
         ]
-        if let dataRoot { lines.append("data = \(TOMLText.quoted(dataRoot))") }
+        if case let .path(path) = data { lines.append("data = \(TOMLText.quoted(path))") }
         if let teacherWeights { lines.append("teacher_weights = \(TOMLText.quoted(teacherWeights))") }
         lines += [
             "", "[training]",
@@ -58,6 +58,13 @@ public struct RunConfigurationFile: Equatable, Sendable {
             lines += ["", "[augmentation]"]
             for key in Augmentation.keys { lines.append("\(key) = \(c.augmentation[key] ?? 0)") }
         }
+        if case let .folders(folders) = data {
+            lines += ["", "[data_folders]", "good = \(TOMLText.quoted(folders.good))"]
+            if let defect = folders.defect { lines.append("defect = \(TOMLText.quoted(defect))") }
+            if let testGood = folders.testGood { lines.append("test_good = \(TOMLText.quoted(testGood))") }
+            if let masks = folders.masks { lines.append("masks = \(TOMLText.quoted(masks))") }
+            lines.append("mask_pattern = \(TOMLText.quoted(folders.maskPattern))")
+        }
         if let tiling {
             lines += ["", "[tiling]", "tile = \(tiling.size)", "overlap = \(tiling.overlap)"]
             if let tilesPerImage { lines.append("tiles_per_image = \(tilesPerImage)") }
@@ -76,7 +83,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             throw document.badValue("method", value: "\"\(methodName)\"", expected: "one of \(MethodRegistry.names.joined(separator: ", "))")
         }
         try document.expectOnly(["method", "data", "teacher_weights"])
-        let tables = ["training", methodName, "augmentation", "tiling"]
+        let tables = ["training", methodName, "augmentation", "tiling", "data_folders"]
         for table in document.tables where !tables.contains(table) {
             throw TOMLFileError.unknownKey(path: path, line: document.line(of: table), key: "[\(table)]", known: tables.map { "[\($0)]" })
         }
@@ -146,7 +153,21 @@ public struct RunConfigurationFile: Equatable, Sendable {
             }
             c.augmentation[key] = Float(value)
         }
-        var file = RunConfigurationFile(configuration: c, dataRoot: try document.string("data"), teacherWeights: try document.string("teacher_weights"))
+        var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
+                                        teacherWeights: try document.string("teacher_weights"))
+        try document.expectOnly(["good", "defect", "test_good", "masks", "mask_pattern"], in: "data_folders")
+        if document.tables.contains("data_folders") {
+            guard let good = try document.string("good", in: "data_folders") else {
+                throw document.badValue("good", in: "data_folders", value: "missing", expected: "the folder of good images")
+            }
+            guard file.data == nil else {
+                throw document.badValue("data", value: "given beside [data_folders]", expected: "one of data or [data_folders], not both")
+            }
+            file.data = .folders(PlainFolders(good: good, defect: try document.string("defect", in: "data_folders"),
+                                              testGood: try document.string("test_good", in: "data_folders"),
+                                              masks: try document.string("masks", in: "data_folders"),
+                                              maskPattern: try document.string("mask_pattern", in: "data_folders") ?? PlainFolders.defaultMaskPattern))
+        }
         try document.expectOnly(["tile", "overlap", "tiles_per_image"], in: "tiling")
         if let tile = try document.integer("tile", in: "tiling") {
             let tiling = Tiling(size: tile, overlap: try document.integer("overlap", in: "tiling") ?? 32)

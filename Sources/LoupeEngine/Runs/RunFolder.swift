@@ -66,8 +66,10 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// The method's name (also in `configuration`): what loading the weights needs first.
     public var method = "rd"
     public var configuration: TrainingConfiguration
-    /// The data set the model was trained on.
+    /// The data set the model was trained on: its path (`DatasetSource.path`), or the good
+    /// folder of plain folders, which `dataFolders` then holds.
     public var dataRoot: String
+    public var dataFolders: PlainFolders?
     /// Epochs completed.
     public var epoch: Int
     /// Decision threshold on image scores (set by evaluation or the console).
@@ -80,17 +82,25 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     /// Tiles drawn per image per epoch (nil: every tile).
     public var tilesPerImage: Int?
 
-    public init(configuration: TrainingConfiguration, dataRoot: String, epoch: Int, threshold: Float?, teacherWeights: String,
+    public init(configuration: TrainingConfiguration, data: DatasetSource, epoch: Int, threshold: Float?, teacherWeights: String,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
         self.configuration = configuration
         method = configuration.method
-        self.dataRoot = dataRoot
+        switch data {
+        case let .path(path): dataRoot = path
+        case let .folders(folders): dataRoot = folders.good; dataFolders = folders
+        }
         self.epoch = epoch
         self.threshold = threshold
         self.teacherWeights = teacherWeights
     }
+}
+
+extension CheckpointMetadata {
+    /// The data set the model was trained on, as the user named it.
+    public var data: DatasetSource { dataFolders.map(DatasetSource.folders) ?? .path(dataRoot) }
 }
 
 /// The checkpoint file: model tensors, optimiser state (prefixed `optimizer.`) and metadata.

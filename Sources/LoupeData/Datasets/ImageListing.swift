@@ -1,0 +1,54 @@
+import Foundation
+import LoupeImaging
+
+/// The images in a folder, and the files beside them that are not, with why.
+///
+/// A file is an image when its first bytes are a known format's signature or its extension
+/// is an image extension (so a frame whose header got corrupted is still listed, and its
+/// decode error names it). Other files — a `.gif`, a zero-byte file, `Thumbs.db` — are
+/// skipped and named, never silently ignored.
+public struct ImageListing: Sendable {
+    public let images: [String]
+    public let skipped: [SkippedFile]
+
+    static let imageExtensions: Set<String> = ["png", "jpg", "jpeg", "jpe", "jfif", "bmp", "dib", "tif", "tiff"]
+
+    /// Whether the file at `path` is taken for an image: not empty, and an image signature or
+    /// an image extension.
+    public static func isImage(_ path: String) -> Bool {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+              attributes[.type] as? FileAttributeType == .typeRegular else { return false }
+        return (attributes[.size] as? Int ?? 0) > 0 && (ImageFile.sniff(path) != nil || imageExtensions.contains((path as NSString).pathExtension.lowercased()))
+    }
+
+    /// Files directly in `folder`, sorted by name (empty when the folder is missing). Hidden
+    /// files and sub-folders are passed over without a word.
+    public init(folder: String) {
+        let files = FileManager.default
+        let names = ((try? files.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        var images: [String] = [], skipped: [SkippedFile] = []
+        for name in names {
+            let path = folder + "/" + name
+            var isDirectory: ObjCBool = false
+            guard files.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            if Self.isImage(path) {
+                images.append(path)
+            } else {
+                skipped.append(SkippedFile(path: path, reason: ImageFile.whyNotImage(path)))
+            }
+        }
+        self.images = images
+        self.skipped = skipped
+    }
+}
+
+/// A file a data set folder holds that Loupe does not read.
+public struct SkippedFile: Equatable, Sendable {
+    public let path: String
+    public let reason: String
+
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+}
