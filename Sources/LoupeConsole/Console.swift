@@ -216,7 +216,7 @@ public final class Console {
         // The map's resolution (native for tiled runs), or the input size until it is known.
         let (width, height) = map.map { ($0.width, $0.height) } ?? (size, size)
         if baseCache?.name != item.name || baseCache?.width != width || baseCache?.height != height {
-            let image = try? ImageFile.read(item.name).resized(width: width, height: height).rgb()
+            let image = try? ImageFile.read(item.name, resizedTo: width, height).rgb()
             let mask = item.maskPath.flatMap { try? Preprocessing.mask($0, width: width, height: height) }
             baseCache = (item.name, width, height, image, mask)
         }

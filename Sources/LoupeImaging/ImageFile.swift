@@ -25,6 +25,22 @@ public enum ImageFile {
         }
     }
 
+    /// The image at `path` resized to `width`×`height` with Pillow's bilinear filter: the same
+    /// pixels as `read(path).resized(width:height:)`, but an 8-bit frame is shrunk straight
+    /// from the decoder's bytes instead of first becoming a full-size float image.
+    public static func read(_ path: String, resizedTo width: Int, _ height: Int, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
+        let data = try contents(of: path)
+        switch try format(of: data, source: path) {
+        case .png: return try PNG.samples(data, source: path, maximumPixels: maximumPixels).resized(width: width, height: height)
+        case .tiff: return try TIFF.samples(data, source: path, maximumPixels: maximumPixels).resized(width: width, height: height)
+        case .jpeg:
+            let (samples, orientation) = try JPEG.samples(data, source: path, maximumPixels: maximumPixels)
+            guard orientation == .upright else { return orientation.apply(to: samples.image).resized(width: width, height: height) }
+            return samples.resized(width: width, height: height)
+        case .bmp: return try BMP.decode(data, source: path, maximumPixels: maximumPixels).resized(width: width, height: height)
+        }
+    }
+
     /// Width and height as the decoded image will have them (after a JPEG's EXIF rotation),
     /// from the file's headers without decoding pixels: enough to plan tiles of a large frame.
     public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {

@@ -6,6 +6,12 @@ import Foundation
 public enum JPEG {
     /// Decodes JPEG bytes; `source` names them in errors.
     public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
+        let (samples, orientation) = try self.samples(data, source: source, maximumPixels: maximumPixels)
+        return orientation.apply(to: samples.image)
+    }
+
+    /// The decoder's samples and the orientation still to apply to them.
+    static func samples(_ data: Data, source: String, maximumPixels: Int) throws -> (DecodedSamples, ExifOrientation) {
         guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_jpeg_image()
         var message = [CChar](repeating: 0, count: 256)
@@ -13,10 +19,9 @@ public enum JPEG {
             loupe_jpeg_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
         try check(status, message: ImageFile.message(message), source: source)
-        defer { free(decoded.pixels) }
-        let image = Image(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
-                          interleaved: UnsafePointer(decoded.pixels))
-        return ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))).apply(to: image)
+        let samples = DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
+                                     bitDepth: 8, pointer: UnsafeMutableRawPointer(decoded.pixels))
+        return (samples, ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))))
     }
 
     /// Width and height after the EXIF orientation, from the headers alone.

@@ -17,6 +17,10 @@ public enum PNG {
 
     /// Decodes PNG bytes; `source` names them in errors.
     public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
+        try samples(data, source: source, maximumPixels: maximumPixels).image
+    }
+
+    static func samples(_ data: Data, source: String, maximumPixels: Int) throws -> DecodedSamples {
         guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_png_image()
         var message = [CChar](repeating: 0, count: 256)
@@ -31,12 +35,8 @@ public enum PNG {
         case Int(LOUPE_PNG_OUT_OF_MEMORY): throw ImageError.unsupported(path: source, detail: detail.isEmpty ? "out of memory" : detail)
         default: throw ImageError.corrupt(path: source, format: .png, detail: detail)
         }
-        defer { loupe_png_free(decoded.pixels) }
-        let (width, height, channels) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
-        if decoded.bit_depth == 16 {
-            return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt16.self))
-        }
-        return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt8.self))
+        return DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
+                              bitDepth: Int(decoded.bit_depth), pointer: decoded.pixels)
     }
 
     /// PNG bytes of `image` at 8 or 16 bits per sample (values rounded and clipped).

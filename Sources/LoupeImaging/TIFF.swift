@@ -6,6 +6,10 @@ import Foundation
 public enum TIFF {
     /// Decodes TIFF bytes; `source` names them in errors.
     public static func decode(_ data: Data, source: String = "<memory>", maximumPixels: Int = ImageFile.defaultMaximumPixels) throws -> Image {
+        try samples(data, source: source, maximumPixels: maximumPixels).image
+    }
+
+    static func samples(_ data: Data, source: String, maximumPixels: Int) throws -> DecodedSamples {
         guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_tiff_image()
         var message = [CChar](repeating: 0, count: 256)
@@ -13,12 +17,8 @@ public enum TIFF {
             loupe_tiff_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
         try check(status, message: ImageFile.message(message), source: source)
-        defer { free(decoded.pixels) }
-        let (width, height, channels) = (Int(decoded.width), Int(decoded.height), Int(decoded.channels))
-        if decoded.bit_depth == 16 {
-            return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt16.self))
-        }
-        return Image(width: width, height: height, channels: channels, interleaved: decoded.pixels.assumingMemoryBound(to: UInt8.self))
+        return DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
+                              bitDepth: Int(decoded.bit_depth), pointer: decoded.pixels)
     }
 
     /// Width and height of the first page, from its directory alone.

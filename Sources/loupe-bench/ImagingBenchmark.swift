@@ -16,10 +16,19 @@ enum ImagingBenchmark {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-bench-images-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         do {
-            let cases = [
+            var cases = [
                 Case(name: "png_256_rgb_to_224", folder: try makePhotoCrops(repository: repository, into: scratch + "/256"), size: 224),
                 Case(name: "png_640_grey_to_256", folder: repository + "/samples/pcb/train/good", size: 256),
             ]
+            // JPEG inputs come from Pillow (Loupe writes no JPEG); without Python the rows are left out.
+            if PythonPeer.jsonLines(repository + "/scripts/imaging-peer.py", ["--write-jpegs", scratch]) != nil {
+                cases += [
+                    Case(name: "jpeg_640_rgb_to_256", folder: scratch + "/jpeg-640", size: 256),
+                    Case(name: "jpeg_2048_rgb_to_256", folder: scratch + "/jpeg-2048", size: 256),
+                ]
+            } else {
+                print("(JPEG rows left out: writing their inputs needs /usr/bin/python3 with Pillow)")
+            }
             print("")
             print("image loading (decode, RGB, resize, normalise, batches of 8, 2 cores):")
             print("case".padded(to: 28) + "     loupe img/s   PIL+torchvision img/s   ratio")
@@ -54,7 +63,7 @@ enum ImagingBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             let loader = PrefetchingLoader(count: files.count, prefetch: 8) { index in
                 // Resizing before replicating grey to RGB gives the same result for a third of the work.
-                try ImageFile.read(files[index]).resized(width: item.size, height: item.size).rgb().tensor(normalization: .imageNet)
+                try ImageFile.read(files[index], resizedTo: item.size, item.size).rgb().tensor(normalization: .imageNet)
             }
             var batch: [Tensor] = []
             for result in loader {

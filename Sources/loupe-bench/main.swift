@@ -35,6 +35,6 @@ if options.wants("transformer_layer") || options.wants("rd-mff") {
 if options.wants("rd_tiled") {
     TiledInferenceBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }
-if options.wants("png_") {
+if options.wants("png_") || options.wants("jpeg_") {
     ImagingBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }

@@ -44,7 +44,7 @@ struct Classify: ParsableCommand {
     func run() throws {
         let name = BackboneName(rawValue: backbone)!
         let network = try name.pretrained(weights: weights)
-        let input = try ImageFile.read(image).resized(width: size, height: size).rgb().tensor(normalization: name.normalization)
+        let input = try ImageFile.read(image, resizedTo: size, size).rgb().tensor(normalization: name.normalization)
         let scores = withoutGradients { network(input).softmax(alongAxis: 1) }.scalars
         guard scores.count == imageNetClassNames.count else {
             throw ValidationError("the weights give \(scores.count) classes, not ImageNet's \(imageNetClassNames.count)")

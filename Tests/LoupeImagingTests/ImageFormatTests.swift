@@ -83,3 +83,19 @@ enum FormatFixtures {
         #expect { try ImageFile.decode(Data(bytes), source: "a.bmp") } throws: { ($0 as? ImageError)?.description.contains("RLE8") == true }
     }
 }
+
+/// Reading straight to a smaller size gives the very pixels of reading, then resizing.
+@Suite struct ResizedReadTests {
+    @Test(arguments: ["jpeg_rgb_baseline", "jpeg_grey", "jpeg_exif_6", "tiff_rgb16", "tiff_rgb8_tiled", "bmp_palette4"])
+    func equalsReadThenResize(_ name: String) throws {
+        let path = FormatFixtures.path(name)
+        for (width, height) in [(17, 11), (61, 9), (5, 40)] {
+            #expect(try ImageFile.read(path, resizedTo: width, height) == ImageFile.read(path).resized(width: width, height: height), "\(name) \(width)x\(height)")
+        }
+    }
+
+    @Test func pngToo() throws {
+        let path = ImagingFixtures.path("coffee.png")
+        #expect(try ImageFile.read(path, resizedTo: 64, 48) == ImageFile.read(path).resized(width: 64, height: 48))
+    }
+}

@@ -88,7 +88,7 @@ public struct InferenceJob: Sendable {
     /// The image with its heat map; the scale is anchored at the threshold, which always
     /// lands in the middle of the colour map, so "above threshold" always reads hot.
     private func writeOverlay(_ path: String, map: [Float], width: Int, height: Int, threshold: Float, into folder: String) throws {
-        let image = try ImageFile.read(path).resized(width: width, height: height)
+        let image = try ImageFile.read(path, resizedTo: width, height)
         let heat = Image.heatMap(map, width: width, height: height, low: 0, high: 2 * threshold, colourMap: colourMap)
         // Parent folder and name: test/hole/000.png and test/good/000.png must not collide.
         let parts = path.split(separator: "/").suffix(2)

@@ -25,7 +25,7 @@ public struct Preprocessing: Sendable {
 
     /// The resized RGB image before normalisation.
     func image(_ path: String) throws -> Image {
-        try ImageFile.read(path).resized(width: size, height: size).rgb()
+        try ImageFile.read(path, resizedTo: size, size).rgb()
     }
 
     /// An image ready for the network: its map will be `width`×`height`.
