@@ -94,6 +94,19 @@ public enum ImageFile {
         return format
     }
 
+    /// Throws the error a C shim's status stands for. The shims share their codes: 0 ok,
+    /// 1 not this format, 2 above the pixel limit, 4 out of memory, 5 unsupported, else corrupt.
+    static func check(_ status: Int32, message buffer: [CChar], format: ImageFormat, source: String, data: Data) throws {
+        let message = self.message(buffer)
+        switch status {
+        case 0: return
+        case 1: throw ImageError.unknownFormat(path: source, detail: ImageFormat.describeUnknown(data))
+        case 2: throw ImageError.tooLarge(path: source, detail: message)
+        case 4, 5: throw ImageError.unsupported(path: source, detail: message.isEmpty ? "out of memory" : message)
+        default: throw ImageError.corrupt(path: source, format: format, detail: message.isEmpty ? "undecodable data" : message)
+        }
+    }
+
     /// The text a C shim left in its message buffer.
     static func message(_ buffer: [CChar]) -> String {
         String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

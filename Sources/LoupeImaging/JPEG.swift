@@ -18,7 +18,7 @@ public enum JPEG {
         let status = data.withUnsafeBytes { bytes in
             loupe_jpeg_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
-        try check(status, message: ImageFile.message(message), source: source)
+        try ImageFile.check(status, message: message, format: .jpeg, source: source, data: data)
         let samples = DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
                                      bitDepth: 8, pointer: UnsafeMutableRawPointer(decoded.pixels))
         return (samples, ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))))
@@ -31,18 +31,8 @@ public enum JPEG {
         let status = data.withUnsafeBytes { bytes in
             loupe_jpeg_dimensions(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &width, &height, &message, message.count)
         }
-        try check(status, message: ImageFile.message(message), source: source)
+        try ImageFile.check(status, message: message, format: .jpeg, source: source, data: data)
         let swaps = ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))).swapsSides
         return swaps ? (Int(height), Int(width)) : (Int(width), Int(height))
-    }
-
-    private static func check(_ status: Int32, message: String, source: String) throws {
-        switch Int(status) {
-        case Int(LOUPE_JPEG_OK): return
-        case Int(LOUPE_JPEG_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: message)
-        case Int(LOUPE_JPEG_OUT_OF_MEMORY), Int(LOUPE_JPEG_UNSUPPORTED):
-            throw ImageError.unsupported(path: source, detail: message.isEmpty ? "out of memory" : message)
-        default: throw ImageError.corrupt(path: source, format: .jpeg, detail: message.isEmpty ? "undecodable data" : message)
-        }
     }
 }

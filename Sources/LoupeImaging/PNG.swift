@@ -27,14 +27,7 @@ public enum PNG {
         let status = data.withUnsafeBytes { bytes in
             loupe_png_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
-        let detail = ImageFile.message(message)
-        switch Int(status) {
-        case Int(LOUPE_PNG_OK): break
-        case Int(LOUPE_PNG_NOT_PNG): throw ImageError.unknownFormat(path: source, detail: ImageFormat.describeUnknown(data))
-        case Int(LOUPE_PNG_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: detail)
-        case Int(LOUPE_PNG_OUT_OF_MEMORY): throw ImageError.unsupported(path: source, detail: detail.isEmpty ? "out of memory" : detail)
-        default: throw ImageError.corrupt(path: source, format: .png, detail: detail)
-        }
+        try ImageFile.check(status, message: message, format: .png, source: source, data: data)
         return DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
                               bitDepth: Int(decoded.bit_depth), pointer: decoded.pixels)
     }

@@ -16,7 +16,7 @@ public enum TIFF {
         let status = data.withUnsafeBytes { bytes in
             loupe_tiff_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
         }
-        try check(status, message: ImageFile.message(message), source: source)
+        try ImageFile.check(status, message: message, format: .tiff, source: source, data: data)
         return DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
                               bitDepth: Int(decoded.bit_depth), pointer: decoded.pixels)
     }
@@ -28,17 +28,7 @@ public enum TIFF {
         let status = data.withUnsafeBytes { bytes in
             loupe_tiff_dimensions(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &width, &height, &message, message.count)
         }
-        try check(status, message: ImageFile.message(message), source: source)
+        try ImageFile.check(status, message: message, format: .tiff, source: source, data: data)
         return (Int(width), Int(height))
-    }
-
-    private static func check(_ status: Int32, message: String, source: String) throws {
-        switch Int(status) {
-        case Int(LOUPE_TIFF_OK): return
-        case Int(LOUPE_TIFF_TOO_LARGE): throw ImageError.tooLarge(path: source, detail: message)
-        case Int(LOUPE_TIFF_OUT_OF_MEMORY), Int(LOUPE_TIFF_UNSUPPORTED):
-            throw ImageError.unsupported(path: source, detail: message.isEmpty ? "out of memory" : message)
-        default: throw ImageError.corrupt(path: source, format: .tiff, detail: message.isEmpty ? "undecodable data" : message)
-        }
     }
 }

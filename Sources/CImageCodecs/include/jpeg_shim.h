@@ -15,6 +15,7 @@ typedef struct {
     uint8_t *pixels;      // malloc'd; release with free()
 } loupe_jpeg_image;
 
+// Status codes are the same in every codec shim; ImageFile.check in Swift maps them to errors.
 enum {
     LOUPE_JPEG_OK = 0,
     LOUPE_JPEG_TOO_LARGE = 2,

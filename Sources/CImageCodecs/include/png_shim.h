@@ -16,6 +16,7 @@ typedef struct {
     void *pixels;         // malloc'd; free with loupe_png_free
 } loupe_png_image;
 
+// Status codes are the same in every codec shim; ImageFile.check in Swift maps them to errors.
 enum {
     LOUPE_PNG_OK = 0,
     LOUPE_PNG_NOT_PNG = 1,

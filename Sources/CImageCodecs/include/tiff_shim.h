@@ -15,6 +15,7 @@ typedef struct {
     void *pixels;         // malloc'd; release with free()
 } loupe_tiff_image;
 
+// Status codes are the same in every codec shim; ImageFile.check in Swift maps them to errors.
 enum {
     LOUPE_TIFF_OK = 0,
     LOUPE_TIFF_TOO_LARGE = 2,
