@@ -1,9 +1,11 @@
 import Foundation
+import LoupeImaging
 import LoupeTensor
 
 // `make bench`: engine timings side by side with PyTorch (`--peer torch_bench.py`).
 // Not a test: numbers for the closing note and for spotting regressions.
 
+AllocatorTuning.keepFreedMemoryForReuse()
 let options = BenchmarkOptions(CommandLine.arguments)
 setMatrixThreads(options.threads)
 let benchmarks = (Benchmarks.all(batch: options.batch, size: options.size) + Benchmarks.networks(batch: options.batch, size: options.size)

@@ -26,6 +26,7 @@ struct Loupe: ParsableCommand {
 
     /// Runs the command with the exit statuses the discussion promises.
     static func main() {
+        AllocatorTuning.keepFreedMemoryForReuse()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()
