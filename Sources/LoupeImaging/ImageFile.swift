@@ -79,10 +79,17 @@ public enum ImageFile {
     }
 
     static func contents(of path: String) throws -> Data {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ImageError.unreadable(path: path, reason: "a folder, not an image file")
+        }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ImageError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+            // Foundation wraps the system's reason ("Permission denied") in a generic one.
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? (error as NSError).localizedDescription
+            throw ImageError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? reason : "no such file")
         }
     }
 

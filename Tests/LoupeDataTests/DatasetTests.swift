@@ -148,13 +148,19 @@ final class TemporaryTree {
         try tree.file("train/good/Thumbs.db", "\u{1}\u{2}\u{3}")
         try tree.file("train/good/broken.jpg", "not really a jpeg")   // image extension: listed, fails to decode
         try tree.image("test/good/1.png")
+        // A link to itself and a link to a folder above: the first is named, neither hangs.
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/test/good/loop.png", withDestinationPath: "loop.png")
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/test/good/up", withDestinationPath: "..")
         let dataset = try Dataset.open(tree.root)
+        #expect(dataset.skipped.contains(SkippedFile(path: tree.root + "/test/good/loop.png",
+                                                     reason: "a symbolic link to loop.png, which does not resolve (missing or a loop)")))
         #expect(dataset.trainSamples.map { ($0.path as NSString).lastPathComponent } == ["0.png", "broken.jpg"])
-        #expect(dataset.skipped.map { ($0.path as NSString).lastPathComponent } == ["Thumbs.db", "empty.png", "notes.gif"])
-        #expect(dataset.skipped.map(\.reason) == ["unrecognised content (starts 01 02 03)", "empty file (0 bytes)", "a GIF image"])
+        let trainSkipped = dataset.skipped.filter { $0.path.contains("/train/") }
+        #expect(trainSkipped.map { ($0.path as NSString).lastPathComponent } == ["Thumbs.db", "empty.png", "notes.gif"])
+        #expect(trainSkipped.map(\.reason) == ["unrecognised content (starts 01 02 03)", "empty file (0 bytes)", "a GIF image"])
         let report = ValidationReport(dataset: dataset)
         #expect(report.text.contains("layout: MVTec AD folders"))
-        #expect(report.text.contains("skipped files (not images Loupe reads) (3):"))
+        #expect(report.text.contains("skipped files (not images Loupe reads) (4):"))
         #expect(report.text.contains("notes.gif: a GIF image"))
         #expect(report.imageFormats == ["PNG": 2] && report.unreadable.count == 1)
     }

@@ -101,6 +101,18 @@ import Testing
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)])
             .write(to: run.checkpoint)
         #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: ["rd", "rd-mff"])) { try EvaluationJob(run: run).start() }
+        // A run from a newer Loupe is refused by name, even if its metadata would decode.
+        var newer = CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
+        newer.formatVersion = CheckpointMetadata.currentFormatVersion + 1
+        try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(newer), as: UTF8.self)])
+            .write(to: run.checkpoint)
+        #expect(throws: RunError.newerFormat(path: run.checkpoint, version: 2, supported: 1)) { try EvaluationJob(run: run).start() }
+        // A checkpoint from before the version was recorded still reads (as format 1).
+        var older = newer
+        older.formatVersion = nil
+        try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(older), as: UTF8.self)])
+            .write(to: run.checkpoint)
+        #expect(try Checkpoint.read(run.checkpoint).metadata.epoch == 1)
         // Metadata that is not Loupe's at all is a damaged checkpoint.
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": #"{"method":"stfpm"}"#]).write(to: run.checkpoint)
         #expect { try EvaluationJob(run: run).start() } throws: { error in

@@ -75,7 +75,15 @@ enum ImagingFixtures {
     }
 
     @Test func missingFileNamesPath() {
-        #expect { try ImageFile.read("/no/such/frame.png") } throws: { ($0 as? ImageError)?.path == "/no/such/frame.png" }
+        #expect(throws: ImageError.unreadable(path: "/no/such/frame.png", reason: "no such file")) { try ImageFile.read("/no/such/frame.png") }
+    }
+
+    @Test func aFolderIsNotAnImage() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("frame-\(UUID()).png").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(throws: ImageError.unreadable(path: folder, reason: "a folder, not an image file")) { try ImageFile.read(folder) }
+        #expect(throws: ImageError.unreadable(path: folder, reason: "a folder, not an image file")) { try ImageFile.dimensions(folder) }
     }
 
     /// A valid header claiming 50,000 × 50,000 pixels is refused before any pixel memory.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeImaging
 import Testing
 
 /// Runs the built `loupe` executable and checks what a user sees: output, messages, exit
@@ -178,6 +179,14 @@ extension Loupe {
         #expect(scores.count == 1 + 6 + 12)
         let infer = try Loupe.run(["infer", "--run", run, Self.jpegData + "/defect"])
         #expect(infer.status == 0 && infer.output.split(separator: "\n").count == 12, "\(infer.error)")
+        // Masks of another size than their images: one line naming the mask, status 1.
+        let wrong = folder + "/wrong-masks"
+        try FileManager.default.createDirectory(atPath: wrong, withIntermediateDirectories: true)
+        try PNG.write(Image(width: 96, height: 96, channels: 1), to: wrong + "/hole-000.png")
+        let mismatched = try Loupe.run(["eval", "--run", run, "--good", Self.jpegData + "/good", "--defect", Self.jpegData + "/defect",
+                                        "--test-good", Self.jpegData + "/test-good", "--masks", wrong, "--mask-pattern", "{stem}.png"])
+        #expect(mismatched.status == 1 && mismatched.error.contains(wrong + "/hole-000.png: mask is 96x96 but its image")
+                && mismatched.error.contains("is 192x192"), "\(mismatched.error)")
     }
 
     /// A truncated JPEG among the training frames stops training before the run folder is

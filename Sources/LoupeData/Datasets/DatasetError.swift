@@ -10,6 +10,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
     /// A table (or VisA root) of several objects, where one must be chosen.
     case severalObjects(path: String, objects: [String])
     case unknownObject(path: String, object: String, objects: [String])
+    /// A mask whose size differs from its image's: it would be stretched over the wrong pixels.
+    case maskSizeMismatch(mask: String, maskSize: String, image: String, imageSize: String)
     /// Images or masks a split table lists that do not exist.
     case missingListedFiles(table: String, first: String, count: Int)
 
@@ -28,6 +30,8 @@ public enum DatasetError: Error, CustomStringConvertible, Equatable {
             return "\(path): lists several objects (\(objects.joined(separator: ", "))); train one at a time: --data <VisA root>/\(objects.first ?? "object")"
         case let .unknownObject(path, object, objects):
             return "\(path): has no rows for object '\(object)' (it lists \(objects.joined(separator: ", ")))"
+        case let .maskSizeMismatch(mask, maskSize, image, imageSize):
+            return "\(mask): mask is \(maskSize) but its image \(image) is \(imageSize); a mask must have its image's size (`loupe data check` lists every such pair)"
         case let .missingListedFiles(table, first, count):
             return "\(table): lists \(count) file\(count == 1 ? "" : "s") that do not exist, first \(first)"
         }

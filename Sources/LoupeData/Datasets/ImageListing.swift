@@ -30,7 +30,14 @@ public struct ImageListing: Sendable {
         for name in names {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
-            guard files.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                // fileExists follows links: a link to nothing, or to itself, lands here.
+                if let target = try? files.destinationOfSymbolicLink(atPath: path) {
+                    skipped.append(SkippedFile(path: path, reason: "a symbolic link to \(target), which does not resolve (missing or a loop)"))
+                }
+                continue
+            }
+            guard !isDirectory.boolValue else { continue }
             if Self.isImage(path) {
                 images.append(path)
             } else {

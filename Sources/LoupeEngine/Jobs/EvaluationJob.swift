@@ -71,6 +71,7 @@ public struct EvaluationJob: Sendable {
         let preprocessing = scorer.preprocessing
         let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
             let prepared = try preprocessing.prepare(samples[index].path)
+            if let maskPath = samples[index].maskPath { try Preprocessing.checkMaskSize(maskPath, image: samples[index].path) }
             return (prepared, try Preprocessing.mask(samples[index].maskPath, width: prepared.width, height: prepared.height))
         }
         var scored: [ScoredImage] = []

@@ -63,6 +63,15 @@ public struct Preprocessing: Sendable {
     /// the reference); no mask (a good image) is all false. Masks whose values all stay below
     /// half scale are label images (VisA writes 0 and small class numbers): there any value
     /// above 0 is defect.
+    /// Throws unless the mask at `maskPath` has the size of the image at `imagePath` (headers only).
+    public static func checkMaskSize(_ maskPath: String, image imagePath: String) throws {
+        let mask = try ImageFile.dimensions(maskPath), image = try ImageFile.dimensions(imagePath)
+        guard mask == image else {
+            throw DatasetError.maskSizeMismatch(mask: maskPath, maskSize: "\(mask.width)x\(mask.height)",
+                                                image: imagePath, imageSize: "\(image.width)x\(image.height)")
+        }
+    }
+
     public static func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
         guard let path else { return [Bool](repeating: false, count: width * height) }
         let pixels = try ImageFile.read(path).grey().resizedNearest(width: width, height: height).pixels

@@ -8,6 +8,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case noTestImages(path: String)
     case unknownBackbone(name: String)
     case unreadableFile(path: String)
+    /// A checkpoint written by a newer Loupe, in a layout this one does not know.
+    case newerFormat(path: String, version: Int, supported: Int)
     case cancelled
 
     public var description: String {
@@ -21,6 +23,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
         case let .noTestImages(path): return "\(path): no test images"
         case let .unknownBackbone(name): return "unknown backbone '\(name)'"
         case let .unreadableFile(path): return "\(path): cannot read this file"
+        case let .newerFormat(path, version, supported):
+            return "\(path): written by a newer Loupe (checkpoint format \(version); this Loupe reads up to \(supported)): update Loupe to use this run"
         case .cancelled: return "cancelled"
         }
     }

@@ -63,6 +63,10 @@ extension RunFolder {
 
 /// What `model.safetensors` records besides the weights.
 public struct CheckpointMetadata: Codable, Equatable, Sendable {
+    /// The checkpoint layout this Loupe writes; a run from a newer Loupe (a higher number)
+    /// is refused by name instead of misread. Absent in files from before it was recorded (1).
+    public static let currentFormatVersion = 1
+    public var formatVersion: Int? = CheckpointMetadata.currentFormatVersion
     /// The method's name (also in `configuration`): what loading the weights needs first.
     public var method = "rd"
     public var configuration: TrainingConfiguration
@@ -130,6 +134,11 @@ public struct Checkpoint: Sendable {
             file = try SafeTensors(contentsOf: path)
         } catch let error as SafeTensorsError {
             throw RunError.damagedCheckpoint(path: path, detail: error.description)
+        }
+        struct VersionProbe: Decodable { let formatVersion: Int? }
+        if let text = file.metadata["loupe"], let probe = try? JSONDecoder().decode(VersionProbe.self, from: Data(text.utf8)),
+           let version = probe.formatVersion, version > CheckpointMetadata.currentFormatVersion {
+            throw RunError.newerFormat(path: path, version: version, supported: CheckpointMetadata.currentFormatVersion)
         }
         guard let text = file.metadata["loupe"], let decoded = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
             throw RunError.damagedCheckpoint(path: path, detail: "no Loupe metadata (not written by `loupe train`)")
