@@ -760,6 +760,64 @@ def multi_scale_fusion_case():
     return t
 
 
+def sacd_cases():
+    """sacd's pieces, written here in PyTorch from their definitions (the Swift code's doc
+    comments): FeaCali (CBAM-style channel and spatial attention, a residual 1x1
+    correction; here with a random, nonzero correction so every path carries gradient),
+    torch.amax along an axis, and the intra-model contrastive loss. Each case stores its
+    inputs, parameters, output, a random output gradient and every gradient."""
+    import torch.nn.functional as F
+    t = {}
+    g = torch.Generator().manual_seed(31)
+
+    class FeaCali(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            hidden = max(c // 16, 8)
+            self.squeeze = nn.Conv2d(c, hidden, 1)
+            self.excite = nn.Conv2d(hidden, c, 1)
+            self.spatial = nn.Conv2d(2, 1, 7, padding=3)
+            self.correction = nn.Conv2d(c, c, 1)
+
+        def forward(self, x):
+            avg = x.mean(dim=(2, 3), keepdim=True)
+            mx = x.amax(dim=(2, 3), keepdim=True)
+            a = torch.sigmoid(self.excite(F.relu(self.squeeze(avg))) + self.excite(F.relu(self.squeeze(mx))))
+            w = x * a
+            pooled = torch.cat([w.mean(dim=1, keepdim=True), w.amax(dim=1, keepdim=True)], dim=1)
+            return x + self.correction(w * torch.sigmoid(self.spatial(pooled)))
+
+    torch.manual_seed(32)
+    module = FeaCali(24)
+    x = torch.randn((2, 24, 5, 7), generator=g, requires_grad=True)
+    out = module(x)
+    gout = torch.randn(out.shape, generator=g)
+    out.backward(gout)
+    t.update({f"feacali/{k}": v.detach().clone() for k, v in module.state_dict().items()})
+    t.update({"feacali/input": x.detach(), "feacali/out": out.detach(), "feacali/gout": gout, "feacali/grad_input": x.grad})
+    t.update({f"feacali/grad_{k}": p.grad.detach().clone() for k, p in module.named_parameters()})
+
+    x = torch.randn((3, 4, 5), generator=g, requires_grad=True)
+    out = x.amax(dim=1, keepdim=True)
+    gout = torch.randn(out.shape, generator=g)
+    out.backward(gout)
+    t.update({"amax/input": x.detach(), "amax/out": out.detach(), "amax/gout": gout, "amax/grad_input": x.grad})
+
+    anomaly = torch.randn((2, 6, 4, 4), generator=g, requires_grad=True)
+    normal = torch.randn((2, 6, 4, 4), generator=g, requires_grad=True)
+    teacher = torch.randn((2, 6, 4, 4), generator=g, requires_grad=True)
+    masks = (torch.rand((2, 1, 16, 16), generator=g) > 0.8).float()
+    inside = F.max_pool2d(masks, 4)[:, 0]
+    pull = 1 - F.cosine_similarity(anomaly, normal.detach(), dim=1)
+    push = F.relu(F.cosine_similarity(anomaly, teacher, dim=1) - 0.3)
+    loss = ((pull + push) * inside).sum() / inside.sum().clamp(min=1)
+    loss.backward()
+    t.update({"contrastive/anomaly": anomaly.detach(), "contrastive/normal": normal.detach(), "contrastive/teacher": teacher.detach(),
+              "contrastive/masks": masks, "contrastive/out": loss.detach().reshape(1),
+              "contrastive/grad_anomaly": anomaly.grad, "contrastive/grad_teacher": teacher.grad})
+    return t
+
+
 def imagenet_classes_swift(path):
     """ImageNet class names in index order, from torchvision's weight metadata."""
     names = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
@@ -817,6 +875,7 @@ def main():
     write_safetensors(os.path.join(OUT, "attention.safetensors"), attention_cases(), meta)
     models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
     write_safetensors(os.path.join(models, "multi-scale-fusion.safetensors"), multi_scale_fusion_case(), meta)
+    write_safetensors(os.path.join(models, "sacd.safetensors"), sacd_cases(), meta)
     if only_methods:
         return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)

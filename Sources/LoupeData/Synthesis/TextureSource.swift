@@ -7,6 +7,9 @@ import LoupeTensor
 public struct TextureSource: Sendable {
     public let paths: [String]
 
+    /// `LOUPE_TEXTURES`, else `textures/` in the working folder (the repository's CC0 set).
+    public static var defaultFolder: String { ProcessInfo.processInfo.environment["LOUPE_TEXTURES"] ?? "textures" }
+
     /// The PNGs in `folder`.
     public init(folder: String) throws {
         var isDirectory: ObjCBool = false

@@ -85,6 +85,8 @@ public struct TrainingJob: Sendable {
         let store = try featureStoreDirectory.map {
             try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
         }
+        let synthesis = try MethodRegistry.method(named: configuration.method).syntheticAnomalies(for: configuration)
+        let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource(folder: configuration.textures ?? TextureSource.defaultFolder) : nil }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
         let cache = try TeacherFeatureCache(units: units, teacher: teacherNetwork, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
@@ -108,20 +110,25 @@ public struct TrainingJob: Sendable {
             func features(_ step: Int) -> [Tensor] {
                 cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
             }
-            // With augmentation the teacher sees this epoch's changed inputs instead, a batch
-            // at a time; the images are read and changed ahead on the loader's thread.
-            let augmented = configuration.augmentation.isActive
-                ? AugmentedBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
-                                   augmentation: configuration.augmentation, seed: configuration.seed, epoch: epoch) : nil
+            // With augmentation the teacher sees this epoch's changed inputs instead, and with
+            // synthetic defects it also sees the defective inputs, a batch at a time; the
+            // images are read and changed ahead on the loader's threads.
+            let made = configuration.augmentation.isActive || synthesis != nil
+                ? StepBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
+                              augmentation: configuration.augmentation.isActive ? configuration.augmentation : nil,
+                              synthesis: synthesis, textures: textures, seed: configuration.seed, epoch: epoch) : nil
             let epochStart = Date()
             var rows: [TrainLog.Row] = []
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
-                let teacher = try augmented.map { batches in
-                    let inputs = try batches.next()
-                    return withoutGradients { teacherNetwork.features(inputs, stageCount: 3) }
-                } ?? features(step)
-                let loss = model.trainingLoss(teacherFeatures: teacher)
+                let inputs = try made?.next()
+                let teacher = inputs?.augmented.map { augmented in withoutGradients { teacherNetwork.features(augmented, stageCount: 3) } }
+                    ?? features(step)
+                let synthetic = inputs?.defective.map { defective in
+                    SyntheticAnomalyBatch(teacherFeatures: withoutGradients { teacherNetwork.features(defective.inputs, stageCount: 3) },
+                                          masks: defective.masks)
+                }
+                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic))
                 optimizer.zeroGradients()
                 loss.backward()
                 optimizer.step()
@@ -176,27 +183,49 @@ enum TeacherIdentity {
     }
 }
 
-/// An epoch's training inputs changed by the run's augmentation, batch by batch in the
-/// epoch's order. Each input's change is drawn from a generator of its own (seed, epoch,
-/// position in the epoch), so a run, and a resumed run, gets the same changes.
-final class AugmentedBatches {
-    private let loader: PrefetchingLoader<Tensor>
+/// An epoch's training inputs made on the fly, batch by batch in the epoch's order: the
+/// images changed by the run's augmentation, and/or made defective by the method's
+/// synthetic-anomaly recipe. Each input's changes are drawn from generators of its own
+/// (seed, epoch, position in the epoch), so a run, and a resumed run, gets the same ones.
+final class StepBatches {
+    struct Batch {
+        /// Augmented good inputs (N×3×size×size), when the run augments.
+        let augmented: Tensor?
+        /// The inputs with synthetic defects, and their N×1×size×size masks (0 or 1).
+        let defective: (inputs: Tensor, masks: Tensor)?
+    }
 
-    init(units: [TrainingUnit], order: [Int], batchSize: Int, preprocessing: Preprocessing, augmentation: Augmentation, seed: UInt64, epoch: Int) {
+    private let loader: PrefetchingLoader<Batch>
+
+    init(units: [TrainingUnit], order: [Int], batchSize: Int, preprocessing: Preprocessing, augmentation: Augmentation?,
+         synthesis: SyntheticAnomalyRecipe?, textures: TextureSource?, seed: UInt64, epoch: Int) {
         let batches = (order.count + batchSize - 1) / batchSize
         loader = PrefetchingLoader(count: batches, prefetch: 2) { step in
             let positions = (step * batchSize)..<min(order.count, (step + 1) * batchSize)
-            return Tensor.concatenate(try positions.map { position in
+            var augmented: [Tensor] = [], defective: [Tensor] = [], masks: [Tensor] = []
+            for position in positions {
                 let unit = units[order[position]]
-                var generator = SeededGenerator(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(position))
-                let image = try preprocessing.prepare(unit.sample.path).image(unit.tile?.index ?? 0)
-                return augmentation.apply(image, using: &generator).tensor(normalization: preprocessing.normalization)
-            }, alongAxis: 0)
+                let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(position)
+                var image = try preprocessing.prepare(unit.sample.path).image(unit.tile?.index ?? 0)
+                if let augmentation {
+                    var generator = SeededGenerator(seed: base)
+                    image = augmentation.apply(image, using: &generator)
+                    augmented.append(image.tensor(normalization: preprocessing.normalization))
+                }
+                if let synthesis {
+                    var generator = SeededGenerator(seed: base ^ 0x5EED_DEFEC7)
+                    let anomaly = try synthesis.make(image, textures: textures, using: &generator)
+                    defective.append(anomaly.image.tensor(normalization: preprocessing.normalization))
+                    masks.append(Tensor(shape: [1, 1, anomaly.mask.height, anomaly.mask.width], scalars: anomaly.mask.pixels.map { $0 > 127 ? 1 : 0 }))
+                }
+            }
+            return Batch(augmented: augmentation == nil ? nil : Tensor.concatenate(augmented, alongAxis: 0),
+                         defective: synthesis == nil ? nil : (Tensor.concatenate(defective, alongAxis: 0), Tensor.concatenate(masks, alongAxis: 0)))
         }
     }
 
-    /// The next batch of normalised inputs (N×3×size×size).
-    func next() throws -> Tensor {
+    /// The next batch.
+    func next() throws -> Batch {
         guard let result = loader.next() else { throw RunError.cancelled }
         return try result.get()
     }

@@ -1,3 +1,4 @@
+import LoupeData
 import LoupeTensor
 
 /// A selectable method (`loupe train --method NAME`): its name, what it is, the paper it
@@ -18,4 +19,12 @@ public protocol AnomalyMethod {
     /// The network for a teacher with stage channels `teacherChannels` (stride 4, 8, 16),
     /// initialised from `configuration.seed`, with `configuration.settings` already checked.
     static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel
+
+    /// The synthetic defects this configuration trains on (nil: good images only). With a
+    /// recipe, each step's batch also carries its images made defective (`TrainingBatch`).
+    static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe?
+}
+
+extension AnomalyMethod {
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? { nil }
 }

@@ -39,7 +39,7 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
         var recalibratedLoss: Float?
         if evaluationLoss > staleRatio * trainingLoss {
             // Batch by batch, as training fed them: never a second copy of every feature.
-            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(teacherFeatures: features($0)) }
+            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(TrainingBatch(teacherFeatures: features($0))) }
             recalibratedLoss = meanLoss(of: model, batchCount: batchCount, features: features).loss
         }
         model.train()
@@ -57,7 +57,7 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
             let size = teacher.first?.shape.first ?? 0
             batchSizes.append(size)
             guard size > 0 else { continue }
-            let loss = withoutGradients { model.trainingLoss(teacherFeatures: teacher) }
+            let loss = withoutGradients { model.trainingLoss(TrainingBatch(teacherFeatures: teacher)) }
             total += Double(loss.item) * Double(size)
         }
         return (Float(total / Double(max(batchSizes.reduce(0, +), 1))), batchSizes)

@@ -26,6 +26,9 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     /// Random changes to the training images every step; the teacher then runs on the
     /// changed images each step instead of its cached features of the originals.
     public var augmentation = Augmentation.none
+    /// Folder of images pasted into synthetic defects (methods that train on them); nil:
+    /// `TextureSource.defaultFolder`.
+    public var textures: String?
 
     public init() {}
 
@@ -39,7 +42,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore
-        case augmentation
+        case augmentation, textures
     }
 
     /// Checkpoints from before methods were plug-ins have neither `method` nor `settings`:
@@ -60,6 +63,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         blurSigma = try c.decode(Double.self, forKey: .blurSigma)
         imageScore = try c.decode(ImageScore.self, forKey: .imageScore)
         augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation) ?? .none
+        textures = try c.decodeIfPresent(String.self, forKey: .textures)
     }
 
     /// A setting of the method: the configured value, else the method's default.
@@ -70,6 +74,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public func bool(_ key: String, of method: any AnomalyMethod.Type) -> Bool {
         if case let .bool(value) = setting(key, of: method) { return value }
         return false
+    }
+
+    public func real(_ key: String, of method: any AnomalyMethod.Type) -> Double {
+        switch setting(key, of: method) {
+        case let .real(value): return value
+        case let .integer(value): return Double(value)
+        default: return 0
+        }
     }
 
     public func integer(_ key: String, of method: any AnomalyMethod.Type) -> Int {

@@ -39,6 +39,35 @@ extension Tensor {
         return sum(alongAxes: axes, keepingDimensions: keepingDimensions) * (1 / Float(Swift.max(n, 1)))
     }
 
+    /// The largest element along `axis`, kept as size 1 (PyTorch's `amax(dim, keepdim=True)`).
+    /// The gradient goes to the first largest element of each slice, as PyTorch's `max`.
+    public func maximum(alongAxis axis: Int) -> Tensor {
+        let axis = normalizeAxis(axis, op: "maximum(alongAxis:)")
+        let outer = shape[..<axis].reduce(1, *), length = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        var values = [Float](repeating: 0, count: outer * inner), winners = [Int](repeating: 0, count: outer * inner)
+        withUnsafePointer { x in
+            for o in 0..<outer {
+                for i in 0..<inner {
+                    var best = x[o * length * inner + i], winner = 0
+                    for k in 1..<Swift.max(length, 1) where x[(o * length + k) * inner + i] > best {
+                        best = x[(o * length + k) * inner + i]
+                        winner = k
+                    }
+                    values[o * inner + i] = best
+                    winners[o * inner + i] = (o * length + winner) * inner + i
+                }
+            }
+        }
+        var kept = shape
+        kept[axis] = 1
+        let inputShape = shape, total = count
+        return Tensor(shape: kept, scalars: values).recorded(from: [self]) { g in
+            var gradient = [Float](repeating: 0, count: total)
+            g.withUnsafePointer { gv in for (index, target) in winners.enumerated() { gradient[target] += gv[index] } }
+            return [Tensor(shape: inputShape, scalars: gradient)]
+        }
+    }
+
     func normalizeAxis(_ axis: Int, op: String) -> Int {
         let normalized = axis < 0 ? axis + rank : axis
         invariant(normalized >= 0 && normalized < rank, "\(op): axis \(axis) out of range for shape \(shape)")

@@ -1,0 +1,57 @@
+import LoupeTensor
+
+/// sacd's network: RD's bottleneck and reverse student, then a FeaCali module on each of the
+/// student's three outputs. Good images and their synthetic-defect twins go through it as
+/// one batch (the Siamese branches share every weight, and BatchNorm sees both).
+public final class SyntheticContrastiveModel: Module {
+    let distillation: ReverseDistillationModel
+    let calibrations: [FeatureCalibration]
+    let contrastiveWeight: Float
+    let margin: Float
+    let usesContrastive: Bool
+
+    init(distillation: ReverseDistillationModel, channels: [Int], calibrates: Bool, contrastiveWeight: Float, margin: Float,
+         usesContrastive: Bool, using generator: inout SeededGenerator) {
+        self.distillation = distillation
+        calibrations = calibrates ? channels.map { FeatureCalibration(channels: $0, using: &generator) } : []
+        self.contrastiveWeight = contrastiveWeight
+        self.margin = margin
+        self.usesContrastive = usesContrastive
+        super.init()
+    }
+
+    /// The calibrated student features for teacher features (stride 4, 8, 16).
+    public func callAsFunction(_ teacherFeatures: [Tensor]) -> [Tensor] {
+        let student = distillation(teacherFeatures)
+        guard !calibrations.isEmpty else { return student }
+        return zip(student, calibrations).map { $1($0) }
+    }
+}
+
+extension SyntheticContrastiveModel: DistillationModel {
+    /// Cross-model distillation on both branches (the student must give the teacher's
+    /// features of the *good* image from either), plus the intra-model contrastive loss
+    /// inside the defects, weighted.
+    public func trainingLoss(_ batch: TrainingBatch) -> Tensor {
+        guard let synthetic = batch.synthetic else {
+            return reverseDistillationLoss(teacher: batch.teacherFeatures, student: self(batch.teacherFeatures))
+        }
+        let n = batch.teacherFeatures[0].shape[0]
+        let both = self(zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) })
+        let normal = both.map { $0.sliced(alongAxis: 0, 0..<n) }, anomaly = both.map { $0.sliced(alongAxis: 0, n..<(2 * n)) }
+        var loss = reverseDistillationLoss(teacher: batch.teacherFeatures, student: normal)
+            + reverseDistillationLoss(teacher: batch.teacherFeatures, student: anomaly)
+        if usesContrastive {
+            for scale in normal.indices {
+                loss = loss + contrastiveWeight * intraModelContrastiveLoss(anomaly: anomaly[scale], normal: normal[scale],
+                                                                           teacherOfAnomaly: synthetic.teacherFeatures[scale],
+                                                                           masks: synthetic.masks, margin: margin)
+            }
+        }
+        return loss
+    }
+
+    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+        FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import LoupeData
+@testable import LoupeEngine
+import LoupeImaging
+import LoupeTensor
+import Testing
+
+/// The inputs made each step: a synthetic defect's mask lines up with its image after
+/// augmentation (outside the mask the defective input is the augmented good input, value
+/// for value; inside it differs), and the same seed and epoch make the same batch.
+@Suite struct StepBatchesTests {
+    static func batches(recipe: SyntheticAnomalyRecipe, textures: TextureSource?, epoch: Int = 3) throws -> StepBatches {
+        let dataset = try Dataset.mvtec(root: ReverseDistillationRunTests.samples + "/texture")
+        let preprocessing = Preprocessing(size: 64, normalization: .imageNet)
+        let units = try TrainingUnit.all(Array(dataset.trainSamples.prefix(6)), preprocessing: preprocessing)
+        let augmentation = Augmentation(horizontalFlipProbability: 0.5, maximumRotationDegrees: 20, contrast: 0.2)
+        return StepBatches(units: units, order: [5, 2, 0, 4, 1, 3], batchSize: 6, preprocessing: preprocessing, augmentation: augmentation,
+                           synthesis: recipe, textures: textures, seed: 11, epoch: epoch)
+    }
+
+    @Test(arguments: ["texture", "cut-paste", "scar"])
+    func masksLineUpWithTheirImagesAfterAugmentation(kind: String) throws {
+        let recipe = kind == "texture" ? SyntheticAnomalyRecipe(textureBlend: 1)
+            : kind == "scar" ? SyntheticAnomalyRecipe(textureBlend: 0, scar: 1) : SyntheticAnomalyRecipe(textureBlend: 0, cutPaste: 1)
+        let textures = kind == "texture" ? try TextureSource(folder: (ReverseDistillationRunTests.samples as NSString).deletingLastPathComponent + "/textures") : nil
+        let batch = try Self.batches(recipe: recipe, textures: textures).next()
+        let good = try #require(batch.augmented), (defective, masks) = try #require(batch.defective)
+        #expect(good.shape == [6, 3, 64, 64] && defective.shape == [6, 3, 64, 64] && masks.shape == [6, 1, 64, 64])
+        let plane = 64 * 64
+        for image in 0..<6 {
+            var inside = 0, changedInside = 0
+            for pixel in 0..<plane {
+                let isDefect = masks.scalars[image * plane + pixel] == 1
+                let differs = (0..<3).contains { c in
+                    let index = (image * 3 + c) * plane + pixel
+                    return good.scalars[index] != defective.scalars[index]
+                }
+                if isDefect { inside += 1; if differs { changedInside += 1 } }
+                else { #expect(!differs, "\(kind) image \(image): pixel \(pixel) changed outside its mask") }
+            }
+            #expect(inside > 0, "\(kind) image \(image): empty mask")
+            #expect(changedInside > 0, "\(kind) image \(image): nothing changed inside the mask")
+        }
+    }
+
+    @Test func sameSeedAndEpochMakeTheSameBatch() throws {
+        let recipe = SyntheticAnomalyRecipe(textureBlend: 0, cutPaste: 1, scar: 1)
+        let first = try Self.batches(recipe: recipe, textures: nil).next(), again = try Self.batches(recipe: recipe, textures: nil).next()
+        let other = try Self.batches(recipe: recipe, textures: nil, epoch: 4).next()
+        #expect(first.defective?.inputs.scalars == again.defective?.inputs.scalars && first.defective?.masks.scalars == again.defective?.masks.scalars)
+        #expect(first.defective?.masks.scalars != other.defective?.masks.scalars)
+    }
+}
