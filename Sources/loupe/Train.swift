@@ -85,6 +85,11 @@ struct Train: ParsableCommand {
                                discussion: "Settings: \(Augmentation.keys.joined(separator: ", ")) (flips are probabilities, rotation ± degrees, the others ± factors). The teacher then runs on every step's images instead of its cached features."))
     var augment: String?
 
+    @Option(help: ArgumentHelp("Folder of images pasted into synthetic defects (methods that train on them, e.g. sacd).",
+                               discussion: "Any images Loupe reads; default: LOUPE_TEXTURES, else textures/ (three CC0 textures)."),
+            completion: .directory)
+    var textures: String?
+
     @Flag(help: "Continue an interrupted run from its last completed epoch.")
     var resume = false
 
@@ -145,6 +150,7 @@ struct Train: ParsableCommand {
         if let learningRate { c.learningRate = learningRate }
         if let cosine { c.cosineAnnealing = cosine }
         if let seed { c.seed = seed }
+        if let textures { c.textures = textures }
         if let augment {
             do {
                 c.augmentation = try Augmentation(specification: augment)

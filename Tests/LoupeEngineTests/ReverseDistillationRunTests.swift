@@ -100,7 +100,7 @@ import Testing
         let metadata = CheckpointMetadata(configuration: configuration, data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)])
             .write(to: run.checkpoint)
-        #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: ["rd", "rd-mff"])) { try EvaluationJob(run: run).start() }
+        #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: ["rd", "rd-mff", "sacd"])) { try EvaluationJob(run: run).start() }
         // A run from a newer Loupe is refused by name, even if its metadata would decode.
         var newer = CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
         newer.formatVersion = CheckpointMetadata.currentFormatVersion + 1

@@ -26,6 +26,7 @@ import Testing
         configuration.blurSigma = 2.5
         configuration.imageScore = .topMean(10)
         configuration.augmentation = Augmentation(horizontalFlipProbability: 0.5, maximumRotationDegrees: 12.5, contrast: 0.1)
+        configuration.textures = "line3/defect textures"
         let file = RunConfigurationFile(configuration: configuration, data: .path("data/pcb \"2\""), teacherWeights: "/w/lite0.pth",
                                         tiling: Tiling(size: 256, overlap: 16), tilesPerImage: 3)
         let path = try Self.write(file.text)
@@ -61,9 +62,9 @@ import Testing
              { .badValue(path: $0, line: 8, key: "training.image_size", value: "250", expected: TrainingConfiguration.imageSizeRule) }),
             (good.replacingOccurrences(of: "seed = 0", with: "seed = 0\nlearning_rat = 0.1"),
              { .unknownKey(path: $0, line: 15, key: "training.learning_rat", known: ["backbone", "image_size", "epochs", "batch_size",
-                           "learning_rate", "betas", "cosine_annealing", "seed", "blur_sigma", "image_score"]) }),
+                           "learning_rate", "betas", "cosine_annealing", "seed", "blur_sigma", "image_score", "textures"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"stfpm\""),
-             { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of rd, rd-mff") }),
+             { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of rd, rd-mff, sacd") }),
             (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[rd]", "[augmentation]", "[tiling]", "[data_folders]"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nheads = 9\n",
              { .badValue(path: $0, line: 19, key: "rd-mff.heads", value: "9", expected: "1 to 8") }),

@@ -88,6 +88,6 @@ import Testing
         for (settings, error) in cases {
             #expect(throws: error) { try Self.model(settings) }
         }
-        #expect(throws: MethodError.unknownMethod(name: "stfpm", known: ["rd", "rd-mff"])) { try MethodRegistry.method(named: "stfpm") }
+        #expect(throws: MethodError.unknownMethod(name: "stfpm", known: ["rd", "rd-mff", "sacd"])) { try MethodRegistry.method(named: "stfpm") }
     }
 }

@@ -52,7 +52,9 @@ enum Loupe {
             (["weights", "Tests/LoupeModelsTests/Fixtures/coffee-256.png"], "coffee-256.png"),
             (["frobnicate"], "Unexpected argument"),
             (["infer", "--run", "runs/none", "--shard", "9/8", "samples/texture/test/hole"], "shard 9/8: the index must be 0…7"),
-            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "stfpm"], "unknown method 'stfpm'; methods: rd, rd-mff"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "stfpm"], "unknown method 'stfpm'; methods: rd, rd-mff, sacd"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "sacd", "--textures", "no/such/folder"], "no/such/folder: texture folder does not exist"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "sacd", "--margin", "2"], "'margin' is 2.0; expected"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--heads", "9"], "--heads: 'heads' is 9; expected 1 to 8"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--layers", "2"], "unknown option '--layers' (rd-mff takes --mff"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--heads", "2"], "unknown option '--heads'"),
@@ -205,7 +207,7 @@ extension Loupe {
         #expect(!FileManager.default.fileExists(atPath: folder + "/run"))
     }
 
-    @Test(arguments: ["rd", "rd-mff"]) func trainEvaluateInferInShardsAndMerge(method: String) throws {
+    @Test(arguments: ["rd", "rd-mff", "sacd"]) func trainEvaluateInferInShardsAndMerge(method: String) throws {
         let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(UUID())").path

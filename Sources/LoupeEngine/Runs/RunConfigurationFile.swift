@@ -23,7 +23,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
     }
 
     static let trainingKeys = ["backbone", "image_size", "epochs", "batch_size", "learning_rate", "betas", "cosine_annealing",
-                               "seed", "blur_sigma", "image_score"]
+                               "seed", "blur_sigma", "image_score", "textures"]
 
     /// The file's text; every setting of the method is written, defaults too.
     public var text: String {
@@ -48,6 +48,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             "blur_sigma = \(c.blurSigma)",
             "image_score = \(TOMLText.quoted(c.imageScore.name))",
         ]
+        if let textures = c.textures { lines.append("textures = \(TOMLText.quoted(textures))") }
         if let method = try? MethodRegistry.method(named: c.method), !method.settings.isEmpty {
             lines += ["", "[\(c.method)]"]
             for setting in method.settings {
@@ -121,6 +122,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             (c.beta1, c.beta2) = (Float(betas[0]), Float(betas[1]))
         }
         c.cosineAnnealing = try document.bool("cosine_annealing", in: "training") ?? c.cosineAnnealing
+        c.textures = try document.string("textures", in: "training")
         if let seed = try document.integer("seed", in: "training") {
             guard seed >= 0 else { throw document.badValue("seed", in: "training", value: "\(seed)", expected: "a whole number from 0") }
             c.seed = UInt64(seed)
