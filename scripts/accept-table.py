@@ -1,0 +1,63 @@
+#!/usr/bin/python3
+"""Prints `make accept`'s method table from the run folders it left under runs/, so seeds
+trained by separate invocations (SEEDS=0, then SEEDS=1,2) make one table.
+
+    /usr/bin/python3 scripts/accept-table.py --category pcb:tile256 --methods rd,sacd --seeds 0,1,2
+
+Metrics come from each run's metrics.json; epoch seconds are the median epoch of its
+train-log.csv; ms/img is eval's inference time per image. Mean (range) over seeds."""
+import argparse
+import csv
+import json
+import os
+import statistics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap")]
+
+
+def folder(category, variant, seed):
+    name, size = category.split(":")
+    slug = variant.replace(":", "-").replace("+", "-").replace("=", "")
+    return os.path.join(ROOT, "runs", f"accept-{name}-{size}-{slug}-{seed}")
+
+
+def epoch_median(path):
+    ends = {}
+    with open(os.path.join(path, "train-log.csv")) as f:
+        for row in csv.DictReader(f):
+            ends[int(row["epoch"])] = float(row["seconds"])
+    durations = [ends[e] - ends.get(e - 1, 0.0) for e in sorted(ends)]
+    return statistics.median(durations)
+
+
+def cell(values):
+    mean = 100 * statistics.mean(values)
+    return f"{mean:.2f}" if len(values) == 1 else f"{mean:.1f} ({100 * min(values):.1f}–{100 * max(values):.1f})"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--category", required=True, help="NAME:SIZE as make accept names it, e.g. pcb:tile256")
+    parser.add_argument("--methods", required=True)
+    parser.add_argument("--seeds", default="0,1,2")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",")]
+    print(f"| {args.category} | " + " | ".join(label for label, _ in COLUMNS) + " | epoch s | ms/img | seeds |")
+    print("|---" * (len(COLUMNS) + 4) + "|")
+    for variant in args.methods.split(","):
+        runs = [folder(args.category, variant, seed) for seed in seeds]
+        found = [(seed, path) for seed, path in zip(seeds, runs) if os.path.exists(os.path.join(path, "metrics.json"))]
+        if not found:
+            print(f"| {variant} | (no finished runs) |")
+            continue
+        metrics = [json.load(open(os.path.join(path, "metrics.json"))) for _, path in found]
+        cells = [cell([m.get(key) or 0 for m in metrics]) for _, key in COLUMNS]
+        epoch = statistics.median(epoch_median(path) for _, path in found)
+        infer = statistics.median(m["infer_ms_per_image"] for m in metrics)
+        used = ",".join(str(seed) for seed, _ in found)
+        print(f"| {variant} | " + " | ".join(cells) + f" | {epoch:.2f} | {infer:.1f} | {used} |")
+
+
+if __name__ == "__main__":
+    main()
