@@ -30,7 +30,7 @@ enum MethodBenchmark {
             }
             let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
             cases.append(Benchmark(name: "rd-mff_step_lite0_256_n8", gigaflops: nil) {
-                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: features))
+                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: features)).total
                 optimizer.zeroGradients()
                 loss.backward()
                 optimizer.step()

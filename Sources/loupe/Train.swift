@@ -206,10 +206,10 @@ struct Train: ParsableCommand {
                 }
             case let .resumed(epoch):
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
-            case let .step(epoch, step, steps, loss, _, _):
+            case let .step(epoch, step, steps, loss, terms, _, _):
                 if json { return }
                 if step == 1 { bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }
-                bar?.update(step, note: String(format: "loss %.4f", loss))
+                bar?.update(step, note: String(format: "loss %.4f", loss) + LossTerm.describe(terms))
             case let .restoredBestEpoch(bestEpoch, loss, finalLoss):
                 if json {
                     print(String(format: #"{"restored_best_epoch": %d, "best_loss": %.6f, "final_loss": %.6f}"#, bestEpoch, loss, finalLoss))

@@ -14,7 +14,7 @@ import Testing
         // Two epochs of 4 steps, one second per step.
         for step in 0..<8 {
             let (epoch, index) = (step / 4 + 1, step % 4 + 1)
-            progress.apply(.training(.step(epoch: epoch, step: index, stepsPerEpoch: 4, loss: 2 - Float(step) * 0.1,
+            progress.apply(.training(.step(epoch: epoch, step: index, stepsPerEpoch: 4, loss: 2 - Float(step) * 0.1, terms: [],
                                            learningRate: 0.005, imagesPerSecond: 8)), now: start.addingTimeInterval(Double(step)))
             if index == 4 { progress.apply(.training(.epochFinished(epoch: epoch, meanLoss: 2 - Float(step) * 0.1 + 0.15, seconds: 4))) }
         }
@@ -47,6 +47,32 @@ import Testing
         #expect(screen[8, 4].character == "•" && screen[8, 4].foreground == curve)
         #expect((0..<screen.width).contains { screen[$0, 4 + 12 - 1].character == "•" })
         #expect(text.contains("━"))
+    }
+
+    /// A loss of several parts (sacd's) shows its latest terms, live and from the log.
+    @Test func lossTermsAreShownLiveAndFromTheLog() throws {
+        var progress = Self.progress()
+        let terms = [LossTerm("good", 0.5), LossTerm("defective", 0.7), LossTerm("contrastive", 0.05)]
+        progress.apply(.training(.step(epoch: 3, step: 1, stepsPerEpoch: 4, loss: 1.25, terms: terms, learningRate: 0.005, imagesPerSecond: 8)))
+        var state = ConsoleState(runName: "sacd", images: [], threshold: nil)
+        state.training = progress
+        state.show(.training)
+        let screen = MemoryScreen(width: 100, height: 20)
+        TrainingView().draw(state, on: screen)
+        #expect(screen.line(3).contains("terms (good 0.5000 · defective 0.7000 · contrastive 0.0500)"), "\(screen.line(3))")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-terms-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let log = folder + "/train-log.csv"
+        // A row with terms, one without (rd), and a row from before terms were logged.
+        try "epoch,step,loss,lr,seconds,terms\n1,1,1.25,0.005,0.1,good=0.5;defective=0.7;contrastive=0.05\n1,2,0.9,0.005,0.2,\n1,3,0.8,0.005,0.3\n"
+            .write(toFile: log, atomically: true, encoding: .utf8)
+        let rows = TrainLog.rows(at: log)
+        #expect(rows.count == 3 && rows[0].terms == terms && rows[1].terms.isEmpty && rows[2].terms.isEmpty)
+        #expect(rows[0].goodImageLoss == 0.5 && rows[1].goodImageLoss == 0.9)
+        #expect(TrainingProgress(history: rows, epochs: 1).latestTerms.isEmpty)
+        #expect(TrainingProgress(history: Array(rows.prefix(1)), epochs: 1).latestTerms == terms)
     }
 
     @Test func endOfTrainingChecksAreShown() {

@@ -24,7 +24,7 @@ import Testing
         configuration.seed = 11
         var losses: [String] = []
         try TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false)
-            .start(events: { if case let .step(_, _, _, loss, _, _) = $0 { losses.append(String(loss.bitPattern, radix: 16)) } })
+            .start(events: { if case let .step(_, _, _, loss, _, _, _) = $0 { losses.append(String(loss.bitPattern, radix: 16)) } })
         let (_, metrics) = try EvaluationJob(run: run).start()
         func bits(_ value: Double?) -> String { value.map { String($0.bitPattern, radix: 16) } ?? "nil" }
         return Record(stepLosses: losses, metrics: ["image_auroc": bits(metrics.imageAUROC), "pixel_auroc": bits(metrics.pixelAUROC),

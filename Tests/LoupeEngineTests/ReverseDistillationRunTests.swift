@@ -53,7 +53,7 @@ import Testing
         #expect(map.width == 128 && map.channels == 1 && map.sourceBitDepth == 16)
         #expect(try String(contentsOfFile: run.configuration, encoding: .utf8).contains("backbone = \"efficientnet-lite0\""))
         let log = try String(contentsOfFile: run.trainLog, encoding: .utf8).split(separator: "\n")
-        #expect(log.first == "epoch,step,loss,lr,seconds" && log.count == 1 + 6 * 8)  // 60 images, batches of 8
+        #expect(log.first == "epoch,step,loss,lr,seconds,terms" && log.count == 1 + 6 * 8)  // 60 images, batches of 8
     }
 
     /// Cancelled in the middle of epoch 2 (as a kill would stop it), then resumed: the
@@ -138,7 +138,7 @@ extension ReverseDistillationRunTests {
         func losses(_ run: RunFolder, _ configuration: TrainingConfiguration, cancelAfter: Int? = nil, resume: Bool = false) throws -> [Float] {
             var losses: [Float] = []
             try TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: resume)
-                .start(events: { if case let .step(_, _, _, loss, _, _) = $0 { losses.append(loss) } },
+                .start(events: { if case let .step(_, _, _, loss, _, _, _) = $0 { losses.append(loss) } },
                        isCancelled: { cancelAfter.map { losses.count >= $0 } ?? false })
             return losses
         }

@@ -34,7 +34,7 @@ import Testing
         let optimizer = StochasticGradientDescent(parameters: model.parameters, learningRate: 0.05)
         var losses: [Float] = []
         for step in 0..<2 {
-            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher))
+            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher)).total
             optimizer.zeroGradients()
             loss.backward()
             if step == 0 {

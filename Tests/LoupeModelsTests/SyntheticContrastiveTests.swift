@@ -96,7 +96,11 @@ import Testing
                                   synthetic: SyntheticAnomalyBatch(teacherFeatures: defective, masks: Tensor(shape: [2, 1, 64, 64], scalars: masks)))
         let withContrast = try MethodRegistry.makeModel(for: configuration([:]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
         let without = try MethodRegistry.makeModel(for: configuration(["contrastive": .bool(false)]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
-        let lossWith = withContrast.trainingLoss(batch).item, lossWithout = without.trainingLoss(batch).item
-        #expect(lossWith > lossWithout, "contrastive term adds \(lossWith - lossWithout)")
+        let lossWith = withContrast.trainingLoss(batch), lossWithout = without.trainingLoss(batch)
+        #expect(lossWith.total.item > lossWithout.total.item, "contrastive term adds \(lossWith.total.item - lossWithout.total.item)")
+        // The terms name the parts and add up to the loss.
+        #expect(lossWith.terms.map(\.name) == ["good", "defective", "contrastive"] && lossWithout.terms.map(\.name) == ["good", "defective"])
+        #expect(abs(lossWith.terms.map(\.value).reduce(0, +) - lossWith.total.item) < 1e-4)
+        #expect(abs(lossWith.terms[0].value - lossWithout.terms[0].value) < 1e-6)
     }
 }

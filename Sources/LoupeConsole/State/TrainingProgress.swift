@@ -1,5 +1,6 @@
 import Foundation
 import LoupeEngine
+import LoupeModels
 
 /// What the Training view shows, folded from a background job's events.
 public struct TrainingProgress: Sendable, Equatable {
@@ -27,6 +28,8 @@ public struct TrainingProgress: Sendable, Equatable {
     public private(set) var epochLosses: [Float] = []
     public private(set) var epoch = 0, epochs = 0, step = 0, stepsPerEpoch = 0
     public private(set) var learningRate: Float = 0
+    /// The latest step's loss terms, for methods whose loss has several (`LossTerm`).
+    public private(set) var latestTerms: [LossTerm] = []
     public private(set) var imagesPerSecond = 0.0
     /// What the end-of-training checks did (kept the best epoch, recalibrated BatchNorm).
     public private(set) var notes: [String] = []
@@ -55,7 +58,7 @@ public struct TrainingProgress: Sendable, Equatable {
             }
         }
         epochLosses = sums.map { $0.total / Float($0.count) }
-        (epoch, step, learningRate) = (last.epoch, last.step, last.learningRate)
+        (epoch, step, learningRate, latestTerms) = (last.epoch, last.step, last.learningRate, last.terms)
         stepsPerEpoch = sums.map(\.count).max() ?? 0
         loggedSeconds = last.seconds
         status = last.epoch >= epochs ? .finished : .cancelled
@@ -66,8 +69,9 @@ public struct TrainingProgress: Sendable, Equatable {
         switch event {
         case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
         case let .training(.resumed(fromEpoch)): epoch = fromEpoch
-        case let .training(.step(epoch, step, steps, loss, rate, speed)):
+        case let .training(.step(epoch, step, steps, loss, terms, rate, speed)):
             status = .training
+            latestTerms = terms
             (self.epoch, self.step, stepsPerEpoch, learningRate, imagesPerSecond) = (epoch, step, steps, rate, speed)
             stepLosses.append(loss)
             stepsSeen += 1

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeModels
 
 /// Training as it happens: status, epoch and step, lr, images/s, ETA, the loss curve
 /// (each step, and each epoch's mean), and what the end-of-training checks did.
@@ -20,7 +21,9 @@ public struct TrainingView {
             screen.text(String(format: "loss %@ (last epoch mean %@)   lr %.5f   %.1f images/s   ETA %@", latest, epochMean,
                                progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
         }
-        if !progress.notes.isEmpty { screen.text(progress.notes.joined(separator: "; "), x: 1, y: 3) }
+        // Line 3: the loss's parts (methods with several), then what the end-of-training checks did.
+        let line3 = (progress.latestTerms.isEmpty ? [] : ["terms" + LossTerm.describe(progress.latestTerms)]) + progress.notes
+        if !line3.isEmpty { screen.text(line3.joined(separator: "; "), x: 1, y: 3) }
         let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
         drawCurve(progress, chart: chart, theme: theme, on: screen)
         screen.text("· loss per step   ━ mean per epoch", x: chart.x, y: chart.y + chart.height + 1)

@@ -8,7 +8,8 @@ import LoupeTensor
 public enum TrainingEvent: Sendable {
     /// `fromDisk` of the `done` images came from the feature store instead of the teacher.
     case cachingTeacherFeatures(done: Int, total: Int, fromDisk: Int)
-    case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, learningRate: Float, imagesPerSecond: Double)
+    /// `terms`: the loss's named parts, when it has several (`TrainingLoss.terms`).
+    case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, terms: [LossTerm], learningRate: Float, imagesPerSecond: Double)
     case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
     case resumed(fromEpoch: Int)
     /// After the final epoch: its loss spiked above the best epoch's, whose weights are kept instead.
@@ -130,13 +131,14 @@ public struct TrainingJob: Sendable {
                 }
                 let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic))
                 optimizer.zeroGradients()
-                loss.backward()
+                loss.total.backward()
                 optimizer.step()
                 let elapsed = Date().timeIntervalSince(epochStart)
                 let done = min(order.count, (step + 1) * batch)
-                rows.append(TrainLog.Row(epoch: epoch, step: step + 1, loss: loss.item, learningRate: optimizer.learningRate,
-                                         seconds: Date().timeIntervalSince(started)))
-                events(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch, loss: loss.item,
+                let value = loss.total.item
+                rows.append(TrainLog.Row(epoch: epoch, step: step + 1, loss: value, learningRate: optimizer.learningRate,
+                                         seconds: Date().timeIntervalSince(started), terms: loss.terms))
+                events(.step(epoch: epoch, step: step + 1, stepsPerEpoch: stepsPerEpoch, loss: value, terms: loss.terms,
                              learningRate: optimizer.learningRate, imagesPerSecond: Double(done) / max(elapsed, 1e-9)))
             }
             let meanLoss = rows.map(\.loss).reduce(0, +) / Float(max(rows.count, 1))
@@ -147,10 +149,13 @@ public struct TrainingJob: Sendable {
                                               teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.
-                var trainingLoss = meanLoss
+                // The check compares like with like: the kept epoch's loss on the good images.
+                func goodImageMean(_ rows: [TrainLog.Row]) -> Float { rows.map(\.goodImageLoss).reduce(0, +) / Float(max(rows.count, 1)) }
+                var trainingLoss = goodImageMean(rows)
                 if let kept = try best.restoreIfSpiked(finalLoss: meanLoss, into: model) {
                     restored = .restoredBestEpoch(epoch: kept, loss: best.loss, finalLoss: meanLoss)
-                    trainingLoss = best.loss
+                    let keptRows = TrainLog.rows(at: run.trainLog, throughEpoch: kept).filter { $0.epoch == kept }
+                    trainingLoss = keptRows.isEmpty ? best.loss : goodImageMean(keptRows)
                 }
                 check = RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
             } else {

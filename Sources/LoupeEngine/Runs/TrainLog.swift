@@ -1,18 +1,24 @@
 import Foundation
+import LoupeModels
 
-/// `train-log.csv`: one row per step (epoch, step, loss, lr, seconds since the start).
+/// `train-log.csv`: one row per step (epoch, step, loss, lr, seconds since the start, and the
+/// loss's named terms as `name=value;…` when it has several).
 public struct TrainLog {
     public struct Row: Sendable, Equatable {
         public let epoch: Int, step: Int
         public let loss: Float, learningRate: Float
         public let seconds: Double
+        public let terms: [LossTerm]
 
-        public init(epoch: Int, step: Int, loss: Float, learningRate: Float, seconds: Double) {
-            (self.epoch, self.step, self.loss, self.learningRate, self.seconds) = (epoch, step, loss, learningRate, seconds)
+        public init(epoch: Int, step: Int, loss: Float, learningRate: Float, seconds: Double, terms: [LossTerm] = []) {
+            (self.epoch, self.step, self.loss, self.learningRate, self.seconds, self.terms) = (epoch, step, loss, learningRate, seconds, terms)
         }
+
+        /// The loss on the good images alone (the whole loss when it has one term).
+        public var goodImageLoss: Float { terms.goodImages(of: loss) }
     }
 
-    static let header = "epoch,step,loss,lr,seconds"
+    static let header = "epoch,step,loss,lr,seconds,terms"
     let path: String
     /// Mean step loss of each epoch the log kept when opened.
     let meanLosses: [Int: Float]
@@ -43,15 +49,24 @@ public struct TrainLog {
     public static func rows(at path: String, throughEpoch epoch: Int? = nil) -> [Row] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").dropFirst().compactMap { line in
-            let fields = line.split(separator: ",")
-            guard fields.count == 5, let rowEpoch = Int(fields[0]), let step = Int(fields[1]), let loss = Float(fields[2]),
+            // Logs from before terms were written have five fields.
+            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count == 5 || fields.count == 6, let rowEpoch = Int(fields[0]), let step = Int(fields[1]), let loss = Float(fields[2]),
                   let rate = Float(fields[3]), let seconds = Double(fields[4]), rowEpoch <= epoch ?? .max else { return nil }
-            return Row(epoch: rowEpoch, step: step, loss: loss, learningRate: rate, seconds: seconds)
+            let terms = fields.count == 6 ? fields[5].split(separator: ";").compactMap { part -> LossTerm? in
+                let pair = part.split(separator: "=")
+                guard pair.count == 2, let value = Float(pair[1]) else { return nil }
+                return LossTerm(String(pair[0]), value)
+            } : []
+            return Row(epoch: rowEpoch, step: step, loss: loss, learningRate: rate, seconds: seconds, terms: terms)
         }
     }
 
     func append(_ rows: [Row]) throws {
-        let text = rows.map { String(format: "%d,%d,%.6f,%.6g,%.3f", $0.epoch, $0.step, $0.loss, $0.learningRate, $0.seconds) }.joined(separator: "\n") + "\n"
+        let text = rows.map { row in
+            String(format: "%d,%d,%.6f,%.6g,%.3f,", row.epoch, row.step, row.loss, row.learningRate, row.seconds)
+                + row.terms.map { $0.name + "=" + String(format: "%.6f", $0.value) }.joined(separator: ";")
+        }.joined(separator: "\n") + "\n"
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         defer { try? handle.close() }
         try handle.seekToEnd()

@@ -16,7 +16,8 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
     /// the statistics stale (healthy runs measured 0.8–1.05, the stale one 1.74).
     public static let staleRatio: Float = 1.25
 
-    /// Mean training loss of the final epoch (training mode, batch statistics).
+    /// Mean training loss of the final epoch (training mode, batch statistics), on the good
+    /// images alone (`LossTerm.goodImages`) for methods whose loss has more parts.
     public let trainingLoss: Float
     /// Mean loss over the training set with the running statistics (evaluation mode).
     public let evaluationLoss: Float
@@ -39,7 +40,7 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
         var recalibratedLoss: Float?
         if evaluationLoss > staleRatio * trainingLoss {
             // Batch by batch, as training fed them: never a second copy of every feature.
-            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(TrainingBatch(teacherFeatures: features($0))) }
+            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(TrainingBatch(teacherFeatures: features($0))).total }
             recalibratedLoss = meanLoss(of: model, batchCount: batchCount, features: features).loss
         }
         model.train()
@@ -57,7 +58,7 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
             let size = teacher.first?.shape.first ?? 0
             batchSizes.append(size)
             guard size > 0 else { continue }
-            let loss = withoutGradients { model.trainingLoss(TrainingBatch(teacherFeatures: teacher)) }
+            let loss = withoutGradients { model.trainingLoss(TrainingBatch(teacherFeatures: teacher)).total }
             total += Double(loss.item) * Double(size)
         }
         return (Float(total / Double(max(batchSizes.reduce(0, +), 1))), batchSizes)

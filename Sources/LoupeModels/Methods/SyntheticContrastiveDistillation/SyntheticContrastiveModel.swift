@@ -31,24 +31,27 @@ public final class SyntheticContrastiveModel: Module {
 extension SyntheticContrastiveModel: DistillationModel {
     /// Cross-model distillation on both branches (the student must give the teacher's
     /// features of the *good* image from either), plus the intra-model contrastive loss
-    /// inside the defects, weighted.
-    public func trainingLoss(_ batch: TrainingBatch) -> Tensor {
+    /// inside the defects, weighted. Terms: good, defective, contrastive (weighted).
+    public func trainingLoss(_ batch: TrainingBatch) -> TrainingLoss {
         guard let synthetic = batch.synthetic else {
-            return reverseDistillationLoss(teacher: batch.teacherFeatures, student: self(batch.teacherFeatures))
+            return TrainingLoss(reverseDistillationLoss(teacher: batch.teacherFeatures, student: self(batch.teacherFeatures)))
         }
         let n = batch.teacherFeatures[0].shape[0]
         let both = self(zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) })
         let normal = both.map { $0.sliced(alongAxis: 0, 0..<n) }, anomaly = both.map { $0.sliced(alongAxis: 0, n..<(2 * n)) }
-        var loss = reverseDistillationLoss(teacher: batch.teacherFeatures, student: normal)
-            + reverseDistillationLoss(teacher: batch.teacherFeatures, student: anomaly)
+        let good = reverseDistillationLoss(teacher: batch.teacherFeatures, student: normal)
+        let defective = reverseDistillationLoss(teacher: batch.teacherFeatures, student: anomaly)
+        var terms = [LossTerm(LossTerm.goodImages, good.item), LossTerm("defective", defective.item)]
+        var loss = good + defective
         if usesContrastive {
-            for scale in normal.indices {
-                loss = loss + contrastiveWeight * intraModelContrastiveLoss(anomaly: anomaly[scale], normal: normal[scale],
-                                                                           teacherOfAnomaly: synthetic.teacherFeatures[scale],
-                                                                           masks: synthetic.masks, margin: margin)
-            }
+            let contrastive = normal.indices.map { scale in
+                intraModelContrastiveLoss(anomaly: anomaly[scale], normal: normal[scale], teacherOfAnomaly: synthetic.teacherFeatures[scale],
+                                          masks: synthetic.masks, margin: margin)
+            }.reduce(Tensor(0)) { $0 + $1 } * contrastiveWeight
+            terms.append(LossTerm("contrastive", contrastive.item))
+            loss = loss + contrastive
         }
-        return loss
+        return TrainingLoss(loss, terms: terms)
     }
 
     public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
