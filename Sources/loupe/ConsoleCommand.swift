@@ -15,7 +15,7 @@ struct ConsoleCommand: ParsableCommand {
         f false positive, n false negative, d confirmed defect, c clear (marks go to review.jsonl at once)
           2 histogram  ←→ move the threshold, = type it, b best F1, p 1 % false positives, \
         g log counts, v stacked/overlaid, s save it to the run (infer uses it)
-          3 training   live loss curve, lr, images/s, ETA; t starts (or resumes) training, x stops it
+          3 training   live loss curve (and its terms), lr, images/s, ETA; t starts (or resumes) training, x stops it
           4 review     all marks; e export CSV, r re-fit the threshold without false positives, \
         a add false positives to the good training images
         m cycles the colour map; q quits and restores the terminal (also on Ctrl-C).
