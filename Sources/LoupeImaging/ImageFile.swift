@@ -44,6 +44,11 @@ public enum ImageFile {
     /// Width and height as the decoded image will have them (after a JPEG's EXIF rotation),
     /// from the file's headers without decoding pixels: enough to plan tiles of a large frame.
     public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {
+        // A PNG's size is in its first 24 bytes: tiling plans every frame from it, so the
+        // rest of the file is not read (the other formats need more of their headers).
+        if let head = head(of: path, count: 24), ImageFormat.detect(head) == .png {
+            return try PNG.dimensions(Data(head), source: path)
+        }
         let data = try contents(of: path)
         switch try format(of: data, source: path) {
         case .png: return try PNG.dimensions(data, source: path)
