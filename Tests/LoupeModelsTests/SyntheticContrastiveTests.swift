@@ -102,5 +102,14 @@ import Testing
         #expect(lossWith.terms.map(\.name) == ["good", "defective", "contrastive"] && lossWithout.terms.map(\.name) == ["good", "defective"])
         #expect(abs(lossWith.terms.map(\.value).reduce(0, +) - lossWith.total.item) < 1e-4)
         #expect(abs(lossWith.terms[0].value - lossWithout.terms[0].value) < 1e-6)
+
+        // The weights are configuration: the same network (same seed) weighs the defective
+        // and contrastive terms as told, and the good images' term stays the unit.
+        let weighted = try MethodRegistry.makeModel(for: configuration(["defective_weight": .real(2), "contrastive_weight": .real(0.3)]),
+                                                    backbone: .efficientNetLite0, teacherChannels: [8, 16, 24]).trainingLoss(batch)
+        #expect(abs(weighted.terms[0].value - lossWith.terms[0].value) < 1e-6)
+        #expect(abs(weighted.terms[1].value - 2 * lossWith.terms[1].value) < 1e-5)
+        #expect(abs(weighted.terms[2].value - 3 * lossWith.terms[2].value) < 1e-5)
+        #expect(abs(weighted.terms.map(\.value).reduce(0, +) - weighted.total.item) < 1e-4)
     }
 }

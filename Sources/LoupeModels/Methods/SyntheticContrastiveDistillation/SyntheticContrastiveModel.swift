@@ -6,14 +6,16 @@ import LoupeTensor
 public final class SyntheticContrastiveModel: Module {
     let distillation: ReverseDistillationModel
     let calibrations: [FeatureCalibration]
+    let defectiveWeight: Float
     let contrastiveWeight: Float
     let margin: Float
     let usesContrastive: Bool
 
-    init(distillation: ReverseDistillationModel, channels: [Int], calibrates: Bool, contrastiveWeight: Float, margin: Float,
+    init(distillation: ReverseDistillationModel, channels: [Int], calibrates: Bool, defectiveWeight: Float, contrastiveWeight: Float, margin: Float,
          usesContrastive: Bool, using generator: inout SeededGenerator) {
         self.distillation = distillation
         calibrations = calibrates ? channels.map { FeatureCalibration(channels: $0, using: &generator) } : []
+        self.defectiveWeight = defectiveWeight
         self.contrastiveWeight = contrastiveWeight
         self.margin = margin
         self.usesContrastive = usesContrastive
@@ -31,7 +33,7 @@ public final class SyntheticContrastiveModel: Module {
 extension SyntheticContrastiveModel: DistillationModel {
     /// Cross-model distillation on both branches (the student must give the teacher's
     /// features of the *good* image from either), plus the intra-model contrastive loss
-    /// inside the defects, weighted. Terms: good, defective, contrastive (weighted).
+    /// inside the defects. Terms (each as weighted into the total): good, defective, contrastive.
     public func trainingLoss(_ batch: TrainingBatch) -> TrainingLoss {
         guard let synthetic = batch.synthetic else {
             return TrainingLoss(reverseDistillationLoss(teacher: batch.teacherFeatures, student: self(batch.teacherFeatures)))
@@ -40,7 +42,7 @@ extension SyntheticContrastiveModel: DistillationModel {
         let both = self(zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) })
         let normal = both.map { $0.sliced(alongAxis: 0, 0..<n) }, anomaly = both.map { $0.sliced(alongAxis: 0, n..<(2 * n)) }
         let good = reverseDistillationLoss(teacher: batch.teacherFeatures, student: normal)
-        let defective = reverseDistillationLoss(teacher: batch.teacherFeatures, student: anomaly)
+        let defective = reverseDistillationLoss(teacher: batch.teacherFeatures, student: anomaly) * defectiveWeight
         var terms = [LossTerm(LossTerm.goodImages, good.item), LossTerm("defective", defective.item)]
         var loss = good + defective
         if usesContrastive {
