@@ -158,6 +158,11 @@ struct Train: ParsableCommand {
                 throw ValidationError("--augment: \(error)")
             }
         }
+        do {
+            _ = try chosen.stages(for: c)
+        } catch let error as MethodError {
+            throw ValidationError(error.description)
+        }
         if let tile {
             let tiling = Tiling(size: tile, overlap: overlap ?? file.tiling?.overlap ?? 32)
             if let problem = tiling.problem { throw ValidationError("--tile/--overlap: \(problem)") }
@@ -206,6 +211,12 @@ struct Train: ParsableCommand {
                 }
             case let .resumed(epoch):
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
+            case let .stageStarted(index, count, name, stageEpochs):
+                if json {
+                    print(#"{"stage": \#(index + 1), "stages": \#(count), "name": "\#(name)", "epochs": \#(stageEpochs)}"#)
+                } else {
+                    FileHandle.standardError.write(Data("stage \(index + 1)/\(count): \(name) (\(stageEpochs) epochs)\n".utf8))
+                }
             case let .step(epoch, step, steps, loss, terms, _, _):
                 if json { return }
                 if step == 1 { bar = ProgressBar(label: "epoch \(epoch)/\(epochs)", total: steps) }

@@ -24,7 +24,8 @@ import Testing
             : kind == "scar" ? SyntheticAnomalyRecipe(textureBlend: 0, scar: 1) : SyntheticAnomalyRecipe(textureBlend: 0, cutPaste: 1)
         let textures = kind == "texture" ? try TextureSource(folder: (ReverseDistillationRunTests.samples as NSString).deletingLastPathComponent + "/textures") : nil
         let batch = try Self.batches(recipe: recipe, textures: textures).next()
-        let good = try #require(batch.augmented), (defective, masks) = try #require(batch.defective)
+        #expect(batch.isAugmented)
+        let good = try #require(batch.good), (defective, masks) = try #require(batch.defective)
         #expect(good.shape == [6, 3, 64, 64] && defective.shape == [6, 3, 64, 64] && masks.shape == [6, 1, 64, 64])
         let plane = 64 * 64
         for image in 0..<6 {

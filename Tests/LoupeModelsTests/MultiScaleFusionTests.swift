@@ -53,7 +53,7 @@ import Testing
             expectClose(state[key], expected, tolerance: 1e-4, scale: .tensorRootMeanSquare, key)
         }
         model.eval()
-        let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
+        let maps = withoutGradients { model.anomalyMaps(images: .zeros([teacher[0].shape[0], 3, 64, 64]), teacherFeatures: teacher, height: 64, width: 64) }
         expectClose(maps, Self.fixtures[student + "/maps"], tolerance: 1e-4, scale: .tensorRootMeanSquare, "eval-mode anomaly maps")
     }
 
@@ -73,7 +73,7 @@ import Testing
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
         for settings: [String: SettingValue] in [["mff": .bool(false)], ["transformer": .bool(false)], ["mirror_student": .bool(true)], [:]] {
             let model = try Self.model(settings.merging(["heads": .integer(2)]) { a, _ in a })
-            let maps = withoutGradients { model.anomalyMaps(teacherFeatures: teacher, height: 64, width: 64) }
+            let maps = withoutGradients { model.anomalyMaps(images: .zeros([teacher[0].shape[0], 3, 64, 64]), teacherFeatures: teacher, height: 64, width: 64) }
             #expect(maps.shape == [2, 64, 64], "\(settings)")
         }
     }
@@ -88,6 +88,6 @@ import Testing
         for (settings, error) in cases {
             #expect(throws: error) { try Self.model(settings) }
         }
-        #expect(throws: MethodError.unknownMethod(name: "stfpm", known: ["rd", "rd-mff", "sacd"])) { try MethodRegistry.method(named: "stfpm") }
+        #expect(throws: MethodError.unknownMethod(name: "stfpm", known: MethodRegistry.names)) { try MethodRegistry.method(named: "stfpm") }
     }
 }

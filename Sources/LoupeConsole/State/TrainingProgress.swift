@@ -31,6 +31,8 @@ public struct TrainingProgress: Sendable, Equatable {
     /// The latest step's loss terms, for methods whose loss has several (`LossTerm`).
     public private(set) var latestTerms: [LossTerm] = []
     public private(set) var imagesPerSecond = 0.0
+    /// "stage 2/2 segmentation" while a method of several stages trains.
+    public private(set) var stage: String?
     /// What the end-of-training checks did (kept the best epoch, recalibrated BatchNorm).
     public private(set) var notes: [String] = []
     /// Seconds the remaining steps will take at the rate seen so far.
@@ -69,6 +71,7 @@ public struct TrainingProgress: Sendable, Equatable {
         switch event {
         case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
         case let .training(.resumed(fromEpoch)): epoch = fromEpoch
+        case let .training(.stageStarted(index, count, name, _)): stage = "stage \(index + 1)/\(count) \(name)"
         case let .training(.step(epoch, step, steps, loss, terms, rate, speed)):
             status = .training
             latestTerms = terms

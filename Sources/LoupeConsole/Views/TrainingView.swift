@@ -22,7 +22,8 @@ public struct TrainingView {
                                progress.learningRate, progress.imagesPerSecond, eta), x: 1, y: 2)
         }
         // Line 3: the loss's parts (methods with several), then what the end-of-training checks did.
-        let line3 = (progress.latestTerms.isEmpty ? [] : ["terms" + LossTerm.describe(progress.latestTerms)]) + progress.notes
+        let line3 = (progress.stage.map { [$0] } ?? []) + (progress.latestTerms.isEmpty ? [] : ["terms" + LossTerm.describe(progress.latestTerms)])
+            + progress.notes
         if !line3.isEmpty { screen.text(line3.joined(separator: "; "), x: 1, y: 3) }
         let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
         drawCurve(progress, chart: chart, theme: theme, on: screen)

@@ -86,7 +86,7 @@ public struct EvaluationJob: Sendable {
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             let sample = samples[index]
             if savesMaps { try saveMap(values, width: prepared.width, height: prepared.height, sample: sample) }
-            scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.imageScore(values[...])))
+            scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.effectiveImageScore(values[...])))
             onScored(scored[scored.count - 1])
             pixels.add(RegionOverlap.Image(width: prepared.width, height: prepared.height, mask: mask, map: values))
             progress(index + 1, samples.count)
@@ -165,7 +165,7 @@ public struct Scorer {
     public func anomalyMap(_ input: Tensor) -> Tensor {
         withoutGradients {
             let features = teacher.features(input, stageCount: 3)
-            return blur(model.anomalyMaps(teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
+            return blur(model.anomalyMaps(images: input, teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
         }
     }
 
@@ -183,7 +183,7 @@ public struct Scorer {
                 let indices = Array(start..<min(grid.count, start + Self.tileBatch))
                 let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
                 let features = teacher.features(inputs, stageCount: 3)
-                let maps = model.anomalyMaps(teacherFeatures: features, height: size, width: size).scalars
+                let maps = model.anomalyMaps(images: inputs, teacherFeatures: features, height: size, width: size).scalars
                 for (position, index) in indices.enumerated() {
                     stitcher.add(Array(maps[(position * size * size)..<((position + 1) * size * size)]), tile: index)
                 }

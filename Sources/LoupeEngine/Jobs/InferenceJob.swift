@@ -76,7 +76,7 @@ public struct InferenceJob: Sendable {
             if isCancelled() { throw RunError.cancelled }
             let prepared = try input.get()
             let map = scorer.anomalyMap(prepared)
-            let score = configuration.imageScore(map[...])
+            let score = configuration.effectiveImageScore(map[...])
             if let overlays {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
                                  threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)

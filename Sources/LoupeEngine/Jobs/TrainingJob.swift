@@ -12,6 +12,9 @@ public enum TrainingEvent: Sendable {
     case step(epoch: Int, step: Int, stepsPerEpoch: Int, loss: Float, terms: [LossTerm], learningRate: Float, imagesPerSecond: Double)
     case epochFinished(epoch: Int, meanLoss: Float, seconds: Double)
     case resumed(fromEpoch: Int)
+    /// A method of several stages (`AnomalyMethod.stages`) starts (or resumes in) stage
+    /// `index` (0-based) of `count`, which trains for `epochs` epochs.
+    case stageStarted(index: Int, count: Int, name: String, epochs: Int)
     /// After the final epoch: its loss spiked above the best epoch's, whose weights are kept instead.
     case restoredBestEpoch(epoch: Int, loss: Float, finalLoss: Float)
     /// After the final epoch: whether the BatchNorm running statistics were stale and replaced.
@@ -70,12 +73,9 @@ public struct TrainingJob: Sendable {
         let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
         let teacherNetwork = try backbone.pretrained(weights: weightsPath)
         let model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacherNetwork.stageChannels)
-        let optimizer = Adam(parameters: model.parameters, learningRate: configuration.learningRate,
-                             betas: (configuration.beta1, configuration.beta2))
-        if let resumed {
-            try model.loadStateDictionary(resumed.model, source: run.checkpoint)
-            optimizer.restore(resumed.optimizer)
-        }
+        let method = try MethodRegistry.method(named: configuration.method)
+        let stages = try method.stages(for: configuration)
+        if let resumed { try model.loadStateDictionary(resumed.model, source: run.checkpoint) }
         guard startEpoch < configuration.epochs else { return }
         // Every image is read before the run folder is touched: a bad file stops the job
         // with nothing written.
@@ -86,7 +86,7 @@ public struct TrainingJob: Sendable {
         let store = try featureStoreDirectory.map {
             try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
         }
-        let synthesis = try MethodRegistry.method(named: configuration.method).syntheticAnomalies(for: configuration)
+        let synthesis = method.syntheticAnomalies(for: configuration)
         let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource(folder: configuration.textures ?? TextureSource.defaultFolder) : nil }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
         let cache = try TeacherFeatureCache(units: units, teacher: teacherNetwork, preprocessing: preprocessing, store: store,
@@ -94,17 +94,28 @@ public struct TrainingJob: Sendable {
         try run.create()
         try writeConfiguration(teacherWeights: weightsPath, tiling: tiling, tilesPerImage: tilesPerImage)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
-        let schedule: any LearningRateSchedule = configuration.cosineAnnealing
-            ? CosineAnnealingSchedule(base: configuration.learningRate, period: configuration.epochs)
-            : ConstantSchedule(configuration.learningRate)
         let batch = max(1, configuration.batchSize)
         let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
         let stepsPerEpoch = (perEpoch + batch - 1) / batch
         let started = Date()
-        var best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses)
+        var best = BestEpoch(path: run.bestEpochWeights)
+        var optimizer: StageOptimizers?
         model.train()
         for epoch in (startEpoch + 1)...configuration.epochs {
-            optimizer.learningRate = schedule.learningRate(at: epoch - 1)
+            let (stage, epochInStage) = TrainingStage.locate(epoch: epoch, in: stages)
+            if optimizer?.stage != stage {
+                // A new stage (or the first epoch of this process): its own optimisers, and
+                // its own best epoch (losses of different stages measure different things).
+                let made = StageOptimizers(stage: stage, of: stages, optimization: model.optimization(forStage: stage, configuration: configuration),
+                                           cosineAnnealing: configuration.cosineAnnealing)
+                if optimizer == nil, let resumed { made.restore(resumed.optimizer) }
+                optimizer = made
+                let first = epoch - epochInStage
+                best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses.filter { $0.key >= first })
+                if stages.count > 1 { events(.stageStarted(index: stage, count: stages.count, name: stages[stage].name, epochs: stages[stage].epochs)) }
+            }
+            guard let optimizer else { break }
+            optimizer.schedule(epochInStage: epochInStage)
             var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             let order = TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator)
             // The cached teacher features of this epoch's batch `step`.
@@ -114,22 +125,23 @@ public struct TrainingJob: Sendable {
             // With augmentation the teacher sees this epoch's changed inputs instead, and with
             // synthetic defects it also sees the defective inputs, a batch at a time; the
             // images are read and changed ahead on the loader's threads.
-            let made = configuration.augmentation.isActive || synthesis != nil
+            let made = configuration.augmentation.isActive || synthesis != nil || model.readsImages
                 ? StepBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
                               augmentation: configuration.augmentation.isActive ? configuration.augmentation : nil,
-                              synthesis: synthesis, textures: textures, seed: configuration.seed, epoch: epoch) : nil
+                              synthesis: synthesis, textures: textures, keepsImages: model.readsImages,
+                              seed: configuration.seed, epoch: epoch) : nil
             let epochStart = Date()
             var rows: [TrainLog.Row] = []
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
                 let inputs = try made?.next()
-                let teacher = inputs?.augmented.map { augmented in withoutGradients { teacherNetwork.features(augmented, stageCount: 3) } }
-                    ?? features(step)
+                let teacher = inputs.flatMap { $0.isAugmented ? $0.good : nil }
+                    .map { augmented in withoutGradients { teacherNetwork.features(augmented, stageCount: 3) } } ?? features(step)
                 let synthetic = inputs?.defective.map { defective in
                     SyntheticAnomalyBatch(teacherFeatures: withoutGradients { teacherNetwork.features(defective.inputs, stageCount: 3) },
-                                          masks: defective.masks)
+                                          masks: defective.masks, images: defective.inputs)
                 }
-                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic))
+                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: inputs?.good, stage: stage))
                 optimizer.zeroGradients()
                 loss.total.backward()
                 optimizer.step()
@@ -157,7 +169,9 @@ public struct TrainingJob: Sendable {
                     let keptRows = TrainLog.rows(at: run.trainLog, throughEpoch: kept).filter { $0.epoch == kept }
                     trainingLoss = keptRows.isEmpty ? best.loss : goodImageMean(keptRows)
                 }
-                check = RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
+                // The check replays cached teacher features; a student that reads images is not checked.
+                check = model.readsImages ? nil
+                    : RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
             } else {
                 try best.record(epoch: epoch, loss: meanLoss, model: model, metadata: metadata)
             }
@@ -194,8 +208,11 @@ enum TeacherIdentity {
 /// (seed, epoch, position in the epoch), so a run, and a resumed run, gets the same ones.
 final class StepBatches {
     struct Batch {
-        /// Augmented good inputs (N×3×size×size), when the run augments.
-        let augmented: Tensor?
+        /// The good inputs (N×3×size×size) as trained on, when the run augments them or the
+        /// model reads images.
+        let good: Tensor?
+        /// Whether `good` was augmented (the teacher must then see it anew).
+        let isAugmented: Bool
         /// The inputs with synthetic defects, and their N×1×size×size masks (0 or 1).
         let defective: (inputs: Tensor, masks: Tensor)?
     }
@@ -203,11 +220,11 @@ final class StepBatches {
     private let loader: PrefetchingLoader<Batch>
 
     init(units: [TrainingUnit], order: [Int], batchSize: Int, preprocessing: Preprocessing, augmentation: Augmentation?,
-         synthesis: SyntheticAnomalyRecipe?, textures: TextureSource?, seed: UInt64, epoch: Int) {
+         synthesis: SyntheticAnomalyRecipe?, textures: TextureSource?, keepsImages: Bool = false, seed: UInt64, epoch: Int) {
         let batches = (order.count + batchSize - 1) / batchSize
         loader = PrefetchingLoader(count: batches, prefetch: 2) { step in
             let positions = (step * batchSize)..<min(order.count, (step + 1) * batchSize)
-            var augmented: [Tensor] = [], defective: [Tensor] = [], masks: [Tensor] = []
+            var good: [Tensor] = [], defective: [Tensor] = [], masks: [Tensor] = []
             for position in positions {
                 let unit = units[order[position]]
                 let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(position)
@@ -215,8 +232,8 @@ final class StepBatches {
                 if let augmentation {
                     var generator = SeededGenerator(seed: base)
                     image = augmentation.apply(image, using: &generator)
-                    augmented.append(image.tensor(normalization: preprocessing.normalization))
                 }
+                if augmentation != nil || keepsImages { good.append(image.tensor(normalization: preprocessing.normalization)) }
                 if let synthesis {
                     var generator = SeededGenerator(seed: base ^ 0x5EED_DEFEC7)
                     let anomaly = try synthesis.make(image, textures: textures, using: &generator)
@@ -224,7 +241,7 @@ final class StepBatches {
                     masks.append(Tensor(shape: [1, 1, anomaly.mask.height, anomaly.mask.width], scalars: anomaly.mask.pixels.map { $0 > 127 ? 1 : 0 }))
                 }
             }
-            return Batch(augmented: augmentation == nil ? nil : Tensor.concatenate(augmented, alongAxis: 0),
+            return Batch(good: good.isEmpty ? nil : Tensor.concatenate(good, alongAxis: 0), isAugmented: augmentation != nil,
                          defective: synthesis == nil ? nil : (Tensor.concatenate(defective, alongAxis: 0), Tensor.concatenate(masks, alongAxis: 0)))
         }
     }

@@ -46,8 +46,10 @@ public struct RunConfigurationFile: Equatable, Sendable {
             "cosine_annealing = \(c.cosineAnnealing)",
             "seed = \(c.seed)",
             "blur_sigma = \(c.blurSigma)",
-            "image_score = \(TOMLText.quoted(c.imageScore.name))",
         ]
+        // Unset, the method's score applies: shown, commented, so the file states it.
+        lines.append((c.imageScore == nil ? "# " : "") + "image_score = \(TOMLText.quoted(c.effectiveImageScore.name))"
+                     + (c.imageScore == nil ? "   # the method's default" : ""))
         if let textures = c.textures { lines.append("textures = \(TOMLText.quoted(textures))") }
         if let method = try? MethodRegistry.method(named: c.method), !method.settings.isEmpty {
             lines += ["", "[\(c.method)]"]

@@ -23,8 +23,22 @@ public protocol AnomalyMethod {
     /// The synthetic defects this configuration trains on (nil: good images only). With a
     /// recipe, each step's batch also carries its images made defective (`TrainingBatch`).
     static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe?
+
+    /// The stages training goes through, their epochs summing to `configuration.epochs`;
+    /// throws when the epochs cannot hold them.
+    static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage]
+
+    /// How an image's score comes from its map when the run does not say (`image_score`).
+    static var imageScore: ImageScore { get }
 }
 
 extension AnomalyMethod {
     public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? { nil }
+
+    /// One stage of every epoch.
+    public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
+        [TrainingStage(name: "training", epochs: configuration.epochs)]
+    }
+
+    public static var imageScore: ImageScore { .maximum }
 }

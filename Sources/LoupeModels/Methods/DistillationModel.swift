@@ -7,8 +7,88 @@ public protocol DistillationModel: Module {
     func trainingLoss(_ batch: TrainingBatch) -> TrainingLoss
 
     /// N×height×width anomaly maps before the blur (the blur is the run's: tiles are
-    /// stitched first, then the frame is blurred once).
-    func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor
+    /// stitched first, then the frame is blurred once). `images` are the normalised inputs
+    /// the teacher saw (N×3×height×width), for students that read images themselves.
+    func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor
+
+    /// Whether the student reads the images itself, not only the teacher's features: then
+    /// every training batch carries them (`TrainingBatch.images`).
+    var readsImages: Bool { get }
+
+    /// What stage `stage` (an index into the method's `AnomalyMethod.stages`) trains, and how.
+    func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization
+}
+
+extension DistillationModel {
+    public var readsImages: Bool { false }
+
+    /// One stage: Adam over every parameter at the run's learning rate and betas.
+    public func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization {
+        StageOptimization(groups: [ParameterGroup(parameters: parameters, learningRate: configuration.learningRate)],
+                          rule: .adam(betas: (configuration.beta1, configuration.beta2)))
+    }
+}
+
+/// A named part of training with its own epochs, parameters and optimiser (pfadseg trains
+/// its student, then freezes it and trains a segmentation network).
+public struct TrainingStage: Sendable, Equatable {
+    public let name: String
+    public let epochs: Int
+
+    public init(name: String, epochs: Int) {
+        self.name = name
+        self.epochs = epochs
+    }
+
+    /// The stage that 1-based `epoch` belongs to, and the epoch's index inside it.
+    public static func locate(epoch: Int, in stages: [TrainingStage]) -> (stage: Int, epochInStage: Int) {
+        var start = 0
+        for (index, stage) in stages.enumerated() {
+            if epoch <= start + stage.epochs { return (index, epoch - start - 1) }
+            start += stage.epochs
+        }
+        return (max(0, stages.count - 1), epoch - 1)
+    }
+}
+
+/// Parameters trained at one base learning rate (the schedule scales it).
+public struct ParameterGroup {
+    public let parameters: [Parameter]
+    public let learningRate: Float
+
+    public init(parameters: [Parameter], learningRate: Float) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+    }
+}
+
+/// How a stage trains: its parameter groups and the update rule every group uses.
+public struct StageOptimization {
+    public enum Rule {
+        case adam(betas: (Float, Float))
+        /// `torch.optim.SGD` with momentum and L2 weight decay.
+        case sgd(momentum: Float, weightDecay: Float)
+    }
+
+    public let groups: [ParameterGroup]
+    public let rule: Rule
+
+    public init(groups: [ParameterGroup], rule: Rule) {
+        self.groups = groups
+        self.rule = rule
+    }
+
+    /// One optimiser per group, at the group's base learning rate.
+    public func makeOptimizers() -> [any Optimizer] {
+        groups.map { group in
+            switch rule {
+            case let .adam(betas): return Adam(parameters: group.parameters, learningRate: group.learningRate, betas: betas)
+            case let .sgd(momentum, weightDecay):
+                return StochasticGradientDescent(parameters: group.parameters, learningRate: group.learningRate,
+                                                 momentum: momentum, weightDecay: weightDecay)
+            }
+        }
+    }
 }
 
 /// A training step's loss: the tensor minimised, and the parts it sums, named for the log and
@@ -55,10 +135,16 @@ public struct TrainingBatch {
     /// The teacher's features of the good images, one tensor per scale (stride 4, 8, 16).
     public let teacherFeatures: [Tensor]
     public let synthetic: SyntheticAnomalyBatch?
+    /// The normalised good images (N×3×H×W), for models that read images (`readsImages`).
+    public let images: Tensor?
+    /// The training stage (index into `AnomalyMethod.stages`).
+    public let stage: Int
 
-    public init(teacherFeatures: [Tensor], synthetic: SyntheticAnomalyBatch? = nil) {
+    public init(teacherFeatures: [Tensor], synthetic: SyntheticAnomalyBatch? = nil, images: Tensor? = nil, stage: Int = 0) {
         self.teacherFeatures = teacherFeatures
         self.synthetic = synthetic
+        self.images = images
+        self.stage = stage
     }
 }
 
@@ -68,10 +154,13 @@ public struct SyntheticAnomalyBatch {
     public let teacherFeatures: [Tensor]
     /// N×1×H×W at input resolution: 1 inside the defect, 0 elsewhere.
     public let masks: Tensor
+    /// The normalised defective images (N×3×H×W).
+    public let images: Tensor?
 
-    public init(teacherFeatures: [Tensor], masks: Tensor) {
+    public init(teacherFeatures: [Tensor], masks: Tensor, images: Tensor? = nil) {
         self.teacherFeatures = teacherFeatures
         self.masks = masks
+        self.images = images
     }
 }
 
@@ -88,7 +177,7 @@ extension FeatureReconstructingModel {
         TrainingLoss(reverseDistillationLoss(teacher: batch.teacherFeatures, student: self(batch.teacherFeatures)))
     }
 
-    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+    public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
         FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
     }
 }

@@ -80,6 +80,8 @@ public enum MethodError: Error, CustomStringConvertible, Equatable {
     case unknownSetting(method: String, key: String, known: [String])
     case wrongType(key: String, value: String, expected: String)
     case outOfRange(key: String, value: String, range: ClosedRange<Double>)
+    /// The run's epochs cannot hold the method's stages.
+    case stagesDoNotFit(method: String, detail: String)
 
     public var description: String {
         switch self {
@@ -87,6 +89,7 @@ public enum MethodError: Error, CustomStringConvertible, Equatable {
         case let .unknownSetting(method, key, known):
             return "'\(key)' is not a setting of \(method)" + (known.isEmpty ? " (it has none)" : "; its settings: \(known.joined(separator: ", "))")
         case let .wrongType(key, value, _), let .outOfRange(key, value, _): return "'\(key)' is \(value); expected \(expectation)"
+        case let .stagesDoNotFit(method, detail): return "\(method): \(detail)"
         }
     }
 
@@ -99,6 +102,7 @@ public enum MethodError: Error, CustomStringConvertible, Equatable {
             return "\(number(range.lowerBound)) to \(number(range.upperBound))"
         case .unknownMethod(_, let known): return "one of \(known.joined(separator: ", "))"
         case .unknownSetting(_, _, let known): return "one of \(known.joined(separator: ", "))"
+        case .stagesDoNotFit: return "more epochs than the later stages take"
         }
     }
 }

@@ -22,7 +22,8 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// σ of the Gaussian blur of anomaly maps (0: none).
     public var blurSigma: Double = 4
-    public var imageScore: ImageScore = .maximum
+    /// How an image's score comes from its map; nil: the method's (`AnomalyMethod.imageScore`).
+    public var imageScore: ImageScore?
     /// Random changes to the training images every step; the teacher then runs on the
     /// changed images each step instead of its cached features of the originals.
     public var augmentation = Augmentation.none
@@ -61,9 +62,14 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         cosineAnnealing = try c.decode(Bool.self, forKey: .cosineAnnealing)
         seed = try c.decode(UInt64.self, forKey: .seed)
         blurSigma = try c.decode(Double.self, forKey: .blurSigma)
-        imageScore = try c.decode(ImageScore.self, forKey: .imageScore)
+        imageScore = try c.decodeIfPresent(ImageScore.self, forKey: .imageScore)
         augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation) ?? .none
         textures = try c.decodeIfPresent(String.self, forKey: .textures)
+    }
+
+    /// The image score in force: the configured one, else the method's.
+    public var effectiveImageScore: ImageScore {
+        imageScore ?? (try? MethodRegistry.method(named: method))?.imageScore ?? .maximum
     }
 
     /// A setting of the method: the configured value, else the method's default.

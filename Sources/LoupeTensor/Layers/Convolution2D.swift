@@ -19,11 +19,18 @@ public final class Conv2d: Module, Layer {
                   paddingRule: .explicit(padding), dilation: dilation, groups: groups, bias: bias, using: &generator)
     }
 
-    public init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, paddingRule: PaddingRule,
+    public convenience init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int = 1, paddingRule: PaddingRule,
+                            dilation: Int = 1, groups: Int = 1, bias: Bool = true, using generator: inout SeededGenerator) {
+        self.init(inChannels: inChannels, outChannels: outChannels, kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
+                  paddingRule: paddingRule, dilation: dilation, groups: groups, bias: bias, using: &generator)
+    }
+
+    /// A rectangular kernel (`kernel_size=(kh, kw)`), e.g. the 1×k and k×1 band convolutions.
+    public init(inChannels: Int, outChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int = 1, paddingRule: PaddingRule,
                 dilation: Int = 1, groups: Int = 1, bias: Bool = true, using generator: inout SeededGenerator) {
         invariant(inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: channels \(inChannels)→\(outChannels) not divisible by groups \(groups)")
-        let shape = [outChannels, inChannels / groups, kernelSize, kernelSize]
+        let shape = [outChannels, inChannels / groups, kernelHeight, kernelWidth]
         weight = Parameter(Initialization.kaimingUniformDefault(shape, using: &generator))
         let bound = 1 / Float(Initialization.fans(of: shape).fanIn).squareRoot()
         self.bias = bias ? Parameter(Tensor.randomUniform([outChannels], lower: -bound, upper: bound, using: &generator)) : nil

@@ -5,6 +5,10 @@ public protocol Optimizer: AnyObject {
     var learningRate: Float { get set }
     /// Applies one update to every parameter that has a gradient.
     func step()
+    /// Per-parameter state (moments, velocity), to save with a checkpoint so training resumes exactly.
+    var state: [String: Tensor] { get }
+    /// Restores `state` from a checkpoint of the same parameters.
+    func restore(_ state: [String: Tensor])
 }
 
 extension Optimizer {

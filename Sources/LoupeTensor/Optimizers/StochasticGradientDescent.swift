@@ -15,6 +15,11 @@ public final class StochasticGradientDescent: Optimizer {
         velocity = OptimizerSlots(count: parameters.count)
     }
 
+    /// The momentum buffers, named `sgd.velocity.<index>`.
+    public var state: [String: Tensor] { velocity.tensors(prefix: "sgd.velocity") }
+
+    public func restore(_ state: [String: Tensor]) { velocity.restore(from: state, prefix: "sgd.velocity") }
+
     public func step() {
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }

@@ -16,7 +16,7 @@ import LoupeTensor
 public enum SyntheticContrastiveDistillation: AnomalyMethod {
     public static let name = "sacd"
     public static let summary = "RD + FeaCali, trained on synthetic defects with a contrastive loss"
-    public static let paper = "paper 002: Li et al., Synthetic-Anomaly Contrastive Distillation, Sensors 2025"
+    public static let paper = "paper 002: Synthetic-Anomaly Contrastive Distillation, Sensors 2025"
     public static let settings: [MethodSetting] = [
         MethodSetting("feacali", default: .bool(true), help: "calibrate the student's outputs with FeaCali (--no-feacali: plain RD student)"),
         MethodSetting("contrastive", default: .bool(true), help: "the intra-model contrastive loss inside synthetic defects"),

@@ -56,7 +56,7 @@ extension SyntheticContrastiveModel: DistillationModel {
         return TrainingLoss(loss, terms: terms)
     }
 
-    public func anomalyMaps(teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+    public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
         FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: self(teacherFeatures))
     }
 }
