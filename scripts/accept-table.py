@@ -13,7 +13,7 @@ import os
 import statistics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap")]
+COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap"), ("IAP@90", "iap_90")]
 
 
 def folder(category, variant, seed):

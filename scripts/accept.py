@@ -125,7 +125,7 @@ def method_run(name, size, epochs, seed, variant):
 def method_tables(args, seeds):
     """Every method variant on every category, one table per category."""
     columns = [("I-AUROC", "image_auroc", 100), ("P-AUROC", "pixel_auroc", 100), ("AUPRO", "aupro_0.3", 100),
-               ("P-AP", "pixel_ap", 100), ("IAP", "iap", 100)]
+               ("P-AP", "pixel_ap", 100), ("IAP", "iap", 100), ("IAP@90", "iap_90", 100)]
     report = {}
     for spec in args.categories.split(","):
         name, size = spec.split(":")

@@ -56,8 +56,10 @@ import Testing
         #expect(log.first == "epoch,step,loss,lr,seconds,terms" && log.count == 1 + 6 * 8)  // 60 images, batches of 8
     }
 
-    /// Cancelled in the middle of epoch 2 (as a kill would stop it), then resumed: the
-    /// result equals an uninterrupted run's, weights and log alike, for every method.
+    /// Cancelled in the middle of epoch 2 and again in the middle of epoch 3 (as a kill would
+    /// stop it), resumed each time: the result equals an uninterrupted run's, weights and log
+    /// alike, for every method. For methods of two stages (pfadseg: epoch 1, then 2–3) the
+    /// first resume crosses into the second stage and the second restores its optimiser.
     @Test(arguments: MethodRegistry.names) func resumedRunMatchesUninterruptedRun(method: String) throws {
         guard Self.teacherAvailable else { return }
         let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
@@ -65,14 +67,20 @@ import Testing
         configuration.method = method
         let whole = Self.temporaryRun(), interrupted = Self.temporaryRun()
         defer { for run in [whole, interrupted] { try? FileManager.default.removeItem(atPath: run.path) } }
-        try TrainingJob(run: whole, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false).start()
+        var stages: [String] = []
+        try TrainingJob(run: whole, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false)
+            .start(events: { if case let .stageStarted(_, _, name, _) = $0 { stages.append(name) } })
+        let planned = try MethodRegistry.method(named: method).stages(for: configuration)
+        #expect(stages == (planned.count > 1 ? planned.map(\.name) : []), "a method of several stages announces each")
 
-        var steps = 0
-        #expect(throws: RunError.cancelled) {
-            try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false)
-                .start(events: { if case .step = $0 { steps += 1 } }, isCancelled: { steps >= 11 })
+        for (resume, checkpointEpoch) in [(false, 1), (true, 2)] {
+            var steps = 0  // 60 images in batches of 8: 8 steps an epoch
+            #expect(throws: RunError.cancelled) {
+                try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: resume)
+                    .start(events: { if case .step = $0 { steps += 1 } }, isCancelled: { steps >= 11 })
+            }
+            #expect(try Checkpoint.read(interrupted.checkpoint).metadata.epoch == checkpointEpoch)
         }
-        #expect(try Checkpoint.read(interrupted.checkpoint).metadata.epoch == 1)
         #expect(throws: RunError.alreadyExists(path: interrupted.path)) {
             try TrainingJob(run: interrupted, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: false).start()
         }
@@ -100,7 +108,7 @@ import Testing
         let metadata = CheckpointMetadata(configuration: configuration, data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
         try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)])
             .write(to: run.checkpoint)
-        #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: ["rd", "rd-mff", "sacd"])) { try EvaluationJob(run: run).start() }
+        #expect(throws: RunError.unknownMethod(path: run.checkpoint, found: "stfpm", known: MethodRegistry.names)) { try EvaluationJob(run: run).start() }
         // A run from a newer Loupe is refused by name, even if its metadata would decode.
         var newer = CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
         newer.formatVersion = CheckpointMetadata.currentFormatVersion + 1

@@ -64,7 +64,7 @@ import Testing
              { .unknownKey(path: $0, line: 15, key: "training.learning_rat", known: ["backbone", "image_size", "epochs", "batch_size",
                            "learning_rate", "betas", "cosine_annealing", "seed", "blur_sigma", "image_score", "textures"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"stfpm\""),
-             { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of rd, rd-mff, sacd") }),
+             { .badValue(path: $0, line: 3, key: "method", value: "\"stfpm\"", expected: "one of " + MethodRegistry.names.joined(separator: ", ")) }),
             (good + "\n[rd-mff]\nheads = 2\n", { .unknownKey(path: $0, line: 18, key: "[rd-mff]", known: ["[training]", "[rd]", "[augmentation]", "[tiling]", "[data_folders]"]) }),
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-mff\"") + "\n[rd-mff]\nheads = 9\n",
              { .badValue(path: $0, line: 19, key: "rd-mff.heads", value: "9", expected: "1 to 8") }),

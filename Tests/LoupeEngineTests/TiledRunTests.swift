@@ -20,7 +20,7 @@ import Testing
         guard Run.teacherAvailable else { return }
         let run = Run.temporaryRun()
         defer { try? FileManager.default.removeItem(atPath: run.path) }
-        var configuration = Run.configuration(epochs: 1, size: 96)
+        var configuration = Run.configuration(epochs: 2, size: 96)  // two: pfadseg's two stages
         configuration.method = method
         try TrainingJob(run: run, dataset: Dataset.mvtec(root: Run.samples + "/texture"), configuration: configuration, teacherWeights: nil,
                         resume: false, tiling: Self.tiling, tilesPerImage: 2).start()

@@ -1,0 +1,67 @@
+import LoupeTensor
+
+/// pfadseg's network: the denoising student and, unless ablated, the segmentation network.
+public final class PFADSegModel: Module {
+    struct LearningRates {
+        let student: Float, residual: Float, head: Float
+    }
+
+    let student: DenoisingStudent
+    let segmentation: SegmentationNetwork?
+    let learningRates: LearningRates
+    let focalGamma: Float
+
+    init(student: DenoisingStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float) {
+        self.student = student
+        self.segmentation = segmentation
+        self.learningRates = learningRates
+        self.focalGamma = focalGamma
+    }
+
+    override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma"] }
+}
+
+extension PFADSegModel: DistillationModel {
+    public var readsImages: Bool { true }
+
+    /// Stage 0: the student, on the defective images, against the teacher's features of the
+    /// clean ones (Σ mean(1 − cos)). Stage 1: the segmentation network on the frozen
+    /// networks' discrepancy, for the good images (mask 0) and the defective ones (terms:
+    /// focal, l1).
+    public func trainingLoss(_ batch: TrainingBatch) -> TrainingLoss {
+        guard let images = batch.images else { preconditionFailure("pfadseg reads images: the training job must pass them") }
+        guard batch.stage == 1, let segmentation, let synthetic = batch.synthetic, let defective = synthetic.images else {
+            student.train()
+            let input = batch.synthetic?.images ?? images
+            return TrainingLoss(reverseDistillationLoss(teacher: batch.teacherFeatures, student: student(input)))
+        }
+        student.eval()
+        let inputs = Tensor.concatenate([images, defective], alongAxis: 0)
+        let teacher = zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) }
+        let studentFeatures = withoutGradients { student(inputs) }
+        let masks = Tensor.concatenate([Tensor.zeros(synthetic.masks.shape), synthetic.masks], alongAxis: 0)
+        let (focal, l1) = segmentationLoss(logits: segmentation(discrepancyInput(teacher: teacher, student: studentFeatures)), masks: masks,
+                                           gamma: focalGamma)
+        return TrainingLoss(focal + l1, terms: [LossTerm("focal", focal.item), LossTerm("l1", l1.item)])
+    }
+
+    public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+        let studentFeatures = student(images)
+        guard let segmentation else {
+            return FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: studentFeatures)
+        }
+        let probabilities = segmentation(discrepancyInput(teacher: teacherFeatures, student: studentFeatures)).sigmoid()
+        return probabilities.resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
+    }
+
+    /// Paper 003's SGD (momentum 0.9, weight decay 10⁻⁴, as DeSTSeg): the student at
+    /// `student_lr`; then the segmentation network's residual blocks and head at their own rates.
+    public func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization {
+        let rule = StageOptimization.Rule.sgd(momentum: 0.9, weightDecay: 1e-4)
+        guard stage == 1, let groups = segmentation?.parameterGroups else {
+            return StageOptimization(groups: [ParameterGroup(parameters: student.parameters, learningRate: learningRates.student)], rule: rule)
+        }
+        return StageOptimization(groups: [ParameterGroup(parameters: groups.residual, learningRate: learningRates.residual),
+                                          ParameterGroup(parameters: groups.head, learningRate: learningRates.head)], rule: rule)
+    }
+}
