@@ -32,7 +32,8 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LOUPE = os.path.join(ROOT, ".build", "release", "loupe")
+# LOUPE=PATH runs another build (a frozen copy, while the tree is rebuilt).
+LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
 WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "efficientnet-lite0-57934424.pth")
 METRICS = [("image AUROC", "image_auroc", "image_auroc"), ("pixel AUROC", "pixel_auroc", "pixel_auroc"),

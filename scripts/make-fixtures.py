@@ -936,6 +936,70 @@ def pfadseg_cases():
     return t
 
 
+def stu_seg_cases():
+    """stu-seg's pieces, written here in PyTorch from their definitions (the Swift code's doc
+    comments): the selective fusion module (sum, global pool, 1x1 conv-BN-ReLU bottleneck,
+    one 1x1 head per input, softmax across the two) and a U-Net decoder level (1x1 reduce,
+    bilinear upsampling to the skip's size, SFM, a basic block). In float64 from float32
+    values, BatchNorm in training mode; forward and every gradient."""
+    t = {}
+    g = torch.Generator().manual_seed(51)
+
+    class SFM(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            inner = max(c // 16, 32)
+            self.squeeze = nn.Sequential(nn.Conv2d(c, inner, 1, bias=False), nn.BatchNorm2d(inner), nn.ReLU())
+            self.heads = nn.ModuleList([nn.Conv2d(inner, c, 1) for _ in range(2)])
+
+        def forward(self, skip, deeper):
+            z = self.squeeze((skip + deeper).mean(dim=(2, 3), keepdim=True))
+            w = torch.softmax(torch.stack([h(z) for h in self.heads], dim=1), dim=1)
+            return skip * w[:, 0] + deeper * w[:, 1]
+
+    class Block(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(c)
+            self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))) + x)
+
+    class Level(nn.Module):
+        def __init__(self, deeper, c):
+            super().__init__()
+            self.reduce = nn.Sequential(nn.Conv2d(deeper, c, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU())
+            self.selection = SFM(c)
+            self.refine = Block(c)
+
+        def forward(self, deeper, skip):
+            up = F.interpolate(self.reduce(deeper), size=skip.shape[2:], mode="bilinear", align_corners=False)
+            return self.refine(self.selection(skip, up))
+
+    torch.manual_seed(52)
+    cases = [("sfm", SFM(16), [torch.randn((3, 16, 5, 6), generator=g), torch.randn((3, 16, 5, 6), generator=g)]),
+             ("level", Level(24, 12), [torch.randn((3, 24, 4, 5), generator=g), torch.randn((3, 12, 7, 9), generator=g)])]
+    for name, module, inputs in cases:
+        for p in module.parameters():  # BatchNorm's affine parameters start at 1 and 0: make every path count
+            with torch.no_grad():
+                p.add_(torch.randn(p.shape, generator=g) * 0.1)
+        t.update({f"{name}/{k}": v.detach().clone() for k, v in module.state_dict().items()})
+        module.double()
+        leaves = [x.double().requires_grad_(True) for x in inputs]
+        out = module(*leaves)
+        gout = torch.randn(out.shape, generator=g)
+        out.backward(gout.double())
+        t.update({f"{name}/out": out.detach().float(), f"{name}/gout": gout})
+        for i, x in enumerate(leaves):
+            t[f"{name}/input{i}"] = inputs[i]
+            t[f"{name}/grad_input{i}"] = x.grad.float()
+        t.update({f"{name}/grad_{k}": p.grad.detach().float().clone() for k, p in module.named_parameters()})
+    return t
+
+
 def imagenet_classes_swift(path):
     """ImageNet class names in index order, from torchvision's weight metadata."""
     names = torchvision.models.ResNet18_Weights.IMAGENET1K_V1.meta["categories"]
@@ -995,6 +1059,7 @@ def main():
     write_safetensors(os.path.join(models, "multi-scale-fusion.safetensors"), multi_scale_fusion_case(), meta)
     write_safetensors(os.path.join(models, "sacd.safetensors"), sacd_cases(), meta)
     write_safetensors(os.path.join(models, "pfadseg.safetensors"), pfadseg_cases(), meta)
+    write_safetensors(os.path.join(models, "stu-seg.safetensors"), stu_seg_cases(), meta)
     if only_methods:
         return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)

@@ -16,24 +16,9 @@ import Testing
         Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
     }
 
-    /// Loads case `name`'s weights into `module`, runs `forward` on its inputs and checks the
-    /// output, the inputs' gradients and every parameter's gradient.
     static func check(_ name: String, _ module: Module, tolerance: Float = 1e-4, sourceLocation: SourceLocation = #_sourceLocation,
                       _ forward: ([Tensor]) -> Tensor) throws {
-        let case_ = tensors(under: name + "/")
-        let weights = case_.filter { key, _ in !key.hasPrefix("grad_") && !key.hasPrefix("input") && !["out", "gout"].contains(key) }
-        #expect(Set(module.stateDictionary().keys) == Set(weights.keys), "\(name): state names", sourceLocation: sourceLocation)
-        try module.loadStateDictionary(weights, source: "pfadseg.safetensors")
-        let inputs = (0..<case_.keys.filter { $0.hasPrefix("input") }.count).map { case_["input\($0)"]!.requiringGradient() }
-        let out = forward(inputs)
-        expectClose(out, case_["out"], tolerance: 1e-4, "\(name) output", sourceLocation: sourceLocation)
-        out.backward(gradient: case_["gout"]!)
-        for (index, input) in inputs.enumerated() {
-            expectClose(input.gradient, case_["grad_input\(index)"], tolerance: tolerance, "\(name) ∂/∂input\(index)", sourceLocation: sourceLocation)
-        }
-        for (parameter, value) in module.namedParameters {
-            expectClose(value.gradient, case_["grad_" + parameter], tolerance: tolerance, "\(name) ∂/∂\(parameter)", sourceLocation: sourceLocation)
-        }
+        try expectModuleMatchesFixture(module, fixtures, prefix: name, tolerance: tolerance, sourceLocation: sourceLocation, forward)
     }
 
     @Test func attentionalFeatureFusionMatchesPyTorch() throws {
@@ -121,7 +106,7 @@ import Testing
     /// network alone (terms focal and l1); the map is a probability at input size.
     @Test func eachStageTrainsItsOwnNetwork() throws {
         let configuration = Self.configuration(["width": .integer(8)])
-        let model = try #require(try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24]) as? PFADSegModel)
+        let model = try #require(try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24]) as? DenoisingSegmentationModel)
         var generator = SeededGenerator(seed: 9)
         let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }

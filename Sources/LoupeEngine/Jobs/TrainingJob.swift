@@ -138,8 +138,9 @@ public struct TrainingJob: Sendable {
                 let teacher = inputs.flatMap { $0.isAugmented ? $0.good : nil }
                     .map { augmented in withoutGradients { teacherNetwork.features(augmented, stageCount: 3) } } ?? features(step)
                 let synthetic = inputs?.defective.map { defective in
-                    SyntheticAnomalyBatch(teacherFeatures: withoutGradients { teacherNetwork.features(defective.inputs, stageCount: 3) },
-                                          masks: defective.masks, images: defective.inputs)
+                    SyntheticAnomalyBatch(masks: defective.masks, images: defective.inputs) {
+                        withoutGradients { teacherNetwork.features(defective.inputs, stageCount: 3) }
+                    }
                 }
                 let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: inputs?.good, stage: stage))
                 optimizer.zeroGradients()

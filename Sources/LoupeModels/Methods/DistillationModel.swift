@@ -150,17 +150,40 @@ public struct TrainingBatch {
 
 /// The batch's images with synthetic defects, image for image.
 public struct SyntheticAnomalyBatch {
-    /// The teacher's features of the defective images (stride 4, 8, 16).
-    public let teacherFeatures: [Tensor]
     /// N×1×H×W at input resolution: 1 inside the defect, 0 elsewhere.
     public let masks: Tensor
     /// The normalised defective images (N×3×H×W).
     public let images: Tensor?
+    private let features: TeacherFeaturesOnDemand
 
     public init(teacherFeatures: [Tensor], masks: Tensor, images: Tensor? = nil) {
-        self.teacherFeatures = teacherFeatures
+        self.init(masks: masks, images: images) { teacherFeatures }
+    }
+
+    /// The teacher runs on the defective images only if the loss asks for its features
+    /// (pfadseg's student stage does not).
+    public init(masks: Tensor, images: Tensor?, teacherFeatures: @escaping () -> [Tensor]) {
         self.masks = masks
         self.images = images
+        features = TeacherFeaturesOnDemand(teacherFeatures)
+    }
+
+    /// The teacher's features of the defective images (stride 4, 8, 16).
+    public var teacherFeatures: [Tensor] { features.value }
+}
+
+/// Features computed on first use, once.
+private final class TeacherFeaturesOnDemand {
+    private var make: (() -> [Tensor])?
+    private var made: [Tensor]?
+
+    init(_ make: @escaping () -> [Tensor]) { self.make = make }
+
+    var value: [Tensor] {
+        if let made { return made }
+        let features = make?() ?? []
+        (made, make) = (features, nil)
+        return features
     }
 }
 

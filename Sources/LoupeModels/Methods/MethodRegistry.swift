@@ -1,6 +1,6 @@
 /// Every method Loupe can train, by name: the one place a method is listed.
 public enum MethodRegistry {
-    public static let methods: [any AnomalyMethod.Type] = [ReverseDistillation.self, MultiScaleFusion.self, SyntheticContrastiveDistillation.self, PFADSeg.self]
+    public static let methods: [any AnomalyMethod.Type] = [ReverseDistillation.self, MultiScaleFusion.self, SyntheticContrastiveDistillation.self, PFADSeg.self, SelectiveFusionSegmentation.self]
 
     public static var names: [String] { methods.map { $0.name } }
 

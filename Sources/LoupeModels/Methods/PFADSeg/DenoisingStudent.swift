@@ -9,7 +9,7 @@ import LoupeTensor
 ///
 /// Widths are `width` × (1, 2, 4, 8): the paper's ResNet-18 is width 64; our default 32
 /// costs a quarter of it, for two CPU cores (docs/methods.md).
-final class DenoisingStudent: Module {
+final class DenoisingStudent: Module, ImageStudent {
     let conv1: Conv2d, bn1: BatchNorm2d
     let encoder: [Sequential]
     let decoder: [Sequential]

@@ -24,19 +24,8 @@ public enum PFADSeg: AnomalyMethod {
         MethodSetting("pcar", default: .bool(true), help: "PCAR in place of each block's second 3×3 conv (--no-pcar: the plain conv)"),
         MethodSetting("aff", default: .bool(true), help: "attentional feature fusion in place of each block's residual sum (--no-aff: the sum)"),
         MethodSetting("rcm", default: .bool(true), help: "RCM in the segmentation head (--no-rcm: DeSTSeg's ASPP)"),
-        MethodSetting("segmentation", default: .bool(true),
-                      help: "train the segmentation network as stage 2 (--no-segmentation: one stage, map = summed cosine distances)"),
-        MethodSetting("segmentation_share", default: .real(0.57), help: "share of the epochs that train the segmentation network, stage 2 (the paper: 4000 of 7000 steps)",
-                      range: 0.05...0.95),
         MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
-        MethodSetting("student_lr", default: .real(0.5), help: "SGD learning rate of the student (stage 1)", range: 0...10),
-        MethodSetting("segmentation_lr", default: .real(0.1), help: "SGD learning rate of the segmentation network's residual blocks", range: 0...10),
-        MethodSetting("head_lr", default: .real(0.01), help: "SGD learning rate of the segmentation head (RCM and the last convolutions)", range: 0...10),
-        MethodSetting("focal_gamma", default: .real(4), help: "focusing parameter γ of the focal loss", range: 0...10),
-        MethodSetting("texture_blend", default: .real(1), help: "share of DRAEM texture-blend defects (the paper's only kind)", range: 0...1),
-        MethodSetting("cut_paste", default: .real(0), help: "share of CutPaste defects", range: 0...1),
-        MethodSetting("scar", default: .real(0), help: "share of scar defects", range: 0...1),
-    ]
+    ] + DenoisingSegmentationTraining.settings
 
     public static let imageScore = ImageScore.topMean(100)
 
@@ -44,35 +33,18 @@ public enum PFADSeg: AnomalyMethod {
         var generator = SeededGenerator(seed: configuration.seed)
         let attention = PyramidAttention(parallelConvolutions: configuration.bool("pcar", of: self),
                                          attentionalFusion: configuration.bool("aff", of: self))
-        let channels = Array(teacherChannels.prefix(3))
         let width = configuration.integer("width", of: self)
-        let student = DenoisingStudent(width: width, teacherChannels: channels, attention: attention, using: &generator)
-        let segmentation = configuration.bool("segmentation", of: self)
-            ? SegmentationNetwork(inChannels: channels.reduce(0, +), width: 2 * width, attention: attention,
-                                  rectangularContext: configuration.bool("rcm", of: self), using: &generator) : nil
-        return PFADSegModel(student: student, segmentation: segmentation,
-                            learningRates: .init(student: Float(configuration.real("student_lr", of: self)),
-                                                 residual: Float(configuration.real("segmentation_lr", of: self)),
-                                                 head: Float(configuration.real("head_lr", of: self))),
-                            focalGamma: Float(configuration.real("focal_gamma", of: self)))
+        let student = DenoisingStudent(width: width, teacherChannels: Array(teacherChannels.prefix(3)), attention: attention, using: &generator)
+        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width, attention: attention,
+                                                       rectangularContext: configuration.bool("rcm", of: self), configuration: configuration,
+                                                       of: self, using: &generator)
     }
 
     public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        let weights = ["texture_blend", "cut_paste", "scar"].map { Float(configuration.real($0, of: self)) }
-        guard weights.reduce(0, +) > 0 else { return nil }
-        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
     }
 
     public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
-        guard syntheticAnomalies(for: configuration) != nil else {
-            throw MethodError.stagesDoNotFit(method: name, detail: "the student learns from synthetic defects: give --texture-blend, --cut-paste or --scar a share above 0")
-        }
-        guard configuration.bool("segmentation", of: self) else { return [TrainingStage(name: "student", epochs: configuration.epochs)] }
-        guard configuration.epochs >= 2 else {
-            throw MethodError.stagesDoNotFit(method: name, detail: "it trains the student, then the segmentation network: give --epochs 2 or more (or --no-segmentation)")
-        }
-        let share = configuration.real("segmentation_share", of: self)
-        let segmentation = min(configuration.epochs - 1, max(1, Int((Double(configuration.epochs) * share).rounded())))
-        return [TrainingStage(name: "student", epochs: configuration.epochs - segmentation), TrainingStage(name: "segmentation", epochs: segmentation)]
+        try DenoisingSegmentationTraining.stages(for: configuration, of: self)
     }
 }

@@ -1,17 +1,24 @@
 import LoupeTensor
 
-/// pfadseg's network: the denoising student and, unless ablated, the segmentation network.
-public final class PFADSegModel: Module {
+/// A student that reads images itself and gives features at the teacher's strides 4, 8, 16.
+protocol ImageStudent: Module {
+    func callAsFunction(_ images: Tensor) -> [Tensor]
+}
+
+/// The network of the methods that learn from synthetic defects in two stages (pfadseg,
+/// stu-seg): a student that denoises defective images into the teacher's features of the
+/// clean ones, and, unless ablated, the segmentation network that reads the discrepancy.
+public final class DenoisingSegmentationModel: Module {
     struct LearningRates {
         let student: Float, residual: Float, head: Float
     }
 
-    let student: DenoisingStudent
+    let student: any ImageStudent
     let segmentation: SegmentationNetwork?
     let learningRates: LearningRates
     let focalGamma: Float
 
-    init(student: DenoisingStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float) {
+    init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float) {
         self.student = student
         self.segmentation = segmentation
         self.learningRates = learningRates
@@ -21,15 +28,15 @@ public final class PFADSegModel: Module {
     override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma"] }
 }
 
-extension PFADSegModel: DistillationModel {
+extension DenoisingSegmentationModel: DistillationModel {
     public var readsImages: Bool { true }
 
     /// Stage 0: the student, on the defective images, against the teacher's features of the
     /// clean ones (Σ mean(1 − cos)). Stage 1: the segmentation network on the frozen
     /// networks' discrepancy, for the good images (mask 0) and the defective ones (terms:
-    /// focal, l1).
+    /// focal, l1): without the good ones, texture AUPRO fell from 47.6 to 32.4.
     public func trainingLoss(_ batch: TrainingBatch) -> TrainingLoss {
-        guard let images = batch.images else { preconditionFailure("pfadseg reads images: the training job must pass them") }
+        guard let images = batch.images else { preconditionFailure("the student reads images: the training job must pass them") }
         guard batch.stage == 1, let segmentation, let synthetic = batch.synthetic, let defective = synthetic.images else {
             student.train()
             let input = batch.synthetic?.images ?? images
@@ -54,8 +61,8 @@ extension PFADSegModel: DistillationModel {
         return probabilities.resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
     }
 
-    /// Paper 003's SGD (momentum 0.9, weight decay 10⁻⁴, as DeSTSeg): the student at
-    /// `student_lr`; then the segmentation network's residual blocks and head at their own rates.
+    /// DeSTSeg's SGD (momentum 0.9, weight decay 10⁻⁴): the student at `student_lr`; then
+    /// the segmentation network's residual blocks and head at their own rates.
     public func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization {
         let rule = StageOptimization.Rule.sgd(momentum: 0.9, weightDecay: 1e-4)
         guard stage == 1, let groups = segmentation?.parameterGroups else {

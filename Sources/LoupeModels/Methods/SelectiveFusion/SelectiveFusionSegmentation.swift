@@ -1,0 +1,44 @@
+import LoupeData
+import LoupeTensor
+
+/// `stu-seg`: a U-Net student with skip connections fused by a Selective Fusion Module,
+/// distilled from a frozen teacher and read by a segmentation network ("Knowledge
+/// Distillation with Selective Fusion Module for Industrial Defect Detection", Xi'an
+/// University of Posts and Telecommunications: paper 004, abstract only).
+///
+/// The abstract gives the U-Net student, its skips (so small defects keep their edges) and
+/// SFM; the rest is ours, shared with pfadseg (`DenoisingSegmentationTraining`): the student
+/// learns from synthetic defects to give the teacher's features of the clean image, then a
+/// light segmentation network (two plain residual blocks, RCM, a 1×1 head; width 2w) learns
+/// the masks from the teacher–student discrepancy; its map is the anomaly map and an image's
+/// score the mean of the map's 100 highest pixels. SFM is our reading (`SelectiveFusionModule`).
+public enum SelectiveFusionSegmentation: AnomalyMethod {
+    public static let name = "stu-seg"
+    public static let summary = "U-Net student with selective fusion + segmentation network"
+    public static let paper = "paper 004: knowledge distillation with a selective fusion module"
+    public static let settings: [MethodSetting] = [
+        MethodSetting("skips", default: .bool(true), help: "skip connections from the student's encoder (--no-skips: a plain decoder)"),
+        MethodSetting("sfm", default: .bool(true), help: "fuse skips by the selective fusion module (--no-sfm: a plain sum)"),
+        MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
+    ] + DenoisingSegmentationTraining.settings
+
+    public static let imageScore = ImageScore.topMean(100)
+
+    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
+        var generator = SeededGenerator(seed: configuration.seed)
+        let width = configuration.integer("width", of: self)
+        let fusion: UNetDecoderLevel.Fusion = !configuration.bool("skips", of: self) ? .noSkip : configuration.bool("sfm", of: self) ? .selective : .sum
+        let student = UNetStudent(width: width, teacherChannels: Array(teacherChannels.prefix(3)), fusion: fusion, using: &generator)
+        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width,
+                                                       attention: PyramidAttention(parallelConvolutions: false, attentionalFusion: false),
+                                                       rectangularContext: true, configuration: configuration, of: self, using: &generator)
+    }
+
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
+        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
+    }
+
+    public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
+        try DenoisingSegmentationTraining.stages(for: configuration, of: self)
+    }
+}

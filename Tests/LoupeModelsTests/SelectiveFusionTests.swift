@@ -1,0 +1,56 @@
+import Foundation
+import LoupeData
+@testable import LoupeModels
+import LoupeTensor
+import LoupeTestSupport
+import Testing
+
+/// stu-seg's pieces against PyTorch written from the same definitions (scripts/make-fixtures.py,
+/// `stu_seg_cases`): SFM and a U-Net decoder level, forward and every gradient; then the
+/// student's shapes and ablations, and the shared two-stage training.
+@Suite struct SelectiveFusionTests {
+    static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/stu-seg.safetensors").path)
+
+    @Test func selectiveFusionModuleMatchesPyTorch() throws {
+        var generator = SeededGenerator(seed: 1)
+        let module = SelectiveFusionModule(channels: 16, using: &generator)
+        try expectModuleMatchesFixture(module, Self.fixtures, prefix: "sfm") { module($0[0], $0[1]) }
+    }
+
+    @Test func decoderLevelMatchesPyTorch() throws {
+        var generator = SeededGenerator(seed: 2)
+        let module = UNetDecoderLevel(deeperChannels: 24, channels: 12, fusion: .selective, using: &generator)
+        try expectModuleMatchesFixture(module, Self.fixtures, prefix: "level", tolerance: 2e-4) { module($0[0], skip: $0[1]) }
+    }
+
+    static func configuration(_ settings: [String: SettingValue] = [:]) -> TrainingConfiguration {
+        var configuration = TrainingConfiguration()
+        configuration.method = "stu-seg"
+        configuration.settings = settings
+        return configuration
+    }
+
+    /// The student gives the teacher's three scales (odd sizes too); the switches remove
+    /// SFM, or the skips (then nothing reads the encoder's shallow levels).
+    @Test func studentShapesAndAblations() throws {
+        func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
+            try #require(try MethodRegistry.makeModel(for: Self.configuration(settings), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+                as? DenoisingSegmentationModel)
+        }
+        var generator = SeededGenerator(seed: 3)
+        let images = Tensor.randomNormal([2, 3, 80, 112], using: &generator)
+        let features = withoutGradients { try! model(["width": .integer(8)]).student(images) }
+        #expect(features.map(\.shape) == [[2, 8, 20, 28], [2, 16, 10, 14], [2, 24, 5, 7]])
+        func keys(_ settings: [String: SettingValue]) throws -> Set<String> { Set(try model(settings).stateDictionary().keys) }
+        #expect(try keys([:]).contains { $0.contains(".selection.heads.") })
+        #expect(!(try keys(["sfm": .bool(false)])).contains { $0.contains(".selection.") })
+        #expect(try keys(["skips": .bool(false)]) == keys(["sfm": .bool(false)]), "without skips there is nothing to select between")
+        #expect(!(try keys(["segmentation": .bool(false)])).contains { $0.hasPrefix("segmentation.") })
+        #expect(try SelectiveFusionSegmentation.stages(for: Self.configuration()).map(\.name) == ["student", "segmentation"])
+        // SFM's weights sum to one per channel: fusing a feature with itself gives it back.
+        let sfm = SelectiveFusionModule(channels: 16, using: &generator)
+        let x = Tensor.randomNormal([2, 16, 3, 4], using: &generator)
+        expectClose(withoutGradients { sfm(x, x) }, x, tolerance: 1e-6, "SFM(x, x)")
+    }
+}
