@@ -13,10 +13,6 @@ import Testing
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/multi-scale-fusion.safetensors").path)
 
-    static func tensors(under prefix: String) -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
-    }
-
     static func model(_ settings: [String: SettingValue] = ["heads": .integer(2)], size: Int = 64) throws -> any DistillationModel {
         var configuration = TrainingConfiguration()
         configuration.method = "rd-mff"
@@ -27,7 +23,7 @@ import Testing
 
     @Test(arguments: ["mirror", "trunk"]) func twoTrainingStepsAndMapsMatchThePeer(student: String) throws {
         let model = try Self.model(["heads": .integer(2), "mirror_student": .bool(student == "mirror")])
-        let initial = Self.tensors(under: student + "/initial/")
+        let initial = fixtureCase(Self.fixtures, student + "/initial")
         #expect(Set(model.stateDictionary().keys) == Set(initial.keys))
         try model.loadStateDictionary(initial, source: "multi-scale-fusion.safetensors")
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
@@ -38,7 +34,7 @@ import Testing
             optimizer.zeroGradients()
             loss.backward()
             if step == 0 {
-                let gradients = Self.tensors(under: student + "/gradient/")
+                let gradients = fixtureCase(Self.fixtures, student + "/gradient")
                 #expect(gradients.count == model.namedParameters.count)
                 for (key, parameter) in model.namedParameters {
                     expectClose(parameter.gradient, gradients[key], tolerance: 1e-4, scale: .tensorRootMeanSquare, "gradient of \(key)")
@@ -49,7 +45,7 @@ import Testing
         }
         expectClose(Tensor(shape: [2], scalars: losses), Self.fixtures[student + "/losses"], tolerance: 1e-5, "losses")
         let state = model.stateDictionary()
-        for (key, expected) in Self.tensors(under: student + "/final/") {
+        for (key, expected) in fixtureCase(Self.fixtures, student + "/final") {
             expectClose(state[key], expected, tolerance: 1e-4, scale: .tensorRootMeanSquare, key)
         }
         model.eval()

@@ -12,10 +12,6 @@ import Testing
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/pfadseg.safetensors").path)
 
-    static func tensors(under prefix: String) -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
-    }
-
     static func check(_ name: String, _ module: Module, tolerance: Float = 1e-4, sourceLocation: SourceLocation = #_sourceLocation,
                       _ forward: ([Tensor]) -> Tensor) throws {
         try expectModuleMatchesFixture(module, fixtures, prefix: name, tolerance: tolerance, sourceLocation: sourceLocation, forward)
@@ -54,7 +50,7 @@ import Testing
     }
 
     @Test func segmentationLossMatchesTorchvisionFocalLossAndL1() {
-        let case_ = Self.tensors(under: "loss/")
+        let case_ = fixtureCase(Self.fixtures, "loss")
         let logits = case_["logits"]!.requiringGradient()
         let (focal, l1) = segmentationLoss(logits: logits, masks: case_["masks"]!, gamma: 4)
         expectClose(focal, case_["focal"]!.reshaped([]), tolerance: 1e-6, "focal loss")

@@ -12,13 +12,9 @@ import Testing
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/reverse-distillation.safetensors").path)
 
-    static func tensors(under prefix: String) -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
-    }
-
     @Test func twoTrainingStepsAndMapsMatchThePeer() throws {
         let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [8, 16, 24], seed: 1)
-        try model.loadStateDictionary(Self.tensors(under: "initial/"), source: "reverse-distillation.safetensors")
+        try model.loadStateDictionary(fixtureCase(Self.fixtures, "initial"), source: "reverse-distillation.safetensors")
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
         let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
         var losses: [Float] = []
@@ -31,7 +27,7 @@ import Testing
         }
         expectClose(Tensor(shape: [2], scalars: losses), Self.fixtures["losses"], tolerance: 1e-5, "losses")
         let state = model.stateDictionary()
-        let final = Self.tensors(under: "final/")
+        let final = fixtureCase(Self.fixtures, "final")
         #expect(Set(state.keys) == Set(final.keys))
         // Parameters to 1e-3: for a weight whose gradient is near zero, Adam's m/√v after two
         // steps turns rounding differences into ~1 % of one step (seen: 9e-4 of the RMS on

@@ -12,14 +12,10 @@ import Testing
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/sacd.safetensors").path)
 
-    static func tensors(under prefix: String) -> [String: Tensor] {
-        Dictionary(uniqueKeysWithValues: fixtures.filter { $0.key.hasPrefix(prefix) }.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
-    }
-
     @Test func featureCalibrationMatchesPyTorch() throws {
         var generator = SeededGenerator(seed: 1)
         let module = FeatureCalibration(channels: 24, using: &generator)
-        let case_ = Self.tensors(under: "feacali/")
+        let case_ = fixtureCase(Self.fixtures, "feacali")
         let weights = case_.filter { !$0.key.hasPrefix("grad_") && !["input", "out", "gout"].contains($0.key) }
         #expect(Set(module.stateDictionary().keys) == Set(weights.keys))
         try module.loadStateDictionary(weights, source: "sacd.safetensors")
@@ -41,7 +37,7 @@ import Testing
     }
 
     @Test func maximumAlongAnAxisMatchesTorchAmax() {
-        let case_ = Self.tensors(under: "amax/")
+        let case_ = fixtureCase(Self.fixtures, "amax")
         let input = case_["input"]!.requiringGradient()
         let out = input.maximum(alongAxis: 1)
         #expect(out.shape == [3, 1, 5])
@@ -51,7 +47,7 @@ import Testing
     }
 
     @Test func contrastiveLossMatchesPyTorch() {
-        let case_ = Self.tensors(under: "contrastive/")
+        let case_ = fixtureCase(Self.fixtures, "contrastive")
         let anomaly = case_["anomaly"]!.requiringGradient(), normal = case_["normal"]!.requiringGradient()
         let teacher = case_["teacher"]!.requiringGradient()
         let loss = intraModelContrastiveLoss(anomaly: anomaly, normal: normal, teacherOfAnomaly: teacher, masks: case_["masks"]!, margin: 0.3)

@@ -21,9 +21,7 @@ enum DenoisingSegmentationTraining {
     ]
 
     static func syntheticAnomalies(for configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) -> SyntheticAnomalyRecipe? {
-        let weights = ["texture_blend", "cut_paste", "scar"].map { Float(configuration.real($0, of: method)) }
-        guard weights.reduce(0, +) > 0 else { return nil }
-        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+        SyntheticAnomalyRecipe(shares: configuration, of: method)
     }
 
     /// The student, then the segmentation network (`segmentation_share` of the epochs, at
@@ -53,5 +51,15 @@ enum DenoisingSegmentationTraining {
                                                                residual: Float(configuration.real("segmentation_lr", of: method)),
                                                                head: Float(configuration.real("head_lr", of: method))),
                                           focalGamma: Float(configuration.real("focal_gamma", of: method)))
+    }
+}
+
+extension SyntheticAnomalyRecipe {
+    /// The recipe a method's `texture_blend`, `cut_paste` and `scar` settings give; nil when
+    /// every share is 0.
+    init?(shares configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) {
+        let weights = ["texture_blend", "cut_paste", "scar"].map { Float(configuration.real($0, of: method)) }
+        guard weights.reduce(0, +) > 0 else { return nil }
+        self.init(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
     }
 }

@@ -41,9 +41,6 @@ public enum SyntheticContrastiveDistillation: AnomalyMethod {
     }
 
     public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        guard configuration.bool("synthetic", of: self) else { return nil }
-        let weights = ["texture_blend", "cut_paste", "scar"].map { Float(configuration.real($0, of: self)) }
-        guard weights.reduce(0, +) > 0 else { return nil }
-        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+        configuration.bool("synthetic", of: self) ? SyntheticAnomalyRecipe(shares: configuration, of: self) : nil
     }
 }
