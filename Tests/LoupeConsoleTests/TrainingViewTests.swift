@@ -183,4 +183,28 @@ import Testing
         #expect(text.contains("finished: 2 epochs") && text.contains("3.000") && text.contains("0.300") && text.contains("trained in 0:01"))
         #expect(!text.contains("no training running") && !text.contains("the loss curve appears"))
     }
+
+    /// A method of two stages (pfadseg) names the stage and marks where the second began
+    /// on the curve, since its loss is another quantity.
+    @Test func stagesAreNamedAndMarkedOnTheCurve() {
+        var progress = TrainingProgress(epochs: 2)
+        progress.apply(.training(.stageStarted(index: 0, count: 2, name: "student", epochs: 1)))
+        for step in 1...4 {
+            progress.apply(.training(.step(epoch: 1, step: step, stepsPerEpoch: 4, loss: 1.5, terms: [], learningRate: 0.5, imagesPerSecond: 8)))
+        }
+        progress.apply(.training(.stageStarted(index: 1, count: 2, name: "segmentation", epochs: 1)))
+        progress.apply(.training(.step(epoch: 2, step: 1, stepsPerEpoch: 4, loss: 0.2, terms: [LossTerm("focal", 0.05), LossTerm("l1", 0.15)],
+                                       learningRate: 0.1, imagesPerSecond: 8)))
+        #expect(progress.stage == "stage 2/2 segmentation" && progress.stageStartSteps == [4])
+        var state = ConsoleState(runName: "pfadseg", images: [], threshold: nil)
+        state.training = progress
+        state.show(.training)
+        let screen = MemoryScreen(width: 100, height: 20)
+        TrainingView().draw(state, on: screen)
+        #expect(screen.line(3).hasPrefix(" stage 2/2 segmentation; terms (focal 0.0500 · l1 0.1500)"), "\(screen.line(3))")
+        // Five steps over five columns: the marker stands in the fifth column, all the way down.
+        let chartRows = (4..<16).map(screen.line)
+        #expect(chartRows.allSatisfy { Array($0)[8 + 4] == "┊" || Array($0)[8 + 4] == "•" }, "\(chartRows.joined(separator: "\n"))")
+        #expect((0..<20).map(screen.line).joined().contains("┊ next stage (its own loss)"))
+    }
 }

@@ -33,6 +33,9 @@ public struct TrainingProgress: Sendable, Equatable {
     public private(set) var imagesPerSecond = 0.0
     /// "stage 2/2 segmentation" while a method of several stages trains.
     public private(set) var stage: String?
+    /// Where each later stage began, as an index into `stepLosses` (the curve marks it:
+    /// the stages' losses measure different things).
+    public private(set) var stageStartSteps: [Int] = []
     /// What the end-of-training checks did (kept the best epoch, recalibrated BatchNorm).
     public private(set) var notes: [String] = []
     /// Seconds the remaining steps will take at the rate seen so far.
@@ -71,7 +74,9 @@ public struct TrainingProgress: Sendable, Equatable {
         switch event {
         case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
         case let .training(.resumed(fromEpoch)): epoch = fromEpoch
-        case let .training(.stageStarted(index, count, name, _)): stage = "stage \(index + 1)/\(count) \(name)"
+        case let .training(.stageStarted(index, count, name, _)):
+            stage = "stage \(index + 1)/\(count) \(name)"
+            if index > 0 && !stepLosses.isEmpty { stageStartSteps.append(stepLosses.count) }
         case let .training(.step(epoch, step, steps, loss, terms, rate, speed)):
             status = .training
             latestTerms = terms

@@ -27,7 +27,8 @@ public struct TrainingView {
         if !line3.isEmpty { screen.text(line3.joined(separator: "; "), x: 1, y: 3) }
         let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
         drawCurve(progress, chart: chart, theme: theme, on: screen)
-        screen.text("· loss per step   ━ mean per epoch", x: chart.x, y: chart.y + chart.height + 1)
+        screen.text("· loss per step   ━ mean per epoch" + (progress.stageStartSteps.isEmpty ? "" : "   ┊ next stage (its own loss)"),
+                    x: chart.x, y: chart.y + chart.height + 1)
         Chrome.keys("t start training  x stop  Tab next view  q quit", state, theme: theme, on: screen)
     }
 
@@ -64,6 +65,11 @@ public struct TrainingView {
         for y in chart.y..<(chart.y + chart.height) { screen.put(Cell("│"), x: chart.x - 1, y: y) }
         // Steps spread over the width (several steps per column are averaged).
         let columns = min(chart.width, losses.count)
+        for start in progress.stageStartSteps {
+            for y in chart.y..<(chart.y + chart.height) {
+                screen.put(Cell("┊", foreground: theme.colour(.accent, depth: screen.depth)), x: chart.x + start * columns / losses.count, y: y)
+            }
+        }
         for column in 0..<columns {
             let range = (losses.count * column / columns)..<max(losses.count * (column + 1) / columns, losses.count * column / columns + 1)
             let mean = losses[range].reduce(0, +) / Float(range.count)
