@@ -81,6 +81,10 @@ struct Train: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same model (default 0).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("How an image's score comes from its map: max, or top-K-mean (the mean of the K highest pixels).",
+                               discussion: "Default: the method's (max; pfadseg and stu-seg: top-100-mean)."))
+    var imageScore: String?
+
     @Option(help: ArgumentHelp("Change the training images at random every step, e.g. horizontal_flip=0.5,rotation=10.",
                                discussion: "Settings: \(Augmentation.keys.joined(separator: ", ")) (flips are probabilities, rotation ± degrees, the others ± factors). The teacher then runs on every step's images instead of its cached features."))
     var augment: String?
@@ -150,6 +154,12 @@ struct Train: ParsableCommand {
         if let learningRate { c.learningRate = learningRate }
         if let cosine { c.cosineAnnealing = cosine }
         if let seed { c.seed = seed }
+        if let imageScore {
+            guard let parsed = ImageScore(name: imageScore) else {
+                throw ValidationError("--image-score: '\(imageScore)' is neither max nor top-K-mean (K from 1), e.g. top-100-mean")
+            }
+            c.imageScore = parsed
+        }
         if let textures { c.textures = textures }
         if let augment {
             do {

@@ -1,5 +1,7 @@
 import Foundation
+import LoupeEngine
 import LoupeImaging
+import LoupeModels
 import Testing
 
 /// Runs the built `loupe` executable and checks what a user sees: output, messages, exit
@@ -55,6 +57,7 @@ enum Loupe {
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "stfpm"], "unknown method 'stfpm'; methods: rd, rd-mff, sacd"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "sacd", "--textures", "no/such/folder"], "no/such/folder: texture folder does not exist"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "sacd", "--margin", "2"], "'margin' is 2.0; expected"),
+            (["train", "--data", "samples/texture", "--run", "runs/x", "--image-score", "top-0-mean"], "--image-score: 'top-0-mean' is neither max nor top-K-mean"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "pfadseg", "--epochs", "1"], "pfadseg: it trains the student, then the segmentation network: give --epochs 2 or more"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "pfadseg", "--texture-blend", "0"], "pfadseg: the student learns from synthetic defects"),
             (["train", "--data", "samples/texture", "--run", "runs/x", "--method", "rd-mff", "--heads", "9"], "--heads: 'heads' is 9; expected 1 to 8"),
@@ -218,7 +221,10 @@ extension Loupe {
         let run = folder + "/run"
         let train = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "\(epochs)", "--size", "64", "--json", "--method", method])
         #expect(train.status == 0, "\(train.error)")
-        #expect(try String(contentsOfFile: run + "/config.toml", encoding: .utf8).contains("method = \"\(method)\""))
+        let written = try String(contentsOfFile: run + "/config.toml", encoding: .utf8)
+        #expect(written.contains("method = \"\(method)\""))
+        // Unset, the image score is the method's, stated (commented) in the file.
+        #expect(written.contains("# image_score = \"\(try MethodRegistry.method(named: method).imageScore.name)\""))
         #expect(train.output.contains(#""epoch": \#(epochs)"#))
         let again = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"])
         #expect(again.status == 1 && again.error.contains("--resume"))
@@ -254,10 +260,12 @@ extension Loupe {
         #expect(try losses(folder + "/a") == losses(folder + "/b"))
         #expect(try String(contentsOfFile: folder + "/b/config.toml", encoding: .utf8) == String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8))
         // An option overrides the file.
-        let shorter = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/c", "--epochs", "1", "--no-mff"])
+        let shorter = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/c", "--epochs", "1", "--no-mff",
+                                     "--image-score", "top-5-mean"])
         #expect(shorter.status == 0, "\(shorter.error)")
         let written = try String(contentsOfFile: folder + "/c/config.toml", encoding: .utf8)
         #expect(written.contains("epochs = 1\n") && written.contains("mff = false") && written.contains("heads = 2"))
+        #expect(written.contains("\nimage_score = \"top-5-mean\""))
         // Garbage appended to the file.
         let broken = folder + "/broken.toml"
         try (String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8) + "epochs = 3\n").write(toFile: broken, atomically: true, encoding: .utf8)
