@@ -9,7 +9,7 @@ import LoupeModels
 /// training, mark mistakes. State changes only through keys and job events; each frame
 /// redraws from state. Training, scoring and maps run in the background: the UI thread only
 /// drains events and draws, so frames stay short while the cores train.
-public final class Console {
+public final class Console: TerminalApplication {
     let run: RunFolder
     public private(set) var state: ConsoleState
     let theme: Theme
@@ -19,26 +19,37 @@ public final class Console {
     /// Settings for a training started here when the run has no checkpoint yet.
     let newRunConfiguration: TrainingConfiguration
     private let maps: MapWorker
+    /// A/B: the compared run's maps.
+    private let comparisonMaps: MapWorker?
     private var masks: [String: String] = [:]
     private var job: BackgroundJob?
     private var jobIsTraining = false
     /// The run's input size: the pane shows images at the resolution the model sees.
     private var imageSize: Int
-    /// The last composed pane and what it was made from: redrawing the same pane is free.
-    private var paneCache: (key: String, image: Image)?
-    private var baseCache: (name: String, width: Int, height: Int, image: Image?, mask: [Bool]?)?
+    /// The last composed pane of each side (A, B) and what it was made from: redrawing the
+    /// same pane is free.
+    private var paneCache: [Int: (key: String, image: Image)] = [:]
+    private var baseCache: [Int: (name: String, width: Int, height: Int, image: Image?, mask: [Bool]?)] = [:]
     /// Every frame's draw time, for the 50 ms budget.
     public private(set) var frameMilliseconds: [Double] = []
 
     /// Opens a run. Without a checkpoint it trains one on `data` first (Training view);
     /// without scores.csv it scores the test set in the background, images appearing as
-    /// they are scored.
+    /// they are scored. With `comparedWith` (A/B), that run's scores, maps and verdicts show
+    /// beside this one's: it must be scored (`loupe eval`) on the same data set.
     public init(run: RunFolder, data: DatasetSource? = nil, theme: Theme = .standard,
-                newRunConfiguration: TrainingConfiguration = TrainingConfiguration()) throws {
+                newRunConfiguration: TrainingConfiguration = TrainingConfiguration(), comparedWith other: RunFolder? = nil) throws {
         self.run = run
         self.theme = theme
         self.newRunConfiguration = newRunConfiguration
         maps = MapWorker(run: run)
+        var comparison: ConsoleState.Comparison?
+        if let other {
+            comparison = try Self.comparison(of: run, with: other)
+            comparisonMaps = MapWorker(run: other)
+        } else {
+            comparisonMaps = nil
+        }
         var threshold: Float?
         var source = data
         imageSize = newRunConfiguration.imageSize
@@ -61,7 +72,8 @@ public final class Console {
         }
         self.masks = masks
         state = ConsoleState(runName: (run.path as NSString).lastPathComponent, images: images.map { Self.withMask($0, masks) },
-                             threshold: threshold, marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap)
+                             threshold: threshold, marks: journal.currentVerdicts.mapValues(\.verdict), colourMap: theme.colourMap,
+                             comparison: comparison)
         if let warning = journal.warnings.first { state.say(warning) }
         if run.exists {
             // The Training view opens on the run's history.
@@ -72,6 +84,17 @@ public final class Console {
         } else if images.isEmpty {
             startScoring()
         }
+    }
+
+    /// Run B for A/B beside `run`: both trained on the same data set, B scored.
+    static func comparison(of run: RunFolder, with other: RunFolder) throws -> ConsoleState.Comparison {
+        let name = (other.path as NSString).lastPathComponent
+        let mine = try Checkpoint.readMetadata(run.checkpoint), theirs = try Checkpoint.readMetadata(other.checkpoint)
+        guard mine.dataRoot == theirs.dataRoot else {
+            throw ConsoleError.differentData(a: run.path, aData: mine.dataRoot, b: other.path, bData: theirs.dataRoot)
+        }
+        guard FileManager.default.fileExists(atPath: other.scores) else { throw ConsoleError.notScored(run: other.path) }
+        return ConsoleState.Comparison(runName: name, images: try readScores(other.scores), threshold: theirs.threshold)
     }
 
     private static func withMask(_ image: ThresholdTuning.Image, _ masks: [String: String]) -> ThresholdTuning.Image {
@@ -115,6 +138,7 @@ public final class Console {
     @discardableResult
     public func pump() -> Bool {
         var changed = maps.takeReady()
+        if comparisonMaps?.takeReady() == true { changed = true }
         guard let job else { return changed }
         var scored: [ThresholdTuning.Image] = []
         defer { state.add(scored) }
@@ -127,7 +151,7 @@ public final class Console {
             case .finished where jobIsTraining:
                 // A new model: old maps and scores no longer apply; score the test set again.
                 maps.invalidate()
-                paneCache = nil
+                paneCache = [:]
                 rebuildState(images: [])
                 startScoring()
                 state.say("training finished: scoring the test set (Tab to the browser)")
@@ -151,7 +175,7 @@ public final class Console {
     private func rebuildState(images: [ThresholdTuning.Image]) {
         let threshold = (try? Checkpoint.read(run.checkpoint).metadata.threshold) ?? nil
         var fresh = ConsoleState(runName: state.runName, images: [], threshold: threshold ?? state.tuning.threshold,
-                                 marks: state.marks, colourMap: state.colourMap)
+                                 marks: state.marks, colourMap: state.colourMap, comparison: state.comparison)
         fresh.training = state.training
         fresh.show(state.view)
         fresh.add(images.map { Self.withMask($0, masks) })
@@ -206,31 +230,33 @@ public final class Console {
         state.say("\(added) false positives added to \(folder)" + (present > 0 ? " (\(present) were already there)" : "") + "; train again to use them")
     }
 
-    /// The selected image as the pane mode shows it, and a note while its map is computed.
-    /// The decoded image and the composed pane are kept, so frames that show the same pane
-    /// (or wait for its map) only draw. Tiled runs show the full frame with its stitched map;
-    /// zoomed (`z`), the pane shows native pixels around the map's hottest point.
-    func paneImage(size: Int, columns: Int, rows: Int) -> (Image?, String?) {
-        guard let item = state.selectedItem else { return (nil, nil) }
-        let map = maps.map(for: item.name, kind: item.kind)
+    /// The selected image as the pane mode shows it, and a note while its map is computed;
+    /// `side` 1 is run B's (A/B). The decoded image and the composed pane are kept, so frames
+    /// that show the same pane (or wait for its map) only draw. Tiled runs show the full
+    /// frame with its stitched map; zoomed (`z`), the pane shows native pixels around the
+    /// map's hottest point.
+    func paneImage(size: Int, columns: Int, rows: Int, side: Int = 0) -> (Image?, String?) {
+        guard let item = state.selectedItem, let worker = side == 0 ? maps : comparisonMaps else { return (nil, nil) }
+        let threshold = side == 0 ? state.tuning.threshold : state.comparison?.tuning.threshold ?? state.tuning.threshold
+        let map = worker.map(for: item.name, kind: item.kind)
         // The map's resolution (native for tiled runs), or the input size until it is known.
         let (width, height) = map.map { ($0.width, $0.height) } ?? (size, size)
-        if baseCache?.name != item.name || baseCache?.width != width || baseCache?.height != height {
+        if baseCache[side]?.name != item.name || baseCache[side]?.width != width || baseCache[side]?.height != height {
             let image = try? ImageFile.read(item.name, resizedTo: width, height).rgb()
             let mask = item.maskPath.flatMap { try? Preprocessing.mask($0, width: width, height: height) }
-            baseCache = (item.name, width, height, image, mask)
+            baseCache[side] = (item.name, width, height, image, mask)
         }
-        guard let base = baseCache, let image = base.image else { return (nil, "cannot read \(item.name)") }
+        guard let base = baseCache[side], let image = base.image else { return (nil, "cannot read \(item.name)") }
         guard state.pane != .image, let map else {
-            let note = state.pane == .image ? nil : maps.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…"
+            let note = state.pane == .image ? nil : worker.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…"
             return (zoomed(image, map: map, columns: columns, rows: rows), note)
         }
-        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(state.tuning.threshold)|\(width)x\(height)|\(state.zoomed)|\(columns)x\(rows)"
-        if let paneCache, paneCache.key == key { return (paneCache.image, nil) }
-        let composed = PaneImage.compose(state.pane, image: image, map: map.values, mask: base.mask, threshold: state.tuning.threshold,
+        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(threshold)|\(width)x\(height)|\(state.zoomed)|\(columns)x\(rows)"
+        if let cached = paneCache[side], cached.key == key { return (cached.image, nil) }
+        let composed = PaneImage.compose(state.pane, image: image, map: map.values, mask: base.mask, threshold: threshold,
                                          colourMap: state.colourMap, contour: theme.colours[.contour] ?? (255, 0, 255))
         let shown = zoomed(composed, map: map, columns: columns, rows: rows)
-        paneCache = (key, shown)
+        paneCache[side] = (key, shown)
         return (shown, nil)
     }
 
@@ -263,6 +289,11 @@ public final class Console {
 
     private func drawView(on screen: any Screen) {
         switch state.view {
+        case .browser where state.comparison != nil:
+            let columns = max(1, (screen.width - BrowserView.comparisonListWidth - 4) / 2), rows = max(1, screen.height - 5)
+            let (pane, note) = paneImage(size: imageSize, columns: columns, rows: rows)
+            let (paneB, noteB) = paneImage(size: imageSize, columns: columns, rows: rows, side: 1)
+            BrowserView().draw(state, pane: pane, paneNote: note ?? noteB.map { "B: " + $0 }, paneB: paneB, theme: theme, on: screen)
         case .browser:
             let (pane, note) = paneImage(size: imageSize, columns: max(1, screen.width - BrowserView.listWidth - 3), rows: max(1, screen.height - 4))
             BrowserView().draw(state, pane: pane, paneNote: note, theme: theme, on: screen)
@@ -274,47 +305,9 @@ public final class Console {
 
     public var isFinished: Bool { state.wantsToQuit }
 
-    /// Runs in the terminal until `q`; the terminal is restored on every way out. Wakes every
-    /// 50 ms to drain job events, redrawing only when something changed.
-    public func runInTerminal(forceASCII: Bool) throws {
-        let screen = TerminalScreen(forceASCII: forceASCII)
-        defer {
-            job?.cancel()
-            screen.restore()
-        }
-        draw(on: screen)
-        while !isFinished {
-            var changed = pump()
-            if let code = screen.key(waitingMilliseconds: 50) {
-                if code == TerminalScreen.resizeKey {
-                    screen.resize()
-                    changed = true
-                } else if let key = Self.key(code) {
-                    try handle(key)
-                    changed = true
-                }
-            }
-            if changed { draw(on: screen) }
-        }
+    /// Stops the background job and waits for it (leaving the console).
+    public func stop() {
         job?.cancel()
         job?.wait()
-    }
-
-    static func key(_ code: Int32) -> ConsoleKey? {
-        switch code {
-        case KEY_UP: return .up
-        case KEY_DOWN: return .down
-        case KEY_LEFT: return .left
-        case KEY_RIGHT: return .right
-        case KEY_NPAGE: return .pageDown
-        case KEY_PPAGE: return .pageUp
-        case KEY_BACKSPACE, 127, 8: return .backspace
-        case KEY_ENTER, 10, 13: return .enter
-        case 9: return .tab
-        case 27: return .escape
-        default:
-            guard code > 0, let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
-            return .character(Character(scalar))
-        }
     }
 }

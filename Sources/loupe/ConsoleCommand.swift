@@ -20,11 +20,18 @@ struct ConsoleCommand: ParsableCommand {
         a add false positives to the good training images
         m cycles the colour map; q quits and restores the terminal (also on Ctrl-C).
 
+        Without --run (or with --runs DIR) the console opens on the Runs view: every run in \
+        the folder with its method, teacher, input, epochs, state, threshold and metrics. \
+        ←→ sort by a column, r reverse, Enter open a run (0 comes back), space marks A and B, \
+        a opens them side by side (both maps, scores and verdicts; s sorts by how differently \
+        they rank an image, / filters to where their verdicts disagree).
+
         A run without scores is scored in the background (images appear as they are scored); \
         a run that does not exist yet is trained first when --data is given.
 
         Examples:
-          loupe console                      (the newest run in runs/)
+          loupe console                      (the Runs view over runs/)
+          loupe console --runs experiments/  (the Runs view over another folder)
           loupe console --run runs/tex
           loupe console --run runs/new --data samples/texture --epochs 10 --size 128
           loupe console --run runs/mff --data samples/texture --method rd-mff --no-transformer
@@ -33,9 +40,13 @@ struct ConsoleCommand: ParsableCommand {
     )
 
     @Option(name: .customLong("run"), help: ArgumentHelp("Run folder (trained by `loupe train`, or trained here with --data).",
-                                                         discussion: "Default: runs/<data folder name> with --data, else the newest run in runs/."),
+                                                         discussion: "Default: runs/<data folder name> with --data; without either, the Runs view (--runs)."),
             completion: .directory)
     var runFolder: String?
+
+    @Option(help: ArgumentHelp("Folder of runs for the Runs view (default runs/ when neither --run nor --data is given).",
+                               discussion: "Pick a run to open, or two to compare side by side."), completion: .directory)
+    var runs: String?
 
     @OptionGroup(title: "Data (default: the data set the run was trained on)")
     var data: DataOptions
@@ -86,17 +97,31 @@ struct ConsoleCommand: ParsableCommand {
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard
-        let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration)
-        try console.runInTerminal(forceASCII: ascii)
+        let times: [Double]
+        let source = try data.source()
+        if runFolder == nil, runs != nil || source == nil {
+            let directory = runs ?? "runs"
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ValidationError("\(directory): no such folder of runs; pass --runs DIR, --run RUN, or --data DIR to train one in the console")
+            }
+            let session = ConsoleSession(directory: directory, theme: chosen)
+            try session.runInTerminal(forceASCII: ascii)
+            times = session.frameMilliseconds
+        } else {
+            let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration)
+            try console.runInTerminal(forceASCII: ascii)
+            times = console.frameMilliseconds
+        }
         if frameTimes {
-            let times = console.frameMilliseconds.sorted()
+            let times = times.sorted()
             guard !times.isEmpty else { return }
             print(String(format: "%d frames: median %.2f ms, 99th percentile %.2f ms, slowest %.2f ms (budget 50 ms)", times.count,
                          times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1]))
         }
     }
 
-    /// --run, else runs/<name of the data set>, else the most recently trained run in runs/.
+    /// --run, else runs/<name of the data set>.
     func chosenRun() throws -> String {
         if let runFolder { return runFolder }
         if let source = try data.source() {
@@ -108,14 +133,6 @@ struct ConsoleCommand: ParsableCommand {
             let name = (((path as NSString).standardizingPath as NSString).lastPathComponent as NSString).deletingPathExtension
             return "runs/" + (name.isEmpty || name == "/" ? "data" : name)
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "runs")) ?? []
-        let trained = names.map { "runs/" + $0 }.filter { RunFolder($0).exists }
-        func modified(_ folder: String) -> Date {
-            ((try? FileManager.default.attributesOfItem(atPath: RunFolder(folder).checkpoint))?[.modificationDate] as? Date) ?? .distantPast
-        }
-        guard let newest = trained.max(by: { modified($0) < modified($1) }) else {
-            throw ValidationError("no trained run in runs/: pass --run RUN, or --data DIR to train one in the console")
-        }
-        return newest
+        throw ValidationError("no run chosen: pass --run RUN, --runs DIR, or --data DIR to train one in the console")
     }
 }

@@ -13,10 +13,12 @@ public enum ConsoleKey: Equatable, Sendable {
 public struct ConsoleState: Sendable {
     public enum View: String, Sendable, CaseIterable { case browser, histogram, training, review }
     public enum PaneMode: String, Sendable, CaseIterable { case image, heat, overlay, contour }
-    public enum SortOrder: String, Sendable { case score, name }
+    public enum SortOrder: String, Sendable { case score, name, difference }
     /// Which images the Browser lists.
     public enum Filter: Equatable, Sendable {
         case all, kind(String), predictedDefect, predictedGood, misclassified, marked
+        /// A/B: the two runs' verdicts differ.
+        case disagreeing
 
         public var label: String {
             switch self {
@@ -26,12 +28,40 @@ public struct ConsoleState: Sendable {
             case .predictedGood: return "verdict good"
             case .misclassified: return "misclassified"
             case .marked: return "marked"
+            case .disagreeing: return "A and B disagree"
             }
+        }
+    }
+
+    /// A/B: the run compared with this one on the same images.
+    public struct Comparison: Sendable {
+        public let runName: String
+        /// Its scores, threshold and histogram (its threshold is its own; keys move A's).
+        public let tuning: ThresholdTuning
+        let scores: [String: Float]
+        /// Its scores as ranks among its images (0 lowest, 1 highest): two methods' scores
+        /// are on different scales, their ranks are not.
+        let ranks: [String: Float]
+
+        public init(runName: String, images: [ThresholdTuning.Image], threshold: Float?) {
+            self.runName = runName
+            tuning = ThresholdTuning(images: images, threshold: threshold)
+            scores = Dictionary(images.map { ($0.name, $0.score) }, uniquingKeysWith: { first, _ in first })
+            ranks = Self.ranks(images)
+        }
+
+        public func score(of name: String) -> Float? { scores[name] }
+
+        static func ranks(_ images: [ThresholdTuning.Image]) -> [String: Float] {
+            let sorted = images.sorted { $0.score < $1.score }
+            let scale = Float(max(sorted.count - 1, 1))
+            return Dictionary(sorted.enumerated().map { ($1.name, Float($0) / scale) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
     public let runName: String
     public private(set) var tuning: ThresholdTuning
+    public let comparison: Comparison?
     /// Indices into `tuning.images` the Browser lists, in order.
     public private(set) var visible: [Int] = []
     public private(set) var selected = 0
@@ -56,8 +86,9 @@ public struct ConsoleState: Sendable {
     private var requests: [ConsoleRequest] = []
 
     public init(runName: String, images: [ThresholdTuning.Image], threshold: Float?, marks: [String: ReviewMark.Verdict] = [:],
-                colourMap: ColourMap = .turbo) {
+                colourMap: ColourMap = .turbo, comparison: Comparison? = nil) {
         self.runName = runName
+        self.comparison = comparison
         tuning = ThresholdTuning(images: images, threshold: threshold)
         self.marks = marks
         self.colourMap = colourMap
@@ -71,6 +102,7 @@ public struct ConsoleState: Sendable {
     /// Every filter the `/` key cycles through: all, each kind, verdicts, mistakes, marks.
     public var filters: [Filter] {
         [.all] + Array(Set(tuning.images.map(\.kind))).sorted().map(Filter.kind) + [.predictedDefect, .predictedGood, .misclassified, .marked]
+            + (comparison == nil ? [] : [.disagreeing])
     }
 
     /// Images scored while the console is open (evaluation running in the background); the
@@ -116,9 +148,9 @@ public struct ConsoleState: Sendable {
             zoomed.toggle()
             message = zoomed ? "1:1 native pixels around the hottest point (z: whole image)" : "whole image"
         case (.browser, .character("s")):
-            sort = sort == .score ? .name : .score
+            sort = sort == .score ? .name : sort == .name && comparison != nil ? .difference : .score
             refreshVisible(keeping: selectedItem?.name)
-            message = "sorted by \(sort.rawValue)"
+            message = sort == .difference ? "sorted by how differently A and B rank each image" : "sorted by \(sort.rawValue)"
         case (.browser, .character("/")):
             let all = filters
             filter = all[((all.firstIndex(of: filter) ?? 0) + 1) % all.count]
@@ -194,11 +226,19 @@ public struct ConsoleState: Sendable {
             case .predictedGood: return image.score < tuning.threshold
             case .misclassified: return (image.score >= tuning.threshold) != image.isDefect
             case .marked: return marks[image.name] != nil
+            case .disagreeing: return verdictB(image).map { $0 != verdict(image) } ?? false
             }
         }
         switch sort {
         case .score: indices.sort { images[$0].score > images[$1].score || (images[$0].score == images[$1].score && images[$0].name < images[$1].name) }
         case .name: indices.sort { images[$0].name < images[$1].name }
+        case .difference:
+            let ranksA = Comparison.ranks(images), ranksB = comparison?.ranks ?? [:]
+            func gap(_ index: Int) -> Float {
+                let name = images[index].name
+                return abs((ranksA[name] ?? 0) - (ranksB[name] ?? ranksA[name] ?? 0))
+            }
+            indices.sort { gap($0) > gap($1) || (gap($0) == gap($1) && images[$0].name < images[$1].name) }
         }
         visible = indices
         if let name, let position = indices.firstIndex(where: { images[$0].name == name }) { selected = position }
@@ -225,4 +265,10 @@ public struct ConsoleState: Sendable {
 
     /// "defect" or "good" at the current threshold.
     public func verdict(_ item: ThresholdTuning.Image) -> String { item.score >= tuning.threshold ? "defect" : "good" }
+
+    /// A/B: run B's verdict at its own threshold, when it scored the image.
+    public func verdictB(_ item: ThresholdTuning.Image) -> String? {
+        guard let comparison, let score = comparison.score(of: item.name) else { return nil }
+        return score >= comparison.tuning.threshold ? "defect" : "good"
+    }
 }

@@ -4,6 +4,10 @@ import Foundation
 enum Chrome {
     static func title(_ state: ConsoleState, theme: Theme, on screen: any Screen) {
         var title = String(format: " Loupe · %@ · threshold %.4f · %@", state.runName, state.tuning.threshold, state.view.rawValue)
+        if let comparison = state.comparison {
+            title = String(format: " Loupe · A %@ (threshold %.4f) · B %@ (threshold %.4f) · %@", state.runName, state.tuning.threshold,
+                           comparison.runName, comparison.tuning.threshold, state.view.rawValue)
+        }
         if state.training.status.isRunning { title += " · " + TrainingView.statusLine(state.training) }
         screen.text(title.padding(toLength: screen.width, withPad: " ", startingAt: 0), x: 0, y: 0,
                     foreground: theme.colour(.titleText, depth: screen.depth), background: theme.colour(.titleBar, depth: screen.depth),

@@ -27,11 +27,16 @@ public struct HelpOverlay {
         return ["Loupe — \(view.rawValue) keys", ""] + specific + ["",
                 "Tab      next view     1 browser  2 histogram  3 training  4 review",
                 "m        next colour map (jet, turbo, inferno, viridis)",
-                "?        this help     q  quit (the terminal is restored)", "", "any key closes this help"]
+                "?        this help     q  quit (the terminal is restored)",
+                "0        back to the Runs view (a console opened on runs/ without --run)", "", "any key closes this help"]
     }
 
     public func draw(_ state: ConsoleState, theme: Theme = .standard, on screen: any Screen) {
-        let lines = Self.lines(for: state.view)
+        Self.drawBox(Self.lines(for: state.view), on: screen)
+    }
+
+    /// `lines` in a centred box over whatever is on screen.
+    static func drawBox(_ lines: [String], on screen: any Screen) {
         let width = min(screen.width - 2, (lines.map(\.count).max() ?? 0) + 4)
         let height = min(screen.height - 2, lines.count + 2)
         guard width >= 4, height >= 3 else { return }

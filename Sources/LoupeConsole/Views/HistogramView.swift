@@ -9,40 +9,28 @@ public struct HistogramView {
         screen.clear()
         Chrome.title(state, theme: theme, on: screen)
         let tuning = state.tuning
-        let (good, defect) = tuning.histogram
         let chartHeight = max(3, screen.height - 11)
-        func scaled(_ count: Int) -> Double { state.histogramIsLogarithmic ? Foundation.log2(1 + Double(count)) : Double(count) }
-        let tallest = max(1, (0..<tuning.binCount).map { state.histogramIsStacked ? scaled(good[$0] + defect[$0]) : scaled(max(good[$0], defect[$0])) }.max() ?? 1)
-        func height(_ count: Int) -> Int { Int((scaled(count) / tallest * Double(chartHeight)).rounded()) }
         let columnWidth = max(1, min(3, (screen.width - 2) / max(tuning.binCount, 1)))
         let ascii = screen.depth == .ascii
         let goodCell = Cell(ascii ? ":" : "█", foreground: theme.colour(.good, depth: screen.depth))
         let defectCell = Cell(ascii ? "#" : "█", foreground: theme.colour(.defect, depth: screen.depth))
-        let bothCell = Cell(ascii ? "%" : "▓", foreground: theme.colour(.both, depth: screen.depth))
-        for bin in 0..<tuning.binCount {
-            let x = 1 + bin * columnWidth
-            let goodHeight = height(good[bin])
-            let defectHeight = state.histogramIsStacked ? height(good[bin] + defect[bin]) : height(defect[bin])
-            for level in 0..<chartHeight {
-                let y = 1 + chartHeight - level
-                let cell: Cell
-                if state.histogramIsStacked {
-                    cell = level < goodHeight ? goodCell : level < defectHeight ? defectCell : .blank
-                } else {
-                    cell = level < goodHeight && level < defectHeight ? bothCell : level < goodHeight ? goodCell : level < defectHeight ? defectCell : .blank
-                }
-                let shown = cell == .blank && bin == tuning.thresholdBin ? Cell("│", foreground: theme.colour(.cursor, depth: screen.depth)) : cell
-                for dx in 0..<columnWidth { screen.put(shown, x: x + dx, y: y) }
-            }
+        if let comparison = state.comparison {
+            // A/B: A's distribution above B's, each on its own score axis with its own
+            // threshold (two methods' scores are on different scales).
+            let half = max(2, (chartHeight - 3) / 2)
+            drawBars(tuning, state, top: 1, height: half, columnWidth: columnWidth, theme: theme, on: screen)
+            screen.text("A \(state.runName)", x: 12, y: half + 3, bold: true)
+            drawBars(comparison.tuning, state, top: half + 4, height: chartHeight - half - 3, columnWidth: columnWidth, theme: theme, on: screen)
+            let b = comparison.tuning.confusion
+            screen.text(String(format: "B %@ at its threshold %.4f: TPR %.3f  FPR %.3f  F1 %.3f", comparison.runName, comparison.tuning.threshold,
+                               b.truePositiveRate, b.falsePositiveRate, b.f1), x: 12, y: chartHeight + 3, bold: true)
+        } else {
+            drawBars(tuning, state, top: 1, height: chartHeight, columnWidth: columnWidth, theme: theme, on: screen)
         }
-        let cursorX = 1 + tuning.thresholdBin * columnWidth
-        screen.text("▲", x: cursorX, y: chartHeight + 2, foreground: theme.colour(.cursor, depth: screen.depth), bold: true)
-        screen.text(String(format: "%.3f", tuning.lowest), x: 1, y: chartHeight + 3)
-        screen.text(String(format: "%.3f", tuning.highest), x: max(1, 1 + tuning.binCount * columnWidth - 5), y: chartHeight + 3)
         let c = tuning.confusion
         let legend = state.histogramIsStacked ? "good below, defective stacked above" : "overlaid: both where they overlap"
         let stats = [
-            String(format: "threshold %.4f   TPR %.3f   FPR %.3f   precision %.3f   F1 %.3f",
+            (state.comparison == nil ? "" : "A: ") + String(format: "threshold %.4f   TPR %.3f   FPR %.3f   precision %.3f   F1 %.3f",
                    tuning.threshold, c.truePositiveRate, c.falsePositiveRate, c.precision, c.f1),
             "                 predicted defect   predicted good",
             String(format: "actual defect    %16d   %14d", c.truePositives, c.falseNegatives),
@@ -58,5 +46,38 @@ public struct HistogramView {
         }
         Chrome.keys("←→ move  = type  b best F1  p 1 % FPR  s save  g log  v stacked/overlaid  Tab next view  q quit",
                     state, theme: theme, on: screen)
+    }
+
+    /// One distribution: bars from `top` for `height` rows, the threshold's ▲ below, then the axis ends.
+    private func drawBars(_ tuning: ThresholdTuning, _ state: ConsoleState, top: Int, height chartHeight: Int, columnWidth: Int,
+                          theme: Theme, on screen: any Screen) {
+        let (good, defect) = tuning.histogram
+        func scaled(_ count: Int) -> Double { state.histogramIsLogarithmic ? Foundation.log2(1 + Double(count)) : Double(count) }
+        let tallest = max(1, (0..<tuning.binCount).map { state.histogramIsStacked ? scaled(good[$0] + defect[$0]) : scaled(max(good[$0], defect[$0])) }.max() ?? 1)
+        func height(_ count: Int) -> Int { Int((scaled(count) / tallest * Double(chartHeight)).rounded()) }
+        let ascii = screen.depth == .ascii
+        let goodCell = Cell(ascii ? ":" : "█", foreground: theme.colour(.good, depth: screen.depth))
+        let defectCell = Cell(ascii ? "#" : "█", foreground: theme.colour(.defect, depth: screen.depth))
+        let bothCell = Cell(ascii ? "%" : "▓", foreground: theme.colour(.both, depth: screen.depth))
+        for bin in 0..<tuning.binCount {
+            let x = 1 + bin * columnWidth
+            let goodHeight = height(good[bin])
+            let defectHeight = state.histogramIsStacked ? height(good[bin] + defect[bin]) : height(defect[bin])
+            for level in 0..<chartHeight {
+                let y = top + chartHeight - level
+                let cell: Cell
+                if state.histogramIsStacked {
+                    cell = level < goodHeight ? goodCell : level < defectHeight ? defectCell : .blank
+                } else {
+                    cell = level < goodHeight && level < defectHeight ? bothCell : level < goodHeight ? goodCell : level < defectHeight ? defectCell : .blank
+                }
+                let shown = cell == .blank && bin == tuning.thresholdBin ? Cell("│", foreground: theme.colour(.cursor, depth: screen.depth)) : cell
+                for dx in 0..<columnWidth { screen.put(shown, x: x + dx, y: y) }
+            }
+        }
+        let cursorX = 1 + tuning.thresholdBin * columnWidth
+        screen.text("▲", x: cursorX, y: top + chartHeight + 1, foreground: theme.colour(.cursor, depth: screen.depth), bold: true)
+        screen.text(String(format: "%.3f", tuning.lowest), x: 1, y: top + chartHeight + 2)
+        screen.text(String(format: "%.3f", tuning.highest), x: max(1, 1 + tuning.binCount * columnWidth - 5), y: top + chartHeight + 2)
     }
 }

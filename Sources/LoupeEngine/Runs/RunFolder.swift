@@ -135,12 +135,30 @@ public struct Checkpoint: Sendable {
         } catch let error as SafeTensorsError {
             throw RunError.damagedCheckpoint(path: path, detail: error.description)
         }
+        let metadata = try Self.metadata(file.metadata, path: path)
+        var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
+        for (name, tensor) in file.tensors {
+            if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst("optimizer.".count))] = tensor } else { model[name] = tensor }
+        }
+        return Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+    }
+
+    /// The checkpoint's metadata alone (its header is read, not its weights), checked as `read` checks it.
+    public static func readMetadata(_ path: String) throws -> CheckpointMetadata {
+        do {
+            return try metadata(SafeTensors.metadata(ofFileAt: path), path: path)
+        } catch let error as SafeTensorsError {
+            throw RunError.damagedCheckpoint(path: path, detail: error.description)
+        }
+    }
+
+    private static func metadata(_ entries: [String: String], path: String) throws -> CheckpointMetadata {
         struct VersionProbe: Decodable { let formatVersion: Int? }
-        if let text = file.metadata["loupe"], let probe = try? JSONDecoder().decode(VersionProbe.self, from: Data(text.utf8)),
+        if let text = entries["loupe"], let probe = try? JSONDecoder().decode(VersionProbe.self, from: Data(text.utf8)),
            let version = probe.formatVersion, version > CheckpointMetadata.currentFormatVersion {
             throw RunError.newerFormat(path: path, version: version, supported: CheckpointMetadata.currentFormatVersion)
         }
-        guard let text = file.metadata["loupe"], let decoded = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
+        guard let text = entries["loupe"], let decoded = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
             throw RunError.damagedCheckpoint(path: path, detail: "no Loupe metadata (not written by `loupe train`)")
         }
         guard MethodRegistry.names.contains(decoded.method) else {
@@ -149,10 +167,6 @@ public struct Checkpoint: Sendable {
         // Checkpoints from before methods were plug-ins name it only at the top.
         var metadata = decoded
         metadata.configuration.method = metadata.method
-        var model: [String: Tensor] = [:], optimizer: [String: Tensor] = [:]
-        for (name, tensor) in file.tensors {
-            if name.hasPrefix("optimizer.") { optimizer[String(name.dropFirst("optimizer.".count))] = tensor } else { model[name] = tensor }
-        }
-        return Checkpoint(model: model, optimizer: optimizer, metadata: metadata)
+        return metadata
     }
 }

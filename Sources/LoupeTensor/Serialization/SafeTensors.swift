@@ -79,6 +79,30 @@ public struct SafeTensors: Sendable {
         self.metadata = metadata
     }
 
+    /// The `__metadata__` of the file at `path`, reading only its header (a run listing
+    /// reads many checkpoints' metadata and none of their weights).
+    public static func metadata(ofFileAt path: String) throws -> [String: String] {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw SafeTensorsError.unreadable(path: path, reason: "cannot open")
+        }
+        defer { try? handle.close() }
+        let prefix = (try? handle.read(upToCount: 8)) ?? Data()
+        guard prefix.count == 8 else {
+            throw SafeTensorsError.truncated(path: path, detail: "\(prefix.count) bytes, fewer than the 8-byte header length")
+        }
+        let headerLength = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(maximumHeaderBytes) else {
+            throw SafeTensorsError.malformedHeader(path: path, detail: "header length \(headerLength) exceeds \(maximumHeaderBytes) bytes")
+        }
+        let json = (try? handle.read(upToCount: Int(headerLength))) ?? Data()
+        guard json.count == Int(headerLength) else {
+            throw SafeTensorsError.truncated(path: path, detail: "header length \(headerLength) but only \(json.count) bytes follow")
+        }
+        guard let entries = try parseHeader(json, source: path)["__metadata__"] else { return [:] }
+        guard let map = entries as? [String: Any] else { throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ is not an object") }
+        return map.compactMapValues { $0 as? String }
+    }
+
     private static func parseHeader(_ json: Data, source: String) throws -> [String: Any] {
         let object: Any
         do {

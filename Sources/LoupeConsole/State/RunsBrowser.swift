@@ -1,0 +1,170 @@
+import Foundation
+import LoupeEngine
+
+/// The Runs view's state: every run of a folder, sorted by a column, one selected, up to
+/// two marked for A/B. Changed only by `handle(_:)` and `update(_:)`.
+public struct RunsBrowser: Sendable {
+    /// A column of the table; every one sorts.
+    public enum Column: Int, Sendable, CaseIterable {
+        case name, method, teacher, input, epochs, state, threshold, imageAUROC, pixelAUROC, aupro, pixelAP, iap
+
+        public var header: String {
+            switch self {
+            case .name: return "run"
+            case .method: return "method"
+            case .teacher: return "teacher"
+            case .input: return "input"
+            case .epochs: return "epochs"
+            case .state: return "state"
+            case .threshold: return "threshold"
+            default: return RunSummary.metricColumns[rawValue - Column.imageAUROC.rawValue].0
+            }
+        }
+
+        /// The metrics.json key of a metric column.
+        var metricKey: String? { rawValue >= Column.imageAUROC.rawValue ? RunSummary.metricColumns[rawValue - Column.imageAUROC.rawValue].1 : nil }
+
+        /// Metrics and progress sort best first; names and settings A to Z.
+        var descendsFirst: Bool { metricKey != nil || self == .epochs }
+    }
+
+    /// What a key asked the controller to do.
+    public enum Request: Equatable, Sendable {
+        case open(String)
+        case compare(String, String)
+    }
+
+    public let directory: String
+    public private(set) var runs: [RunSummary] = []
+    /// Indices into `runs`, in the listed order.
+    public private(set) var order: [Int] = []
+    public private(set) var selected = 0
+    public private(set) var sortColumn = Column.name
+    public private(set) var descending = false
+    /// Paths marked for A/B, in the order marked (A first).
+    public private(set) var marked: [String] = []
+    public private(set) var message = ""
+    public private(set) var showsHelp = false
+    public private(set) var wantsToQuit = false
+    private var requests: [Request] = []
+
+    public init(directory: String, runs: [RunSummary] = []) {
+        self.directory = directory
+        update(runs)
+    }
+
+    public var rows: [RunSummary] { order.map { runs[$0] } }
+    public var selectedRun: RunSummary? { order.indices.contains(selected) ? runs[order[selected]] : nil }
+
+    /// New summaries (a refresh); the selected run stays selected.
+    public mutating func update(_ summaries: [RunSummary]) {
+        let keep = selectedRun?.path
+        runs = summaries
+        marked = marked.filter { path in summaries.contains { $0.path == path } }
+        sortRows(keeping: keep)
+    }
+
+    public mutating func say(_ text: String) { message = text }
+
+    public mutating func handle(_ key: ConsoleKey) {
+        message = ""
+        if showsHelp {
+            showsHelp = false
+            if key == .character("q") || key == .quit { wantsToQuit = true }
+            return
+        }
+        switch key {
+        case .quit, .character("q"): wantsToQuit = true
+        case .character("?"): showsHelp = true
+        case .down, .character("j"): selected = min(selected + 1, max(order.count - 1, 0))
+        case .up, .character("k"): selected = max(selected - 1, 0)
+        case .pageDown: selected = min(selected + 10, max(order.count - 1, 0))
+        case .pageUp: selected = max(selected - 10, 0)
+        case .right, .character("l"), .left, .character("h"):
+            let step = key == .right || key == .character("l") ? 1 : Column.allCases.count - 1
+            sortColumn = Column.allCases[(sortColumn.rawValue + step) % Column.allCases.count]
+            descending = sortColumn.descendsFirst
+            sortRows(keeping: selectedRun?.path)
+            message = "sorted by \(sortColumn.header)" + (descending ? ", highest first" : "")
+        case .character("r"):
+            descending.toggle()
+            sortRows(keeping: selectedRun?.path)
+            message = "sorted by \(sortColumn.header)" + (descending ? ", highest first" : ", lowest first")
+        case .character(" "), .character("x"):
+            guard let run = selectedRun else { return }
+            if let index = marked.firstIndex(of: run.path) {
+                marked.remove(at: index)
+            } else {
+                marked.append(run.path)
+                if marked.count > 2 { marked.removeFirst() }
+            }
+            message = marked.count == 2 ? "A \(name(marked[0])) · B \(name(marked[1])): a opens them side by side"
+                : marked.isEmpty ? "no runs marked" : "A \(name(marked[0])): mark a second run for B"
+        case .character("a"):
+            guard marked.count == 2 else { return message = "mark two runs (space) to compare them" }
+            requests.append(.compare(marked[0], marked[1]))
+        case .enter:
+            guard let run = selectedRun else { return }
+            if let problem = run.problem { return message = "\(run.name) cannot be opened: \(problem)" }
+            requests.append(.open(run.path))
+        default: break
+        }
+    }
+
+    /// What the keys asked for since the last call.
+    public mutating func takeRequests() -> [Request] {
+        defer { requests = [] }
+        return requests
+    }
+
+    /// A cell's text for `run` in `column`.
+    public static func cell(_ run: RunSummary, _ column: Column) -> String {
+        switch column {
+        case .name: return run.name
+        case .method: return run.method ?? "—"
+        case .teacher: return run.teacher.map(Self.shortTeacher) ?? "—"
+        case .input: return run.input ?? "—"
+        case .epochs: return run.epochs.map(String.init) ?? "—"
+        case .state: return run.problem == nil ? run.progress.label : "unreadable"
+        case .threshold: return run.threshold.map { String(format: "%.4f", $0) } ?? "—"
+        default: return run.metrics[column.metricKey ?? ""].map { String(format: "%.1f", 100 * $0) } ?? "—"
+        }
+    }
+
+    /// "efficientnet-lite0" → "lite0".
+    static func shortTeacher(_ name: String) -> String { name.hasPrefix("efficientnet-") ? String(name.dropFirst("efficientnet-".count)) : name }
+
+    private func name(_ path: String) -> String { (path as NSString).lastPathComponent }
+
+    private mutating func sortRows(keeping path: String?) {
+        let column = sortColumn, descending = descending
+        func key(_ run: RunSummary) -> (number: Double?, text: String) {
+            switch column {
+            case .epochs: return (run.epochs.map(Double.init), "")
+            case .threshold: return (run.threshold.map(Double.init), "")
+            case .state:
+                switch run.progress {
+                case .finished: return (1_000_000, "")
+                case let .training(epoch): return (Double(500_000 + epoch), "")
+                case let .stopped(epoch): return (Double(epoch), "")
+                case .untrained: return (run.problem == nil ? -1 : -2, "")
+                }
+            default: return column.metricKey.map { (run.metrics[$0], "") } ?? (nil, Self.cell(run, column))
+            }
+        }
+        order = runs.indices.sorted { a, b in
+            let (x, y) = (key(runs[a]), key(runs[b]))
+            // Runs without the value go last either way; ties by name.
+            switch (x.number, y.number) {
+            case let (p?, q?) where p != q: return descending ? p > q : p < q
+            case (_?, nil): return true
+            case (nil, _?): return false
+            default:
+                if x.text != y.text { return descending ? x.text > y.text : x.text < y.text }
+                return runs[a].name < runs[b].name
+            }
+        }
+        if let path, let position = order.firstIndex(where: { runs[$0].path == path }) { selected = position }
+        selected = min(selected, max(order.count - 1, 0))
+    }
+}

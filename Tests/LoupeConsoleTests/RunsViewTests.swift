@@ -1,0 +1,118 @@
+import Foundation
+import LoupeConsole
+import LoupeEngine
+import LoupeModels
+import Testing
+
+/// The Runs view's state and drawing, and A/B in the Browser, in memory.
+@Suite struct RunsViewTests {
+    static let runs = [
+        RunSummary(path: "runs/b-sacd", method: "sacd", teacher: "efficientnet-lite0", input: "tile 256", epochs: 30, progress: .finished,
+                   threshold: 1.5, metrics: ["image_auroc": 0.80, "aupro_0.3": 0.82, "pixel_ap": 0.10]),
+        RunSummary(path: "runs/a-rd", method: "rd", teacher: "efficientnet-lite0", input: "256", epochs: 30, progress: .stopped(epoch: 12),
+                   threshold: 1.2, metrics: ["image_auroc": 0.65, "aupro_0.3": 0.78, "pixel_ap": 0.02]),
+        RunSummary(path: "runs/c-new", method: "pfadseg", teacher: "efficientnet-lite2", input: "192", epochs: 30, progress: .training(epoch: 3)),
+        RunSummary(path: "runs/d-torn", progress: .untrained, problem: "model.safetensors: damaged checkpoint: truncated"),
+    ]
+
+    @Test func sortsByEveryColumnMetricsBestFirstAndMissingLast() {
+        var browser = RunsBrowser(directory: "runs", runs: Self.runs)
+        #expect(browser.rows.map(\.name) == ["a-rd", "b-sacd", "c-new", "d-torn"])
+        browser.handle(.right)  // method
+        #expect(browser.sortColumn == .method && browser.rows.map(\.name) == ["c-new", "a-rd", "b-sacd", "d-torn"])
+        while browser.sortColumn != .aupro { browser.handle(.right) }
+        #expect(browser.descending && browser.rows.map(\.name) == ["b-sacd", "a-rd", "c-new", "d-torn"])
+        browser.handle(.character("r"))
+        #expect(browser.rows.map(\.name) == ["a-rd", "b-sacd", "c-new", "d-torn"], "lowest first, runs without the value still last")
+        while browser.sortColumn != .state { browser.handle(.left) }
+        browser.handle(.character("r"))
+        #expect(browser.rows.map(\.name) == ["b-sacd", "c-new", "a-rd", "d-torn"], "finished, training, stopped, unreadable")
+        // Every column sorts without losing a row.
+        for _ in RunsBrowser.Column.allCases {
+            browser.handle(.right)
+            #expect(Set(browser.rows.map(\.name)) == Set(Self.runs.map(\.name)))
+        }
+    }
+
+    @Test func marksOpenAndCompare() {
+        var browser = RunsBrowser(directory: "runs", runs: Self.runs)
+        browser.handle(.enter)
+        #expect(browser.takeRequests() == [.open("runs/a-rd")])
+        browser.handle(.character("a"))
+        #expect(browser.takeRequests().isEmpty && browser.message.contains("mark two runs"))
+        browser.handle(.character(" "))
+        browser.handle(.down)
+        browser.handle(.character(" "))
+        browser.handle(.down)
+        browser.handle(.character(" "))
+        #expect(browser.marked == ["runs/b-sacd", "runs/c-new"], "a third mark replaces A")
+        browser.handle(.character("a"))
+        #expect(browser.takeRequests() == [.compare("runs/b-sacd", "runs/c-new")])
+        // A run that cannot be read says why instead of opening.
+        browser.handle(.down)
+        browser.handle(.enter)
+        #expect(browser.takeRequests().isEmpty && browser.message.contains("damaged checkpoint"))
+        // A refresh keeps the selection on the same run.
+        browser.update(Array(Self.runs.reversed()))
+        #expect(browser.selectedRun?.name == "d-torn")
+    }
+
+    @Test func rowsShowEachRunAndWhyOneCannotOpen() {
+        var browser = RunsBrowser(directory: "runs", runs: Self.runs)
+        browser.handle(.character(" "))
+        let screen = MemoryScreen(width: 150, height: 12)
+        RunsView().draw(browser, on: screen)
+        #expect(screen.line(0).contains("runs in runs · 4 runs · sorted by run"))
+        #expect(screen.line(1).contains("run") && screen.line(1).contains("AUPRO") && screen.line(1).contains("IAP"))
+        #expect(screen.line(2).hasPrefix("▶A  a-rd") && screen.line(2).contains("stopped at 12") && screen.line(2).contains("78.0"))
+        #expect(screen.line(3).contains("tile 256") && screen.line(3).contains("finished") && screen.line(3).contains("1.5000"))
+        #expect(screen.line(4).contains("lite2") && screen.line(4).contains("training (3 done)"))
+        #expect(screen.line(5).contains("d-torn") && screen.line(5).contains("damaged checkpoint: truncated"))
+        // A narrow window cuts rows, never wraps them.
+        let narrow = MemoryScreen(width: 40, height: 8)
+        RunsView().draw(browser, on: narrow)
+        #expect(narrow.line(2).count <= 40)
+    }
+
+    static func comparedState() -> ConsoleState {
+        let images = [("good/0.png", Float(0.2), false), ("good/1.png", 0.9, false), ("hole/0.png", 0.8, true), ("hole/1.png", 0.3, true)]
+            .map { ThresholdTuning.Image(name: $0.0, score: $0.1, isDefect: $0.2, kind: $0.2 ? "hole" : "good") }
+        // B's scores are on another scale; it ranks good/1 lowest and hole/1 highest.
+        let other = [("good/0.png", Float(12), false), ("good/1.png", 10, false), ("hole/0.png", 30, true), ("hole/1.png", 40, true)]
+            .map { ThresholdTuning.Image(name: $0.0, score: $0.1, isDefect: $0.2) }
+        return ConsoleState(runName: "a", images: images, threshold: 0.5,
+                            comparison: ConsoleState.Comparison(runName: "b", images: other, threshold: 20))
+    }
+
+    @Test func disagreementFilterAndRankGapSort() {
+        var state = Self.comparedState()
+        // A: good/1 and hole/0 defect; B: hole/0 and hole/1 defect.
+        while state.filter != .disagreeing { state.handle(.character("/")) }
+        #expect(Set(state.items.map(\.name)) == ["good/1.png", "hole/1.png"])
+        while state.filter != .all { state.handle(.character("/")) }
+        state.handle(.character("s"))
+        state.handle(.character("s"))
+        #expect(state.sort == .difference)
+        // Rank gaps: good/1 (A 1, B 0) and hole/1 (A 1/3, B 1) lead.
+        #expect(state.items.map(\.name).prefix(2) == ["good/1.png", "hole/1.png"])
+        state.handle(.character("s"))
+        #expect(state.sort == .score)
+    }
+
+    @Test func browserShowsBothRunsScoresAndVerdicts() {
+        var state = Self.comparedState()
+        state.handle(.down)
+        let screen = MemoryScreen(width: 140, height: 14)
+        BrowserView().draw(state, pane: nil, paneB: nil, on: screen)
+        #expect(screen.line(0).contains("A a (threshold 0.5000) · B b (threshold 20.0000)"))
+        #expect(screen.line(1).hasPrefix(" A score  B score  A       B       truth"))
+        #expect(screen.line(3).hasPrefix("▶ 0.8000  30.0000  defect  defect  hole"))
+        #expect(screen.line(2).contains("A a 0.8000 defect") && screen.line(2).contains("B b 30.0000 defect"))
+        #expect(screen.line(13).contains("marks → A's review.jsonl"))
+        // The histogram shows B's distribution under A's, at B's own threshold.
+        state.handle(.character("2"))
+        let histogram = MemoryScreen(width: 140, height: 30)
+        HistogramView().draw(state, on: histogram)
+        #expect((0..<30).map(histogram.line).joined(separator: "\n").contains("B b at its threshold 20.0000"))
+    }
+}
