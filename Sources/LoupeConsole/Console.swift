@@ -90,7 +90,9 @@ public final class Console: TerminalApplication {
     static func comparison(of run: RunFolder, with other: RunFolder) throws -> ConsoleState.Comparison {
         let name = (other.path as NSString).lastPathComponent
         let mine = try Checkpoint.readMetadata(run.checkpoint), theirs = try Checkpoint.readMetadata(other.checkpoint)
-        guard mine.dataRoot == theirs.dataRoot else {
+        // The same folder, however each run named it (relative or absolute).
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        guard absolute(mine.dataRoot) == absolute(theirs.dataRoot) else {
             throw ConsoleError.differentData(a: run.path, aData: mine.dataRoot, b: other.path, bData: theirs.dataRoot)
         }
         guard FileManager.default.fileExists(atPath: other.scores) else { throw ConsoleError.notScored(run: other.path) }

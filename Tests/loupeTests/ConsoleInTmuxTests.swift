@@ -140,6 +140,42 @@ import Testing
         #expect(journal.contains("\"false-positive\""))
     }
 
+    /// `loupe console --runs DIR` over three runs (one damaged): the list, A/B of the two
+    /// good ones in the Browser and the Histogram, a resize, back to the list, quit.
+    @Test func runsViewComparesTwoRunsSideBySide() throws {
+        guard Self.tmuxAvailable, Self.weightsAvailable else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-runs-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for (name, seed) in [("first", "1"), ("second", "2")] {
+            let run = folder + "/" + name
+            #expect(try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64", "--seed", seed]).status == 0)
+            #expect(try Loupe.run(["eval", "--run", run]).status == 0)
+        }
+        try FileManager.default.createDirectory(atPath: folder + "/torn", withIntermediateDirectories: true)
+        try Data("not a checkpoint".utf8).write(to: URL(fileURLWithPath: folder + "/torn/model.safetensors"))
+
+        try Self.startSession(width: 150, height: 36, command: "TERM=xterm-256color \(Loupe.executable.path) console --runs \(folder)")
+        defer { Self.endSession() }
+        var pane = try Self.waitFor("3 runs")
+        #expect(pane.contains("first") && pane.contains("second") && pane.contains("finished"))
+        #expect(pane.split(separator: "\n").contains { $0.contains("torn") && $0.contains("damaged checkpoint") })
+        try Self.keys("Space", "Down", "Space", "a")
+        pane = try Self.waitFor("A score  B score")
+        #expect(pane.contains("A first") && pane.contains("B second"))
+        try Self.keys("2")
+        pane = try Self.waitFor("B second at its threshold")
+        try Self.tmux("resize-window", "-t", Self.session, "-x", "100", "-y", "30")
+        Thread.sleep(forTimeInterval: 0.5)
+        pane = try Self.waitFor("B second at its threshold")
+        #expect(pane.split(separator: "\n").allSatisfy { $0.count <= 100 })
+        try Self.keys("1", "0")
+        pane = try Self.waitFor("back to the runs")
+        #expect(pane.contains("3 runs"))
+        try Self.keys("q")
+        pane = try Self.waitFor("exit=0", seconds: 20)
+        #expect(try Self.tmux("display", "-p", "-t", Self.session, "#{alternate_on}").hasPrefix("0"))
+    }
+
     /// The pane with its colours, trailing blanks kept (a coloured bar ends in blanks).
     static func capture() throws -> TerminalCapture { TerminalCapture(try tmux("capture-pane", "-e", "-p", "-N", "-t", session)) }
 

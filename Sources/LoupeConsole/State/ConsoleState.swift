@@ -46,16 +46,22 @@ public struct ConsoleState: Sendable {
         public init(runName: String, images: [ThresholdTuning.Image], threshold: Float?) {
             self.runName = runName
             tuning = ThresholdTuning(images: images, threshold: threshold)
-            scores = Dictionary(images.map { ($0.name, $0.score) }, uniquingKeysWith: { first, _ in first })
+            scores = Dictionary(images.map { (Self.key($0.name), $0.score) }, uniquingKeysWith: { first, _ in first })
             ranks = Self.ranks(images)
         }
 
-        public func score(of name: String) -> Float? { scores[name] }
+        public func score(of name: String) -> Float? { scores[Self.key(name)] }
+
+        func rank(of name: String) -> Float? { ranks[Self.key(name)] }
+
+        /// An image's identity across runs: its absolute path (one run may have named it
+        /// relative to where it ran, the other absolutely).
+        static func key(_ name: String) -> String { URL(fileURLWithPath: name).standardizedFileURL.path }
 
         static func ranks(_ images: [ThresholdTuning.Image]) -> [String: Float] {
             let sorted = images.sorted { $0.score < $1.score }
             let scale = Float(max(sorted.count - 1, 1))
-            return Dictionary(sorted.enumerated().map { ($1.name, Float($0) / scale) }, uniquingKeysWith: { first, _ in first })
+            return Dictionary(sorted.enumerated().map { (key($1.name), Float($0) / scale) }, uniquingKeysWith: { first, _ in first })
         }
     }
 
@@ -233,10 +239,10 @@ public struct ConsoleState: Sendable {
         case .score: indices.sort { images[$0].score > images[$1].score || (images[$0].score == images[$1].score && images[$0].name < images[$1].name) }
         case .name: indices.sort { images[$0].name < images[$1].name }
         case .difference:
-            let ranksA = Comparison.ranks(images), ranksB = comparison?.ranks ?? [:]
+            let ranksA = Comparison.ranks(images)
             func gap(_ index: Int) -> Float {
-                let name = images[index].name
-                return abs((ranksA[name] ?? 0) - (ranksB[name] ?? ranksA[name] ?? 0))
+                let name = images[index].name, a = ranksA[Comparison.key(name)] ?? 0
+                return abs(a - (comparison?.rank(of: name) ?? a))
             }
             indices.sort { gap($0) > gap($1) || (gap($0) == gap($1) && images[$0].name < images[$1].name) }
         }

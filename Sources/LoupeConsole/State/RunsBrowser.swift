@@ -153,6 +153,8 @@ public struct RunsBrowser: Sendable {
             }
         }
         order = runs.indices.sorted { a, b in
+            // Unreadable runs go last whatever the order.
+            if (runs[a].problem == nil) != (runs[b].problem == nil) { return runs[a].problem == nil }
             let (x, y) = (key(runs[a]), key(runs[b]))
             // Runs without the value go last either way; ties by name.
             switch (x.number, y.number) {
