@@ -9,7 +9,9 @@ public struct HelpOverlay {
             specific = ["↑ ↓ j k  select an image      PgUp PgDn  ten at a time",
                         "o        image / heat map / overlay / mask contour   z  zoom to 1:1 at the hottest point",
                         "s        sort by score or name   /  filter: kind, verdict, mistakes, marks",
-                        "f n d c  mark false positive / false negative / defect / clear"]
+                        "f n d c  mark false positive / false negative / defect / clear",
+                        "A/B      s also sorts by how differently A and B rank an image; / also shows where they disagree;",
+                        "         marks go to A's review.jsonl"]
         case .histogram:
             specific = ["← → h l  move the threshold one bin   =  type an exact threshold",
                         "b        best F1                      p  1 % false positives on good images",
