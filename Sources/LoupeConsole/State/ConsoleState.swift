@@ -6,6 +6,9 @@ import LoupeImaging
 public enum ConsoleKey: Equatable, Sendable {
     case up, down, left, right, pageUp, pageDown, tab, enter, backspace, escape, quit
     case character(Character)
+
+    /// `q` or the quit key (Ctrl-C).
+    public var quits: Bool { self == .character("q") || self == .quit }
 }
 
 /// Everything the console shows, changed only by `handle(_:)` and the controller's
@@ -129,8 +132,8 @@ public struct ConsoleState: Sendable {
     public mutating func handle(_ key: ConsoleKey) {
         message = ""
         if showsHelp {
-            showsHelp = false
-            if key == .character("q") || key == .quit { wantsToQuit = true }
+            // Any key closes the help; q also quits.
+            (showsHelp, wantsToQuit) = (false, key.quits)
             return
         }
         if typedThreshold != nil { return typeThreshold(key) }

@@ -69,8 +69,8 @@ public struct RunsBrowser: Sendable {
     public mutating func handle(_ key: ConsoleKey) {
         message = ""
         if showsHelp {
-            showsHelp = false
-            if key == .character("q") || key == .quit { wantsToQuit = true }
+            // Any key closes the help; q also quits.
+            (showsHelp, wantsToQuit) = (false, key.quits)
             return
         }
         switch key {
