@@ -11,9 +11,7 @@ public struct HistogramView {
         let tuning = state.tuning
         let chartHeight = max(3, screen.height - 11)
         let columnWidth = max(1, min(3, (screen.width - 2) / max(tuning.binCount, 1)))
-        let ascii = screen.depth == .ascii
-        let goodCell = Cell(ascii ? ":" : "█", foreground: theme.colour(.good, depth: screen.depth))
-        let defectCell = Cell(ascii ? "#" : "█", foreground: theme.colour(.defect, depth: screen.depth))
+        let (goodCell, defectCell, _) = Self.cells(theme, screen)
         if let comparison = state.comparison {
             // A/B: A's distribution above B's, each on its own score axis with its own
             // threshold (two methods' scores are on different scales).
@@ -48,6 +46,14 @@ public struct HistogramView {
                     state, theme: theme, on: screen)
     }
 
+    /// The bars' cells: good, defect, and both (overlaid), as characters in plain terminals.
+    private static func cells(_ theme: Theme, _ screen: any Screen) -> (good: Cell, defect: Cell, both: Cell) {
+        let ascii = screen.depth == .ascii
+        return (Cell(ascii ? ":" : "█", foreground: theme.colour(.good, depth: screen.depth)),
+                Cell(ascii ? "#" : "█", foreground: theme.colour(.defect, depth: screen.depth)),
+                Cell(ascii ? "%" : "▓", foreground: theme.colour(.both, depth: screen.depth)))
+    }
+
     /// One distribution: bars from `top` for `height` rows, the threshold's ▲ below, then the axis ends.
     private func drawBars(_ tuning: ThresholdTuning, _ state: ConsoleState, top: Int, height chartHeight: Int, columnWidth: Int,
                           theme: Theme, on screen: any Screen) {
@@ -55,10 +61,7 @@ public struct HistogramView {
         func scaled(_ count: Int) -> Double { state.histogramIsLogarithmic ? Foundation.log2(1 + Double(count)) : Double(count) }
         let tallest = max(1, (0..<tuning.binCount).map { state.histogramIsStacked ? scaled(good[$0] + defect[$0]) : scaled(max(good[$0], defect[$0])) }.max() ?? 1)
         func height(_ count: Int) -> Int { Int((scaled(count) / tallest * Double(chartHeight)).rounded()) }
-        let ascii = screen.depth == .ascii
-        let goodCell = Cell(ascii ? ":" : "█", foreground: theme.colour(.good, depth: screen.depth))
-        let defectCell = Cell(ascii ? "#" : "█", foreground: theme.colour(.defect, depth: screen.depth))
-        let bothCell = Cell(ascii ? "%" : "▓", foreground: theme.colour(.both, depth: screen.depth))
+        let (goodCell, defectCell, bothCell) = Self.cells(theme, screen)
         for bin in 0..<tuning.binCount {
             let x = 1 + bin * columnWidth
             let goodHeight = height(good[bin])

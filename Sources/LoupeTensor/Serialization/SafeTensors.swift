@@ -34,13 +34,7 @@ public struct SafeTensors: Sendable {
     /// Decodes and validates safetensors bytes; `source` names them in errors.
     public init(decoding data: Data, source: String = "<memory>") throws {
         let bytes = [UInt8](data)
-        guard bytes.count >= 8 else {
-            throw SafeTensorsError.truncated(path: source, detail: "\(bytes.count) bytes, fewer than the 8-byte header length")
-        }
-        let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
-        guard headerLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw SafeTensorsError.malformedHeader(path: source, detail: "header length \(headerLength) exceeds \(Self.maximumHeaderBytes) bytes")
-        }
+        let headerLength = try Self.headerLength(bytes.prefix(8), source: source)
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw SafeTensorsError.truncated(path: source, detail: "header length \(headerLength) but only \(bytes.count - 8) bytes follow")
         }
@@ -86,14 +80,7 @@ public struct SafeTensors: Sendable {
             throw SafeTensorsError.unreadable(path: path, reason: "cannot open")
         }
         defer { try? handle.close() }
-        let prefix = (try? handle.read(upToCount: 8)) ?? Data()
-        guard prefix.count == 8 else {
-            throw SafeTensorsError.truncated(path: path, detail: "\(prefix.count) bytes, fewer than the 8-byte header length")
-        }
-        let headerLength = prefix.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard headerLength <= UInt64(maximumHeaderBytes) else {
-            throw SafeTensorsError.malformedHeader(path: path, detail: "header length \(headerLength) exceeds \(maximumHeaderBytes) bytes")
-        }
+        let headerLength = try Self.headerLength([UInt8]((try? handle.read(upToCount: 8)) ?? Data()), source: path)
         let json = (try? handle.read(upToCount: Int(headerLength))) ?? Data()
         guard json.count == Int(headerLength) else {
             throw SafeTensorsError.truncated(path: path, detail: "header length \(headerLength) but only \(json.count) bytes follow")
@@ -101,6 +88,18 @@ public struct SafeTensors: Sendable {
         guard let entries = try parseHeader(json, source: path)["__metadata__"] else { return [:] }
         guard let map = entries as? [String: Any] else { throw SafeTensorsError.malformedHeader(path: path, detail: "__metadata__ is not an object") }
         return map.compactMapValues { $0 as? String }
+    }
+
+    /// The little-endian header length the first 8 bytes give, checked against the cap.
+    private static func headerLength(_ prefix: some Collection<UInt8>, source: String) throws -> UInt64 {
+        guard prefix.count >= 8 else {
+            throw SafeTensorsError.truncated(path: source, detail: "\(prefix.count) bytes, fewer than the 8-byte header length")
+        }
+        let length = prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard length <= UInt64(maximumHeaderBytes) else {
+            throw SafeTensorsError.malformedHeader(path: source, detail: "header length \(length) exceeds \(maximumHeaderBytes) bytes")
+        }
+        return length
     }
 
     private static func parseHeader(_ json: Data, source: String) throws -> [String: Any] {

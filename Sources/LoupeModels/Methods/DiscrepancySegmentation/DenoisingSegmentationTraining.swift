@@ -1,6 +1,24 @@
 import LoupeData
 import LoupeTensor
 
+/// A two-stage synthetic-defect method (pfadseg, stu-seg): its defects, stages and image
+/// score are the shared ones; the method says only how its student is built.
+protocol DenoisingSegmentationMethod: AnomalyMethod {}
+
+extension DenoisingSegmentationMethod {
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
+        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
+    }
+
+    public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
+        try DenoisingSegmentationTraining.stages(for: configuration, of: self)
+    }
+
+    /// The mean of the map's 100 highest pixels (DeSTSeg's T): a map of probabilities is
+    /// flat near 0 or 1, where the single maximum ranks images poorly.
+    public static var imageScore: ImageScore { .topMean(100) }
+}
+
 /// What the two-stage synthetic-defect methods (pfadseg, stu-seg) share beyond the network:
 /// their training settings, the stage split, the defect recipe and how the model is put
 /// together around a method's student.

@@ -16,7 +16,7 @@ import LoupeTensor
 /// 3; the student's widths are half ResNet-18's (`width` 32); a 1×1 projection meets the
 /// teacher's channels; the segmentation stage also sees the good images (mask all zero);
 /// the segmentation network trains for 57 % of the run's epochs (the paper's 4000 of 7000 steps).
-public enum PFADSeg: AnomalyMethod {
+public enum PFADSeg: DenoisingSegmentationMethod {
     public static let name = "pfadseg"
     public static let summary = "denoising student + segmentation network, on synthetic defects"
     public static let paper = "paper 003: PFADSeg, denoising guided segmentation (PCAR, AFF, RCM)"
@@ -27,8 +27,6 @@ public enum PFADSeg: AnomalyMethod {
         MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
     ] + DenoisingSegmentationTraining.settings
 
-    public static let imageScore = ImageScore.topMean(100)
-
     public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         let attention = PyramidAttention(parallelConvolutions: configuration.bool("pcar", of: self),
@@ -38,13 +36,5 @@ public enum PFADSeg: AnomalyMethod {
         return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width, attention: attention,
                                                        rectangularContext: configuration.bool("rcm", of: self), configuration: configuration,
                                                        of: self, using: &generator)
-    }
-
-    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
-    }
-
-    public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
-        try DenoisingSegmentationTraining.stages(for: configuration, of: self)
     }
 }

@@ -12,7 +12,7 @@ import LoupeTensor
 /// light segmentation network (two plain residual blocks, RCM, a 1×1 head; width 2w) learns
 /// the masks from the teacher–student discrepancy; its map is the anomaly map and an image's
 /// score the mean of the map's 100 highest pixels. SFM is our reading (`SelectiveFusionModule`).
-public enum SelectiveFusionSegmentation: AnomalyMethod {
+public enum SelectiveFusionSegmentation: DenoisingSegmentationMethod {
     public static let name = "stu-seg"
     public static let summary = "U-Net student with selective fusion + segmentation network"
     public static let paper = "paper 004: knowledge distillation with a selective fusion module"
@@ -22,8 +22,6 @@ public enum SelectiveFusionSegmentation: AnomalyMethod {
         MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
     ] + DenoisingSegmentationTraining.settings
 
-    public static let imageScore = ImageScore.topMean(100)
-
     public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         let width = configuration.integer("width", of: self)
@@ -32,13 +30,5 @@ public enum SelectiveFusionSegmentation: AnomalyMethod {
         return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width,
                                                        attention: PyramidAttention(parallelConvolutions: false, attentionalFusion: false),
                                                        rectangularContext: true, configuration: configuration, of: self, using: &generator)
-    }
-
-    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
-    }
-
-    public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
-        try DenoisingSegmentationTraining.stages(for: configuration, of: self)
     }
 }
