@@ -5,7 +5,7 @@ Run from the repository root with Debian's PyTorch (apt-get install python3-torc
 python3-torchvision):
 
     /usr/bin/python3 scripts/make-fixtures.py
-    /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and rd-mff only
+    /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and the methods' blocks only
     /usr/bin/python3 scripts/make-fixtures.py --only formats   # JPEG, TIFF and BMP files, the JPEG data set
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
@@ -899,31 +899,13 @@ def pfadseg_cases():
             mixed = self.norm(attention * self.local(x))
             return self.contract(F.gelu(self.expand(mixed))) * self.gamma.reshape(1, -1, 1, 1) + x
 
-    initial = {}
     torch.manual_seed(42)
     cases = [("aff", AFF(16), [torch.randn((3, 16, 6, 5), generator=g), torch.randn((3, 16, 6, 5), generator=g)]),
              ("spr", SPR(12), [torch.randn((2, 12, 5, 7), generator=g)]),
              ("pcar", PCAR(8), [torch.randn((2, 8, 9, 8), generator=g)]),
              ("block", Block(6, 16, 2), [torch.randn((4, 6, 12, 10), generator=g)]),
              ("rcm", RCM(8), [torch.randn((2, 8, 13, 12), generator=g)])]
-    for name, module, inputs in cases:
-        for p in module.parameters():
-            with torch.no_grad():
-                p.add_(torch.randn(p.shape, generator=g) * 0.1)
-        initial[name] = {k: v.detach().clone() for k, v in module.state_dict().items()}
-        # Computed in float64 (from the float32 values stored), so the reference is exact to
-        # float32: gradients through training-mode BatchNorm amplify float32 rounding.
-        module.double()
-        leaves = [x.double().requires_grad_(True) for x in inputs]
-        out = module(*leaves)
-        gout = torch.randn(out.shape, generator=g)
-        out.backward(gout.double())
-        t.update({f"{name}/{k}": v for k, v in initial[name].items()})
-        t.update({f"{name}/out": out.detach().float(), f"{name}/gout": gout})
-        for i, x in enumerate(leaves):
-            t[f"{name}/input{i}"] = inputs[i]
-            t[f"{name}/grad_input{i}"] = x.grad.float()
-        t.update({f"{name}/grad_{k}": p.grad.detach().float().clone() for k, p in module.named_parameters()})
+    record_module_cases(t, cases, g)
 
     logits = torch.randn((2, 1, 8, 8), generator=g, requires_grad=True)
     masks = (torch.rand((2, 1, 32, 32), generator=g) > 0.7).float()
@@ -933,6 +915,81 @@ def pfadseg_cases():
     (focal + l1).backward()
     t.update({"loss/logits": logits.detach(), "loss/masks": masks, "loss/focal": focal.detach().reshape(1),
               "loss/l1": l1.detach().reshape(1), "loss/grad_logits": logits.grad})
+    return t
+
+
+def record_module_cases(t, cases, g):
+    """Each (name, module, inputs) case into t: its parameters (nudged by 0.1-scaled noise so
+    BatchNorm's 1 and 0 do not hide a path), inputs, output, a random output gradient and
+    every gradient, computed in float64 from the float32 values stored (gradients through
+    training-mode BatchNorm amplify float32 rounding), so the reference is exact to float32."""
+    for name, module, inputs in cases:
+        for p in module.parameters():
+            with torch.no_grad():
+                p.add_(torch.randn(p.shape, generator=g) * 0.1)
+        t.update({f"{name}/{k}": v.detach().clone() for k, v in module.state_dict().items()})
+        module.double()
+        leaves = [x.double().requires_grad_(True) for x in inputs]
+        out = module(*leaves)
+        gout = torch.randn(out.shape, generator=g)
+        out.backward(gout.double())
+        t.update({f"{name}/out": out.detach().float(), f"{name}/gout": gout})
+        for i, x in enumerate(leaves):
+            t[f"{name}/input{i}"] = inputs[i]
+            t[f"{name}/grad_input{i}"] = x.grad.float()
+        t.update({f"{name}/grad_{k}": p.grad.detach().float().clone() for k, p in module.named_parameters()})
+
+
+def rd_dual_cases():
+    """rd-dual's pieces, written here in PyTorch from their definitions (the Swift code's doc
+    comments): MS-CAM (x weighed by sigmoid(local(x) + global(mean(x))), both branches 1x1
+    conv-BN-ReLU-1x1 conv-BN with r = 4), iAFF (two rounds, two independent MS-CAMs, no
+    doubling) and the student's basic block (4x4 transposed conv + BN beside 3x3 conv-BN-ReLU
+    then 4x4 transposed conv + BN, summed, ReLU). Forward and every gradient."""
+    t = {}
+    g = torch.Generator().manual_seed(61)
+
+    def branch(c, inner):
+        return nn.Sequential(nn.Conv2d(c, inner, 1), nn.BatchNorm2d(inner), nn.ReLU(), nn.Conv2d(inner, c, 1), nn.BatchNorm2d(c))
+
+    class MSCAM(nn.Module):
+        def __init__(self, c, r=4):
+            super().__init__()
+            self.local = branch(c, max(c // r, 1))
+            self.__setattr__("global", branch(c, max(c // r, 1)))
+
+        def weights(self, x):
+            return torch.sigmoid(self.local(x) + getattr(self, "global")(x.mean(dim=(2, 3), keepdim=True)))
+
+        def forward(self, x):
+            return x * self.weights(x)
+
+    class IAFF(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.first = MSCAM(c)
+            self.second = MSCAM(c)
+
+        def forward(self, x, y):
+            w = self.first.weights(x + y)
+            w2 = self.second.weights(x * w + y * (1 - w))
+            return x * w2 + y * (1 - w2)
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.shortcut = nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout))
+            self.residual = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+                                          nn.ConvTranspose2d(cout, cout, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            return F.relu(self.shortcut(x) + self.residual(x))
+
+    torch.manual_seed(62)
+    cases = [("mscam", MSCAM(16), [torch.randn((3, 16, 6, 5), generator=g)]),
+             ("iaff", IAFF(16), [torch.randn((3, 16, 5, 7), generator=g), torch.randn((3, 16, 5, 7), generator=g)]),
+             ("block", Block(12, 8), [torch.randn((2, 12, 5, 4), generator=g)])]
+    record_module_cases(t, cases, g)
     return t
 
 
@@ -982,21 +1039,7 @@ def stu_seg_cases():
     torch.manual_seed(52)
     cases = [("sfm", SFM(16), [torch.randn((3, 16, 5, 6), generator=g), torch.randn((3, 16, 5, 6), generator=g)]),
              ("level", Level(24, 12), [torch.randn((3, 24, 4, 5), generator=g), torch.randn((3, 12, 7, 9), generator=g)])]
-    for name, module, inputs in cases:
-        for p in module.parameters():  # BatchNorm's affine parameters start at 1 and 0: make every path count
-            with torch.no_grad():
-                p.add_(torch.randn(p.shape, generator=g) * 0.1)
-        t.update({f"{name}/{k}": v.detach().clone() for k, v in module.state_dict().items()})
-        module.double()
-        leaves = [x.double().requires_grad_(True) for x in inputs]
-        out = module(*leaves)
-        gout = torch.randn(out.shape, generator=g)
-        out.backward(gout.double())
-        t.update({f"{name}/out": out.detach().float(), f"{name}/gout": gout})
-        for i, x in enumerate(leaves):
-            t[f"{name}/input{i}"] = inputs[i]
-            t[f"{name}/grad_input{i}"] = x.grad.float()
-        t.update({f"{name}/grad_{k}": p.grad.detach().float().clone() for k, p in module.named_parameters()})
+    record_module_cases(t, cases, g)
     return t
 
 
@@ -1060,6 +1103,7 @@ def main():
     write_safetensors(os.path.join(models, "sacd.safetensors"), sacd_cases(), meta)
     write_safetensors(os.path.join(models, "pfadseg.safetensors"), pfadseg_cases(), meta)
     write_safetensors(os.path.join(models, "stu-seg.safetensors"), stu_seg_cases(), meta)
+    write_safetensors(os.path.join(models, "rd-dual.safetensors"), rd_dual_cases(), meta)
     if only_methods:
         return
     write_safetensors(os.path.join(OUT, "operations.safetensors"), op_cases(), meta)

@@ -121,7 +121,7 @@ public final class Console: TerminalApplication {
         let dataset = try data.open()
         let metadata = run.exists ? try Checkpoint.read(run.checkpoint).metadata : nil
         let configuration = metadata?.configuration ?? newRunConfiguration
-        let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: nil, resume: run.exists,
+        let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: metadata?.teacherWeightsPaths, resume: run.exists,
                                    featureStoreDirectory: FeatureStore.defaultDirectory)
         // A resumed run keeps the curve of its finished epochs (the job drops later rows).
         state.training.restart(epochs: configuration.epochs, history: metadata.map { TrainLog.rows(at: run.trainLog, throughEpoch: $0.epoch) } ?? [])

@@ -86,10 +86,7 @@ final class MapWorker: @unchecked Sendable {
     private func currentScorer() throws -> Scorer {
         if let scorer { return scorer }
         let checkpoint = try Checkpoint.read(run.checkpoint)
-        guard let backbone = checkpoint.metadata.configuration.backboneName else {
-            throw RunError.unknownBackbone(name: checkpoint.metadata.configuration.backbone)
-        }
-        let made = try Scorer(checkpoint: checkpoint, backbone: backbone)
+        let made = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
         scorer = made
         return made
     }

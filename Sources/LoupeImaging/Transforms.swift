@@ -105,7 +105,7 @@ public enum Normalization: String, Sendable, CaseIterable {
     static let imageNetStd: [Float] = [0.229, 0.224, 0.225]
 
     /// (scale, shift) per channel so that value · scale + shift is the normalised value.
-    func affine(channel: Int) -> (Float, Float) {
+    public func affine(channel: Int) -> (Float, Float) {
         switch self {
         case .imageNet:
             let mean = Self.imageNetMean[channel % 3], std = Self.imageNetStd[channel % 3]

@@ -100,13 +100,13 @@ extension Benchmarks {
         let teacher = EfficientNetLite(.lite0, using: &generator)
         teacher.foldBatchNorms()
         teacher.requireGradients(false)
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: teacher.stageChannels, seed: 0)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: teacher.stageChannels), seed: 0)
         let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
         let images = Tensor.randomNormal([n, 3, size, size], using: &generator)
         let cached = withoutGradients { teacher.features(images, stageCount: 3) }
         let one = images.sliced(alongAxis: 0, 0..<1)
         let map = FeatureDistanceMap(height: size, width: size, sigma: 0)
-        let evaluation = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: teacher.stageChannels, seed: 0)
+        let evaluation = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: teacher.stageChannels), seed: 0)
         evaluation.eval()
         return [
             Benchmark(name: "rd_efficientnet-lite0_train_step_cached_b\(n)_\(size)", gigaflops: nil) {

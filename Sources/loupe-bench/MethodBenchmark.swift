@@ -24,7 +24,7 @@ enum MethodBenchmark {
         }
         var configuration = TrainingConfiguration()
         configuration.method = "rd-mff"
-        if let model = try? MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [24, 40, 112]) {
+        if let model = try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112])) {
             let features = [24, 40, 112].enumerated().map { index, channels in
                 Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator)
             }

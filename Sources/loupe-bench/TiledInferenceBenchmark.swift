@@ -19,12 +19,9 @@ enum TiledInferenceBenchmark {
             try PNG.write(Image(width: frameSize, height: frameSize, channels: 3, pixels: pixels), to: file)
             var configuration = TrainingConfiguration()
             configuration.imageSize = tiling.size
-            let backbone = BackboneName.efficientNetLite0
-            let weights = try backbone.defaultWeightsPath()
-            let model = ReverseDistillationModel(backbone: backbone, teacherChannels: [24, 40, 112], seed: 0)
-            let metadata = CheckpointMetadata(configuration: configuration, data: .path(""), epoch: 1, threshold: nil, teacherWeights: weights, tiling: tiling)
-            let scorer = try Scorer(checkpoint: Checkpoint(model: model.stateDictionary(), optimizer: [:], metadata: metadata),
-                                    backbone: backbone, teacherWeights: weights)
+            let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [24, 40, 112]), seed: 0)
+            let metadata = CheckpointMetadata(configuration: configuration, data: .path(""), epoch: 1, threshold: nil, teacherWeights: "", tiling: tiling)
+            let scorer = try Scorer(checkpoint: Checkpoint(model: model.stateDictionary(), optimizer: [:], metadata: metadata), path: "(benchmark)")
             let prepared = try scorer.preprocessing.prepare(file)
             _ = scorer.anomalyMap(prepared)
             var times: [Double] = []

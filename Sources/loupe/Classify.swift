@@ -35,6 +35,9 @@ struct Classify: ParsableCommand {
     var image: String
 
     func validate() throws {
+        guard !backbone.contains(",") else {
+            throw ValidationError("--backbone: classify runs one backbone at a time; run it once per teacher of '\(backbone)'")
+        }
         guard BackboneName(rawValue: backbone) != nil else {
             throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
         }

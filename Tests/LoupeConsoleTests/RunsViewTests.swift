@@ -68,6 +68,9 @@ import Testing
         #expect(screen.line(3).contains("tile 256") && screen.line(3).contains("finished") && screen.line(3).contains("1.5000"))
         #expect(screen.line(4).contains("lite2") && screen.line(4).contains("training (3 done)"))
         #expect(screen.line(5).contains("d-torn") && screen.line(5).contains("damaged checkpoint: truncated"))
+        let dual = RunSummary(path: "runs/e-dual", method: "rd-dual", teacher: "efficientnet-lite0,efficientnet-lite2", input: "256",
+                              progress: .finished)
+        #expect(RunsBrowser.cell(dual, .teacher) == "lite0+lite2")
         // A narrow window cuts rows, never wraps them.
         let narrow = MemoryScreen(width: 40, height: 8)
         RunsView().draw(browser, on: narrow)

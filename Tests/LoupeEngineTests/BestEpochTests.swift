@@ -20,7 +20,7 @@ import Testing
     @Test func spikedFinalEpochGetsTheBestEpochsWeights() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-best-\(UUID()).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [8, 16, 24], seed: 2)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [8, 16, 24]), seed: 2)
         var best = BestEpoch(path: path)
         var atEpoch2: [[Float]] = []
         for (epoch, loss) in [(1, Float(2.0)), (2, 1.0), (3, 1.05)] {
@@ -43,7 +43,7 @@ import Testing
     @Test func resumedRunKnowsItsBestEpochAndIgnoresAnotherEpochsFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-best-\(UUID()).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [8, 16, 24], seed: 2)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [8, 16, 24]), seed: 2)
         var first = BestEpoch(path: path)
         try first.record(epoch: 3, loss: 0.5, model: model, metadata: Self.metadata())
         // Reopened from a log whose best epoch is 4: the file (epoch 3) is not its weights.

@@ -65,6 +65,7 @@ import Testing
         let dataset = try Dataset.mvtec(root: Self.samples + "/texture")
         var configuration = Self.configuration(epochs: 3, size: 64)
         configuration.method = method
+        configuration.useDefaultTeachers()
         let whole = Self.temporaryRun(), interrupted = Self.temporaryRun()
         defer { for run in [whole, interrupted] { try? FileManager.default.removeItem(atPath: run.path) } }
         var stages: [String] = []

@@ -27,7 +27,7 @@ import Testing
         configuration.imageScore = .topMean(10)
         configuration.augmentation = Augmentation(horizontalFlipProbability: 0.5, maximumRotationDegrees: 12.5, contrast: 0.1)
         configuration.textures = "line3/defect textures"
-        let file = RunConfigurationFile(configuration: configuration, data: .path("data/pcb \"2\""), teacherWeights: "/w/lite0.pth",
+        let file = RunConfigurationFile(configuration: configuration, data: .path("data/pcb \"2\""), teacherWeights: ["/w/lite0.pth"],
                                         tiling: Tiling(size: 256, overlap: 16), tilesPerImage: 3)
         let path = try Self.write(file.text)
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -22,11 +22,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: run.path) }
         var configuration = Run.configuration(epochs: 2, size: 96)  // two: pfadseg's two stages
         configuration.method = method
+        configuration.useDefaultTeachers()
         try TrainingJob(run: run, dataset: Dataset.mvtec(root: Run.samples + "/texture"), configuration: configuration, teacherWeights: nil,
                         resume: false, tiling: Self.tiling, tilesPerImage: 2).start()
         let checkpoint = try Checkpoint.read(run.checkpoint)
         #expect(checkpoint.metadata.method == method && checkpoint.metadata.tiling == Self.tiling)
-        let scorer = try Scorer(checkpoint: checkpoint, backbone: .efficientNetLite0)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
         let prepared = try scorer.preprocessing.prepare(Run.samples + "/texture/test/hole/000.png")
         let map = scorer.anomalyMap(prepared)
         #expect(prepared.width == 192 && prepared.height == 192 && map.count == 192 * 192 && map.allSatisfy(\.isFinite))
@@ -57,7 +58,7 @@ import Testing
 
         // A red spot (foreign matter) centred on the seam where the first tile column ends
         // (x = 96, inside the second column's overlap) and between the first two rows.
-        let scorer = try Scorer(checkpoint: checkpoint, backbone: .efficientNetLite0)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
         let clean = try ImageFile.read(Run.samples + "/texture/test/good/000.png").rgb()
         var pixels = clean.pixels
         let (cx, cy, radius) = (96, 80, 6)

@@ -18,7 +18,7 @@ import Testing
         configuration.method = "rd-mff"
         configuration.imageSize = size
         configuration.settings = settings
-        return try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+        return try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
     }
 
     @Test(arguments: ["mirror", "trunk"]) func twoTrainingStepsAndMapsMatchThePeer(student: String) throws {

@@ -85,7 +85,7 @@ import Testing
     /// Each ablation switch removes its module (Table 4's rows).
     @Test func ablationsRemoveTheirModules() throws {
         func keys(_ settings: [String: SettingValue]) throws -> Set<String> {
-            Set(try MethodRegistry.makeModel(for: Self.configuration(settings), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+            Set(try MethodRegistry.makeModel(for: Self.configuration(settings), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
                 .stateDictionary().keys)
         }
         let full = try keys([:])
@@ -102,7 +102,7 @@ import Testing
     /// network alone (terms focal and l1); the map is a probability at input size.
     @Test func eachStageTrainsItsOwnNetwork() throws {
         let configuration = Self.configuration(["width": .integer(8)])
-        let model = try #require(try MethodRegistry.makeModel(for: configuration, backbone: .efficientNetLite0, teacherChannels: [8, 16, 24]) as? DenoisingSegmentationModel)
+        let model = try #require(try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24])) as? DenoisingSegmentationModel)
         var generator = SeededGenerator(seed: 9)
         let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }

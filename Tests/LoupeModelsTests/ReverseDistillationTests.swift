@@ -13,7 +13,7 @@ import Testing
         .appendingPathComponent("Fixtures/reverse-distillation.safetensors").path)
 
     @Test func twoTrainingStepsAndMapsMatchThePeer() throws {
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [8, 16, 24], seed: 1)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [8, 16, 24]), seed: 1)
         try model.loadStateDictionary(fixtureCase(Self.fixtures, "initial"), source: "reverse-distillation.safetensors")
         let teacher = (0..<3).map { Self.fixtures["teacher\($0)"]! }
         let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test func namesMatchThePeersModules() {
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [24, 40, 112], seed: 1)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [24, 40, 112]), seed: 1)
         let names = Set(model.stateDictionary().keys)
         for name in ["ocbe.down1.0.0.weight", "ocbe.down1.1.1.running_var", "ocbe.down2.0.weight", "ocbe.oce.0.shortcut.0.weight",
                      "student.up3.0.conv1.weight", "student.up3.0.shortcut.1.num_batches_tracked", "student.up1.1.bn2.bias"] {

@@ -11,7 +11,7 @@ import Testing
         let batches = (0..<3).map { _ in [Tensor.randomNormal([4, 8, 16, 16], using: &generator),
                                           Tensor.randomNormal([4, 16, 8, 8], using: &generator),
                                           Tensor.randomNormal([4, 24, 4, 4], using: &generator)] }
-        let model = ReverseDistillationModel(backbone: .efficientNetLite0, teacherChannels: [8, 16, 24], seed: 3)
+        let model = ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [8, 16, 24]), seed: 3)
         let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
         for step in 0..<30 {
             let loss = reverseDistillationLoss(teacher: batches[step % 3], student: model(batches[step % 3]))

@@ -35,7 +35,7 @@ import Testing
     /// SFM, or the skips (then nothing reads the encoder's shallow levels).
     @Test func studentShapesAndAblations() throws {
         func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
-            try #require(try MethodRegistry.makeModel(for: Self.configuration(settings), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+            try #require(try MethodRegistry.makeModel(for: Self.configuration(settings), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
                 as? DenoisingSegmentationModel)
         }
         var generator = SeededGenerator(seed: 3)

@@ -76,8 +76,8 @@ import Testing
             configuration.settings = settings
             return configuration
         }
-        let full = try MethodRegistry.makeModel(for: configuration([:]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
-        let plain = try MethodRegistry.makeModel(for: configuration(["feacali": .bool(false)]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+        let full = try MethodRegistry.makeModel(for: configuration([:]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
+        let plain = try MethodRegistry.makeModel(for: configuration(["feacali": .bool(false)]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
         #expect(full.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
         #expect(!plain.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
         #expect(SyntheticContrastiveDistillation.syntheticAnomalies(for: configuration([:])) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
@@ -90,8 +90,8 @@ import Testing
         for y in 10..<30 { for x in 20..<40 { masks[y * 64 + x] = 1 } }
         let batch = TrainingBatch(teacherFeatures: teacher,
                                   synthetic: SyntheticAnomalyBatch(teacherFeatures: defective, masks: Tensor(shape: [2, 1, 64, 64], scalars: masks)))
-        let withContrast = try MethodRegistry.makeModel(for: configuration([:]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
-        let without = try MethodRegistry.makeModel(for: configuration(["contrastive": .bool(false)]), backbone: .efficientNetLite0, teacherChannels: [8, 16, 24])
+        let withContrast = try MethodRegistry.makeModel(for: configuration([:]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
+        let without = try MethodRegistry.makeModel(for: configuration(["contrastive": .bool(false)]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
         let lossWith = withContrast.trainingLoss(batch), lossWithout = without.trainingLoss(batch)
         #expect(lossWith.total.item > lossWithout.total.item, "contrastive term adds \(lossWith.total.item - lossWithout.total.item)")
         // The terms name the parts and add up to the loss.
@@ -102,7 +102,7 @@ import Testing
         // The weights are configuration: the same network (same seed) weighs the defective
         // and contrastive terms as told, and the good images' term stays the unit.
         let weighted = try MethodRegistry.makeModel(for: configuration(["defective_weight": .real(2), "contrastive_weight": .real(0.3)]),
-                                                    backbone: .efficientNetLite0, teacherChannels: [8, 16, 24]).trainingLoss(batch)
+                                                    teacher: .single(.efficientNetLite0, channels: [8, 16, 24])).trainingLoss(batch)
         #expect(abs(weighted.terms[0].value - lossWith.terms[0].value) < 1e-6)
         #expect(abs(weighted.terms[1].value - 2 * lossWith.terms[1].value) < 1e-5)
         #expect(abs(weighted.terms[2].value - 3 * lossWith.terms[2].value) < 1e-5)

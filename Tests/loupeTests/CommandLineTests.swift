@@ -213,7 +213,7 @@ extension Loupe {
     }
 
     /// Every method through the headless commands (pfadseg and stu-seg need an epoch for each of their stages).
-    @Test(arguments: [("rd", 1), ("rd-mff", 1), ("sacd", 1), ("pfadseg", 2), ("stu-seg", 2)]) func trainEvaluateInferInShardsAndMerge(method: String, epochs: Int) throws {
+    @Test(arguments: [("rd", 1), ("rd-mff", 1), ("sacd", 1), ("pfadseg", 2), ("stu-seg", 2), ("rd-dual", 1)]) func trainEvaluateInferInShardsAndMerge(method: String, epochs: Int) throws {
         let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(UUID())").path

@@ -132,7 +132,13 @@ public struct RunsBrowser: Sendable {
     }
 
     /// "efficientnet-lite0" → "lite0".
-    static func shortTeacher(_ name: String) -> String { name.hasPrefix("efficientnet-") ? String(name.dropFirst("efficientnet-".count)) : name }
+    /// "lite0", or "lite0+lite2" for two teachers.
+    static func shortTeacher(_ name: String) -> String {
+        name.split(separator: ",").map { part in
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasPrefix("efficientnet-") ? String(trimmed.dropFirst("efficientnet-".count)) : trimmed
+        }.joined(separator: "+")
+    }
 
     private func name(_ path: String) -> String { (path as NSString).lastPathComponent }
 

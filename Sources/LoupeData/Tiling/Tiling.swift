@@ -18,7 +18,8 @@ public struct Tiling: Codable, Equatable, Sendable {
 
     /// Why these settings cannot tile, or nil.
     public var problem: String? {
-        if size < 32 || size % 16 != 0 { return "tile size must be a multiple of 16 of at least 32, got \(size)" }
+        // A tile is a network input: a multiple of 32 (`TrainingConfiguration.acceptsImageSize`).
+        if size < 32 || size % 32 != 0 { return "tile size must be a multiple of 32 of at least 32, got \(size)" }
         if overlap < 0 || overlap >= size { return "overlap must be between 0 and the tile size (\(size)), got \(overlap)" }
         return nil
     }

@@ -62,11 +62,10 @@ public struct EvaluationJob: Sendable {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let configuration = checkpoint.metadata.configuration
-        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
         let dataset = try (data ?? checkpoint.metadata.data).open()
         let samples = dataset.testSamples
         guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
-        let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
 
         let preprocessing = scorer.preprocessing
         let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
@@ -147,24 +146,37 @@ public struct EvaluationJob: Sendable {
 /// A trained run ready to score images: teacher, student and map, in evaluation mode.
 public struct Scorer {
     public let preprocessing: Preprocessing
-    let teacher: any Backbone
+    let teacher: Teacher
     let model: any DistillationModel
     let blur: GaussianBlur
 
-    public init(checkpoint: Checkpoint, backbone: BackboneName, teacherWeights: String? = nil) throws {
-        let configuration = checkpoint.metadata.configuration
-        teacher = try backbone.pretrained(weights: teacherWeights ?? backbone.defaultWeightsPath())
-        model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacher.stageChannels)
+    /// The run of checkpoint file `path`, with the teacher weights it was trained with
+    /// (when it recorded them and they are still there; else the installed ones), checked
+    /// against the recorded names, sizes and hashes.
+    public init(checkpoint: Checkpoint, path: String) throws {
+        let metadata = checkpoint.metadata
+        let configuration = metadata.configuration
+        let recorded = metadata.teacherWeightsPaths.flatMap { paths in
+            paths.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? paths : nil
+        }
+        teacher = try MethodRegistry.teacher(for: configuration, weights: recorded)
+        if metadata.teacherWeightsPaths != nil {
+            let found = TeacherIdentity.describe(teacher.weights)
+            guard found == metadata.teacherWeights else {
+                throw RunError.teacherChanged(path: path, recorded: metadata.teacherWeights, found: found)
+            }
+        }
+        model = try MethodRegistry.makeModel(for: configuration, teacher: teacher.layout)
         try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
         model.eval()
-        preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization, tiling: checkpoint.metadata.tiling)
+        preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: metadata.tiling)
         blur = GaussianBlur(sigma: configuration.blurSigma)
     }
 
     /// The size×size anomaly map of one 1×3×size×size input.
     public func anomalyMap(_ input: Tensor) -> Tensor {
         withoutGradients {
-            let features = teacher.features(input, stageCount: 3)
+            let features = teacher.features(input)
             return blur(model.anomalyMaps(images: input, teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
         }
     }
@@ -182,7 +194,7 @@ public struct Scorer {
             for start in stride(from: 0, to: grid.count, by: Self.tileBatch) {
                 let indices = Array(start..<min(grid.count, start + Self.tileBatch))
                 let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
-                let features = teacher.features(inputs, stageCount: 3)
+                let features = teacher.features(inputs)
                 let maps = model.anomalyMaps(images: inputs, teacherFeatures: features, height: size, width: size).scalars
                 for (position, index) in indices.enumerated() {
                     stitcher.add(Array(maps[(position * size * size)..<((position + 1) * size * size)]), tile: index)

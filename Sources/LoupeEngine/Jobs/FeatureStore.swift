@@ -6,9 +6,15 @@ import LoupeTensor
 /// (another seed, more epochs, a resumed run) skips the teacher. An entry's name hashes
 /// everything the features depend on: the teacher's weights file, the backbone, the
 /// preprocessing and the image file's bytes; a changed image or teacher simply misses.
+///
+/// Each backbone of a teacher keeps entries of its own, so a two-teacher run reuses what a
+/// one-teacher run of either backbone stored, and the other way round.
 public struct FeatureStore: Sendable {
     public let directory: String
-    private let teacherKey: ContentHash
+    /// Per backbone: the hash of what its features depend on besides the image.
+    private let backboneKeys: [ContentHash]
+    /// Per backbone, its channels at strides 4, 8, 16 (to split concatenated features).
+    private let layout: TeacherLayout
 
     /// `$LOUPE_CACHE/features`, else `~/.cache/loupe/features`.
     public static var defaultDirectory: String {
@@ -16,39 +22,63 @@ public struct FeatureStore: Sendable {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/features").path
     }
 
-    public init(directory: String = FeatureStore.defaultDirectory, teacherWeights: String, backbone: BackboneName, preprocessing: Preprocessing) throws {
+    /// A store for `teacher`'s features (its weights files are hashed once, here).
+    public init(directory: String = FeatureStore.defaultDirectory, teacher: Teacher, preprocessing: Preprocessing) throws {
         self.directory = directory
-        var key = ContentHash()
-        key.add(String(try ContentHash.ofFile(teacherWeights)))
-        key.add(backbone.rawValue)
-        key.add("\(preprocessing.size) \(preprocessing.normalization.rawValue)")
-        if let tiling = preprocessing.tiling { key.add("tiles \(tiling.size)/\(tiling.overlap)") }
-        teacherKey = key
+        layout = teacher.layout
+        backboneKeys = try zip(teacher.layout.backbones, teacher.weights).map { backbone, weights in
+            var key = ContentHash()
+            key.add(String(try ContentHash.ofFile(weights)))
+            key.add(backbone.rawValue)
+            // Each backbone sees the pixels normalised its own way (`Teacher` converts).
+            key.add("\(preprocessing.size) \(backbone.normalization.rawValue)")
+            if let tiling = preprocessing.tiling { key.add("tiles \(tiling.size)/\(tiling.overlap)") }
+            return key
+        }
     }
 
-    /// The entry file for an image (hashing its bytes), or for a part of it (`variant`, e.g.
+    /// An image's entry: one file per backbone.
+    public struct Entry: Sendable {
+        public let files: [String]
+    }
+
+    /// The entry for an image (hashing its bytes), or for a part of it (`variant`, e.g.
     /// which tile).
-    public func entry(forImage path: String, variant: String = "") throws -> String {
-        var key = teacherKey
-        key.add(String(try ContentHash.ofFile(path)))
-        if !variant.isEmpty { key.add(variant) }
-        return directory + "/" + key.hex + ".safetensors"
+    public func entry(forImage path: String, variant: String = "") throws -> Entry {
+        let image = String(try ContentHash.ofFile(path))
+        return Entry(files: backboneKeys.map { backboneKey in
+            var key = backboneKey
+            key.add(image)
+            if !variant.isEmpty { key.add(variant) }
+            return directory + "/" + key.hex + ".safetensors"
+        })
     }
 
-    /// The stored per-scale features (each 1×C×h×w), or nil when absent or unreadable
-    /// (a damaged entry is recomputed, never trusted).
-    public func load(_ entry: String) -> [Tensor]? {
-        guard FileManager.default.fileExists(atPath: entry), let file = try? SafeTensors(contentsOf: entry) else { return nil }
-        let scales = (0..<file.tensors.count).compactMap { file.tensors["scale\($0)"] }
-        return scales.count == file.tensors.count && !scales.isEmpty ? scales : nil
+    /// The stored per-scale features (each 1×C×h×w, the backbones' concatenated), or nil
+    /// when any part is absent or unreadable (a damaged entry is recomputed, never trusted).
+    public func load(_ entry: Entry) -> [Tensor]? {
+        var perBackbone: [[Tensor]] = []
+        for (file, channels) in zip(entry.files, layout.channels) {
+            guard FileManager.default.fileExists(atPath: file), let stored = try? SafeTensors(contentsOf: file) else { return nil }
+            let scales = (0..<stored.tensors.count).compactMap { stored.tensors["scale\($0)"] }
+            guard scales.count == 3, zip(scales, channels).allSatisfy({ $0.shape.count == 4 && $0.shape[1] == $1 }) else { return nil }
+            perBackbone.append(scales)
+        }
+        guard perBackbone.count > 1 else { return perBackbone.first }
+        return (0..<3).map { scale in Tensor.concatenate(perBackbone.map { $0[scale] }, alongAxis: 1) }
     }
 
-    /// Writes an entry atomically; a full disk only costs the cache, so failures are
-    /// reported to the caller to ignore or show.
-    public func save(_ features: [Tensor], to entry: String) throws {
+    /// Writes an entry atomically, each backbone's channels to its own file; a full disk
+    /// only costs the cache, so failures are reported to the caller to ignore or show.
+    public func save(_ features: [Tensor], to entry: Entry) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        var file = SafeTensors()
-        for (scale, tensor) in features.enumerated() { file.tensors["scale\(scale)"] = tensor }
-        try file.write(to: entry)
+        for (index, file) in entry.files.enumerated() {
+            var stored = SafeTensors()
+            for (scale, tensor) in features.enumerated() {
+                let range = layout.channelRanges(scale: scale)[index]
+                stored.tensors["scale\(scale)"] = layout.backbones.count == 1 ? tensor : tensor.sliced(alongAxis: 1, range)
+            }
+            try stored.write(to: file)
+        }
     }
 }

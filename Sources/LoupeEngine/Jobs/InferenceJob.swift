@@ -65,8 +65,7 @@ public struct InferenceJob: Sendable {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let configuration = checkpoint.metadata.configuration
-        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
-        let scorer = try Scorer(checkpoint: checkpoint, backbone: backbone)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
         let decisionThreshold = threshold ?? checkpoint.metadata.threshold
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing

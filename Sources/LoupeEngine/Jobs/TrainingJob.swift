@@ -36,7 +36,8 @@ public struct TrainingJob: Sendable {
     public let run: RunFolder
     public let dataset: Dataset
     public let configuration: TrainingConfiguration
-    public let teacherWeights: String?
+    /// One weights file per teacher (nil: each one's installed weights).
+    public let teacherWeights: [String]?
     public let resume: Bool
     /// Where teacher features persist between runs (`FeatureStore`); nil keeps them in memory only.
     public let featureStoreDirectory: String?
@@ -45,7 +46,7 @@ public struct TrainingJob: Sendable {
     /// With tiling: how many of each image's tiles an epoch draws (seeded; nil: all).
     public let tilesPerImage: Int?
 
-    public init(run: RunFolder, dataset: Dataset, configuration: TrainingConfiguration, teacherWeights: String?, resume: Bool,
+    public init(run: RunFolder, dataset: Dataset, configuration: TrainingConfiguration, teacherWeights: [String]?, resume: Bool,
                 featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.featureStoreDirectory = featureStoreDirectory
         self.tiling = tiling
@@ -59,7 +60,7 @@ public struct TrainingJob: Sendable {
 
     /// Runs to the configured epoch count; `isCancelled` is polled once per batch.
     public func start(events: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false }) throws {
-        guard let backbone = configuration.backboneName else { throw RunError.unknownBackbone(name: configuration.backbone) }
+        let backbones = try MethodRegistry.teachers(for: configuration)
         let samples = dataset.trainSamples
         guard !samples.isEmpty else { throw RunError.noTrainingImages(path: dataset.root) }
         var startEpoch = 0
@@ -70,9 +71,8 @@ public struct TrainingJob: Sendable {
             startEpoch = resumed!.metadata.epoch
             events(.resumed(fromEpoch: startEpoch))
         }
-        let weightsPath = try teacherWeights ?? backbone.defaultWeightsPath()
-        let teacherNetwork = try backbone.pretrained(weights: weightsPath)
-        let model = try MethodRegistry.makeModel(for: configuration, backbone: backbone, teacherChannels: teacherNetwork.stageChannels)
+        let teacher = try Teacher.pretrained(backbones, weights: teacherWeights)
+        let model = try MethodRegistry.makeModel(for: configuration, teacher: teacher.layout)
         let method = try MethodRegistry.method(named: configuration.method)
         let stages = try method.stages(for: configuration)
         if let resumed { try model.loadStateDictionary(resumed.model, source: run.checkpoint) }
@@ -82,17 +82,17 @@ public struct TrainingJob: Sendable {
         // A resumed run keeps the tiling it was started with.
         let tiling = resumed?.metadata.tiling ?? self.tiling
         let tilesPerImage = resumed?.metadata.tilesPerImage ?? self.tilesPerImage
-        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: backbone.normalization, tiling: tiling)
+        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: tiling)
         let store = try featureStoreDirectory.map {
-            try FeatureStore(directory: $0, teacherWeights: weightsPath, backbone: backbone, preprocessing: preprocessing)
+            try FeatureStore(directory: $0, teacher: teacher, preprocessing: preprocessing)
         }
         let synthesis = method.syntheticAnomalies(for: configuration)
         let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource(folder: configuration.textures ?? TextureSource.defaultFolder) : nil }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
-        let cache = try TeacherFeatureCache(units: units, teacher: teacherNetwork, preprocessing: preprocessing, store: store,
+        let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
-        try writeConfiguration(teacherWeights: weightsPath, tiling: tiling, tilesPerImage: tilesPerImage)
+        try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let batch = max(1, configuration.batchSize)
         let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
@@ -135,14 +135,14 @@ public struct TrainingJob: Sendable {
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
                 let inputs = try made?.next()
-                let teacher = inputs.flatMap { $0.isAugmented ? $0.good : nil }
-                    .map { augmented in withoutGradients { teacherNetwork.features(augmented, stageCount: 3) } } ?? features(step)
+                let teacherFeatures = inputs.flatMap { $0.isAugmented ? $0.good : nil }
+                    .map { augmented in withoutGradients { teacher.features(augmented) } } ?? features(step)
                 let synthetic = inputs?.defective.map { defective in
                     SyntheticAnomalyBatch(masks: defective.masks, images: defective.inputs) {
-                        withoutGradients { teacherNetwork.features(defective.inputs, stageCount: 3) }
+                        withoutGradients { teacher.features(defective.inputs) }
                     }
                 }
-                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: inputs?.good, stage: stage))
+                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage))
                 optimizer.zeroGradients()
                 loss.total.backward()
                 optimizer.step()
@@ -159,7 +159,8 @@ public struct TrainingJob: Sendable {
             var restored: TrainingEvent?
             var check: RunningStatisticsCheck?
             let metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
-                                              teacherWeights: TeacherIdentity.describe(weightsPath), tiling: tiling, tilesPerImage: tilesPerImage)
+                                              teacherWeights: TeacherIdentity.describe(teacher.weights), tiling: tiling, tilesPerImage: tilesPerImage,
+                                              teacherWeightsPaths: teacher.weights)
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.
                 // The check compares like with like: the kept epoch's loss on the good images.
@@ -188,18 +189,21 @@ public struct TrainingJob: Sendable {
 
     /// `config.toml`: the run's settings, to read, edit and train again with `--config`
     /// (the checkpoint's metadata is what `eval`, `infer` and `--resume` reload).
-    private func writeConfiguration(teacherWeights: String, tiling: Tiling?, tilesPerImage: Int?) throws {
+    private func writeConfiguration(teacherWeights: [String], tiling: Tiling?, tilesPerImage: Int?) throws {
         let file = RunConfigurationFile(configuration: configuration, data: dataset.source, teacherWeights: teacherWeights,
                                         tiling: tiling, tilesPerImage: tilesPerImage)
         try RunFolder.write(file.text, to: run.configuration)
     }
 }
 
-/// Names a teacher weights file by name and size: enough to notice a different file.
+/// Names teacher weights files by name, size and content hash, to notice a different file.
 enum TeacherIdentity {
-    static func describe(_ path: String) -> String {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return "\((path as NSString).lastPathComponent) (\(size) bytes)"
+    static func describe(_ paths: [String]) -> String {
+        paths.map { path in
+            let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            let hash = (try? ContentHash.ofFile(path)).map { String(format: "%016llx", $0) } ?? "unreadable"
+            return "\((path as NSString).lastPathComponent) (\(size) bytes, content \(hash))"
+        }.joined(separator: "; ")
     }
 }
 
@@ -309,10 +313,10 @@ struct TeacherFeatureCache {
     /// Per scale, all units: N×C×h×w.
     let scales: [Tensor]
 
-    init(units: [TrainingUnit], teacher: any Backbone, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
+    init(units: [TrainingUnit], teacher: Teacher, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
          events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
         var perUnit = [[Tensor]?](repeating: nil, count: units.count)
-        var entries = [String?](repeating: nil, count: units.count)
+        var entries = [FeatureStore.Entry?](repeating: nil, count: units.count)
         if let store {
             for (index, unit) in units.enumerated() {
                 let entry = try store.entry(forImage: unit.sample.path, variant: unit.storeVariant)
@@ -343,7 +347,7 @@ struct TeacherFeatureCache {
         var done = fromDisk
         func flush() {
             guard !pending.isEmpty else { return }
-            let features = withoutGradients { teacher.features(Tensor.concatenate(pending.map(\.input), alongAxis: 0), stageCount: 3) }
+            let features = withoutGradients { teacher.features(Tensor.concatenate(pending.map(\.input), alongAxis: 0)) }
             for (position, item) in pending.enumerated() {
                 let own = features.map { $0.sliced(alongAxis: 0, position..<(position + 1)) }
                 perUnit[item.index] = own

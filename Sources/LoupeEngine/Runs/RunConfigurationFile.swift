@@ -9,11 +9,12 @@ import LoupeModels
 public struct RunConfigurationFile: Equatable, Sendable {
     public var configuration: TrainingConfiguration
     public var data: DatasetSource?
-    public var teacherWeights: String?
+    /// One weights file per teacher, in `backbone`'s order (nil: the installed weights).
+    public var teacherWeights: [String]?
     public var tiling: Tiling?
     public var tilesPerImage: Int?
 
-    public init(configuration: TrainingConfiguration, data: DatasetSource? = nil, teacherWeights: String? = nil,
+    public init(configuration: TrainingConfiguration, data: DatasetSource? = nil, teacherWeights: [String]? = nil,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
         self.configuration = configuration
         self.data = data
@@ -34,7 +35,13 @@ public struct RunConfigurationFile: Equatable, Sendable {
             "method = \(TOMLText.quoted(c.method))",
         ]
         if case let .path(path) = data { lines.append("data = \(TOMLText.quoted(path))") }
-        if let teacherWeights { lines.append("teacher_weights = \(TOMLText.quoted(teacherWeights))") }
+        if let teacherWeights {
+            let quoted = teacherWeights.map(TOMLText.quoted)
+            lines.append("teacher_weights = " + (quoted.count == 1 ? quoted[0] : "[" + quoted.joined(separator: ", ") + "]"))
+            for (backbone, path) in zip(c.backboneNames, teacherWeights) {
+                lines.append("# \(backbone): \(TeacherIdentity.describe([path]))")
+            }
+        }
         lines += [
             "", "[training]",
             "backbone = \(TOMLText.quoted(c.backbone))",
@@ -158,7 +165,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             c.augmentation[key] = Float(value)
         }
         var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
-                                        teacherWeights: try document.string("teacher_weights"))
+                                        teacherWeights: try document.strings("teacher_weights"))
         try document.expectOnly(["good", "defect", "test_good", "masks", "mask_pattern"], in: "data_folders")
         if document.tables.contains("data_folders") {
             guard let good = try document.string("good", in: "data_folders") else {

@@ -6,7 +6,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     case unknownMethod(path: String, found: String, known: [String])
     case noTrainingImages(path: String)
     case noTestImages(path: String)
-    case unknownBackbone(name: String)
+    /// The teacher weights a run was trained with are not the ones found now.
+    case teacherChanged(path: String, recorded: String, found: String)
     case unreadableFile(path: String)
     /// A checkpoint written by a newer Loupe, in a layout this one does not know.
     case newerFormat(path: String, version: Int, supported: Int)
@@ -21,7 +22,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
             return "\(path): checkpoint of method '\(found)', which this Loupe does not know (methods: \(known.joined(separator: ", ")))"
         case let .noTrainingImages(path): return "\(path): no training images"
         case let .noTestImages(path): return "\(path): no test images"
-        case let .unknownBackbone(name): return "unknown backbone '\(name)'"
+        case let .teacherChanged(path, recorded, found):
+            return "\(path): trained with teacher weights \(recorded), but found \(found): restore those files (the run records their paths)"
         case let .unreadableFile(path): return "\(path): cannot read this file"
         case let .newerFormat(path, version, supported):
             return "\(path): written by a newer Loupe (checkpoint format \(version); this Loupe reads up to \(supported)): update Loupe to use this run"

@@ -78,8 +78,12 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var epoch: Int
     /// Decision threshold on image scores (set by evaluation or the console).
     public var threshold: Float?
-    /// Teacher weights file name and size, to notice a different teacher at load time.
+    /// Teacher weights files' names, sizes and content hashes, to notice a different
+    /// teacher at load time.
     public var teacherWeights: String
+    /// The teacher weights files trained with, absolute, one per backbone (absent in runs
+    /// from before it was recorded: those score with the installed weights).
+    public var teacherWeightsPaths: [String]?
     /// Frames cut into tiles at native resolution (nil: resized to the input size); `infer`,
     /// `eval` and the console reuse it.
     public var tiling: Tiling?
@@ -87,7 +91,8 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var tilesPerImage: Int?
 
     public init(configuration: TrainingConfiguration, data: DatasetSource, epoch: Int, threshold: Float?, teacherWeights: String,
-                tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
+                tiling: Tiling? = nil, tilesPerImage: Int? = nil, teacherWeightsPaths: [String]? = nil) {
+        self.teacherWeightsPaths = teacherWeightsPaths
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
         self.configuration = configuration

@@ -46,6 +46,16 @@ public struct TOMLDocument {
         try value(key, in: table, expected: "a string") { $0.string }
     }
 
+    /// A string or an array of strings, as an array.
+    public func strings(_ key: String, in table: String? = nil) throws -> [String]? {
+        try value(key, in: table, expected: "a string or an array of strings") { value in
+            if let single = value.string { return [single] }
+            guard let array = value.array else { return nil }
+            let strings = array.compactMap(\.string)
+            return strings.count == array.count && !strings.isEmpty ? strings : nil
+        }
+    }
+
     public func integer(_ key: String, in table: String? = nil) throws -> Int? {
         try value(key, in: table, expected: "a whole number") { $0.int }
     }

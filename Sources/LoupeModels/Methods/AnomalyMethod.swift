@@ -16,9 +16,15 @@ public protocol AnomalyMethod {
     /// Its own settings beyond the shared training ones (ablation switches among them).
     static var settings: [MethodSetting] { get }
 
-    /// The network for a teacher with stage channels `teacherChannels` (stride 4, 8, 16),
+    /// The network for `teacher` (its backbones and their channels at strides 4, 8, 16),
     /// initialised from `configuration.seed`, with `configuration.settings` already checked.
-    static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel
+    static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel
+
+    /// How many teachers this configuration distils from (`--backbone A,B` names two).
+    static func teacherCount(for configuration: TrainingConfiguration) -> Int
+
+    /// The teachers when the user names none.
+    static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName]
 
     /// The synthetic defects this configuration trains on (nil: good images only). With a
     /// recipe, each step's batch also carries its images made defective (`TrainingBatch`).
@@ -33,6 +39,10 @@ public protocol AnomalyMethod {
 }
 
 extension AnomalyMethod {
+    public static func teacherCount(for configuration: TrainingConfiguration) -> Int { 1 }
+
+    public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] { [.efficientNetLite0] }
+
     public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? { nil }
 
     /// One stage of every epoch.

@@ -1,6 +1,7 @@
 /// Every method Loupe can train, by name: the one place a method is listed.
 public enum MethodRegistry {
-    public static let methods: [any AnomalyMethod.Type] = [ReverseDistillation.self, MultiScaleFusion.self, SyntheticContrastiveDistillation.self, PFADSeg.self, SelectiveFusionSegmentation.self]
+    public static let methods: [any AnomalyMethod.Type] = [ReverseDistillation.self, MultiScaleFusion.self, SyntheticContrastiveDistillation.self, PFADSeg.self, SelectiveFusionSegmentation.self,
+                                                         DualTeacherDistillation.self]
 
     public static var names: [String] { methods.map { $0.name } }
 
@@ -23,11 +24,33 @@ public enum MethodRegistry {
         return checked
     }
 
-    /// The network a configuration describes, for a teacher with `teacherChannels`.
-    public static func makeModel(for configuration: TrainingConfiguration, backbone: BackboneName, teacherChannels: [Int]) throws -> any DistillationModel {
+    /// The network a configuration describes, for `teacher`.
+    public static func makeModel(for configuration: TrainingConfiguration, teacher: TeacherLayout) throws -> any DistillationModel {
         let method = try method(named: configuration.method)
         var checked = configuration
         checked.settings = try validated(configuration.settings, for: method)
-        return method.makeModel(backbone: backbone, teacherChannels: teacherChannels, configuration: checked)
+        return method.makeModel(teacher: teacher, configuration: checked)
+    }
+
+    /// The backbones a configuration distils from (`backbone`, comma-separated), checked
+    /// against the catalogue and the number its method takes.
+    public static func teachers(for configuration: TrainingConfiguration) throws -> [BackboneName] {
+        let method = try method(named: configuration.method)
+        let names = configuration.backboneNames
+        let backbones = try names.map { name in
+            guard let backbone = BackboneName(rawValue: name) else { throw TeacherError.unknownBackbone(name: name) }
+            return backbone
+        }
+        var checked = configuration
+        checked.settings = try validated(configuration.settings, for: method)
+        let expected = method.teacherCount(for: checked)
+        guard backbones.count == expected else { throw TeacherError.wrongCount(method: method.name, expected: expected, given: names) }
+        return backbones
+    }
+
+    /// A configuration's teachers, pretrained: from `weights` (one per teacher), else each
+    /// one's installed weights.
+    public static func teacher(for configuration: TrainingConfiguration, weights: [String]?) throws -> Teacher {
+        try Teacher.pretrained(teachers(for: configuration), weights: weights)
     }
 }

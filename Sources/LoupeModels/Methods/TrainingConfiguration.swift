@@ -1,3 +1,4 @@
+import Foundation
 import LoupeData
 import LoupeTensor
 
@@ -9,6 +10,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var method = "rd"
     /// The method's own settings; a missing key takes the method's default.
     public var settings: [String: SettingValue] = [:]
+    /// The teacher's backbone, or several comma-separated (`MethodRegistry.teachers`).
     public var backbone: String = BackboneName.efficientNetLite0.rawValue
     /// Square input size in pixels.
     public var imageSize = 256
@@ -33,13 +35,23 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
     public init() {}
 
-    /// The teacher this configuration names.
-    public var backboneName: BackboneName? { BackboneName(rawValue: backbone) }
+    /// The backbones this configuration names, in order.
+    public var backboneNames: [String] {
+        backbone.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    }
 
-    /// Input sizes a run accepts: the network halves the input four times, so it must
-    /// divide by 16; the bounds keep a batch in memory.
-    public static let imageSizeRule = "a multiple of 16 between 32 and 2048"
-    public static func acceptsImageSize(_ size: Int) -> Bool { (32...2048).contains(size) && size % 16 == 0 }
+    /// Sets `backbone` to the method's own teachers (for its settings), as when the user
+    /// names none.
+    public mutating func useDefaultTeachers() {
+        guard let chosen = try? MethodRegistry.method(named: method) else { return }
+        backbone = chosen.defaultTeachers(for: self).map(\.rawValue).joined(separator: ",")
+    }
+
+    /// Input sizes a run accepts: RD's bottleneck halves the input five times (stride 32)
+    /// and the student doubles it back, so it must divide by 32 (48 came back as 64 and
+    /// crashed); the bounds keep a batch in memory.
+    public static let imageSizeRule = "a multiple of 32 between 32 and 2048"
+    public static func acceptsImageSize(_ size: Int) -> Bool { (32...2048).contains(size) && size % 32 == 0 }
 
     enum CodingKeys: String, CodingKey {
         case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore

@@ -18,10 +18,10 @@ public enum MultiScaleFusion: AnomalyMethod {
         MethodSetting("depth", default: .integer(1), help: "transformer encoder layers (the paper uses one ViT block)", range: 1...4),
     ]
 
-    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         return MultiScaleFusionModel(
-            channels: Array(teacherChannels.prefix(3)), architecture: ReverseDistillationArchitecture(backbone: backbone),
+            channels: teacher.stageChannels, architecture: ReverseDistillationArchitecture(backbone: teacher.backbone),
             gridSize: max(1, configuration.imageSize / 16),
             fusesScales: configuration.bool("mff", of: Self.self), filters: configuration.bool("transformer", of: Self.self),
             mirrorsTeacher: configuration.bool("mirror_student", of: Self.self),

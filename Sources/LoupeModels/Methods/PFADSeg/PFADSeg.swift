@@ -27,13 +27,13 @@ public enum PFADSeg: DenoisingSegmentationMethod {
         MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
     ] + DenoisingSegmentationTraining.settings
 
-    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         let attention = PyramidAttention(parallelConvolutions: configuration.bool("pcar", of: self),
                                          attentionalFusion: configuration.bool("aff", of: self))
         let width = configuration.integer("width", of: self)
-        let student = DenoisingStudent(width: width, teacherChannels: Array(teacherChannels.prefix(3)), attention: attention, using: &generator)
-        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width, attention: attention,
+        let student = DenoisingStudent(width: width, teacherChannels: teacher.stageChannels, attention: attention, using: &generator)
+        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacher.stageChannels, width: 2 * width, attention: attention,
                                                        rectangularContext: configuration.bool("rcm", of: self), configuration: configuration,
                                                        of: self, using: &generator)
     }

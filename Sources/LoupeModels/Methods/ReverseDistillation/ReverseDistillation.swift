@@ -8,8 +8,8 @@ public enum ReverseDistillation: AnomalyMethod {
     public static let paper = "Deng & Li, Reverse Distillation from One-Class Embedding, CVPR 2022"
     public static let settings: [MethodSetting] = []
 
-    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
-        ReverseDistillationModel(backbone: backbone, teacherChannels: teacherChannels, seed: configuration.seed)
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
+        ReverseDistillationModel(teacher: teacher, seed: configuration.seed)
     }
 }
 

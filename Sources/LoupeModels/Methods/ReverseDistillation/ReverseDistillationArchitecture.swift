@@ -30,12 +30,12 @@ struct ReverseDistillationArchitecture {
 }
 
 extension ReverseDistillationModel {
-    /// The bottleneck and student for a teacher with stage channels `teacherChannels`
-    /// (stride 4, 8, 16), initialised from the configuration's seed.
-    public convenience init(backbone: BackboneName, teacherChannels: [Int], seed: UInt64) {
+    /// The bottleneck and student for `teacher` (sized by its first backbone's
+    /// architecture, for its channels at strides 4, 8, 16), initialised from `seed`.
+    public convenience init(teacher: TeacherLayout, seed: UInt64) {
         var generator = SeededGenerator(seed: seed)
-        let architecture = ReverseDistillationArchitecture(backbone: backbone)
-        self.init(channels: Array(teacherChannels.prefix(3)), blocks: architecture.blocks, embeddingBlocks: architecture.embeddingBlocks,
+        let architecture = ReverseDistillationArchitecture(backbone: teacher.backbone)
+        self.init(channels: teacher.stageChannels, blocks: architecture.blocks, embeddingBlocks: architecture.embeddingBlocks,
                   decoderBlocks: architecture.decoderBlocks, linearStudentOutput: architecture.linearStudentOutput, using: &generator)
     }
 }

@@ -22,12 +22,12 @@ public enum SelectiveFusionSegmentation: DenoisingSegmentationMethod {
         MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
     ] + DenoisingSegmentationTraining.settings
 
-    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         let width = configuration.integer("width", of: self)
         let fusion: UNetDecoderLevel.Fusion = !configuration.bool("skips", of: self) ? .noSkip : configuration.bool("sfm", of: self) ? .selective : .sum
-        let student = UNetStudent(width: width, teacherChannels: Array(teacherChannels.prefix(3)), fusion: fusion, using: &generator)
-        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacherChannels, width: 2 * width,
+        let student = UNetStudent(width: width, teacherChannels: teacher.stageChannels, fusion: fusion, using: &generator)
+        return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacher.stageChannels, width: 2 * width,
                                                        attention: PyramidAttention(parallelConvolutions: false, attentionalFusion: false),
                                                        rectangularContext: true, configuration: configuration, of: self, using: &generator)
     }

@@ -29,10 +29,10 @@ public enum SyntheticContrastiveDistillation: AnomalyMethod {
         MethodSetting("scar", default: .real(0.25), help: "share of scar defects", range: 0...1),
     ]
 
-    public static func makeModel(backbone: BackboneName, teacherChannels: [Int], configuration: TrainingConfiguration) -> any DistillationModel {
-        let distillation = ReverseDistillationModel(backbone: backbone, teacherChannels: teacherChannels, seed: configuration.seed)
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
+        let distillation = ReverseDistillationModel(teacher: teacher, seed: configuration.seed)
         var generator = SeededGenerator(seed: configuration.seed &+ 0xFEAC_A11)
-        return SyntheticContrastiveModel(distillation: distillation, channels: Array(teacherChannels.prefix(3)),
+        return SyntheticContrastiveModel(distillation: distillation, channels: teacher.stageChannels,
                                          calibrates: configuration.bool("feacali", of: self),
                                          defectiveWeight: Float(configuration.real("defective_weight", of: self)),
                                          contrastiveWeight: Float(configuration.real("contrastive_weight", of: self)),

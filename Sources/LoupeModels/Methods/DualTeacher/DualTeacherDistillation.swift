@@ -1,0 +1,42 @@
+import LoupeTensor
+
+/// `rd-dual`: reverse distillation from two pretrained teachers of different architectures,
+/// their channels weighed by attention and fused iteratively, into a student that is not a
+/// mirror of either (paper 001: "dual-teacher MAFFM", §3, Figures 1–2; its ablations,
+/// Table 7, are the switches here).
+///
+/// The student reconstructs both teachers' features concatenated per scale (the paper's
+/// 320/640/1280 channels are Wide-ResNet-50's and ResNet-34's summed), so the loss, the map
+/// and the feature cache are RD's; MSCAM, MFF, iAFF and OCE only shape the code the student
+/// decodes from. Default teachers: EfficientNet-Lite0 and Lite2 (the shipped pair; the
+/// paper's ResNet-34 and Wide-ResNet-50-2 with `--backbone resnet34,wide_resnet50_2
+/// --weights A.pth,B.pth`).
+public enum DualTeacherDistillation: AnomalyMethod {
+    public static let name = "rd-dual"
+    public static let summary = "two teachers, channel attention and iterative fusion, non-mirror student"
+    public static let paper = "paper 001 §3: multiple attentional feature fusion (MAFFM) and its student"
+    public static let settings: [MethodSetting] = [
+        MethodSetting("single_teacher", default: .bool(false),
+                      help: "distil from the first teacher alone (MSCAM, MFF, OCE and the paper's student kept; no iAFF)"),
+        MethodSetting("mscam", default: .bool(true), help: "weigh each teacher's channels with MSCAM attention before fusing"),
+        MethodSetting("iaff", default: .bool(true), help: "fuse the two teachers with iAFF (off: plain concatenation)"),
+        MethodSetting("mirror_student", default: .bool(false), help: "RD's decoder as the student instead of the paper's"),
+        MethodSetting("reduction", default: .integer(4), help: "MSCAM's and iAFF's channel reduction ratio r (Table 6)", range: 1...64),
+    ]
+
+    public static func teacherCount(for configuration: TrainingConfiguration) -> Int {
+        configuration.bool("single_teacher", of: self) ? 1 : 2
+    }
+
+    public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] {
+        teacherCount(for: configuration) == 1 ? [.efficientNetLite0] : [.efficientNetLite0, .efficientNetLite2]
+    }
+
+    public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
+        var generator = SeededGenerator(seed: configuration.seed)
+        return DualTeacherModel(teacher: teacher, weighsChannels: configuration.bool("mscam", of: self),
+                                fusesIteratively: configuration.bool("iaff", of: self),
+                                mirrorsTeacher: configuration.bool("mirror_student", of: self),
+                                reduction: configuration.integer("reduction", of: self), using: &generator)
+    }
+}
