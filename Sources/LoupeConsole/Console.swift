@@ -18,6 +18,8 @@ public final class Console: TerminalApplication {
     let data: DatasetSource?
     /// Settings for a training started here when the run has no checkpoint yet.
     let newRunConfiguration: TrainingConfiguration
+    /// The ROI run: a new run trains with it; a trained run's recorded one found here if moved.
+    let regionRun: String?
     private let maps: MapWorker
     /// A/B: the compared run's maps.
     private let comparisonMaps: MapWorker?
@@ -38,11 +40,13 @@ public final class Console: TerminalApplication {
     /// they are scored. With `comparedWith` (A/B), that run's scores, maps and verdicts show
     /// beside this one's: it must be scored (`loupe eval`) on the same data set.
     public init(run: RunFolder, data: DatasetSource? = nil, theme: Theme = .standard,
-                newRunConfiguration: TrainingConfiguration = TrainingConfiguration(), comparedWith other: RunFolder? = nil) throws {
+                newRunConfiguration: TrainingConfiguration = TrainingConfiguration(), comparedWith other: RunFolder? = nil,
+                regionRun: String? = nil) throws {
         self.run = run
         self.theme = theme
         self.newRunConfiguration = newRunConfiguration
-        maps = MapWorker(run: run)
+        self.regionRun = regionRun
+        maps = MapWorker(run: run, regionRun: regionRun)
         var comparison: ConsoleState.Comparison?
         if let other {
             comparison = try Self.comparison(of: run, with: other)
@@ -122,7 +126,7 @@ public final class Console: TerminalApplication {
         let metadata = run.exists ? try Checkpoint.read(run.checkpoint).metadata : nil
         let configuration = metadata?.configuration ?? newRunConfiguration
         let training = TrainingJob(run: run, dataset: dataset, configuration: configuration, teacherWeights: metadata?.teacherWeightsPaths, resume: run.exists,
-                                   featureStoreDirectory: FeatureStore.defaultDirectory)
+                                   featureStoreDirectory: FeatureStore.defaultDirectory, regionRun: regionRun)
         // A resumed run keeps the curve of its finished epochs (the job drops later rows).
         state.training.restart(epochs: configuration.epochs, history: metadata.map { TrainLog.rows(at: run.trainLog, throughEpoch: $0.epoch) } ?? [])
         imageSize = configuration.imageSize
@@ -132,7 +136,7 @@ public final class Console: TerminalApplication {
     }
 
     private func startScoring() {
-        job = BackgroundJob.evaluation(EvaluationJob(run: run, data: data))
+        job = BackgroundJob.evaluation(EvaluationJob(run: run, data: data, regionRun: regionRun))
         jobIsTraining = false
     }
 
@@ -249,14 +253,18 @@ public final class Console: TerminalApplication {
             baseCache[side] = (item.name, width, height, image, mask)
         }
         guard let base = baseCache[side], let image = base.image else { return (nil, "cannot read \(item.name)") }
+        let contour = theme.colours[.contour] ?? (255, 0, 255)
+        let region = state.showsRegion ? map?.region : nil
         guard state.pane != .image, let map else {
             let note = state.pane == .image ? nil : worker.failure(for: item.name).map { "map failed: \($0)" } ?? "computing map…"
-            return (zoomed(image, map: map, columns: columns, rows: rows), note)
+            let shown = region.map { PaneImage.boxed(image.rgb(), region: $0, colour: contour) } ?? image
+            return (zoomed(shown, map: map, columns: columns, rows: rows), note)
         }
-        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(threshold)|\(width)x\(height)|\(state.zoomed)|\(columns)x\(rows)"
+        let key = "\(item.name)|\(state.pane)|\(state.colourMap)|\(threshold)|\(width)x\(height)|\(state.zoomed)|\(columns)x\(rows)|\(region != nil)"
         if let cached = paneCache[side], cached.key == key { return (cached.image, nil) }
-        let composed = PaneImage.compose(state.pane, image: image, map: map.values, mask: base.mask, threshold: threshold,
-                                         colourMap: state.colourMap, contour: theme.colours[.contour] ?? (255, 0, 255))
+        var composed = PaneImage.compose(state.pane, image: image, map: map.values, mask: base.mask, threshold: threshold,
+                                         colourMap: state.colourMap, contour: contour)
+        if let region { composed = PaneImage.boxed(composed, region: region, colour: contour) }
         let shown = zoomed(composed, map: map, columns: columns, rows: rows)
         paneCache[side] = (key, shown)
         return (shown, nil)

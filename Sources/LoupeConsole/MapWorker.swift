@@ -14,16 +14,23 @@ final class MapWorker: @unchecked Sendable {
     private var scorer: Scorer?
     private var generation = 0
     private let run: RunFolder
+    /// The run's ROI run at another path than recorded (nil: as recorded).
+    private let regionRun: String?
     /// Set when a map becomes ready, so the controller knows to redraw.
     private var readySinceLastCheck = false
 
-    init(run: RunFolder) { self.run = run }
+    init(run: RunFolder, regionRun: String? = nil) {
+        self.run = run
+        self.regionRun = regionRun
+    }
 
     /// An image's anomaly map at the resolution the run scores it (the input size, or the
     /// native frame for tiled runs).
     struct FrameMap {
         let width: Int, height: Int
         let values: [Float]
+        /// With a ROI run: the part's box the detector looked at (frame pixels).
+        var region: RegionCrop? = nil
     }
 
     /// The map of `path` if ready; otherwise starts computing it and returns nil. A map
@@ -37,12 +44,13 @@ final class MapWorker: @unchecked Sendable {
         let generation = self.generation
         queue.async { [self] in
             let result = Result { () -> FrameMap in
-                if let saved = EvaluationJob.savedMap(of: run, kind: kind, imagePath: path) {
+                let scorer = try currentScorer()
+                // A ROI run's saved maps lack the box the console outlines: those are computed.
+                if scorer.preprocessing.region == nil, let saved = EvaluationJob.savedMap(of: run, kind: kind, imagePath: path) {
                     return FrameMap(width: saved.width, height: saved.height, values: saved.values)
                 }
-                let scorer = try currentScorer()
                 let prepared = try scorer.preprocessing.prepare(path)
-                return FrameMap(width: prepared.width, height: prepared.height, values: scorer.anomalyMap(prepared))
+                return FrameMap(width: prepared.width, height: prepared.height, values: scorer.anomalyMap(prepared), region: prepared.region)
             }
             lock.lock()
             defer { lock.unlock() }
@@ -86,7 +94,7 @@ final class MapWorker: @unchecked Sendable {
     private func currentScorer() throws -> Scorer {
         if let scorer { return scorer }
         let checkpoint = try Checkpoint.read(run.checkpoint)
-        let made = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
+        let made = try Scorer(checkpoint: checkpoint, path: run.checkpoint, regionRun: regionRun)
         scorer = made
         return made
     }

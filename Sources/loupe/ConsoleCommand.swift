@@ -67,6 +67,11 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Square input size, for a run trained from the console.")
     var size = 192
 
+    @Option(help: ArgumentHelp("ROI run: a run trained here crops every frame to its part first (see `loupe roi`).",
+                               discussion: "For a run trained with --roi, the recorded ROI run is used; give it here if it moved."),
+            completion: .directory)
+    var roi: String?
+
     @Flag(help: "Plain characters, no colour (for terminals without colour).")
     var ascii = false
 
@@ -110,7 +115,7 @@ struct ConsoleCommand: ParsableCommand {
             try session.runInTerminal(forceASCII: ascii)
             times = session.frameMilliseconds
         } else {
-            let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration)
+            let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration, regionRun: roi)
             try console.runInTerminal(forceASCII: ascii)
             times = console.frameMilliseconds
         }

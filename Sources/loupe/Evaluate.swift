@@ -30,9 +30,12 @@ struct Evaluate: ParsableCommand {
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
+    @Option(help: "The ROI run the detector was trained with, if it has moved (default: the recorded one).", completion: .directory)
+    var roi: String?
+
     func run() throws {
         let bar = ProgressBar(label: "scoring", total: 1)
-        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps).start(progress: { done, total in
+        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in
             bar.total = total
             bar.update(done)
         })
@@ -52,5 +55,8 @@ struct Evaluate: ParsableCommand {
         print("IAP / IAP@90  \(percent(metrics.instanceAveragePrecision)) / \(percent(metrics.instancePrecisionAt90).trimmingCharacters(in: .whitespaces))")
         print("pixel mIoU    \(percent(metrics.pixelMeanIoU))")
         print("image F1 max  \(percent(metrics.imageF1Max))" + (metrics.f1Threshold.map { String(format: "  at score %.4f", $0) } ?? ""))
+        if let missed = metrics.framesWithoutPart, missed > 0 {
+            print("ROI: no part found in \(missed) of \(metrics.images) frames (scored whole)")
+        }
     }
 }

@@ -52,17 +52,23 @@ struct Infer: ParsableCommand {
         if let shard { _ = try Shard(parsing: shard) }
     }
 
+    @Option(help: "The ROI run the detector was trained with, if it has moved (default: the recorded one).", completion: .directory)
+    var roi: String?
+
     func run() throws {
         let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
         let files = try InferenceJob.expand(images)
         let job = InferenceJob(run: RunFolder(runFolder), images: files, shard: shard, threshold: threshold, overlays: overlays,
-                               colourMap: ColourMap(rawValue: colourMap)!)
+                               colourMap: ColourMap(rawValue: colourMap)!, regionRun: roi)
         var part = ScoreParts.header(shard: shard, run: runFolder)
         let bar = ProgressBar(label: "scoring \(shard)", total: shard.select(files).count)
         var done = 0
         try job.start(scored: { result in
             part += ScoreParts.row(result)
             done += 1
+            if result.partMissing {
+                FileHandle.standardError.write(Data("\(result.path): the ROI segmenter found no part; scored the whole frame\n".utf8))
+            }
             if output != nil { bar.update(done) }
             guard output == nil else { return }
             let verdict = result.isDefect.map { $0 ? "defect" : "good" } ?? "-"

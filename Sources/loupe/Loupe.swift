@@ -21,7 +21,7 @@ struct Loupe: ParsableCommand {
         message says which), 2 an internal error (please report it).
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self]
+        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self, RegionCommand.self]
     )
 
     /// Runs the command with the exit statuses the discussion promises.
@@ -47,7 +47,8 @@ struct Loupe: ParsableCommand {
     /// A parsing or validation error as one line, with where to read more:
     /// "loupe eval: --mask-pattern needs --masks (see `loupe eval --help`)".
     static func oneLine(_ error: Error) -> String {
-        let names = Set(configuration.subcommands.map { $0._commandName } + DataCommand.configuration.subcommands.map { $0._commandName })
+        let names = Set(configuration.subcommands.map { $0._commandName } + DataCommand.configuration.subcommands.map { $0._commandName }
+                        + RegionCommand.configuration.subcommands.map { $0._commandName })
         let command = (["loupe"] + CommandLine.arguments.dropFirst().prefix { names.contains($0) }).joined(separator: " ")
         let text = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             .joined(separator: "; ")
@@ -58,6 +59,7 @@ struct Loupe: ParsableCommand {
     static func isUserError(_ error: Error) -> Bool {
         error is ImageError || error is DatasetError || error is WeightsError || error is SafeTensorsError
             || error is StateDictionaryError || error is ValidationError || error is RunError || error is ShardError || error is ThemeError || error is TOMLFileError || error is MethodError || error is ReviewJournalError
+            || error is TeacherError || error is RegionError
     }
 
     static func exit(withStatusFor error: Error) -> Never {

@@ -74,6 +74,13 @@ struct Train: ParsableCommand {
     @Option(help: "With --tile: tiles drawn at random from each image per epoch (default: all).")
     var tilesPerImage: Int?
 
+    @Option(help: ArgumentHelp("Crop every frame to its part with this ROI run (`loupe roi train`) before detection.",
+                               discussion: "Maps, metrics and overlays stay in frame pixels; eval, infer and the console crop the same way."))
+    var roi: String?
+
+    @Option(help: "With --roi: margin around the part's box, as a fraction of the box (default 0.1).")
+    var roiMargin: Double?
+
     @Option(help: "Adam learning rate (default 0.005).")
     var learningRate: Float?
 
@@ -193,6 +200,11 @@ struct Train: ParsableCommand {
         }
         if let tiling = file.tiling { c.imageSize = tiling.size }
         file.configuration = c
+        file.regionRun = roi ?? file.regionRun
+        if let roiMargin {
+            guard (0...2).contains(roiMargin), file.regionRun != nil else { throw ValidationError("--roi-margin needs --roi and a value from 0 to 2") }
+            file.regionMargin = roiMargin
+        }
         file.data = try data.source() ?? file.data
         file.teacherWeights = weights.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.teacherWeights
         if let paths = file.teacherWeights {
@@ -214,7 +226,8 @@ struct Train: ParsableCommand {
         let dataset = try source.open()
         let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: settings.teacherWeights,
                               resume: resume, featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
-                              tiling: settings.tiling, tilesPerImage: settings.tilesPerImage)
+                              tiling: settings.tiling, tilesPerImage: settings.tilesPerImage,
+                              regionRun: settings.regionRun, regionMargin: settings.regionMargin ?? RegionCropper.defaultMargin)
         let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?

@@ -1,12 +1,33 @@
 @testable import LoupeConsole
 import Foundation
 import LoupeEngine
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 import Testing
 
 /// The console's views drawn into memory: what an operator would read, cell by cell.
 @Suite struct ViewTests {
+    /// A ROI run's box (frame pixels) is outlined on the pane at the pane's scale, two pixels
+    /// wide inside the box; `r` hides and shows it.
+    @Test func regionBoxIsOutlinedAndRToggles() {
+        let pane = Image(width: 40, height: 20, channels: 3, value: 0)
+        let boxed = PaneImage.boxed(pane, region: RegionCrop(frameWidth: 80, frameHeight: 40, x: 20, y: 10, width: 40, height: 20),
+                                    colour: (255, 0, 0))
+        // In pane pixels the box is x 10…29, y 5…14.
+        func red(_ x: Int, _ y: Int) -> Bool { boxed.pixels[y * 40 + x] == 255 }
+        #expect(red(10, 5), "corner")
+        #expect(red(11, 6), "inner ring")
+        #expect(red(29, 14), "far corner")
+        #expect(red(20, 5), "top edge")
+        #expect(red(10, 10), "left edge")
+        #expect(!red(12, 7) && !red(9, 5) && !red(20, 10) && !red(30, 14))
+        var state = ConsoleState(runName: "roi", images: Self.images, threshold: 1.5)
+        #expect(state.showsRegion)
+        state.handle(.character("r"))
+        #expect(!state.showsRegion && state.message.contains("hidden"))
+    }
+
     static let images = [
         ThresholdTuning.Image(name: "test/good/000.png", score: 1.2, isDefect: false, kind: "good"),
         ThresholdTuning.Image(name: "test/good/001.png", score: 1.9, isDefect: false, kind: "good"),

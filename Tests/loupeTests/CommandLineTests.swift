@@ -90,6 +90,13 @@ enum Loupe {
             (["data", "check", "--good", "g", "--masks", "m", "--mask-pattern", "gt.png"], "has no {stem}"),
             (["data", "frobnicate"], "loupe data:"),
             (["weights"], "loupe weights: Missing expected argument '<file>'"),
+            (["roi", "train", "--images", "samples/texture/train/good", "--masks", "samples/texture/ground_truth/hole", "--run", "r"],
+             "loupe: samples/texture/train/good/000.png: no mask of the same name in samples/texture/ground_truth/hole"),
+            (["roi", "train", "--images", "i", "--masks", "m", "--run", "r", "--size", "48"], "loupe roi train: --size must be a multiple of 32"),
+            (["roi", "eval", "--run", "runs/none", "--images", "i", "--masks", "m"], "loupe: runs/none: not a ROI run"),
+            (["train", "--run", "r", "--data", "samples/texture", "--roi-margin", "0.3"], "loupe train: --roi-margin needs --roi"),
+            (["train", "--run", "r", "--data", "samples/texture", "--method", "rd", "--backbone", "efficientnet-lite0,efficientnet-lite2"],
+             "loupe train: --backbone: rd distils from one teacher"),
         ])
     }
 

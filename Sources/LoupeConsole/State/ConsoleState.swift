@@ -84,6 +84,8 @@ public struct ConsoleState: Sendable {
     public private(set) var showsHelp = false
     /// The image pane at native resolution (1:1) around the hottest point.
     public private(set) var zoomed = false
+    /// Outline the part's box a ROI run cropped to (runs trained with `--roi`).
+    public private(set) var showsRegion = true
     /// The threshold being typed after `=`, or nil.
     public private(set) var typedThreshold: String?
     /// Standing operator marks by image.
@@ -156,6 +158,9 @@ public struct ConsoleState: Sendable {
         case (.browser, .character("z")):
             zoomed.toggle()
             message = zoomed ? "1:1 native pixels around the hottest point (z: whole image)" : "whole image"
+        case (.browser, .character("r")):
+            showsRegion.toggle()
+            message = showsRegion ? "outlining the part's box the ROI run cropped to (runs trained with --roi)" : "ROI outline hidden"
         case (.browser, .character("s")):
             sort = sort == .score ? .name : sort == .name && comparison != nil ? .difference : .score
             refreshVisible(keeping: selectedItem?.name)

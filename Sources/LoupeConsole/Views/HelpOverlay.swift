@@ -8,6 +8,7 @@ public struct HelpOverlay {
         case .browser:
             specific = ["↑ ↓ j k  select an image      PgUp PgDn  ten at a time",
                         "o        image / heat map / overlay / mask contour   z  zoom to 1:1 at the hottest point",
+                        "r        outline the part's box (runs trained with a ROI run, --roi)",
                         "s        sort by score or name   /  filter: kind, verdict, mistakes, marks",
                         "f n d c  mark false positive / false negative / defect / clear",
                         "A/B      s also sorts by how differently A and B rank an image; / also shows where they disagree;",

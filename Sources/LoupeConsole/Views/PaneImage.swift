@@ -19,6 +19,25 @@ public enum PaneImage {
         }
     }
 
+    /// Paints the ROI box's border (two pixels wide, inside the box) in `colour`; the box is
+    /// in frame pixels and scaled to the image.
+    public static func boxed(_ image: Image, region: RegionCrop, colour: (UInt8, UInt8, UInt8)) -> Image {
+        let (width, height) = (image.width, image.height)
+        let scaleX = Double(width) / Double(region.frameWidth), scaleY = Double(height) / Double(region.frameHeight)
+        let left = Int(Double(region.x) * scaleX), top = Int(Double(region.y) * scaleY)
+        let right = min(width - 1, Int(Double(region.x + region.width) * scaleX) - 1)
+        let bottom = min(height - 1, Int(Double(region.y + region.height) * scaleY) - 1)
+        guard right > left, bottom > top else { return image }
+        var pixels = image.rgb().pixels
+        let plane = width * height
+        for y in top...bottom {
+            for x in left...right where x - left < 2 || right - x < 2 || y - top < 2 || bottom - y < 2 {
+                (pixels[y * width + x], pixels[plane + y * width + x], pixels[2 * plane + y * width + x]) = (Float(colour.0), Float(colour.1), Float(colour.2))
+            }
+        }
+        return Image(width: width, height: height, channels: 3, pixels: pixels)
+    }
+
     /// Paints the mask's boundary (mask pixels with a 4-neighbour outside it) in `colour`.
     public static func outlined(_ image: Image, mask: [Bool], colour: (UInt8, UInt8, UInt8)) -> Image {
         let (width, height) = (image.width, image.height)

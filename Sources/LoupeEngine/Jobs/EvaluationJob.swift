@@ -31,12 +31,14 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
     /// Median time to map one image at batch 1 (teacher, student, map, blur; decoding
     /// excluded), as the reference measures it.
     public var inferenceMillisecondsPerImage: Double?
+    /// With a ROI run: frames where it found no part (scored whole); nil without one.
+    public var framesWithoutPart: Int?
 
     enum CodingKeys: String, CodingKey {
         case imageAUROC = "image_auroc", pixelAUROC = "pixel_auroc", aupro = "aupro_0.3", pixelAveragePrecision = "pixel_ap"
         case instanceAveragePrecision = "iap", instancePrecisionAt90 = "iap_90", pixelMeanIoU = "pixel_miou"
         case imageF1Max = "image_f1_max", f1Threshold = "f1_threshold", images, defects
-        case inferenceMillisecondsPerImage = "infer_ms_per_image"
+        case inferenceMillisecondsPerImage = "infer_ms_per_image", framesWithoutPart = "frames_without_part"
     }
 }
 
@@ -46,13 +48,16 @@ public struct EvaluationJob: Sendable {
     public let data: DatasetSource?
     /// Write each map as a 16-bit PNG under `maps/<kind>/<stem>.png`.
     public let savesMaps: Bool
+    /// The ROI run the detector was trained with, at another path (nil: as recorded).
+    public let regionRun: String?
 
     /// 16-bit map PNGs store value / fullScale · 65535: RD sums three 1 − cos terms, each
     /// at most 2, so 6 covers every map (resolution 1e-4).
     public static let mapFullScale: Float = 6
 
-    public init(run: RunFolder, data: DatasetSource? = nil, savesMaps: Bool = false) {
+    public init(run: RunFolder, data: DatasetSource? = nil, savesMaps: Bool = false, regionRun: String? = nil) {
         self.run = run
+        self.regionRun = regionRun
         self.data = data
         self.savesMaps = savesMaps
     }
@@ -65,7 +70,7 @@ public struct EvaluationJob: Sendable {
         let dataset = try (data ?? checkpoint.metadata.data).open()
         let samples = dataset.testSamples
         guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
-        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint, regionRun: regionRun)
 
         let preprocessing = scorer.preprocessing
         let loader = PrefetchingLoader(count: samples.count, prefetch: 8) { index in
@@ -77,9 +82,11 @@ public struct EvaluationJob: Sendable {
         // Pixel metrics in constant memory, so test sets of any size fit (maps lie in 0…6).
         var pixels = PixelMetricsAccumulator(lowerBound: 0, upperBound: Self.mapFullScale)
         var timings: [Double] = []
+        var withoutPart = 0
         for (index, result) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
             let (prepared, mask) = try result.get()
+            if prepared.partMissing { withoutPart += 1 }
             let started = DispatchTime.now().uptimeNanoseconds
             let values = scorer.anomalyMap(prepared)
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
@@ -102,7 +109,8 @@ public struct EvaluationJob: Sendable {
             pixelMeanIoU: pixels.bestF1Threshold.map { pixels.confusion(atThreshold: $0).meanIntersectionOverUnion },
             imageF1Max: best?.f1, f1Threshold: best?.threshold,
             images: scored.count, defects: labels.filter { $0 }.count,
-            inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2])
+            inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2],
+            framesWithoutPart: scorer.preprocessing.region == nil ? nil : withoutPart)
         try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
         if checkpoint.metadata.threshold == nil, let threshold = best?.threshold {
             // A run's first evaluation gives it a decision threshold (F1-optimal) for `infer`.
@@ -152,8 +160,10 @@ public struct Scorer {
 
     /// The run of checkpoint file `path`, with the teacher weights it was trained with
     /// (when it recorded them and they are still there; else the installed ones), checked
-    /// against the recorded names, sizes and hashes.
-    public init(checkpoint: Checkpoint, path: String) throws {
+    /// against the recorded names, sizes and hashes; and with the ROI run it was trained
+    /// with, if any (`regionRun`: that run at another path; refused when it differs, or
+    /// when the run was trained on whole frames).
+    public init(checkpoint: Checkpoint, path: String, regionRun: String? = nil) throws {
         let metadata = checkpoint.metadata
         let configuration = metadata.configuration
         let recorded = metadata.teacherWeightsPaths.flatMap { paths in
@@ -169,7 +179,11 @@ public struct Scorer {
         model = try MethodRegistry.makeModel(for: configuration, teacher: teacher.layout)
         try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
         model.eval()
-        preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: metadata.tiling)
+        if regionRun != nil && metadata.region == nil {
+            throw RegionError.regionMismatch(run: path, detail: "trained on whole frames, so it cannot score ROI crops (--roi); train with --roi")
+        }
+        let region = try metadata.region.map { try $0.cropper(detector: path, override: regionRun) }
+        preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: metadata.tiling, region: region)
         blur = GaussianBlur(sigma: configuration.blurSigma)
     }
 
@@ -187,7 +201,7 @@ public struct Scorer {
     /// The anomaly map of a prepared image, width×height row-major: for tiled runs every
     /// tile's unblurred map stitched (mean where tiles overlap), then the frame blurred once.
     public func anomalyMap(_ prepared: Preprocessing.Prepared) -> [Float] {
-        guard let grid = prepared.grid else { return anomalyMap(prepared.input(0, normalization: preprocessing.normalization)).scalars }
+        guard let grid = prepared.grid else { return prepared.inFrame(anomalyMap(prepared.input(0, normalization: preprocessing.normalization)).scalars) }
         var stitcher = TileStitcher(grid: grid)
         let size = preprocessing.size
         withoutGradients {
@@ -202,6 +216,6 @@ public struct Scorer {
             }
         }
         let frame = Tensor(shape: [1, grid.height, grid.width], scalars: stitcher.stitched)
-        return blur(frame).scalars
+        return prepared.inFrame(blur(frame).scalars)
     }
 }

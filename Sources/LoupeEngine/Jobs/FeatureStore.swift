@@ -33,6 +33,8 @@ public struct FeatureStore: Sendable {
             // Each backbone sees the pixels normalised its own way (`Teacher` converts).
             key.add("\(preprocessing.size) \(backbone.normalization.rawValue)")
             if let tiling = preprocessing.tiling { key.add("tiles \(tiling.size)/\(tiling.overlap)") }
+            // Crops of another ROI run (or margin) are other inputs.
+            if let region = preprocessing.region { key.add("roi \(region.segmenter.identity) \(region.margin)") }
             return key
         }
     }

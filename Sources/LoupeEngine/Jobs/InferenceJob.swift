@@ -10,6 +10,8 @@ public struct InferenceJob: Sendable {
         public let path: String
         public let score: Float
         public let isDefect: Bool?
+        /// With a ROI run: no part was found, so the whole frame was scored.
+        public var partMissing = false
 
         public init(path: String, score: Float, isDefect: Bool?) {
             self.path = path
@@ -26,9 +28,13 @@ public struct InferenceJob: Sendable {
     /// Where to write overlay PNGs (nil: none).
     public let overlays: String?
     public let colourMap: ColourMap
+    /// The ROI run the detector was trained with, at another path (nil: as recorded).
+    public let regionRun: String?
 
-    public init(run: RunFolder, images: [String], shard: Shard = .whole, threshold: Float? = nil, overlays: String? = nil, colourMap: ColourMap = .turbo) {
+    public init(run: RunFolder, images: [String], shard: Shard = .whole, threshold: Float? = nil, overlays: String? = nil,
+                colourMap: ColourMap = .turbo, regionRun: String? = nil) {
         self.run = run
+        self.regionRun = regionRun
         self.images = images
         self.shard = shard
         self.threshold = threshold
@@ -65,7 +71,7 @@ public struct InferenceJob: Sendable {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let configuration = checkpoint.metadata.configuration
-        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint, regionRun: regionRun)
         let decisionThreshold = threshold ?? checkpoint.metadata.threshold
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
@@ -80,7 +86,9 @@ public struct InferenceJob: Sendable {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
                                  threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
             }
-            scored(Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 }))
+            var result = Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 })
+            result.partMissing = prepared.partMissing
+            scored(result)
         }
     }
 

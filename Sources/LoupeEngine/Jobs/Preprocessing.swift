@@ -11,11 +11,14 @@ public struct Preprocessing: Sendable {
     public let normalization: Normalization
     /// Cut frames into tiles at native resolution instead of resizing them (nil: resize).
     public let tiling: Tiling?
+    /// Crop every frame to its part first (two-stage inspection; nil: the whole frame).
+    public let region: RegionCropper?
 
-    public init(size: Int, normalization: Normalization, tiling: Tiling? = nil) {
+    public init(size: Int, normalization: Normalization, tiling: Tiling? = nil, region: RegionCropper? = nil) {
         self.size = tiling?.size ?? size
         self.normalization = normalization
         self.tiling = tiling
+        self.region = region
     }
 
     /// 1×3×size×size: resized as Pillow's bilinear (grey first, then replicated), normalised.
@@ -31,10 +34,26 @@ public struct Preprocessing: Sendable {
     /// An image ready for the network: its map will be `width`×`height`.
     public struct Prepared: Sendable {
         public let width: Int, height: Int
-        /// The frame and its tiles (tiled runs), or nil when `resized` is the one input.
+        /// The frame (or its part) and its tiles (tiled runs), or nil when `resized` is the one input.
         public let frame: Image?
         public let grid: TileGrid?
         let resized: Image?
+        /// With a ROI run: where the network's view sits in the frame (the whole frame when
+        /// no part was found); its map is pasted back there.
+        public var region: RegionCrop? = nil
+        /// With a ROI run: the segmenter found no part, so the whole frame was scored.
+        public var partMissing = false
+
+        /// The map's size before it is pasted into the frame: the input, or the tiled part.
+        var innerWidth: Int { grid?.width ?? resized?.width ?? width }
+        var innerHeight: Int { grid?.height ?? resized?.height ?? height }
+
+        /// A map of the network's view (`innerWidth`×`innerHeight`) in frame pixels: pasted
+        /// into its box, the rest at the map's minimum (outside the part is never the worst).
+        func inFrame(_ map: [Float]) -> [Float] {
+            guard let region else { return map }
+            return region.pasteBack(map, width: innerWidth, height: innerHeight, outside: map.min() ?? 0)
+        }
 
         /// How many inputs the network sees for this image.
         public var inputCount: Int { grid?.count ?? 1 }
@@ -52,8 +71,20 @@ public struct Preprocessing: Sendable {
         }
     }
 
-    /// Reads `path` as the run needs it: resized, or kept at native size for tiling.
+    /// Reads `path` as the run needs it: resized, or kept at native size for tiling; with a
+    /// ROI run, the part's box of the frame instead of the frame, the map in frame pixels.
     public func prepare(_ path: String) throws -> Prepared {
+        if let region {
+            let frame = try ImageFile.read(path).rgb()
+            let found = region.crop(of: frame)
+            let box = found ?? RegionCrop(frameWidth: frame.width, frameHeight: frame.height, x: 0, y: 0, width: frame.width, height: frame.height)
+            let part = box.crop(frame)
+            var prepared = tiling.map { tiling in
+                Prepared(width: frame.width, height: frame.height, frame: part, grid: tiling.grid(width: part.width, height: part.height), resized: nil)
+            } ?? Prepared(width: frame.width, height: frame.height, frame: nil, grid: nil, resized: part.resized(width: size, height: size))
+            (prepared.region, prepared.partMissing) = (box, found == nil)
+            return prepared
+        }
         guard let tiling else { return Prepared(width: size, height: size, frame: nil, grid: nil, resized: try image(path)) }
         let frame = try ImageFile.read(path).rgb()
         return Prepared(width: frame.width, height: frame.height, frame: frame, grid: tiling.grid(width: frame.width, height: frame.height), resized: nil)

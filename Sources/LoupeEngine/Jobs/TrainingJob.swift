@@ -45,9 +45,16 @@ public struct TrainingJob: Sendable {
     public let tiling: Tiling?
     /// With tiling: how many of each image's tiles an epoch draws (seeded; nil: all).
     public let tilesPerImage: Int?
+    /// Crop every frame to its part with this ROI run first (two-stage inspection; nil: whole frames).
+    public let regionRun: String?
+    /// The crop's margin around the part's box, as a fraction of the box.
+    public let regionMargin: Double
 
     public init(run: RunFolder, dataset: Dataset, configuration: TrainingConfiguration, teacherWeights: [String]?, resume: Bool,
-                featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
+                featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil,
+                regionRun: String? = nil, regionMargin: Double = RegionCropper.defaultMargin) {
+        self.regionRun = regionRun
+        self.regionMargin = regionMargin
         self.featureStoreDirectory = featureStoreDirectory
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
@@ -82,7 +89,16 @@ public struct TrainingJob: Sendable {
         // A resumed run keeps the tiling it was started with.
         let tiling = resumed?.metadata.tiling ?? self.tiling
         let tilesPerImage = resumed?.metadata.tilesPerImage ?? self.tilesPerImage
-        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: tiling)
+        // A resumed run keeps its ROI run (checked to be the same content).
+        var region: (reference: RegionReference, cropper: RegionCropper)?
+        if let recorded = resumed?.metadata.region {
+            region = (recorded, try recorded.cropper(detector: run.checkpoint, override: regionRun))
+        } else if resumed != nil, regionRun != nil {
+            throw RegionError.regionMismatch(run: run.checkpoint, detail: "was started on whole frames; resume it without --roi")
+        } else if let regionRun {
+            region = try RegionReference.load(run: regionRun, margin: regionMargin)
+        }
+        let preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: tiling, region: region?.cropper)
         let store = try featureStoreDirectory.map {
             try FeatureStore(directory: $0, teacher: teacher, preprocessing: preprocessing)
         }
@@ -92,7 +108,7 @@ public struct TrainingJob: Sendable {
         let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
-        try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage)
+        try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage, region: region?.reference)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let batch = max(1, configuration.batchSize)
         let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
@@ -160,7 +176,7 @@ public struct TrainingJob: Sendable {
             var check: RunningStatisticsCheck?
             let metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
                                               teacherWeights: TeacherIdentity.describe(teacher.weights), tiling: tiling, tilesPerImage: tilesPerImage,
-                                              teacherWeightsPaths: teacher.weights)
+                                              teacherWeightsPaths: teacher.weights, region: region?.reference)
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.
                 // The check compares like with like: the kept epoch's loss on the good images.
@@ -189,9 +205,10 @@ public struct TrainingJob: Sendable {
 
     /// `config.toml`: the run's settings, to read, edit and train again with `--config`
     /// (the checkpoint's metadata is what `eval`, `infer` and `--resume` reload).
-    private func writeConfiguration(teacherWeights: [String], tiling: Tiling?, tilesPerImage: Int?) throws {
-        let file = RunConfigurationFile(configuration: configuration, data: dataset.source, teacherWeights: teacherWeights,
+    private func writeConfiguration(teacherWeights: [String], tiling: Tiling?, tilesPerImage: Int?, region: RegionReference?) throws {
+        var file = RunConfigurationFile(configuration: configuration, data: dataset.source, teacherWeights: teacherWeights,
                                         tiling: tiling, tilesPerImage: tilesPerImage)
+        (file.regionRun, file.regionMargin) = (region?.run, region?.margin)
         try RunFolder.write(file.text, to: run.configuration)
     }
 }

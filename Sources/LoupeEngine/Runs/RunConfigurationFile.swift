@@ -13,6 +13,10 @@ public struct RunConfigurationFile: Equatable, Sendable {
     public var teacherWeights: [String]?
     public var tiling: Tiling?
     public var tilesPerImage: Int?
+    /// Crop frames to their part with this ROI run (`loupe roi train`) before detection.
+    public var regionRun: String?
+    /// The crop's margin around the part (fraction of its box; nil: the default).
+    public var regionMargin: Double?
 
     public init(configuration: TrainingConfiguration, data: DatasetSource? = nil, teacherWeights: [String]? = nil,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil) {
@@ -35,6 +39,10 @@ public struct RunConfigurationFile: Equatable, Sendable {
             "method = \(TOMLText.quoted(c.method))",
         ]
         if case let .path(path) = data { lines.append("data = \(TOMLText.quoted(path))") }
+        if let regionRun {
+            lines.append("roi = \(TOMLText.quoted(regionRun))")
+            lines.append("roi_margin = \(regionMargin ?? RegionCropper.defaultMargin)")
+        }
         if let teacherWeights {
             let quoted = teacherWeights.map(TOMLText.quoted)
             lines.append("teacher_weights = " + (quoted.count == 1 ? quoted[0] : "[" + quoted.joined(separator: ", ") + "]"))
@@ -92,7 +100,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
         } catch {
             throw document.badValue("method", value: "\"\(methodName)\"", expected: "one of \(MethodRegistry.names.joined(separator: ", "))")
         }
-        try document.expectOnly(["method", "data", "teacher_weights"])
+        try document.expectOnly(["method", "data", "teacher_weights", "roi", "roi_margin"])
         let tables = ["training", methodName, "augmentation", "tiling", "data_folders"]
         for table in document.tables where !tables.contains(table) {
             throw TOMLFileError.unknownKey(path: path, line: document.line(of: table), key: "[\(table)]", known: tables.map { "[\($0)]" })
@@ -189,6 +197,11 @@ public struct RunConfigurationFile: Equatable, Sendable {
                 guard count > 0 else { throw document.badValue("tiles_per_image", in: "tiling", value: "\(count)", expected: "a positive whole number") }
                 file.tilesPerImage = count
             }
+        }
+        file.regionRun = try document.string("roi")
+        if let margin = try document.number("roi_margin") {
+            guard (0...2).contains(margin) else { throw document.badValue("roi_margin", value: "\(margin)", expected: "0 to 2 (a fraction of the part's box)") }
+            file.regionMargin = margin
         }
         return file
     }

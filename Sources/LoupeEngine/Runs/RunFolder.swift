@@ -89,10 +89,13 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var tiling: Tiling?
     /// Tiles drawn per image per epoch (nil: every tile).
     public var tilesPerImage: Int?
+    /// The ROI run every frame was cropped with (two-stage inspection; nil: whole frames).
+    public var region: RegionReference?
 
     public init(configuration: TrainingConfiguration, data: DatasetSource, epoch: Int, threshold: Float?, teacherWeights: String,
-                tiling: Tiling? = nil, tilesPerImage: Int? = nil, teacherWeightsPaths: [String]? = nil) {
+                tiling: Tiling? = nil, tilesPerImage: Int? = nil, teacherWeightsPaths: [String]? = nil, region: RegionReference? = nil) {
         self.teacherWeightsPaths = teacherWeightsPaths
+        self.region = region
         self.tiling = tiling
         self.tilesPerImage = tilesPerImage
         self.configuration = configuration

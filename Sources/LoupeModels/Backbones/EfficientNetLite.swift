@@ -42,8 +42,13 @@ public final class EfficientNetLite: Module, Backbone {
     let stageEnds: [Int]
     public let stageChannels: [Int]
 
-    public init(_ variant: Variant, classCount: Int = 1000, using generator: inout SeededGenerator) {
+    /// - Parameter outputStride: 32 as trained; 16 runs the last two stages at stride 16
+    ///   instead, their stride-2 convolution made stride 1 and every depthwise convolution
+    ///   from there on dilated by 2 (DeepLab's atrous trick: the same weights see the same
+    ///   context on a grid twice as dense).
+    public init(_ variant: Variant, classCount: Int = 1000, outputStride: Int = 32, using generator: inout SeededGenerator) {
         self.variant = variant
+        var reached = 2, dilation = 1
         let (width, depth) = variant.multipliers
         _conv_stem = Conv2d(inChannels: 3, outChannels: 32, kernelSize: 3, stride: 2, paddingRule: .tensorFlowSame, bias: false, using: &generator)
         _bn0 = BatchNorm2d(32, epsilon: 1e-3, momentum: 0.01)
@@ -52,9 +57,16 @@ public final class EfficientNetLite: Module, Backbone {
         for (index, (repeats, kernel, stride, expansion, baseChannels)) in Self.baseStages.enumerated() {
             let outChannels = Self.roundFilters(baseChannels, width: width)
             let count = index == 0 || index == Self.baseStages.count - 1 ? repeats : Int((depth * Double(repeats)).rounded(.up))
+            var stageStride = stride
+            if reached * stride > outputStride {
+                (stageStride, dilation) = (1, dilation * stride)
+            } else {
+                reached *= stride
+            }
             for block in 0..<count {
                 blocks.append(MobileInvertedBottleneck(inChannels: inChannels, outChannels: outChannels, kernelSize: kernel,
-                                                       stride: block == 0 ? stride : 1, expansion: expansion, using: &generator))
+                                                       stride: block == 0 ? stageStride : 1, dilation: dilation, expansion: expansion,
+                                                       using: &generator))
                 inChannels = outChannels
             }
             ends.append(blocks.count - 1)
@@ -120,8 +132,10 @@ final class MobileInvertedBottleneck: Module, Layer {
     let _project_conv: Conv2d
     let _bn2: BatchNorm2d
     let hasResidual: Bool
+    /// The block's output channels.
+    var outChannels: Int { _project_conv.weight.shape[0] }
 
-    init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, expansion: Int, using generator: inout SeededGenerator) {
+    init(inChannels: Int, outChannels: Int, kernelSize: Int, stride: Int, dilation: Int = 1, expansion: Int, using generator: inout SeededGenerator) {
         let middle = inChannels * expansion
         if expansion != 1 {
             _expand_conv = Conv2d(inChannels: inChannels, outChannels: middle, kernelSize: 1, paddingRule: .tensorFlowSame, bias: false, using: &generator)
@@ -131,7 +145,7 @@ final class MobileInvertedBottleneck: Module, Layer {
             _bn0 = nil
         }
         _depthwise_conv = Conv2d(inChannels: middle, outChannels: middle, kernelSize: kernelSize, stride: stride,
-                                 paddingRule: .tensorFlowSame, groups: middle, bias: false, using: &generator)
+                                 paddingRule: .tensorFlowSame, dilation: dilation, groups: middle, bias: false, using: &generator)
         _bn1 = BatchNorm2d(middle, epsilon: 1e-3, momentum: 0.01)
         _project_conv = Conv2d(inChannels: middle, outChannels: outChannels, kernelSize: 1, paddingRule: .tensorFlowSame, bias: false, using: &generator)
         _bn2 = BatchNorm2d(outChannels, epsilon: 1e-3, momentum: 0.01)
