@@ -71,7 +71,8 @@ def main():
         cells = []
         for _, key in METRICS:
             values = [100 * r[key] for r in results if r.get(key) is not None]
-            cells.append(f"{statistics.mean(values):.1f}" if values else "—")
+            spread = f" ({min(values):.1f}–{max(values):.1f})" if len(values) > 1 else ""
+            cells.append(f"{statistics.mean(values):.1f}{spread}" if values else "—")
         ms = statistics.mean(r["infer_ms_per_image"] for r in results)
         missing = results[0].get("frames_without_part")
         print(f"| {name} | " + " | ".join(cells) + f" | {ms:.0f} | {'—' if missing is None else missing} |")

@@ -113,6 +113,10 @@ def method_run(name, size, epochs, seed, variant):
     data = os.path.join(ROOT, "samples", name)
     slug = variant.replace(":", "-").replace("+", "-").replace("=", "")
     folder = os.path.join(ROOT, "runs", f"accept-{name}-{size}-{slug}-{seed}")
+    if KEEP_FINISHED:
+        finished = finished_run(folder, epochs)
+        if finished:
+            return finished
     shutil.rmtree(folder, ignore_errors=True)
     sizing = ["--tile", size[4:], "--overlap", "32", "--tiles-per-image", "2"] if size.startswith("tile") else ["--size", size]
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--seed", str(seed), "--json",
@@ -121,6 +125,33 @@ def method_run(name, size, epochs, seed, variant):
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"'))
     return ours
+
+
+KEEP_FINISHED = False
+
+
+def finished_run(folder, epochs):
+    """A run an earlier `--keep-finished` accept finished (all epochs logged, evaluated):
+    its metrics, and its median epoch time from train-log.csv (seconds since the start at
+    each epoch's last step)."""
+    try:
+        with open(os.path.join(folder, "metrics.json")) as f:
+            metrics = json.load(f)
+        ends = {}
+        with open(os.path.join(folder, "train-log.csv")) as f:
+            header = f.readline().strip().split(",")
+            column = header.index("seconds")
+            for line in f:
+                fields = line.strip().split(",")
+                ends[int(fields[0])] = float(fields[column])
+    except (OSError, ValueError, KeyError):
+        return None
+    if sorted(ends) != list(range(1, epochs + 1)):
+        return None
+    times = [ends[1]] + [ends[e] - ends[e - 1] for e in range(2, epochs + 1)]
+    metrics["epoch_s_median"] = statistics.median(times)
+    print(f"  {os.path.basename(folder)}: finished earlier, reused", flush=True)
+    return metrics
 
 
 def method_tables(args, seeds):
@@ -166,7 +197,12 @@ def main():
                         help="reuse a peer result already in runs/ for the same data, size, epochs and seed "
                              "(the peer does not change between Loupe versions)")
     parser.add_argument("--methods", help="compare methods instead of rd against the peer, e.g. rd,rd-mff,rd-mff:no-transformer")
+    parser.add_argument("--keep-finished", action="store_true",
+                        help="with --methods: reuse runs in runs/ that finished every epoch and were evaluated (an interrupted "
+                             "accept continues where it stopped)")
     args = parser.parse_args()
+    global KEEP_FINISHED
+    KEEP_FINISHED = args.keep_finished
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.methods:
         return method_tables(args, seeds)
