@@ -13,8 +13,8 @@ import LoupeTensor
 /// --weights A.pth,B.pth`).
 public enum DualTeacherDistillation: AnomalyMethod {
     public static let name = "rd-dual"
-    public static let summary = "two teachers, channel attention and iterative fusion, non-mirror student"
-    public static let paper = "paper 001 §3: multiple attentional feature fusion (MAFFM) and its student"
+    public static let summary = "two teachers fused by attention, non-mirror student"
+    public static let paper = "paper 001 §3: MAFFM (dual-teacher fusion) and its student"
     public static let settings: [MethodSetting] = [
         MethodSetting("single_teacher", default: .bool(false),
                       help: "distil from the first teacher alone (MSCAM, MFF, OCE and the paper's student kept; no iAFF)"),
