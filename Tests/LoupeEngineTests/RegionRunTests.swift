@@ -95,6 +95,10 @@ import Testing
         let prepared = try Preprocessing(size: 64, normalization: .efficientNetLite, region: cropper).prepare(Run.samples + "/texture/test/hole/000.png")
         #expect(!prepared.partMissing && prepared.region == RegionCrop(frameWidth: 192, frameHeight: 192, x: 0, y: 0, width: 192, height: 192))
         #expect(prepared.width == 192 && prepared.inputCount == 1)
+        // Tiled runs tile the part's box at native resolution; the stitched map goes back into the frame.
+        let tiled = try Preprocessing(size: 64, normalization: .efficientNetLite, tiling: Tiling(size: 64, overlap: 16), region: cropper)
+            .prepare(Run.samples + "/texture/test/hole/000.png")
+        #expect(tiled.grid?.width == 192 && tiled.grid?.height == 192 && tiled.inputCount == 16 && tiled.region?.width == 192)
 
         // Another ROI run in the recorded one's place, or ROI crops for a whole-frame run: refused.
         #expect(throws: RegionError.self) { try Scorer(checkpoint: checkpoint, path: detector.checkpoint, regionRun: everywhere.path) }
