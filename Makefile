@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build test demo bench accept accept-roi fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build test demo bench accept accept-roi fuzz fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -66,6 +66,14 @@ accept: build peer-deps
 ## the detector (METHODS, default rd) with and without --roi on the same frames.
 accept-roi: build peer-deps
 	/usr/bin/python3 scripts/accept-roi.py --epochs $(EPOCHS) --seeds $(SEEDS) $(if $(METHODS),--methods $(METHODS))
+
+## fuzz: libFuzzer + AddressSanitizer on every reader of untrusted bytes (Fuzz/: images,
+## safetensors, .pth, config.toml and themes, review.jsonl, score parts), FUZZ_SECONDS each
+## (default 120) from the committed seed corpus; a crash, hang (> 1 s), allocation above
+## 2 GB, leak or sanitizer report fails it and leaves the input in Fuzz/Crashes/.
+FUZZ_SECONDS ?= 120
+fuzz: system-packages
+	/usr/bin/python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
 fixtures: peer-deps weights

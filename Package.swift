@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeModels", targets: ["LoupeModels"]),
         .library(name: "LoupeMetrics", targets: ["LoupeMetrics"]),
+        .library(name: "LoupeEngine", targets: ["LoupeEngine"]),
+        .library(name: "LoupeConsole", targets: ["LoupeConsole"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),

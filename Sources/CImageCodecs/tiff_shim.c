@@ -103,7 +103,7 @@ static void place(uint8_t *pixels, uint32_t width, uint32_t height, uint32_t cha
 }
 
 static int decode_samples(TIFF *tiff, loupe_tiff_image *image, uint32_t samples_per_pixel, int planar,
-                          int invert, char *message, size_t message_size) {
+                          int invert, uint64_t max_pixels, char *message, size_t message_size) {
     uint32_t width = image->width, height = image->height, channels = image->channels;
     uint32_t bytes = image->bit_depth / 8;
     uint8_t *pixels = (uint8_t *)malloc((size_t)width * height * channels * bytes);
@@ -115,6 +115,15 @@ static int decode_samples(TIFF *tiff, loupe_tiff_image *image, uint32_t samples_
     uint32_t chunk_samples = planar ? 1 : samples_per_pixel;
     int tiled = TIFFIsTiled(tiff);
     tmsize_t chunk_size = tiled ? TIFFTileSize(tiff) : TIFFStripSize(tiff);
+    /* A strip or tile comes from the header alone (a tile may claim 65535 x 65535 pixels):
+       refuse one larger than libtiff's own allocation limit rather than allocate it
+       (found by `make fuzz`: a 12 GB tile). */
+    if (chunk_size > 0 && (uint64_t)chunk_size > max_pixels * 8 + (16 << 20)) {
+        free(pixels);
+        snprintf(message, message_size, "a %s of %lld bytes, above the limit for a %ux%u image",
+                 tiled ? "tile" : "strip", (long long)chunk_size, width, height);
+        return LOUPE_TIFF_TOO_LARGE;
+    }
     uint8_t *chunk = chunk_size > 0 ? (uint8_t *)malloc((size_t)chunk_size) : NULL;
     if (!chunk) {
         free(pixels);
@@ -248,7 +257,7 @@ int loupe_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels,
         image->channels = base + (samples_per_pixel > base && extra_count > 0 ? 1 : 0);
         image->bit_depth = bits;
         status = decode_samples(tiff, image, samples_per_pixel, planar == PLANARCONFIG_SEPARATE,
-                                photometric == PHOTOMETRIC_MINISWHITE, message, message_size);
+                                photometric == PHOTOMETRIC_MINISWHITE, max_pixels, message, message_size);
     } else {
         status = decode_rendered(tiff, image, extra_count > 0, message, message_size);
     }

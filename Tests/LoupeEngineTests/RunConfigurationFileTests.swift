@@ -1,6 +1,6 @@
 import Foundation
 import LoupeData
-import LoupeEngine
+@testable import LoupeEngine
 import LoupeModels
 import Testing
 
@@ -74,6 +74,11 @@ import Testing
              { .badValue(path: $0, line: 19, key: "augmentation.rotation", value: "200.0", expected: "0.0 to 180.0") }),
             (good.replacingOccurrences(of: "betas = [0.5, 0.999]", with: "betas = [0.5]"),
              { .wrongType(path: $0, line: 12, key: "training.betas", found: "[ 0.5 ]", expected: "an array of 2 numbers") }),
+            // toml++ aborted on a table name starting with '#' (found by `make fuzz`).
+            (good + "\n[#rd]\n", { .syntax(path: $0, line: 18, message: "") }),
+            (good + "\n  [[ !x]]\n", { .syntax(path: $0, line: 18, message: "") }),
+            (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-dual\""),
+             { .badValue(path: $0, line: 7, key: "training.backbone", value: "\"efficientnet-lite0\"", expected: "2 backbones for rd-dual, comma-separated") }),
         ]
         for (text, expected) in cases {
             let path = try Self.write(text)
@@ -87,5 +92,14 @@ import Testing
             }
         }
         #expect(throws: TOMLFileError.unreadable(path: "no/such/config.toml")) { try RunConfigurationFile.read("no/such/config.toml") }
+    }
+
+    /// Lines opening with '[' inside arrays and multi-line strings are not table headers.
+    @Test func tableHeaderCheckFollowsArraysAndStrings() {
+        func line(_ text: String) -> Int? { TOMLDocument.unparsableTableHeader(in: text.split(separator: "\n", omittingEmptySubsequences: false)) }
+        #expect(line("a = [\n  [ {x = 1} ],\n]\n[ok]\n") == nil)
+        #expect(line("s = \"\"\"\n[#not a header]\n\"\"\"\n[\"quoted\"]\n") == nil)
+        #expect(line("t = '[' # ]\n[#bad]\n") == 2)
+        #expect(line("x = \"[\\\"\"\n[ -ok]\n[.bad]\n") == 3)
     }
 }

@@ -36,6 +36,14 @@ import Testing
         let merged = try ScoreParts.merge(paths.reversed())
         #expect(merged.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) } == files)
         #expect(throws: ShardError.incompleteParts(missing: [1], count: 2)) { try ScoreParts.merge([paths[0]]) }
+        // Found by `make fuzz`: a header claiming 0/24444444444444444 made the merge walk every
+        // shard number; it names the first ten missing at once.
+        let huge = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fuzz/score-part-huge-shard-count.csv").path
+        let hugePart = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-huge-\(UUID()).csv").path
+        try "# loupe scores shard 0/24444444444444444 run=runs/a\nfile,score,verdict\na.png,1,good\n".write(toFile: hugePart, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: hugePart) }
+        #expect(throws: ShardError.incompleteParts(missing: Array(1...10), count: 24444444444444444)) { try ScoreParts.merge([hugePart]) }
+        #expect(throws: ShardError.self) { try ScoreParts.merge([huge]) }
         #expect { try ScoreParts.merge([paths[0], paths[0]]) } throws: { ($0 as? ShardError).map { "\($0)".contains("both shard 0/2") } ?? false }
     }
 }

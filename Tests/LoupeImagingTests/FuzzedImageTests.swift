@@ -7,6 +7,16 @@ import Testing
 /// Mutated copies of real files of every format: each decodes or throws an `ImageError`;
 /// none crashes, hangs or leaks.
 @Suite struct FuzzedImageTests {
+    /// Found by `make fuzz`: a TIFF whose header claims 65536×65536 tiles for a 2×2 image made
+    /// the decoder allocate one tile (4 GB, 12 GB in the fuzzer's file) before reading it.
+    @Test func aTileLargerThanTheImageAllowsIsRefusedBeforeAllocating() throws {
+        #expect {
+            try ImageFile.read(FormatFixtures.path("fuzz-huge-tile.tif"))
+        } throws: { error in
+            "\(error)".contains("a tile of 4294967296 bytes, above the limit for a 2x2 image")
+        }
+    }
+
     /// Real files each mutation starts from, and how many leading bytes (the signature) a
     /// random tail keeps.
     static func seeds(_ format: ImageFormat) throws -> (files: [[UInt8]], signature: Int) {

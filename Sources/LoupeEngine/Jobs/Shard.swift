@@ -61,7 +61,10 @@ public enum ShardError: Error, CustomStringConvertible, Equatable {
         case let .unreadable(text): return "shard '\(text)' is not of the form i/n (e.g. 0/8)"
         case let .outOfRange(index, count): return "shard \(index)/\(count): the index must be 0…\(count - 1)"
         case let .missingCount(variable): return "a shard index is set but \(variable) is not: set it to the number of shards"
-        case let .incompleteParts(missing, count): return "shards \(missing.map(String.init).joined(separator: ", ")) of \(count) are missing"
+        case let .incompleteParts(missing, count):
+            // The merge lists at most the first ten.
+            let first = missing.count == 10 ? " (the first ten)" : ""
+            return "shards \(missing.map(String.init).joined(separator: ", "))\(first) of \(count) are missing"
         case let .mixedParts(detail): return "these parts do not belong together: \(detail)"
         }
     }

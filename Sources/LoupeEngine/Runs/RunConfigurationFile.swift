@@ -113,12 +113,13 @@ public struct RunConfigurationFile: Equatable, Sendable {
             guard value > 0 else { throw document.badValue(key, in: "training", value: "\(value)", expected: "a positive whole number") }
             return value
         }
-        if let backbone = try document.string("backbone", in: "training") {
-            guard BackboneName(rawValue: backbone) != nil else {
-                throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
-                                        expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+        let backbone = try document.string("backbone", in: "training")
+        if let backbone {
             c.backbone = backbone
+            guard c.backboneNames.allSatisfy({ BackboneName(rawValue: $0) != nil }) else {
+                throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
+                                        expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (two comma-separated for rd-dual)")
+            }
         }
         if let size = try document.integer("image_size", in: "training") {
             guard TrainingConfiguration.acceptsImageSize(size) else {
@@ -171,6 +172,12 @@ public struct RunConfigurationFile: Equatable, Sendable {
                 throw document.badValue(key, in: "augmentation", value: "\(value)", expected: "\(range.lowerBound) to \(range.upperBound)")
             }
             c.augmentation[key] = Float(value)
+        }
+        // As many teachers as the method distils from (checked once its settings are read).
+        if let backbone, case let .failure(error) = Result(catching: { try MethodRegistry.teachers(for: c) }),
+           case let .wrongCount(method, expected, _)? = error as? TeacherError {
+            throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
+                                    expected: expected == 1 ? "one backbone for \(method)" : "\(expected) backbones for \(method), comma-separated")
         }
         var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
                                         teacherWeights: try document.strings("teacher_weights"))

@@ -17,11 +17,65 @@ public struct TOMLDocument {
     public init(text: String, path: String) throws {
         self.path = path
         lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        if let line = Self.unparsableTableHeader(in: lines) {
+            throw TOMLFileError.syntax(path: path, line: line, message: "a table name must start with a letter, digit, _, - or a quote")
+        }
         do {
             root = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
             throw TOMLFileError.syntax(path: path, line: error.source.begin.line, message: error.description)
         }
+    }
+
+    /// The 1-based line of a table header whose name starts with a character no key can
+    /// start with (`[#x]`), or nil. toml++ (inside TOMLKit 0.6.0) asserts instead of
+    /// reporting that case (an abort, found by `make fuzz`), so it never gets to see one.
+    /// Headers are lines opening with `[` outside multi-line strings and open arrays.
+    static func unparsableTableHeader(in lines: [Substring]) -> Int? {
+        var depth = 0
+        var multiline: Substring?  // the open """ or ''' delimiter
+        func isKeyStart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "\"" || c == "'") }
+        for (index, line) in lines.enumerated() {
+            var rest = line[...]
+            if multiline == nil && depth == 0 {
+                let trimmed = rest.drop { $0 == " " || $0 == "\t" }
+                if trimmed.hasPrefix("[") {
+                    let name = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1).drop { $0 == " " || $0 == "\t" }
+                    guard let first = name.first, isKeyStart(first) else { return index + 1 }
+                    continue
+                }
+            }
+            // Follow strings, comments and brackets to the end of the line.
+            while !rest.isEmpty {
+                if let open = multiline {
+                    guard let close = rest.range(of: open) else { rest = ""; break }
+                    rest = rest[close.upperBound...]
+                    multiline = nil
+                    continue
+                }
+                let c = rest.removeFirst()
+                switch c {
+                case "#": rest = ""
+                case "[": depth += 1
+                case "]": depth = max(0, depth - 1)
+                case "\"", "'":
+                    let quote = String(c)
+                    if rest.hasPrefix(quote + quote) {
+                        rest = rest.dropFirst(2)
+                        multiline = Substring(quote + quote + quote)
+                        continue
+                    }
+                    // A one-line string: to its closing quote (backslash escapes in "…").
+                    while let next = rest.first {
+                        rest.removeFirst()
+                        if c == "\"" && next == "\\" { if !rest.isEmpty { rest.removeFirst() }; continue }
+                        if next == c { break }
+                    }
+                default: break
+                }
+            }
+        }
+        return nil
     }
 
     /// The keys of a table (nil: the top level), in file order.
