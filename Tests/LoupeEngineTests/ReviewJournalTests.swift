@@ -7,6 +7,18 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID()).jsonl").path
     }
 
+    /// Found by `make fuzz`: a time with a 40-digit fraction made ICU's date parser die
+    /// (SIGFPE) while replaying; such a line is now skipped with a warning like any bad line.
+    @Test func aMalformedTimeIsSkippedNotFatal() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID()).jsonl").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let good = #"{"image":"a.png","note":"","threshold":1.5,"time":"2026-11-30T18:06:02.856Z","verdict":"false-positive"}"#
+        let bad = #"{"image":"b.png","note":"","threshold":1.5,"time":"2025-11-30T18:06:2.81111111111111111111111111111111111111156Z","verdict":"confirmed-defect"}"#
+        try (good + "\n" + bad + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let journal = try ReviewJournal(path: path)
+        #expect(journal.marks.map(\.image) == ["a.png"] && journal.warnings.count == 1)
+    }
+
     @Test func marksSurviveReopening() throws {
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -77,6 +77,7 @@ import Testing
             // toml++ aborted on a table name starting with '#' (found by `make fuzz`).
             (good + "\n[#rd]\n", { .syntax(path: $0, line: 18, message: "") }),
             (good + "\n  [[ !x]]\n", { .syntax(path: $0, line: 18, message: "") }),
+            (good + "\n[\u{333}x]\n", { .syntax(path: $0, line: 18, message: "") }),  // '[' + a combining mark: one Character
             (good.replacingOccurrences(of: "method = \"rd\"", with: "method = \"rd-dual\""),
              { .badValue(path: $0, line: 7, key: "training.backbone", value: "\"efficientnet-lite0\"", expected: "2 backbones for rd-dual, comma-separated") }),
         ]

@@ -32,46 +32,55 @@ public struct TOMLDocument {
     /// reporting that case (an abort, found by `make fuzz`), so it never gets to see one.
     /// Headers are lines opening with `[` outside multi-line strings and open arrays.
     static func unparsableTableHeader(in lines: [Substring]) -> Int? {
+        // Bytes, not Characters: "[" followed by a combining mark is one Character.
+        let (open, close, hash, quote, apostrophe, backslash) = (UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "#"),
+                                                                UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "\\"))
+        func isBlank(_ b: UInt8) -> Bool { b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") }
+        func isKeyStart(_ b: UInt8) -> Bool {
+            (65...90).contains(b) || (97...122).contains(b) || (48...57).contains(b) || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+                || b == quote || b == apostrophe
+        }
         var depth = 0
-        var multiline: Substring?  // the open """ or ''' delimiter
-        func isKeyStart(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "\"" || c == "'") }
+        var multiline: UInt8?  // the quote of an open triple-quoted string
         for (index, line) in lines.enumerated() {
-            var rest = line[...]
+            let bytes = Array(line.utf8)
+            var i = 0
             if multiline == nil && depth == 0 {
-                let trimmed = rest.drop { $0 == " " || $0 == "\t" }
-                if trimmed.hasPrefix("[") {
-                    let name = trimmed.dropFirst(trimmed.hasPrefix("[[") ? 2 : 1).drop { $0 == " " || $0 == "\t" }
-                    guard let first = name.first, isKeyStart(first) else { return index + 1 }
+                while i < bytes.count && isBlank(bytes[i]) { i += 1 }
+                if i < bytes.count && bytes[i] == open {
+                    i += i + 1 < bytes.count && bytes[i + 1] == open ? 2 : 1
+                    while i < bytes.count && isBlank(bytes[i]) { i += 1 }
+                    guard i < bytes.count, isKeyStart(bytes[i]) else { return index + 1 }
                     continue
                 }
             }
             // Follow strings, comments and brackets to the end of the line.
-            while !rest.isEmpty {
-                if let open = multiline {
-                    guard let close = rest.range(of: open) else { rest = ""; break }
-                    rest = rest[close.upperBound...]
-                    multiline = nil
+            while i < bytes.count {
+                if let q = multiline {
+                    if i + 2 < bytes.count && bytes[i] == q && bytes[i + 1] == q && bytes[i + 2] == q {
+                        multiline = nil
+                        i += 3
+                    } else {
+                        i += 1
+                    }
                     continue
                 }
-                let c = rest.removeFirst()
-                switch c {
-                case "#": rest = ""
-                case "[": depth += 1
-                case "]": depth = max(0, depth - 1)
-                case "\"", "'":
-                    let quote = String(c)
-                    if rest.hasPrefix(quote + quote) {
-                        rest = rest.dropFirst(2)
-                        multiline = Substring(quote + quote + quote)
-                        continue
-                    }
-                    // A one-line string: to its closing quote (backslash escapes in "…").
-                    while let next = rest.first {
-                        rest.removeFirst()
-                        if c == "\"" && next == "\\" { if !rest.isEmpty { rest.removeFirst() }; continue }
-                        if next == c { break }
-                    }
-                default: break
+                let b = bytes[i]
+                i += 1
+                if b == hash { break }
+                if b == open { depth += 1 } else if b == close { depth = max(0, depth - 1) }
+                guard b == quote || b == apostrophe else { continue }
+                if i + 1 < bytes.count && bytes[i] == b && bytes[i + 1] == b {
+                    multiline = b
+                    i += 2
+                    continue
+                }
+                // A one-line string: to its closing quote (backslash escapes in "…").
+                while i < bytes.count {
+                    let next = bytes[i]
+                    i += 1
+                    if b == quote && next == backslash { i += 1; continue }
+                    if next == b { break }
                 }
             }
         }
