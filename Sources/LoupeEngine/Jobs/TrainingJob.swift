@@ -109,6 +109,8 @@ public struct TrainingJob: Sendable {
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
         try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage, region: region?.reference)
+        // Hashed once: the weights files are tens of megabytes and every epoch's checkpoint records them.
+        let teacherIdentity = TeacherIdentity.describe(teacher.weights)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let batch = max(1, configuration.batchSize)
         let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
@@ -175,7 +177,7 @@ public struct TrainingJob: Sendable {
             var restored: TrainingEvent?
             var check: RunningStatisticsCheck?
             let metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
-                                              teacherWeights: TeacherIdentity.describe(teacher.weights), tiling: tiling, tilesPerImage: tilesPerImage,
+                                              teacherWeights: teacherIdentity, tiling: tiling, tilesPerImage: tilesPerImage,
                                               teacherWeightsPaths: teacher.weights, region: region?.reference)
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.

@@ -48,6 +48,7 @@ public struct RegionTrainingJob: Sendable {
             Image(width: size, height: size, channels: 1, pixels: try RegionSamples.mask(pair.mask, width: size, height: size).map { $0 ? 1 : 0 })
         }
         try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true)
+        let encoderIdentity = TeacherIdentity.describe([weights])  // hashed once, recorded every epoch
         var log = "epoch,step,loss,learning_rate\n"
         let optimizer = Adam(parameters: model.parameters, learningRate: settings.learningRate, betas: (0.5, 0.999))
         // BatchNorm in training mode needs two frames per step (AMAM's pooled branch is 1×1):
@@ -87,7 +88,7 @@ public struct RegionTrainingJob: Sendable {
             }
             let metadata = RegionRunMetadata(backbone: settings.backbone, imageSize: size, epochs: settings.epochs, epoch: epoch,
                                              batchSize: batch, learningRate: settings.learningRate, seed: settings.seed,
-                                             teacherWeights: TeacherIdentity.describe([weights]))
+                                             teacherWeights: encoderIdentity)
             try RunFolder.write(log, to: run.log)
             try run.write(model: model, metadata: metadata)
             events(.epochFinished(epoch: epoch, meanLoss: losses.reduce(0, +) / Float(max(losses.count, 1)), seconds: Date().timeIntervalSince(started)))
