@@ -94,6 +94,18 @@ public struct Confusion: Equatable, Sendable, Codable {
         self.falseNegatives = falseNegatives
     }
 
+    /// The counts of a prediction against the truth, element by element (true: positive).
+    public init(truth: [Bool], predicted: [Bool]) {
+        for (isPositive, saysPositive) in zip(truth, predicted) {
+            switch (isPositive, saysPositive) {
+            case (true, true): truePositives += 1
+            case (false, true): falsePositives += 1
+            case (false, false): trueNegatives += 1
+            case (true, false): falseNegatives += 1
+            }
+        }
+    }
+
     public var truePositiveRate: Double { ratio(truePositives, truePositives + falseNegatives) }
     public var falsePositiveRate: Double { ratio(falsePositives, falsePositives + trueNegatives) }
     public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
@@ -101,11 +113,22 @@ public struct Confusion: Equatable, Sendable, Codable {
     /// Mean over the classes (defect, good) of intersection over union, for segmentation
     /// outputs; a class absent from both truth and prediction is left out of the mean.
     public var meanIntersectionOverUnion: Double {
-        let unions = [truePositives + falsePositives + falseNegatives, trueNegatives + falsePositives + falseNegatives]
-        let intersections = [truePositives, trueNegatives]
-        let present = zip(intersections, unions).filter { $0.1 > 0 }
+        let present = [positiveIntersectionOverUnion, negativeIntersectionOverUnion].compactMap { $0 }
         guard !present.isEmpty else { return 0 }
-        return present.map { Double($0.0) / Double($0.1) }.reduce(0, +) / Double(present.count)
+        return present.reduce(0, +) / Double(present.count)
+    }
+
+    /// Intersection over union of the positive class (defect, part); nil when neither truth
+    /// nor prediction has it.
+    public var positiveIntersectionOverUnion: Double? {
+        let union = truePositives + falsePositives + falseNegatives
+        return union > 0 ? Double(truePositives) / Double(union) : nil
+    }
+
+    /// Intersection over union of the negative class (good, background); nil when neither has it.
+    public var negativeIntersectionOverUnion: Double? {
+        let union = trueNegatives + falsePositives + falseNegatives
+        return union > 0 ? Double(trueNegatives) / Double(union) : nil
     }
 
     private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }

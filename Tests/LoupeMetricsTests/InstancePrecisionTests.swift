@@ -96,6 +96,12 @@ import Testing
         #expect(abs(confusion.meanIntersectionOverUnion - (0.5 + 4.0 / 7) / 2) < 1e-12)
         // No defect in truth or prediction: only the good class counts.
         #expect(Confusion(trueNegatives: 5).meanIntersectionOverUnion == 1)
+        // Counted from masks: the same counts, each class's IoU on its own.
+        let truth = [true, true, true, true, true, false, false, false, false, false]
+        let predicted = [true, true, true, false, false, true, false, false, false, false]
+        #expect(Confusion(truth: truth, predicted: predicted) == confusion)
+        #expect(confusion.positiveIntersectionOverUnion == 0.5 && confusion.negativeIntersectionOverUnion == 4.0 / 7)
+        #expect(Confusion(trueNegatives: 5).positiveIntersectionOverUnion == nil)
     }
 
     @Test func accumulatorConfusionMatchesTheExactCounts() {

@@ -1,4 +1,5 @@
 import LoupeImaging
+import LoupeMetrics
 
 /// How well a ROI run finds the part: per frame, the intersection over union of the part
 /// (and of the background), at the frame's own resolution.
@@ -25,19 +26,12 @@ public struct RegionEvaluation: Sendable {
             let frame = try ImageFile.read(pair.image)
             let truth = try RegionSamples.mask(pair.mask, width: frame.width, height: frame.height)
             let found = segmenter.mask(of: frame)
-            frames.append(Frame(path: pair.image, partIoU: Self.iou(found, truth), backgroundIoU: Self.iou(found.map(!), truth.map(!))))
+            // A class absent from both truth and prediction counts as found perfectly.
+            let counts = Confusion(truth: truth, predicted: found)
+            frames.append(Frame(path: pair.image, partIoU: counts.positiveIntersectionOverUnion ?? 1,
+                                backgroundIoU: counts.negativeIntersectionOverUnion ?? 1))
             progress(index + 1, samples.pairs.count)
         }
         self.frames = frames
-    }
-
-    /// |a ∧ b| / |a ∨ b| (1 when both are empty).
-    static func iou(_ a: [Bool], _ b: [Bool]) -> Double {
-        var both = 0, either = 0
-        for (x, y) in zip(a, b) {
-            if x && y { both += 1 }
-            if x || y { either += 1 }
-        }
-        return either == 0 ? 1 : Double(both) / Double(either)
     }
 }
