@@ -19,8 +19,10 @@ public enum PaneImage {
         }
     }
 
-    /// Paints the ROI box's border (two pixels wide, inside the box) in `colour`; the box is
-    /// in frame pixels and scaled to the image.
+    /// Paints the ROI box's border (inside the box) in `colour`; the box is in frame pixels
+    /// and scaled to the image. The border is 2 pixels, or 1/64 of the image's shorter side
+    /// when larger, so it survives the pane's downscaling of a large frame (a 512² frame in a
+    /// 37-pixel pane lost a 2-pixel border).
     public static func boxed(_ image: Image, region: RegionCrop, colour: (UInt8, UInt8, UInt8)) -> Image {
         let (width, height) = (image.width, image.height)
         let scaleX = Double(width) / Double(region.frameWidth), scaleY = Double(height) / Double(region.frameHeight)
@@ -28,10 +30,11 @@ public enum PaneImage {
         let right = min(width - 1, Int(Double(region.x + region.width) * scaleX) - 1)
         let bottom = min(height - 1, Int(Double(region.y + region.height) * scaleY) - 1)
         guard right > left, bottom > top else { return image }
+        let border = max(2, (min(width, height) + 63) / 64)
         var pixels = image.rgb().pixels
         let plane = width * height
         for y in top...bottom {
-            for x in left...right where x - left < 2 || right - x < 2 || y - top < 2 || bottom - y < 2 {
+            for x in left...right where x - left < border || right - x < border || y - top < border || bottom - y < border {
                 (pixels[y * width + x], pixels[plane + y * width + x], pixels[2 * plane + y * width + x]) = (Float(colour.0), Float(colour.1), Float(colour.2))
             }
         }
