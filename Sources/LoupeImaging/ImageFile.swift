@@ -83,7 +83,9 @@ public enum ImageFile {
         }
     }
 
-    static func contents(of path: String) throws -> Data {
+    /// An image file's bytes, or an `ImageError.unreadable` with the reason (a folder, a
+    /// broken link, the system's error).
+    public static func contents(of path: String) throws -> Data {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
             throw ImageError.unreadable(path: path, reason: "a folder, not an image file")
@@ -94,8 +96,16 @@ public enum ImageFile {
             // Foundation wraps the system's reason ("Permission denied") in a generic one.
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
             let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? (error as NSError).localizedDescription
+            if !FileManager.default.fileExists(atPath: path), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
+                throw ImageError.unreadable(path: path, reason: brokenLinkReason(target: target))
+            }
             throw ImageError.unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? reason : "no such file")
         }
+    }
+
+    /// Why a symbolic link to `target` cannot be read: it leads nowhere or back to itself.
+    public static func brokenLinkReason(target: String) -> String {
+        "a symbolic link to \(target), which does not resolve (missing or a loop)"
     }
 
     static func format(of data: Data, source: String) throws -> ImageFormat {

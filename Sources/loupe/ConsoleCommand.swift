@@ -93,6 +93,8 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     func run() throws {
+        // A theme file's mistake is the user's to fix, terminal or not: said first.
+        let chosen = try theme.map(Theme.named) ?? .standard
         guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
         }
@@ -102,7 +104,6 @@ struct ConsoleCommand: ParsableCommand {
         configuration.useDefaultTeachers()
         configuration.epochs = epochs
         configuration.imageSize = size
-        let chosen = try theme.map(Theme.named) ?? .standard
         let times: [Double]
         let source = try data.source()
         if runFolder == nil, runs != nil || source == nil {

@@ -148,12 +148,20 @@ final class TemporaryTree {
         try tree.file("train/good/Thumbs.db", "\u{1}\u{2}\u{3}")
         try tree.file("train/good/broken.jpg", "not really a jpeg")   // image extension: listed, fails to decode
         try tree.image("test/good/1.png")
-        // A link to itself and a link to a folder above: the first is named, neither hangs.
+        // A link to itself named like an image is listed (reading it fails with the reason); a
+        // link loop named otherwise is skipped and named; a link to a folder above is passed
+        // over; none hangs.
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/test/good/loop.png", withDestinationPath: "loop.png")
+        try FileManager.default.createSymbolicLink(atPath: tree.root + "/test/good/loop", withDestinationPath: "loop")
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/test/good/up", withDestinationPath: "..")
+        try FileManager.default.createDirectory(atPath: tree.root + "/test/good/folder.png", withIntermediateDirectories: true)
         let dataset = try Dataset.open(tree.root)
-        #expect(dataset.skipped.contains(SkippedFile(path: tree.root + "/test/good/loop.png",
-                                                     reason: "a symbolic link to loop.png, which does not resolve (missing or a loop)")))
+        #expect(dataset.skipped.contains(SkippedFile(path: tree.root + "/test/good/loop",
+                                                     reason: "a symbolic link to loop, which does not resolve (missing or a loop)")))
+        #expect(dataset.testSamples.map { ($0.path as NSString).lastPathComponent } == ["1.png", "folder.png", "loop.png"])
+        #expect(throws: ImageError.unreadable(path: tree.root + "/test/good/loop.png", reason: "a symbolic link to loop.png, which does not resolve (missing or a loop)")) {
+            try ImageFile.read(tree.root + "/test/good/loop.png")
+        }
         #expect(dataset.trainSamples.map { ($0.path as NSString).lastPathComponent } == ["0.png", "broken.jpg"])
         let trainSkipped = dataset.skipped.filter { $0.path.contains("/train/") }
         #expect(trainSkipped.map { ($0.path as NSString).lastPathComponent } == ["Thumbs.db", "empty.png", "notes.gif"])
@@ -162,7 +170,7 @@ final class TemporaryTree {
         #expect(report.text.contains("layout: MVTec AD folders"))
         #expect(report.text.contains("skipped files (not images Loupe reads) (4):"))
         #expect(report.text.contains("notes.gif: a GIF image"))
-        #expect(report.imageFormats == ["PNG": 2] && report.unreadable.count == 1)
+        #expect(report.imageFormats == ["PNG": 2] && report.unreadable.map { ($0.path as NSString).lastPathComponent }.sorted() == ["broken.jpg", "folder.png", "loop.png"])
     }
 }
 

@@ -2,6 +2,7 @@ import Foundation
 import LoupeEngine
 import LoupeImaging
 import LoupeModels
+import LoupeTensor
 import Testing
 
 /// Runs the built `loupe` executable and checks what a user sees: output, messages, exit
@@ -98,6 +99,47 @@ enum Loupe {
             (["train", "--run", "r", "--data", "samples/texture", "--method", "rd", "--backbone", "efficientnet-lite0,efficientnet-lite2"],
              "loupe train: --backbone: rd distils from one teacher"),
         ])
+    }
+
+    /// The bad inputs a user hits on a real line (issue 25's list), each one line naming the
+    /// file, status 1: a folder named like an image, a link loop among the frames, a folder
+    /// with nothing to score, a theme with a colour name instead of "#rrggbb", a config.toml
+    /// edited into an invalid value, a run written by a newer Loupe. (Masks of the wrong size:
+    /// `HeadlessFlowTests.trainEvaluateInferOnJPEGFramesWithBMPMasks`.)
+    @Test func badInputsAUserWillHitAreOneLineNamingTheFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-bad-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = FileManager.default
+        try files.createDirectory(atPath: folder + "/folder-frame/frame.png", withIntermediateDirectories: true)
+        try files.copyItem(atPath: "samples/texture/train/good/000.png", toPath: folder + "/folder-frame/000.png")
+        try files.createDirectory(atPath: folder + "/loop-frame", withIntermediateDirectories: true)
+        try files.copyItem(atPath: "samples/texture/train/good/000.png", toPath: folder + "/loop-frame/000.png")
+        try files.createSymbolicLink(atPath: folder + "/loop-frame/loop.png", withDestinationPath: "loop.png")
+        try files.createDirectory(atPath: folder + "/nothing", withIntermediateDirectories: true)
+        try (String(contentsOfFile: "themes/default.toml", encoding: .utf8).replacingOccurrences(of: "good = \"#00af00\"", with: "good = \"green\""))
+            .write(toFile: folder + "/theme.toml", atomically: true, encoding: .utf8)
+        try "method = \"rd\"\n[training]\nepochs = -3\n".write(toFile: folder + "/config.toml", atomically: true, encoding: .utf8)
+        var newer = CheckpointMetadata(configuration: TrainingConfiguration(), data: .path("samples/texture"), epoch: 1, threshold: nil, teacherWeights: "w")
+        newer.formatVersion = CheckpointMetadata.currentFormatVersion + 1
+        try files.createDirectory(atPath: folder + "/newer", withIntermediateDirectories: true)
+        try SafeTensors(tensors: ["w": .zeros([1])], metadata: ["loupe": String(decoding: try JSONEncoder().encode(newer), as: UTF8.self)])
+            .write(to: folder + "/newer/model.safetensors")
+        try Self.expectOneLineStatusOne([
+            (["train", "--good", folder + "/folder-frame", "--run", folder + "/r1", "--epochs", "1", "--size", "64"],
+             "loupe: \(folder)/folder-frame/frame.png: cannot read image: a folder, not an image file"),
+            (["train", "--good", folder + "/loop-frame", "--run", folder + "/r2", "--epochs", "1", "--size", "64"],
+             "loupe: \(folder)/loop-frame/loop.png: cannot read image: a symbolic link to loop.png, which does not resolve (missing or a loop)"),
+            (["infer", "--run", folder + "/newer", folder + "/nothing"], "\(folder)/nothing: no images in the named folder"),
+            (["console", "--run", folder + "/newer", "--theme", folder + "/theme.toml"],
+             "\(folder)/theme.toml:9: 'colours.good' is \"green\"; expected \"#rrggbb\""),
+            (["train", "--config", folder + "/config.toml", "--run", folder + "/r3"], "\(folder)/config.toml:3: 'training.epochs' is -3"),
+            (["eval", "--run", folder + "/newer"], "written by a newer Loupe (checkpoint format 2; this Loupe reads up to 1): update Loupe"),
+            (["infer", "--run", folder + "/newer", "samples/texture/test/good"], "written by a newer Loupe"),
+        ])
+        #expect(!files.fileExists(atPath: folder + "/r1") && !files.fileExists(atPath: folder + "/r2") && !files.fileExists(atPath: folder + "/r3"))
+        // `data check` lists the link among the unreadable files and says the set is unusable.
+        let check = try Loupe.run("data", "check", "--good", folder + "/loop-frame")
+        #expect(check.status == 1 && check.output.contains("\(folder)/loop-frame/loop.png: cannot read image: a symbolic link to loop.png"), "\(check.output)")
     }
 
     static func expectOneLineStatusOne(_ cases: [([String], String)], sourceLocation: SourceLocation = #_sourceLocation) throws {

@@ -5,8 +5,10 @@ import LoupeImaging
 ///
 /// A file is an image when its first bytes are a known format's signature or its extension
 /// is an image extension (so a frame whose header got corrupted is still listed, and its
-/// decode error names it). Other files — a `.gif`, a zero-byte file, `Thumbs.db` — are
-/// skipped and named, never silently ignored.
+/// decode error names it). So is a folder or a broken symbolic link named like an image
+/// (`frame.png/`, a link loop): the user meant an image there, and reading it fails with the
+/// reason instead of the data set silently shrinking. Other files — a `.gif`, a zero-byte
+/// file, `Thumbs.db` — are skipped and named, never silently ignored.
 public struct ImageListing: Sendable {
     public let images: [String]
     public let skipped: [SkippedFile]
@@ -22,7 +24,7 @@ public struct ImageListing: Sendable {
     }
 
     /// Files directly in `folder`, sorted by name (empty when the folder is missing). Hidden
-    /// files and sub-folders are passed over without a word.
+    /// files and sub-folders not named like images are passed over without a word.
     public init(folder: String) {
         let files = FileManager.default
         let names = ((try? files.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
@@ -30,14 +32,22 @@ public struct ImageListing: Sendable {
         for name in names {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
+            let namedLikeImage = Self.imageExtensions.contains((name as NSString).pathExtension.lowercased())
             guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 // fileExists follows links: a link to nothing, or to itself, lands here.
                 if let target = try? files.destinationOfSymbolicLink(atPath: path) {
-                    skipped.append(SkippedFile(path: path, reason: "a symbolic link to \(target), which does not resolve (missing or a loop)"))
+                    if namedLikeImage {
+                        images.append(path)
+                    } else {
+                        skipped.append(SkippedFile(path: path, reason: ImageFile.brokenLinkReason(target: target)))
+                    }
                 }
                 continue
             }
-            guard !isDirectory.boolValue else { continue }
+            if isDirectory.boolValue {
+                if namedLikeImage { images.append(path) }
+                continue
+            }
             if Self.isImage(path) {
                 images.append(path)
             } else {

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeImaging
 
 /// 64-bit FNV-1a: names cache entries by content (not a security hash; a collision only
 /// costs a wrong cache hit, and 64 bits make that negligible for any image collection).
@@ -16,6 +17,14 @@ struct ContentHash {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunError.unreadableFile(path: path) }
         var hash = ContentHash()
         data.withUnsafeBytes { hash.add($0) }
+        return hash.value
+    }
+
+    /// The hash of an image file's bytes, or the `ImageError` saying why it cannot be read
+    /// (a folder, a broken link, no permission).
+    static func ofImage(_ path: String) throws -> UInt64 {
+        var hash = ContentHash()
+        try ImageFile.contents(of: path).withUnsafeBytes { hash.add($0) }
         return hash.value
     }
 

@@ -47,7 +47,7 @@ public struct FeatureStore: Sendable {
     /// The entry for an image (hashing its bytes), or for a part of it (`variant`, e.g.
     /// which tile).
     public func entry(forImage path: String, variant: String = "") throws -> Entry {
-        let image = String(try ContentHash.ofFile(path))
+        let image = String(try ContentHash.ofImage(path))
         return Entry(files: backboneKeys.map { backboneKey in
             var key = backboneKey
             key.add(image)

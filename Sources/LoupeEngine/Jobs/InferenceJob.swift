@@ -52,6 +52,7 @@ public struct InferenceJob: Sendable {
                 throw ImageError.unreadable(path: argument, reason: "no such file or folder")
             }
             if isDirectory.boolValue {
+                let before = files.count
                 let enumerator = FileManager.default.enumerator(atPath: argument)
                 while let relative = enumerator?.nextObject() as? String {
                     let path = argument + "/" + relative
@@ -59,6 +60,8 @@ public struct InferenceJob: Sendable {
                         files.append(path)
                     }
                 }
+                // A folder named on the command line that holds nothing to score is a wrong path.
+                if files.count == before { throw DatasetError.noImages(path: argument, role: "named") }
             } else {
                 files.append(argument)
             }
