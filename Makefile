@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build test demo bench accept accept-roi fuzz fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build test test-sanitize demo bench accept accept-roi fuzz soak fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -38,6 +38,19 @@ build: deps
 ## EfficientNet-Lite tests need the weights `make weights` installs, and fail without them).
 test: deps
 	LOUPE_REQUIRE_WEIGHTS=1 LOUPE_REQUIRE_TMUX=1 $(SWIFT) test
+
+## test-sanitize: the whole suite under AddressSanitizer (its own build in .build-asan),
+## then the concurrency tests (background jobs, event ring, map worker, console controller,
+## prefetching, the worker pool) under ThreadSanitizer (.build-tsan). Both must be clean.
+TSAN_TESTS := EventRingTests|BackgroundJobTests|ConsoleControllerTests|ConsoleSessionTests|PrefetchingLoaderTests|WorkerPoolTests
+test-sanitize: deps
+	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
+	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan --filter '$(TSAN_TESTS)'
+
+## soak: training killed 20 times and resumed (bit-identical), the console killed 50 times
+## while marking (no mark lost), disk full and read-only folders (tmpfs: run as root).
+soak: build
+	python3 scripts/soak.py
 
 ## demo: build, train a small model on the shipped samples (once), evaluate, open the console.
 demo: build

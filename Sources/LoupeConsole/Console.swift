@@ -4,6 +4,7 @@ import LoupeData
 import LoupeEngine
 import LoupeImaging
 import LoupeModels
+import LoupeTensor
 
 /// `loupe console`: browse a run's scored test images, tune the threshold, watch and start
 /// training, mark mistakes. State changes only through keys and job events; each frame
@@ -196,22 +197,47 @@ public final class Console: TerminalApplication {
 
     // MARK: Keys and frames
 
-    /// Applies a key and carries out what it asked for.
+    /// Applies a key and carries out what it asked for. A write that fails (disk full,
+    /// read-only folder) is said on screen and claims nothing; the console stays open.
     public func handle(_ key: ConsoleKey) throws {
         state.handle(key)
         for request in state.takeRequests() {
             switch request {
-            case let .appendMark(mark): try journal.append(mark)
-            case let .saveThreshold(threshold): try run.saveThreshold(threshold)
+            case let .appendMark(mark):
+                do {
+                    try journal.append(mark)
+                } catch {
+                    state.markNotSaved(mark, saved: journal.currentVerdicts[mark.image]?.verdict, reason: Self.failedWrite(error))
+                }
+            case let .saveThreshold(threshold):
+                do { try run.saveThreshold(threshold) } catch { state.say("threshold NOT saved: " + Self.failedWrite(error)) }
             case .startTraining:
                 do { try startTraining() } catch { state.say("cannot train: \(error)") }
             case .stopTraining: job?.cancel()
             case .exportMarks:
-                try RunFolder.write(journal.csv(), to: run.reviewExport)
-                state.say("\(journal.currentVerdicts.count) marks exported to \(run.reviewExport)")
+                do {
+                    try RunFolder.write(journal.csv(), to: run.reviewExport)
+                    state.say("\(journal.currentVerdicts.count) marks exported to \(run.reviewExport)")
+                } catch {
+                    state.say("marks NOT exported: " + Self.failedWrite(error))
+                }
             case .addFalsePositivesToTraining: addFalsePositivesToTraining()
             }
         }
+    }
+
+    /// A failed write for the status line, which is too narrow for a full path: "No space
+    /// left on device (review.jsonl)".
+    static func failedWrite(_ error: Error) -> String {
+        let failure: (path: String, reason: String)?
+        switch error {
+        case let ReviewJournalError.cannotWrite(path, reason): failure = (path, reason)
+        case let RunError.cannotWrite(path, reason): failure = (path, reason)
+        case let SafeTensorsError.writeFailed(path, reason): failure = (path, reason)
+        default: failure = nil
+        }
+        guard let failure else { return "\(error)" }
+        return failure.reason + " (" + (failure.path as NSString).lastPathComponent + ")"
     }
 
     /// Copies each marked false positive into the data set's train/good (as

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// Reads image files of any format Loupe knows (`ImageFormat`), chosen by content.
 ///
@@ -93,9 +94,7 @@ public enum ImageFile {
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            // Foundation wraps the system's reason ("Permission denied") in a generic one.
-            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let reason = underlying.map { String(cString: strerror(Int32($0.code))) } ?? (error as NSError).localizedDescription
+            let reason = FileFailure.reason(error)
             if !FileManager.default.fileExists(atPath: path), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: path) {
                 throw ImageError.unreadable(path: path, reason: brokenLinkReason(target: target))
             }

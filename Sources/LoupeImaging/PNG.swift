@@ -69,7 +69,7 @@ public enum PNG {
         } catch let error as ImageError {
             throw ImageError.writeFailed(path: path, reason: error.description)
         } catch {
-            throw ImageError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
+            throw ImageError.writeFailed(path: path, reason: FileFailure.reason(error))
         }
     }
 }

@@ -80,7 +80,7 @@ struct Infer: ParsableCommand {
         })
         bar.finish()
         if let output {
-            try Data(part.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try RunFolder.write(Data(part.utf8), to: output)
             FileHandle.standardError.write(Data("wrote \(done) scores of shard \(shard) to \(output)\n".utf8))
         }
     }
@@ -102,7 +102,7 @@ struct Merge: ParsableCommand {
     func run() throws {
         let merged = try ScoreParts.merge(parts)
         if let output {
-            try Data(merged.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            try RunFolder.write(Data(merged.utf8), to: output)
         } else {
             print(merged, terminator: "")
         }

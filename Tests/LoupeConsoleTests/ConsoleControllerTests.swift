@@ -71,6 +71,22 @@ import Testing
         let copy = data + "/train/good/review-good-" + (marked as NSString).lastPathComponent
         #expect(FileManager.default.contentsEqual(atPath: copy, andPath: marked))
         #expect(console.state.message.hasPrefix("1 false positives added"))
+
+        // The journal and the export can no longer be written (a folder in their place, as a
+        // full or read-only disk would refuse them): the console stays open, says so, and the
+        // image keeps the verdict that was saved.
+        try console.handle(.character("1"))
+        for file in [run.reviewJournal, run.reviewExport] {
+            try FileManager.default.removeItem(atPath: file)
+            try FileManager.default.createDirectory(atPath: file, withIntermediateDirectories: false)
+        }
+        try console.handle(.character("d"))
+        #expect(console.state.marks[marked] == .falsePositive)
+        #expect(console.state.message == (marked as NSString).lastPathComponent + ": confirmed-defect NOT saved: Is a directory (review.jsonl)",
+                "\(console.state.message)")
+        try console.handle(.character("4"))
+        try console.handle(.character("e"))
+        #expect(console.state.message == "marks NOT exported: Is a directory (review.csv)", "\(console.state.message)")
     }
 }
 

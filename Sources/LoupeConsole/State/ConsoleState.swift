@@ -264,6 +264,14 @@ public struct ConsoleState: Sendable {
         setMark(verdict, on: item.name)
     }
 
+    /// A mark the journal could not store: the image shows its last saved verdict again, and
+    /// the message says the mark was not saved and why.
+    public mutating func markNotSaved(_ mark: ReviewMark, saved: ReviewMark.Verdict?, reason: String) {
+        marks[mark.image] = saved
+        selectedMark = min(selectedMark, max(marks.count - 1, 0))
+        message = "\((mark.image as NSString).lastPathComponent): \(mark.verdict.rawValue) NOT saved: \(reason)"
+    }
+
     private mutating func setMark(_ verdict: ReviewMark.Verdict, on name: String) {
         marks[name] = verdict == .clear ? nil : verdict
         requests.append(.appendMark(ReviewMark(image: name, verdict: verdict, threshold: tuning.threshold)))

@@ -121,7 +121,7 @@ public struct EvaluationJob: Sendable {
 
     private func saveMap(_ values: [Float], width: Int, height: Int, sample: Sample) throws {
         let path = run.savedMap(kind: sample.kind, imagePath: sample.path)
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try RunFolder.createFolder((path as NSString).deletingLastPathComponent)
         let scaled = values.map { min(max($0 / Self.mapFullScale, 0), 1) * 255 }
         try PNG.write(Image(width: width, height: height, channels: 1, pixels: scaled, sourceBitDepth: 16), to: path, bitDepth: 16)
     }

@@ -78,7 +78,7 @@ public struct InferenceJob: Sendable {
         let decisionThreshold = threshold ?? checkpoint.metadata.threshold
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
-        if let overlays { try FileManager.default.createDirectory(atPath: overlays, withIntermediateDirectories: true) }
+        if let overlays { try RunFolder.createFolder(overlays) }
         let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { try preprocessing.prepare(mine[$0]) }
         for (index, input) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }

@@ -108,6 +108,7 @@ public struct TrainingJob: Sendable {
         let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
         try run.create()
+        run.removeAbandonedTemporaryFiles()
         try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage, region: region?.reference)
         // Hashed once: the weights files are tens of megabytes and every epoch's checkpoint records them.
         let teacherIdentity = TeacherIdentity.describe(teacher.weights)

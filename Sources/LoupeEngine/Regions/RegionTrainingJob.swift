@@ -47,7 +47,7 @@ public struct RegionTrainingJob: Sendable {
         let masks = try samples.pairs.map { pair in
             Image(width: size, height: size, channels: 1, pixels: try RegionSamples.mask(pair.mask, width: size, height: size).map { $0 ? 1 : 0 })
         }
-        try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true)
+        try RunFolder.createFolder(run.path)
         let encoderIdentity = TeacherIdentity.describe([weights])  // hashed once, recorded every epoch
         var log = "epoch,step,loss,learning_rate\n"
         let optimizer = Adam(parameters: model.parameters, learningRate: settings.learningRate, betas: (0.5, 0.999))

@@ -36,6 +36,9 @@ public final class ReviewJournal {
     public private(set) var marks: [ReviewMark] = []
     /// Lines that could not be read, as "line N: reason".
     public private(set) var warnings: [String] = []
+    /// The file ends in a torn line that could not be closed yet (a read-only folder): the
+    /// next append starts with a newline.
+    private var endsTorn = false
 
     /// Times as ISO 8601 with milliseconds: readable, and precise enough to order marks.
     private static func timestampFormatter() -> ISO8601DateFormatter {
@@ -95,15 +98,17 @@ public final class ReviewJournal {
         }
         // A torn tail would glue the next mark onto it; end the file with a newline first.
         if let last = data.last, last != UInt8(ascii: "\n") {
-            try Self.appendBytes(Data("\n".utf8), to: path)
+            // Read-only or full, the journal still opens for reading; the next append closes the line.
+            do { try Self.appendBytes(Data("\n".utf8), to: path) } catch { endsTorn = true }
         }
     }
 
     /// Appends `mark` durably.
     public func append(_ mark: ReviewMark) throws {
-        var line = try Self.encoder.encode(mark)
+        var line = (endsTorn ? Data("\n".utf8) : Data()) + (try Self.encoder.encode(mark))
         line.append(UInt8(ascii: "\n"))
         try Self.appendBytes(line, to: path)
+        endsTorn = false
         marks.append(mark)
     }
 
@@ -131,8 +136,18 @@ public final class ReviewJournal {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT, 0o644)
         guard descriptor >= 0 else { throw ReviewJournalError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
+        // One write of the whole line with O_APPEND: two consoles appending at once never
+        // interleave parts of lines.
         let written = data.withUnsafeBytes { write(descriptor, $0.baseAddress, data.count) }
-        guard written == data.count else { throw ReviewJournalError.cannotWrite(path: path, reason: "short write") }
+        guard written == data.count else {
+            let reason = written < 0 ? String(cString: strerror(errno)) : "only \(written) of \(data.count) bytes written (disk full?)"
+            // Take back a part of a line (when nothing was appended after it), so the next
+            // mark does not glue onto it.
+            let end = lseek(descriptor, 0, SEEK_CUR)
+            var status = stat()
+            if written > 0, fstat(descriptor, &status) == 0, status.st_size == end { _ = ftruncate(descriptor, end - off_t(written)) }
+            throw ReviewJournalError.cannotWrite(path: path, reason: reason)
+        }
         guard fsync(descriptor) == 0 else { throw ReviewJournalError.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
     }
 }

@@ -38,12 +38,35 @@ public struct RunFolder: Sendable {
     public var exists: Bool { FileManager.default.fileExists(atPath: checkpoint) }
 
     func create() throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try Self.createFolder(path)
     }
 
-    /// Writes `data` atomically (temporary file, then rename).
+    /// Removes the temporary files of atomic writes a killed process left behind
+    /// (Foundation names them `.dat.nosync…` beside the target); the targets are intact.
+    func removeAbandonedTemporaryFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for name in names where name.hasPrefix(".dat.nosync") {
+            try? FileManager.default.removeItem(atPath: path + "/" + name)
+        }
+    }
+
+    /// Makes `path` and its parents, or throws `RunError.cannotWrite` with the system's reason.
+    public static func createFolder(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RunError.cannotWrite(path: path, reason: FileFailure.reason(error))
+        }
+    }
+
+    /// Writes `data` atomically (temporary file, then rename): on any failure (disk full,
+    /// read-only) the file already at `path` is unchanged, and `RunError.cannotWrite` says why.
     public static func write(_ data: Data, to path: String) throws {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw RunError.cannotWrite(path: path, reason: FileFailure.reason(error))
+        }
     }
 
     public static func write(_ text: String, to path: String) throws {

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeModels
+import LoupeTensor
 
 /// `train-log.csv`: one row per step (epoch, step, loss, lr, seconds since the start, and the
 /// loss's named terms as `name=value;…` when it has several).
@@ -67,10 +68,14 @@ public struct TrainLog {
             String(format: "%d,%d,%.6f,%.6g,%.3f,", row.epoch, row.step, row.loss, row.learningRate, row.seconds)
                 + row.terms.map { $0.name + "=" + String(format: "%.6f", $0.value) }.joined(separator: ";")
         }.joined(separator: "\n") + "\n"
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data(text.utf8))
-        try handle.synchronize()
+        do {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            try handle.seekToEnd()
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.synchronize()
+        } catch {
+            throw RunError.cannotWrite(path: path, reason: FileFailure.reason(error))
+        }
     }
 }

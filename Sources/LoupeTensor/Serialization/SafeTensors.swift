@@ -26,7 +26,7 @@ public struct SafeTensors: Sendable {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
-            throw SafeTensorsError.unreadable(path: path, reason: (error as NSError).localizedDescription)
+            throw SafeTensorsError.unreadable(path: path, reason: FileFailure.reason(error))
         }
         try self.init(decoding: data, source: path)
     }
@@ -147,7 +147,7 @@ public struct SafeTensors: Sendable {
         do {
             try encoded().write(to: url, options: .atomic)
         } catch {
-            throw SafeTensorsError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
+            throw SafeTensorsError.writeFailed(path: path, reason: FileFailure.reason(error))
         }
     }
 }

@@ -20,7 +20,7 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         case let .badTensorEntry(path, tensor, detail):
             return "\(path): tensor '\(tensor)': \(detail)"
         case let .writeFailed(path, reason):
-            return "\(path): cannot write safetensors file: \(reason)"
+            return "\(path): cannot write safetensors file: \(reason) (a file already there is unchanged)"
         }
     }
 }
