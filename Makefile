@@ -43,9 +43,10 @@ test: deps
 ## then the concurrency tests (background jobs, event ring, map worker, console controller,
 ## prefetching, the worker pool) under ThreadSanitizer (.build-tsan). Both must be clean.
 TSAN_TESTS := EventRingTests|BackgroundJobTests|ConsoleControllerTests|ConsoleSessionTests|PrefetchingLoaderTests|WorkerPoolTests
+## Leak checking stays on, with the suppressions of leaks outside Loupe (Fuzz/lsan.supp).
 test-sanitize: deps
-	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
-	LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan --filter '$(TSAN_TESTS)'
+	LOUPE_SANITIZER=address LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
+	LOUPE_SANITIZER=thread LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan --filter '$(TSAN_TESTS)'
 
 ## soak: training killed 20 times and resumed (bit-identical), the console killed 50 times
 ## while marking (no mark lost), disk full and read-only folders (tmpfs: run as root).

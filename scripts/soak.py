@@ -109,7 +109,7 @@ def soak_training(work, kills, epochs, method, rng):
     kinds = ["caching"] * (kills // 4) + ["checkpoint"] * (kills // 4)
     kinds += ["epoch"] * (kills - len(kinds))
     rng.shuffle(kinds)
-    landed = {"before the first epoch": 0, "mid-epoch": 0, "during a checkpoint write": 0}
+    landed = {"while caching teacher features": 0, "mid-epoch": 0, "during a checkpoint write": 0}
     attempt, completed, interrupted = 0, 0, None
     cache = os.path.join(work, "cache-soak")
 
@@ -145,7 +145,7 @@ def soak_training(work, kills, epochs, method, rng):
             configured = os.path.exists(config) and os.path.getmtime(config) > config_before
             temporary = [n for n in leftovers(interrupted) if os.path.exists(os.path.join(interrupted, n))]
             if kind == "caching" and time.time() - begun >= delay:
-                moment = "during a checkpoint write" if temporary and configured else "mid-epoch" if configured else "before the first epoch"
+                moment = "during a checkpoint write" if temporary and configured else "mid-epoch" if configured else "while caching teacher features"
             elif kind == "epoch" and configured and time.time() - configured_at(config) >= delay:
                 moment = "during a checkpoint write" if temporary else "mid-epoch"
             elif kind == "checkpoint" and configured and temporary:

@@ -114,6 +114,10 @@ struct Train: ParsableCommand {
     @Flag(help: "Keep teacher features in memory only (nothing written to the feature cache).")
     var noFeatureCache = false
 
+    @Option(help: ArgumentHelp("Most memory the training set's teacher features may take, e.g. 2G or 512M.",
+                               discussion: "Above it they are read from the feature cache each step (same losses); default: a quarter of this machine's memory."))
+    var memoryBudget: String?
+
     @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
     var json = false
 
@@ -123,6 +127,16 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         _ = try settings()
+        _ = try budget()
+    }
+
+    /// --memory-budget in bytes (nil: the default).
+    func budget() throws -> Int? {
+        try memoryBudget.map { text in
+            guard let size = MemorySize(parsing: text) else { throw ValidationError("--memory-budget: '\(text)' is not a size like 2G, 512M or 800000") }
+            guard !noFeatureCache else { throw ValidationError("--memory-budget streams from the feature cache: drop --no-feature-cache") }
+            return size.bytes
+        }
     }
 
     /// What to train: the --config file's settings, overridden by the options given here.
@@ -224,10 +238,12 @@ struct Train: ParsableCommand {
         let epochs = configuration.epochs
         guard let source = settings.data else { throw ValidationError("no data set") }
         let dataset = try source.open()
+        let budget = try budget()
         let job = TrainingJob(run: RunFolder(runFolder), dataset: dataset, configuration: configuration, teacherWeights: settings.teacherWeights,
                               resume: resume, featureStoreDirectory: noFeatureCache ? nil : featureCache ?? FeatureStore.defaultDirectory,
                               tiling: settings.tiling, tilesPerImage: settings.tilesPerImage,
-                              regionRun: settings.regionRun, regionMargin: settings.regionMargin ?? RegionCropper.defaultMargin)
+                              regionRun: settings.regionRun, regionMargin: settings.regionMargin ?? RegionCropper.defaultMargin,
+                              memoryBudget: budget ?? TeacherFeatureCache.defaultMemoryBudget)
         let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?
@@ -246,6 +262,8 @@ struct Train: ParsableCommand {
                         FileHandle.standardError.write(Data((line + "\n").utf8))
                     }
                 }
+            case let .streamingTeacherFeatures(bytes, budget):
+                FileHandle.standardError.write(Data("teacher features take \(MemorySize(bytes: bytes)), above the memory budget of \(MemorySize(bytes: budget)): each step reads its batch from the feature cache\n".utf8))
             case let .resumed(epoch):
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
             case let .stageStarted(index, count, name, stageEpochs):

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeData
 import LoupeEngine
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 import Testing
@@ -10,14 +11,43 @@ import Testing
 @Suite(.serialized) struct FeatureStoreTests {
     typealias Run = ReverseDistillationRunTests
 
-    static func train(_ dataset: Dataset, store: String?) throws -> (run: RunFolder, fromDisk: Int) {
+    static func train(_ dataset: Dataset, store: String?, epochs: Int = 1,
+                      memoryBudget: Int = TeacherFeatureCache.defaultMemoryBudget) throws -> (run: RunFolder, fromDisk: Int, streamed: Int?) {
         let run = Run.temporaryRun()
         var fromDisk = -1
-        try TrainingJob(run: run, dataset: dataset, configuration: Run.configuration(epochs: 1, size: 64), teacherWeights: nil,
-                        resume: false, featureStoreDirectory: store).start(events: { event in
+        var streamed: Int?
+        try TrainingJob(run: run, dataset: dataset, configuration: Run.configuration(epochs: epochs, size: 64), teacherWeights: nil,
+                        resume: false, featureStoreDirectory: store, memoryBudget: memoryBudget).start(events: { event in
             if case let .cachingTeacherFeatures(done, total, disk) = event, done == total { fromDisk = disk }
+            if case let .streamingTeacherFeatures(bytes, _) = event { streamed = bytes }
         })
-        return (run, fromDisk)
+        return (run, fromDisk, streamed)
+    }
+
+    /// Above the memory budget, each step reads its batch from the store: the same weights
+    /// bit for bit as with every feature in memory (and the BatchNorm check replays from
+    /// the store too), whether the store was empty or full when training began.
+    @Test func featuresAboveTheMemoryBudgetStreamFromTheStoreWithTheSameResult() throws {
+        guard Run.teacherAvailable else { return }
+        let store = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-features-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: store) }
+        let dataset = try Dataset.mvtec(root: Run.samples + "/texture")
+        let inMemory = try Self.train(dataset, store: nil, epochs: 2)
+        let coldStream = try Self.train(dataset, store: store, epochs: 2, memoryBudget: 0)
+        let warmStream = try Self.train(dataset, store: store, epochs: 2, memoryBudget: 1 << 20)
+        defer { for run in [inMemory.run, coldStream.run, warmStream.run] { try? FileManager.default.removeItem(atPath: run.path) } }
+        // 60 images at 64²: Lite0's 24, 40 and 112 channels at 16², 8² and 4².
+        let bytes = 60 * (24 * 16 * 16 + 40 * 8 * 8 + 112 * 4 * 4) * 4
+        #expect(inMemory.streamed == nil && coldStream.streamed == bytes && warmStream.streamed == bytes)
+        #expect(coldStream.fromDisk == 0 && warmStream.fromDisk == 60)
+        let reference = try Checkpoint.read(inMemory.run.checkpoint)
+        for streamed in [coldStream.run, warmStream.run] {
+            let checkpoint = try Checkpoint.read(streamed.checkpoint)
+            for (name, tensor) in reference.model { #expect(checkpoint.model[name]?.scalars == tensor.scalars, "\(name) differs") }
+            for (name, tensor) in reference.optimizer { #expect(checkpoint.optimizer[name]?.scalars == tensor.scalars, "\(name) differs") }
+        }
+        #expect(MemorySize(parsing: "1.5G")?.bytes == 1_610_612_736 && MemorySize(parsing: "512m")?.bytes == 536_870_912)
+        #expect(MemorySize(parsing: "2 apples") == nil && "\(MemorySize(bytes: bytes))" == "\(String(format: "%.1f", Double(bytes) / 1_048_576)) MB")
     }
 
     @Test func secondRunReadsEveryImageFromTheStoreAndTrainsTheSame() throws {
@@ -57,7 +87,7 @@ import Testing
         let larger = try FeatureStore(directory: folder, teacher: teacher,
                                       preprocessing: Preprocessing(size: 128, normalization: preprocessing.normalization))
         #expect(try larger.entry(forImage: image).files != entry.files)
-        #expect(throws: RunError.unreadableFile(path: "/nonexistent.png")) { try store.entry(forImage: "/nonexistent.png") }
+        #expect(throws: ImageError.unreadable(path: "/nonexistent.png", reason: "no such file")) { try store.entry(forImage: "/nonexistent.png") }
     }
 
     /// A two-teacher run stores each backbone's channels under that backbone's own key: a

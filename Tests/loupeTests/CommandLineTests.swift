@@ -96,6 +96,8 @@ enum Loupe {
             (["roi", "train", "--images", "i", "--masks", "m", "--run", "r", "--size", "48"], "loupe roi train: --size must be a multiple of 32"),
             (["roi", "eval", "--run", "runs/none", "--images", "i", "--masks", "m"], "loupe: runs/none: not a ROI run"),
             (["train", "--run", "r", "--data", "samples/texture", "--roi-margin", "0.3"], "loupe train: --roi-margin needs --roi"),
+            (["train", "--run", "r", "--data", "samples/texture", "--memory-budget", "lots"], "loupe train: --memory-budget: 'lots' is not a size like 2G"),
+            (["train", "--run", "r", "--data", "samples/texture", "--memory-budget", "1G", "--no-feature-cache"], "--memory-budget streams from the feature cache"),
             (["train", "--run", "r", "--data", "samples/texture", "--method", "rd", "--backbone", "efficientnet-lite0,efficientnet-lite2"],
              "loupe train: --backbone: rd distils from one teacher"),
         ])

@@ -74,6 +74,8 @@ public struct TrainingProgress: Sendable, Equatable {
         switch event {
         case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
         case let .training(.resumed(fromEpoch)): epoch = fromEpoch
+        case let .training(.streamingTeacherFeatures(bytes, budget)):
+            notes.append("teacher features \(MemorySize(bytes: bytes)) > memory budget \(MemorySize(bytes: budget)): read from the feature cache each step")
         case let .training(.stageStarted(index, count, name, _)):
             stage = "stage \(index + 1)/\(count) \(name)"
             if index > 0 && !stepLosses.isEmpty { stageStartSteps.append(stepLosses.count) }

@@ -56,6 +56,11 @@ public struct FeatureStore: Sendable {
         })
     }
 
+    /// Whether every backbone's file of `entry` is there (not whether it reads: `load` checks).
+    public func contains(_ entry: Entry) -> Bool {
+        entry.files.allSatisfy { FileManager.default.fileExists(atPath: $0) }
+    }
+
     /// The stored per-scale features (each 1×C×h×w, the backbones' concatenated), or nil
     /// when any part is absent or unreadable (a damaged entry is recomputed, never trusted).
     public func load(_ entry: Entry) -> [Tensor]? {

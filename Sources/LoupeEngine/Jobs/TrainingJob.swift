@@ -19,6 +19,9 @@ public enum TrainingEvent: Sendable {
     case restoredBestEpoch(epoch: Int, loss: Float, finalLoss: Float)
     /// After the final epoch: whether the BatchNorm running statistics were stale and replaced.
     case checkedRunningStatistics(RunningStatisticsCheck)
+    /// The teacher features (`bytes`) exceed the memory budget: every step reads its batch
+    /// from the feature store instead of keeping them all in memory.
+    case streamingTeacherFeatures(bytes: Int, budget: Int)
 }
 
 /// Trains a method's network (`DistillationModel`: everything after the frozen teacher) on
@@ -49,10 +52,15 @@ public struct TrainingJob: Sendable {
     public let regionRun: String?
     /// The crop's margin around the part's box, as a fraction of the box.
     public let regionMargin: Double
+    /// Bytes of teacher features kept in memory; above it they are read from the feature
+    /// store each step (`TeacherFeatureCache`).
+    public let memoryBudget: Int
 
     public init(run: RunFolder, dataset: Dataset, configuration: TrainingConfiguration, teacherWeights: [String]?, resume: Bool,
                 featureStoreDirectory: String? = nil, tiling: Tiling? = nil, tilesPerImage: Int? = nil,
-                regionRun: String? = nil, regionMargin: Double = RegionCropper.defaultMargin) {
+                regionRun: String? = nil, regionMargin: Double = RegionCropper.defaultMargin,
+                memoryBudget: Int = TeacherFeatureCache.defaultMemoryBudget) {
+        self.memoryBudget = memoryBudget
         self.regionRun = regionRun
         self.regionMargin = regionMargin
         self.featureStoreDirectory = featureStoreDirectory
@@ -106,7 +114,8 @@ public struct TrainingJob: Sendable {
         let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource(folder: configuration.textures ?? TextureSource.defaultFolder) : nil }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
         let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
-                                            batchSize: configuration.batchSize, events: events, isCancelled: isCancelled)
+                                            batchSize: configuration.batchSize, memoryBudget: memoryBudget,
+                                            events: events, isCancelled: isCancelled)
         try run.create()
         run.removeAbandonedTemporaryFiles()
         try writeConfiguration(teacherWeights: teacher.weights, tiling: tiling, tilesPerImage: tilesPerImage, region: region?.reference)
@@ -138,8 +147,8 @@ public struct TrainingJob: Sendable {
             var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             let order = TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator)
             // The cached teacher features of this epoch's batch `step`.
-            func features(_ step: Int) -> [Tensor] {
-                cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
+            func features(_ step: Int) throws -> [Tensor] {
+                try cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))
             }
             // With augmentation the teacher sees this epoch's changed inputs instead, and with
             // synthetic defects it also sees the defective inputs, a batch at a time; the
@@ -154,7 +163,7 @@ public struct TrainingJob: Sendable {
             for step in 0..<stepsPerEpoch {
                 if isCancelled() { throw RunError.cancelled }
                 let inputs = try made?.next()
-                let teacherFeatures = inputs.flatMap { $0.isAugmented ? $0.good : nil }
+                let teacherFeatures = try inputs.flatMap { $0.isAugmented ? $0.good : nil }
                     .map { augmented in withoutGradients { teacher.features(augmented) } } ?? features(step)
                 let synthetic = inputs?.defective.map { defective in
                     SyntheticAnomalyBatch(masks: defective.masks, images: defective.inputs) {
@@ -192,7 +201,7 @@ public struct TrainingJob: Sendable {
                 }
                 // The check replays cached teacher features; a student that reads images is not checked.
                 check = model.readsImages ? nil
-                    : RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
+                    : try RunningStatisticsCheck.run(on: model, trainingLoss: trainingLoss, batchCount: stepsPerEpoch, features: features)
             } else {
                 try best.record(epoch: epoch, loss: meanLoss, model: model, metadata: metadata)
             }
@@ -328,24 +337,48 @@ struct TrainingUnit {
 }
 
 /// The teacher's features of every training unit, computed once (or read from a
-/// `FeatureStore`) and kept in memory for every epoch.
-struct TeacherFeatureCache {
-    /// Per scale, all units: N×C×h×w.
-    let scales: [Tensor]
+/// `FeatureStore`) and kept in memory for every epoch; or, when they would take more than
+/// the memory budget and a store holds them, read from the store a batch at a time (the
+/// same float32 values, so the same losses bit for bit).
+public struct TeacherFeatureCache {
+    /// A quarter of the machine's memory: the rest is the model's, the loader's and the system's.
+    public static var defaultMemoryBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max))) }
+
+    /// Per scale, all units: N×C×h×w; nil when streaming from `store`.
+    private let scales: [Tensor]?
+    private let store: FeatureStore?
+    private let entries: [FeatureStore.Entry]
+
+    /// Bytes the features of `count` inputs of `size`² take (float32 at strides 4, 8, 16).
+    static func bytes(count: Int, size: Int, layout: TeacherLayout) -> Int {
+        let perInput = zip(layout.stageChannels, [4, 8, 16]).reduce(0) { $0 + $1.0 * (size / $1.1) * (size / $1.1) }
+        return count * perInput * MemoryLayout<Float>.stride
+    }
 
     init(units: [TrainingUnit], teacher: Teacher, preprocessing: Preprocessing, store: FeatureStore?, batchSize: Int,
-         events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
+         memoryBudget: Int = TeacherFeatureCache.defaultMemoryBudget, events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws {
+        let bytes = Self.bytes(count: units.count, size: preprocessing.size, layout: teacher.layout)
+        let streaming = store != nil && bytes > memoryBudget
+        if streaming { events(.streamingTeacherFeatures(bytes: bytes, budget: memoryBudget)) }
         var perUnit = [[Tensor]?](repeating: nil, count: units.count)
-        var entries = [FeatureStore.Entry?](repeating: nil, count: units.count)
+        var present = [Bool](repeating: false, count: units.count)
+        var entries: [FeatureStore.Entry] = []
         if let store {
             for (index, unit) in units.enumerated() {
                 let entry = try store.entry(forImage: unit.sample.path, variant: unit.storeVariant)
-                entries[index] = entry
-                perUnit[index] = store.load(entry)
+                entries.append(entry)
+                if streaming {
+                    present[index] = store.contains(entry)
+                } else {
+                    perUnit[index] = store.load(entry)
+                    present[index] = perUnit[index] != nil
+                }
             }
         }
-        let fromDisk = perUnit.filter { $0 != nil }.count
-        let missing = perUnit.indices.filter { perUnit[$0] == nil }
+        self.store = streaming ? store : nil
+        self.entries = entries
+        let fromDisk = present.filter { $0 }.count
+        let missing = present.indices.filter { !present[$0] }
         events(.cachingTeacherFeatures(done: fromDisk, total: units.count, fromDisk: fromDisk))
         // Each image is read once for all of its units (every tile of a frame) still missing.
         var missingByImage: [[Int]] = []
@@ -365,14 +398,19 @@ struct TeacherFeatureCache {
         }
         var pending: [(index: Int, input: Tensor)] = []
         var done = fromDisk
-        func flush() {
+        func flush() throws {
             guard !pending.isEmpty else { return }
             let features = withoutGradients { teacher.features(Tensor.concatenate(pending.map(\.input), alongAxis: 0)) }
             for (position, item) in pending.enumerated() {
                 let own = features.map { $0.sliced(alongAxis: 0, position..<(position + 1)) }
-                perUnit[item.index] = own
-                // A full or read-only cache disk costs only the cache.
-                if let store, let entry = entries[item.index] { try? store.save(own, to: entry) }
+                if streaming, let store {
+                    // Streamed features must be in the store: a full disk stops training here.
+                    try store.save(own, to: entries[item.index])
+                } else {
+                    perUnit[item.index] = own
+                    // A full or read-only cache disk costs only the cache.
+                    if let store, !entries.isEmpty { try? store.save(own, to: entries[item.index]) }
+                }
             }
             done += pending.count
             pending = []
@@ -382,16 +420,28 @@ struct TeacherFeatureCache {
             if isCancelled() { throw RunError.cancelled }
             for item in try result.get() {
                 pending.append(item)
-                if pending.count == batchSize { flush() }
+                if pending.count == batchSize { try flush() }
             }
         }
-        flush()
-        let complete = perUnit.compactMap { $0 }
-        scales = (0..<(complete.first?.count ?? 0)).map { scale in Tensor.concatenate(complete.map { $0[scale] }, alongAxis: 0) }
+        try flush()
+        if streaming {
+            scales = nil
+        } else {
+            let complete = perUnit.compactMap { $0 }
+            scales = (0..<(complete.first?.count ?? 0)).map { scale in Tensor.concatenate(complete.map { $0[scale] }, alongAxis: 0) }
+        }
     }
 
     /// The cached features of `indices`, as one batch per scale.
-    func batch(_ indices: [Int]) -> [Tensor] {
-        scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }
+    func batch(_ indices: [Int]) throws -> [Tensor] {
+        if let scales {
+            return scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }
+        }
+        guard let store else { return [] }
+        let loaded = try indices.map { index in
+            guard let features = store.load(entries[index]) else { throw RunError.featureStoreEntryMissing(path: entries[index].files[0]) }
+            return features
+        }
+        return (0..<3).map { scale in Tensor.concatenate(loaded.map { $0[scale] }, alongAxis: 0) }
     }
 }

@@ -9,6 +9,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
     /// The teacher weights a run was trained with are not the ones found now.
     case teacherChanged(path: String, recorded: String, found: String)
     case unreadableFile(path: String)
+    /// Streamed teacher features that vanished from the feature store during training.
+    case featureStoreEntryMissing(path: String)
     /// A file or folder that could not be written (disk full, read-only, no permission).
     case cannotWrite(path: String, reason: String)
     /// A checkpoint written by a newer Loupe, in a layout this one does not know.
@@ -27,6 +29,8 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
         case let .teacherChanged(path, recorded, found):
             return "\(path): trained with teacher weights \(recorded), but found \(found): restore those files (the run records their paths)"
         case let .unreadableFile(path): return "\(path): cannot read this file"
+        case let .featureStoreEntryMissing(path):
+            return "\(path): teacher features streamed from the feature cache are gone or unreadable; resume with --resume to compute them again"
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason) (a file already there is unchanged)"
         case let .newerFormat(path, version, supported):
             return "\(path): written by a newer Loupe (checkpoint format \(version); this Loupe reads up to \(supported)): update Loupe to use this run"

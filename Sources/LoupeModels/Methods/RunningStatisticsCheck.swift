@@ -35,13 +35,13 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
     /// Measures `model` on the `batchCount` batches `features(i)` gives (teacher features,
     /// one tensor per scale) and recalibrates when stale; the model is left in training mode.
     public static func run(on model: any DistillationModel, trainingLoss: Float, batchCount: Int,
-                           features: (Int) -> [Tensor]) -> RunningStatisticsCheck {
-        let (evaluationLoss, batchSizes) = meanLoss(of: model, batchCount: batchCount, features: features)
+                           features: (Int) throws -> [Tensor]) rethrows -> RunningStatisticsCheck {
+        let (evaluationLoss, batchSizes) = try meanLoss(of: model, batchCount: batchCount, features: features)
         var recalibratedLoss: Float?
         if evaluationLoss > staleRatio * trainingLoss {
             // Batch by batch, as training fed them: never a second copy of every feature.
-            model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(TrainingBatch(teacherFeatures: features($0))).total }
-            recalibratedLoss = meanLoss(of: model, batchCount: batchCount, features: features).loss
+            try model.recalibrateBatchNorms(batchSizes: batchSizes) { _ = model.trainingLoss(TrainingBatch(teacherFeatures: try features($0))).total }
+            recalibratedLoss = try meanLoss(of: model, batchCount: batchCount, features: features).loss
         }
         model.train()
         return RunningStatisticsCheck(trainingLoss: trainingLoss, evaluationLoss: evaluationLoss, recalibratedLoss: recalibratedLoss)
@@ -49,12 +49,12 @@ public struct RunningStatisticsCheck: Sendable, Equatable {
 
     /// The method's loss in evaluation mode, averaged over images, and each batch's size.
     private static func meanLoss(of model: any DistillationModel, batchCount: Int,
-                                 features: (Int) -> [Tensor]) -> (loss: Float, batchSizes: [Int]) {
+                                 features: (Int) throws -> [Tensor]) rethrows -> (loss: Float, batchSizes: [Int]) {
         model.eval()
         var total: Double = 0
         var batchSizes: [Int] = []
         for index in 0..<batchCount {
-            let teacher = features(index)
+            let teacher = try features(index)
             let size = teacher.first?.shape.first ?? 0
             batchSizes.append(size)
             guard size > 0 else { continue }

@@ -11,7 +11,7 @@ extension Module {
     /// Running statistics are a moving average over the last few dozen steps' weights; when
     /// those steps moved the network, they describe a network that no longer exists.
     /// Forward passes run in training mode without gradients; the mode is restored after.
-    public func recalibrateBatchNorms(batchSizes: [Int], forward: (Int) -> Void) {
+    public func recalibrateBatchNorms(batchSizes: [Int], forward: (Int) throws -> Void) rethrows {
         let norms = batchNorms
         let momenta = norms.map(\.momentum)
         let wasTraining = isTraining
@@ -25,7 +25,7 @@ extension Module {
             seen += size
             // The cumulative mean: the first batch replaces the old statistics outright.
             for norm in norms { norm.momentum = Float(size) / Float(seen) }
-            withoutGradients { forward(index) }
+            try withoutGradients { try forward(index) }
         }
     }
 }
