@@ -45,7 +45,7 @@ test: deps
 TSAN_TESTS := EventRingTests|BackgroundJobTests|ConsoleControllerTests|ConsoleSessionTests|PrefetchingLoaderTests|WorkerPoolTests
 ## Leak checking stays on, with the suppressions of leaks outside Loupe (Fuzz/lsan.supp).
 test-sanitize: deps
-	LOUPE_SANITIZER=address LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
+	LOUPE_SANITIZER=address LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp:print_suppressions=0 LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
 	LOUPE_SANITIZER=thread LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan --filter '$(TSAN_TESTS)'
 
 ## soak: training killed 20 times and resumed (bit-identical), the console killed 50 times
