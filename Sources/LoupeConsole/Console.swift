@@ -345,5 +345,7 @@ public final class Console: TerminalApplication {
     public func stop() {
         job?.cancel()
         job?.wait()
+        maps.finish()
+        comparisonMaps?.finish()
     }
 }

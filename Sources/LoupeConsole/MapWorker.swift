@@ -43,6 +43,11 @@ final class MapWorker: @unchecked Sendable {
         pending.insert(path)
         let generation = self.generation
         queue.async { [self] in
+            // Forgotten (invalidated or finished) while queued: nothing to compute.
+            lock.lock()
+            let stale = generation != self.generation
+            lock.unlock()
+            if stale { return }
             let result = Result { () -> FrameMap in
                 let scorer = try currentScorer()
                 // A ROI run's saved maps lack the box the console outlines: those are computed.
@@ -88,6 +93,16 @@ final class MapWorker: @unchecked Sendable {
         pending = []
         failures = [:]
         queue.async { [self] in scorer = nil }
+    }
+
+    /// Waits for the map being computed (and any queued): the process must not exit while
+    /// its threads are inside BLAS, whose buffers the exit handlers free.
+    func finish() {
+        lock.lock()
+        generation += 1
+        pending = []
+        lock.unlock()
+        queue.sync {}
     }
 
     /// Called on `queue` only.

@@ -28,6 +28,7 @@ import Testing
         configuration.imageSize = 64
         let run = RunFolder(folder + "/run")
         let console = try Console(run: run, data: .path(data), newRunConfiguration: configuration)
+        defer { console.stop() }
         #expect(console.state.view == .training)
         let screen = MemoryScreen(width: 110, height: 32)
         var sawTrainingCurve = false, sawScoringGrow = Set<Int>()

@@ -33,6 +33,7 @@ import Testing
         try Data("torn".utf8).write(to: URL(fileURLWithPath: root + "/zz-torn/model.safetensors"))
 
         let session = ConsoleSession(directory: root)
+        defer { session.stop() }
         let screen = MemoryScreen(width: 160, height: 40)
         session.draw(on: screen)
         #expect(screen.line(0).contains("200 runs"))
