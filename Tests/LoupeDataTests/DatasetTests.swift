@@ -177,10 +177,12 @@ final class TemporaryTree {
 @Suite struct PrefetchingLoaderTests {
     /// Counts items loaded but not yet consumed.
     final class Outstanding: @unchecked Sendable {
-        let lock = NSLock()
-        var current = 0, peak = 0
-        func loaded() { lock.lock(); current += 1; peak = max(peak, current); lock.unlock() }
+        private let lock = NSLock()
+        private var current = 0, highest = 0
+        func loaded() { lock.lock(); current += 1; highest = max(highest, current); lock.unlock() }
         func consumed() { lock.lock(); current -= 1; lock.unlock() }
+        /// Read under the lock: a load may still be running on the loader's thread.
+        var peak: Int { lock.lock(); defer { lock.unlock() }; return highest }
     }
 
     @Test func deliversInOrderWithBoundedLookahead() {
