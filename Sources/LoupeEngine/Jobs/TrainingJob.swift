@@ -360,7 +360,20 @@ public struct TeacherFeatureCache {
         let bytes = Self.bytes(count: units.count, size: preprocessing.size, layout: teacher.layout)
         let streaming = store != nil && bytes > memoryBudget
         if streaming { events(.streamingTeacherFeatures(bytes: bytes, budget: memoryBudget)) }
-        var perUnit = [[Tensor]?](repeating: nil, count: units.count)
+        // In memory: each unit's features are copied into place in per-scale N×C×h×w
+        // tensors made at the first unit, so the set is never held twice.
+        var filled: [Tensor] = []
+        func place(_ own: [Tensor], at index: Int) {
+            if filled.isEmpty { filled = own.map { Tensor.zeros([units.count] + $0.shape.dropFirst()) } }
+            for scale in own.indices {
+                let count = own[scale].count
+                own[scale].withUnsafePointer { source in
+                    filled[scale].withUnsafeMutablePointer { (destination: UnsafeMutablePointer<Float>) in
+                        (destination + index * count).update(from: source, count: count)
+                    }
+                }
+            }
+        }
         var present = [Bool](repeating: false, count: units.count)
         var entries: [FeatureStore.Entry] = []
         if let store {
@@ -369,9 +382,9 @@ public struct TeacherFeatureCache {
                 entries.append(entry)
                 if streaming {
                     present[index] = store.contains(entry)
-                } else {
-                    perUnit[index] = store.load(entry)
-                    present[index] = perUnit[index] != nil
+                } else if let stored = store.load(entry) {
+                    place(stored, at: index)
+                    present[index] = true
                 }
             }
         }
@@ -407,7 +420,7 @@ public struct TeacherFeatureCache {
                     // Streamed features must be in the store: a full disk stops training here.
                     try store.save(own, to: entries[item.index])
                 } else {
-                    perUnit[item.index] = own
+                    place(own, at: item.index)
                     // A full or read-only cache disk costs only the cache.
                     if let store, !entries.isEmpty { try? store.save(own, to: entries[item.index]) }
                 }
@@ -424,12 +437,7 @@ public struct TeacherFeatureCache {
             }
         }
         try flush()
-        if streaming {
-            scales = nil
-        } else {
-            let complete = perUnit.compactMap { $0 }
-            scales = (0..<(complete.first?.count ?? 0)).map { scale in Tensor.concatenate(complete.map { $0[scale] }, alongAxis: 0) }
-        }
+        scales = streaming ? nil : filled
     }
 
     /// The cached features of `indices`, as one batch per scale.
