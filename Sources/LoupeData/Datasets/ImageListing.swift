@@ -20,7 +20,12 @@ public struct ImageListing: Sendable {
     public static func isImage(_ path: String) -> Bool {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
               attributes[.type] as? FileAttributeType == .typeRegular else { return false }
-        return (attributes[.size] as? Int ?? 0) > 0 && (ImageFile.sniff(path) != nil || imageExtensions.contains((path as NSString).pathExtension.lowercased()))
+        return (attributes[.size] as? Int ?? 0) > 0 && (ImageFile.sniff(path) != nil || hasImageExtension(path))
+    }
+
+    /// Whether the name ends in an image extension (`.png`, `.JPG`, `.tiff`, …).
+    static func hasImageExtension(_ path: String) -> Bool {
+        imageExtensions.contains((path as NSString).pathExtension.lowercased())
     }
 
     /// Files directly in `folder`, sorted by name (empty when the folder is missing). Hidden
@@ -32,7 +37,7 @@ public struct ImageListing: Sendable {
         for name in names {
             let path = folder + "/" + name
             var isDirectory: ObjCBool = false
-            let namedLikeImage = Self.imageExtensions.contains((name as NSString).pathExtension.lowercased())
+            let namedLikeImage = Self.hasImageExtension(name)
             guard files.fileExists(atPath: path, isDirectory: &isDirectory) else {
                 // fileExists follows links: a link to nothing, or to itself, lands here.
                 if let target = try? files.destinationOfSymbolicLink(atPath: path) {

@@ -15,16 +15,18 @@ struct ContentHash {
     /// The hash of a file's bytes, or a `RunError` naming the file.
     static func ofFile(_ path: String) throws -> UInt64 {
         guard let data = FileManager.default.contents(atPath: path) else { throw RunError.unreadableFile(path: path) }
-        var hash = ContentHash()
-        data.withUnsafeBytes { hash.add($0) }
-        return hash.value
+        return of(data)
     }
 
     /// The hash of an image file's bytes, or the `ImageError` saying why it cannot be read
     /// (a folder, a broken link, no permission).
     static func ofImage(_ path: String) throws -> UInt64 {
+        of(try ImageFile.contents(of: path))
+    }
+
+    static func of(_ data: Data) -> UInt64 {
         var hash = ContentHash()
-        try ImageFile.contents(of: path).withUnsafeBytes { hash.add($0) }
+        data.withUnsafeBytes { hash.add($0) }
         return hash.value
     }
 

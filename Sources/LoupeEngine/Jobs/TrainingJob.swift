@@ -344,10 +344,14 @@ public struct TeacherFeatureCache {
     /// A quarter of the machine's memory: the rest is the model's, the loader's and the system's.
     public static var defaultMemoryBudget: Int { Int(min(ProcessInfo.processInfo.physicalMemory / 4, UInt64(Int.max))) }
 
-    /// Per scale, all units: N×C×h×w; nil when streaming from `store`.
-    private let scales: [Tensor]?
-    private let store: FeatureStore?
-    private let entries: [FeatureStore.Entry]
+    /// Where the features are between steps.
+    private enum Storage {
+        /// Per scale, all units: N×C×h×w.
+        case inMemory([Tensor])
+        /// In the store, one entry per unit.
+        case streamed(FeatureStore, [FeatureStore.Entry])
+    }
+    private let storage: Storage
 
     /// Bytes the features of `count` inputs of `size`² take (float32 at strides 4, 8, 16).
     static func bytes(count: Int, size: Int, layout: TeacherLayout) -> Int {
@@ -388,8 +392,6 @@ public struct TeacherFeatureCache {
                 }
             }
         }
-        self.store = streaming ? store : nil
-        self.entries = entries
         let fromDisk = present.filter { $0 }.count
         let missing = present.indices.filter { !present[$0] }
         events(.cachingTeacherFeatures(done: fromDisk, total: units.count, fromDisk: fromDisk))
@@ -422,7 +424,7 @@ public struct TeacherFeatureCache {
                 } else {
                     place(own, at: item.index)
                     // A full or read-only cache disk costs only the cache.
-                    if let store, !entries.isEmpty { try? store.save(own, to: entries[item.index]) }
+                    if let store { try? store.save(own, to: entries[item.index]) }
                 }
             }
             done += pending.count
@@ -437,19 +439,20 @@ public struct TeacherFeatureCache {
             }
         }
         try flush()
-        scales = streaming ? nil : filled
+        storage = if streaming, let store { .streamed(store, entries) } else { .inMemory(filled) }
     }
 
     /// The cached features of `indices`, as one batch per scale.
     func batch(_ indices: [Int]) throws -> [Tensor] {
-        if let scales {
+        switch storage {
+        case let .inMemory(scales):
             return scales.map { scale in Tensor.concatenate(indices.map { scale.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0) }
+        case let .streamed(store, entries):
+            let loaded = try indices.map { index in
+                guard let features = store.load(entries[index]) else { throw RunError.featureStoreEntryMissing(path: entries[index].files[0]) }
+                return features
+            }
+            return (loaded.first ?? []).indices.map { scale in Tensor.concatenate(loaded.map { $0[scale] }, alongAxis: 0) }
         }
-        guard let store else { return [] }
-        let loaded = try indices.map { index in
-            guard let features = store.load(entries[index]) else { throw RunError.featureStoreEntryMissing(path: entries[index].files[0]) }
-            return features
-        }
-        return (0..<3).map { scale in Tensor.concatenate(loaded.map { $0[scale] }, alongAxis: 0) }
     }
 }
