@@ -96,7 +96,7 @@ public final class EfficientNetLite: Module, Backbone {
 
     public func features(_ input: Tensor, stageCount: Int = 4) -> [Tensor] {
         let taps = featureBlockIndices(stageCount: stageCount)
-        var x = _bn0(_conv_stem(input)).relu6()
+        var x = _conv_stem(input, then: _bn0, .relu6)
         var outputs: [Tensor] = []
         for (index, block) in _blocks.prefix(taps.last! + 1).enumerated() {
             x = block(x)
@@ -107,9 +107,9 @@ public final class EfficientNetLite: Module, Backbone {
 
     /// ImageNet logits.
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = _bn0(_conv_stem(input)).relu6()
+        var x = _conv_stem(input, then: _bn0, .relu6)
         for block in _blocks { x = block(x) }
-        x = _bn1(_conv_head(x)).relu6()
+        x = _conv_head(x, then: _bn1, .relu6)
         return _fc(x.globalAveragePool().reshaped([input.shape[0], -1]))
     }
 
@@ -154,8 +154,8 @@ final class MobileInvertedBottleneck: Module, Layer {
 
     func callAsFunction(_ input: Tensor) -> Tensor {
         var y = input
-        if let _expand_conv, let _bn0 { y = _bn0(_expand_conv(y)).relu6() }
-        y = _bn1(_depthwise_conv(y)).relu6()
+        if let _expand_conv, let _bn0 { y = _expand_conv(y, then: _bn0, .relu6) }
+        y = _depthwise_conv(y, then: _bn1, .relu6)
         y = _bn2(_project_conv(y))
         return hasResidual ? y + input : y
     }

@@ -56,7 +56,7 @@ public final class ResNet: Module, Backbone {
     public var stageNames: [String] { ["layer1", "layer2", "layer3", "layer4"] }
 
     public func features(_ input: Tensor, stageCount: Int = 4) -> [Tensor] {
-        var x = bn1(conv1(input)).relu().maxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        var x = conv1(input, then: bn1, .relu).maxPool2d(kernelSize: 3, stride: 2, padding: 1)
         var outputs: [Tensor] = []
         for stage in [layer1, layer2, layer3, layer4].prefix(stageCount) {
             x = stage.reduce(x) { $1($0) }
@@ -119,9 +119,12 @@ final class ResidualBlock: Module, Layer {
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
-        var y = bn1(conv1(input)).relu()
-        y = bn2(conv2(y))
-        if let conv3, let bn3 { y = bn3(conv3(y.relu())) }
+        var y = conv1(input, then: bn1, .relu)
+        if let conv3, let bn3 {
+            y = bn3(conv3(conv2(y, then: bn2, .relu)))
+        } else {
+            y = bn2(conv2(y))
+        }
         return (y + (downsample?(input) ?? input)).relu()
     }
 }

@@ -74,7 +74,7 @@ final class RegionEncoder: Module {
     override var excludedPropertyNames: Set<String> { ["taps", "channels"] }
 
     func callAsFunction(_ input: Tensor) -> [Tensor] {
-        var x = _bn0(_conv_stem(input)).relu6()
+        var x = _conv_stem(input, then: _bn0, .relu6)
         var outputs: [Tensor] = []
         for (index, block) in _blocks.prefix(taps[3] + 1).enumerated() {
             x = block(x)

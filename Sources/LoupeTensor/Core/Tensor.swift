@@ -73,12 +73,14 @@ public struct Tensor: @unchecked Sendable {
     /// Write access; copies the buffer first if another tensor shares it.
     public mutating func withUnsafeMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        storage.markWritten()
         return try body(storage.pointer)
     }
 
     /// Writes into this tensor's buffer even if shared: for optimisers updating parameters
     /// and running statistics, whose buffers must keep their identity.
     func updateInPlace(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        storage.markWritten()
         body(storage.pointer)
     }
 
@@ -97,6 +99,12 @@ extension Tensor: CustomStringConvertible {
 }
 
 extension Optional where Wrapped == Tensor {
+    /// Read access to the tensor's values if there is one.
+    func withOptionalPointer<R>(_ body: (UnsafePointer<Float>?) throws -> R) rethrows -> R {
+        guard case let .some(tensor) = self else { return try body(nil) }
+        return try tensor.withUnsafePointer { try body($0) }
+    }
+
     /// Write access to the tensor if there is one: for kernels filling optional outputs.
     mutating func withOptionalMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>?) throws -> R) rethrows -> R {
         guard case var .some(tensor) = self else { return try body(nil) }

@@ -8,6 +8,12 @@ import Foundation
 public final class TensorStorage: @unchecked Sendable {
     public let pointer: UnsafeMutablePointer<Float>
     public let count: Int
+    /// Bumped by every write through a `Tensor`: what `derived` checks its entries against.
+    private(set) var version = 0
+    /// Values computed from these (a frozen layer's Winograd-transformed weights), by key,
+    /// with the version they were computed from.
+    private var derivedValues: [Int: (version: Int, values: TensorStorage)] = [:]
+    private let derivedLock = NSLock()
 
     /// Uninitialised storage: callers must write every element.
     init(uninitializedCount count: Int) {
@@ -23,6 +29,25 @@ public final class TensorStorage: @unchecked Sendable {
         } else {
             pointer.initialize(repeating: value, count: count)
         }
+    }
+
+    func markWritten() {
+        derivedLock.lock()
+        version &+= 1
+        derivedValues.removeAll()
+        derivedLock.unlock()
+    }
+
+    /// `count` values computed from these by `make`, kept until the next write: a frozen
+    /// network's convolutions transform their weights once, not once per image.
+    func derived(key: Int, count: Int, make: (UnsafeMutablePointer<Float>) -> Void) -> TensorStorage {
+        derivedLock.lock()
+        defer { derivedLock.unlock() }
+        if let entry = derivedValues[key], entry.version == version, entry.values.count == count { return entry.values }
+        let values = TensorStorage(uninitializedCount: count)
+        make(values.pointer)
+        derivedValues[key] = (version, values)
+        return values
     }
 
     func copy() -> TensorStorage {

@@ -55,6 +55,15 @@ public final class Conv2d: Module, Layer {
                      padding: padding(height: input.shape[2], width: input.shape[3]), dilation: dilation, groups: groups)
     }
 
+    /// activation(norm(conv(input))): once `norm` is folded into this convolution, one
+    /// pass that applies bias and activation as it writes (what frozen teachers run).
+    public func callAsFunction(_ input: Tensor, then norm: BatchNorm2d, _ activation: ConvolutionActivation) -> Tensor {
+        guard norm.isFolded else { return activation(norm(self(input))) }
+        return input.conv2d(weight: weight.value, bias: bias?.value, stride: stride,
+                            padding: padding(height: input.shape[2], width: input.shape[3]), dilation: dilation, groups: groups,
+                            activation: activation)
+    }
+
     /// Folds an evaluation-mode BatchNorm that follows this convolution into its weight and
     /// bias: w·γ/σ and (b − μ)·γ/σ + β. Frozen networks then skip a pass over every
     /// activation.

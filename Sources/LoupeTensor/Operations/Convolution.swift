@@ -2,10 +2,16 @@ import Foundation
 
 extension Tensor {
     /// 2-D cross-correlation of an N×C×H×W input with an O×(C/groups)×kh×kw weight, as
-    /// PyTorch's `conv2d`. 1×1 convolutions are one matrix product; k×k ones unfold the
-    /// input (im2col) and multiply; depthwise ones run a direct loop.
+    /// PyTorch's `conv2d`, then `activation` if given. 1×1 convolutions are one matrix
+    /// product; k×k ones unfold the input (im2col) and multiply; depthwise ones run a direct
+    /// loop. Without a tape to record, bias and activation are applied as the output is
+    /// written; with one, the activation is its own operation (same values).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
-                       dilation: Int = 1, groups: Int = 1) -> Tensor {
+                       dilation: Int = 1, groups: Int = 1, activation: ConvolutionActivation? = nil) -> Tensor {
+        let records = GradientMode.isEnabled && (requiresGradient || weight.requiresGradient || bias?.requiresGradient == true)
+        if let activation, records {
+            return activation(conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups))
+        }
         invariant(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
         let (batch, channels) = (shape[0], shape[1])
         let outChannels = weight.shape[0]
@@ -20,15 +26,27 @@ extension Tensor {
         let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
         // The weight gradient multiplies by the same unfolded (or transformed) input: keep it from here.
         var kept: Tensor?
-        var result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
+        let result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
             x.withUnsafePointer { xp in
                 w.withUnsafePointer { wp in
-                    guard needs.1, GradientMode.isEnabled, let count = kernel.keptCount else { return kernel.forward(xp, wp, out) }
-                    kept = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept) }
+                    bias.withOptionalPointer { bp in
+                        let epilogue = ConvolutionEpilogue(bias: bp, activation: activation)
+                        guard needs.1, GradientMode.isEnabled, let count = kernel.keptCount else {
+                            // Nothing kept for a backward: reuse the weights' transform while they stay unchanged.
+                            let transformed = kernel.winograd.map { winograd in
+                                w.storage.derived(key: winograd.outputTile, count: winograd.transformedWeightCount) {
+                                    winograd.transformWeights(wp, into: $0)
+                                }
+                            }
+                            return withExtendedLifetime(transformed) {
+                                kernel.forward(xp, wp, out, transformedWeights: transformed.map { UnsafePointer($0.pointer) }, epilogue: epilogue)
+                            }
+                        }
+                        kept = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept, epilogue: epilogue) }
+                    }
                 }
             }
         }
-        if let bias { result.addChannelBias(bias) }
         return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
             var gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { _ in } : nil
             var gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { _ in } : nil
@@ -126,9 +144,24 @@ struct ConvolutionKernel {
 
     /// out[n] = W · im2col(x[n]) per group (or its Winograd form); what the weight gradient
     /// reuses is left in `kept` (`keptCount` values) when given.
+    /// `epilogue` (bias, activation) is applied to every output value before this returns.
+    /// A Winograd convolution uses `transformedWeights` (U) when given instead of transforming `w`.
     func forward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-                 keeping kept: UnsafeMutablePointer<Float>? = nil) {
-        if isDepthwise { return depthwiseForward(x, w, out) }
+                 keeping kept: UnsafeMutablePointer<Float>? = nil, transformedWeights: UnsafePointer<Float>? = nil,
+                 epilogue: ConvolutionEpilogue = .none) {
+        if isDepthwise { return depthwiseForward(x, w, out, epilogue: epilogue) }
+        if geometry.isPointwise && groups == 1 { return pointwiseForward(x, w, out, epilogue: epilogue) }
+        if let winograd, let transformedWeights {
+            winograd.forward(x, transformedWeights: transformedWeights, out)
+        } else {
+            product(x, w, out, keeping: kept)
+        }
+        epilogue.apply(to: out, batch: batch, channels: outChannels, area: geometry.outputArea)
+    }
+
+    /// The forward's products alone.
+    private func product(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                         keeping kept: UnsafeMutablePointer<Float>?) {
         if let winograd { return winograd.forward(x, w, out, keeping: kept) }
         if batchesColumns { return batchedForward(x, w, out, keeping: kept) }
         let g = geometry
@@ -243,6 +276,26 @@ struct ConvolutionKernel {
         withScratch(count: geometry.columnRows * geometry.outputArea) { body($0) }
     }
 
+    /// A pointwise convolution of a batch straight from and into N×C×H×W memory: W · x[n]
+    /// in blocks of columns shared out over the cores, each block's bias and activation
+    /// applied while it is still in cache. No copies, one pass over the output.
+    private func pointwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                  epilogue: ConvolutionEpilogue) {
+        let area = geometry.outputArea, channels = geometry.channels
+        let blockWidth = min(area, max(256, (1 << 17) / max(outChannels, 1)) & ~15)
+        let blocksPerImage = (area + blockWidth - 1) / blockWidth
+        let work = UncheckedSendable((x, out))
+        Parallel.forEach(batch * blocksPerImage) { task in
+            let (x, out) = work.value
+            let n = task / blocksPerImage, start = task % blocksPerImage * blockWidth, width = min(blockWidth, area - start)
+            let target = out + n * outChannels * area + start
+            gemm(transposeA: false, transposeB: false, m: outChannels, n: width, k: channels, a: w, lda: channels,
+                 b: x + n * channels * area + start, ldb: area, c: target, ldc: area, parts: 1)
+            guard !epilogue.isIdentity else { return }
+            for o in 0..<outChannels { epilogue.apply(to: target + o * area, count: width, channel: o) }
+        }
+    }
+
     // MARK: Batched columns (groups == 1): columns [K, N·area], outputs [O, N·area].
 
     /// Unfolds every image of the batch side by side (a pointwise convolution copies).
@@ -326,23 +379,87 @@ struct ConvolutionKernel {
 
     // MARK: Depthwise (one filter per channel): direct loops, parallel over planes.
 
-    private func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        let g = geometry
+    /// Each plane is first copied, zero-padded, into `stride` column phases (phase p holds
+    /// padded columns p, p + stride, …), so that every tap of every output row reads
+    /// contiguous memory; eight outputs then gather all k² taps in registers and are stored
+    /// once, bias and activation applied. Per output the taps are summed in the order the
+    /// plane-at-a-time definition sums them.
+    private func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                                  epilogue: ConvolutionEpilogue) {
+        let g = geometry, stride = g.stride, dilation = g.dilation
+        let (kernelHeight, kernelWidth) = (g.kernelHeight, g.kernelWidth)
+        let vectors = (g.outputWidth + 7) / 8
+        let phaseWidth = vectors * 8 + (kernelWidth - 1) * dilation / stride
+        let paddedRows = (g.outputHeight - 1) * stride + (kernelHeight - 1) * dilation + 1
+        let phaseSize = paddedRows * phaseWidth
+        let target = UncheckedSendable(out)
+        // Where each tap reads, relative to the output row's first padded row in phase 0.
+        let taps = (0..<g.kernelArea).map { tap in
+            let offset = tap % kernelWidth * dilation
+            return offset % stride * phaseSize + tap / kernelWidth * dilation * phaseWidth + offset / stride
+        }
         Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
-            for plane in planes {
-                let c = plane % g.channels
-                let input = x + plane * g.imageArea, output = out + plane * g.outputArea
-                let filter = w + c * g.kernelArea
-                output.update(repeating: 0, count: g.outputArea)
-                forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
-                    let weight = filter[ky * g.kernelWidth + kx]
-                    let row = output + oy * g.outputWidth, source = input + iy * g.width + offsetX
-                    // Stride 1 reads contiguously, which the compiler vectorises.
-                    if g.stride == 1 {
-                        for ox in firstX..<lastX { row[ox] += weight * source[ox] }
-                    } else {
-                        for ox in firstX..<lastX { row[ox] += weight * source[ox * g.stride] }
+            withScratch(count: stride * phaseSize) { phases in
+                taps.withUnsafeBufferPointer { taps in
+                    for plane in planes {
+                        let c = plane % g.channels
+                        fillPhases(of: x + plane * g.imageArea, into: phases, rows: paddedRows, width: phaseWidth)
+                        let output = target.value + plane * g.outputArea, filter = w + c * g.kernelArea
+                        for oy in 0..<g.outputHeight {
+                            let row = output + oy * g.outputWidth, start = phases + oy * stride * phaseWidth
+                            var first = 0
+                            // Two vectors at a time share each tap's weight.
+                            while first + 16 <= g.outputWidth {
+                                var (low, high) = (SIMD8<Float>(), SIMD8<Float>())
+                                for tap in 0..<taps.count {
+                                    let source = start + taps[tap] + first, weight = filter[tap]
+                                    low += weight * SIMD8<Float>.load(source)
+                                    high += weight * SIMD8<Float>.load(source + 8)
+                                }
+                                epilogue(low, channel: c).store(row + first)
+                                epilogue(high, channel: c).store(row + first + 8)
+                                first += 16
+                            }
+                            while first < g.outputWidth {
+                                var sum = SIMD8<Float>()
+                                for tap in 0..<taps.count { sum += filter[tap] * SIMD8<Float>.load(start + taps[tap] + first) }
+                                let values = epilogue(sum, channel: c)
+                                if first + 8 <= g.outputWidth {
+                                    values.store(row + first)
+                                } else {
+                                    for lane in 0..<(g.outputWidth - first) { row[first + lane] = values[lane] }
+                                }
+                                first += 8
+                            }
+                        }
                     }
+                }
+            }
+        }
+    }
+
+    /// Copies one input plane, zero-padded, into `stride` phase planes of `rows` × `width`:
+    /// phase p's column j is padded column j·stride + p. Only the padding is cleared.
+    private func fillPhases(of input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let g = geometry, stride = g.stride
+        for phase in 0..<stride {
+            // Padded column j·stride + phase is input column j·stride + phase − left: inside for j in first..<end.
+            let first = min(width, max(0, (g.padding.left - phase + stride - 1) / stride))
+            let end = max(first, min(width, (g.width + g.padding.left - phase + stride - 1) / stride))
+            for paddedRow in 0..<rows {
+                let row = phases + phase * rows * width + paddedRow * width
+                let iy = paddedRow - g.padding.top
+                guard iy >= 0 && iy < g.height else {
+                    row.update(repeating: 0, count: width)
+                    continue
+                }
+                row.update(repeating: 0, count: first)
+                (row + end).update(repeating: 0, count: width - end)
+                let source = input + iy * g.width + first * stride + phase - g.padding.left
+                if stride == 1 {
+                    (row + first).update(from: source, count: end - first)
+                } else {
+                    for j in 0..<(end - first) { row[first + j] = source[j * stride] }
                 }
             }
         }

@@ -2,9 +2,10 @@ import CBLAS
 
 /// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS: every matrix
 /// product in the engine goes through here or, for many small ones at once, `gemmBatch`.
+/// `parts` caps how many cores it splits over (1 inside a loop already spread over them).
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+          c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false, parts partLimit: Int = .max) {
     guard m > 0, n > 0 else { return }
     if k == 0 {
         if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
@@ -13,7 +14,7 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
     let beta: Float = accumulate ? 1 : 0
     _ = MatrixThreads.singleThreadedBLAS
-    let parts = min(Parallel.coreCount, MatrixThreads.limit, m * n * k / MatrixThreads.grain)
+    let parts = min(Parallel.coreCount, MatrixThreads.limit, partLimit, m * n * k / MatrixThreads.grain)
     if parts <= 1 {
         cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         return

@@ -82,13 +82,27 @@ struct WinogradKernel {
             let v = kept ?? scratch, u = v + transformedInputCount
             transformInput(x, into: v)
             transformWeights(w, into: u)
-            withScratch(count: positions * outputStride) { m in
-                gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
-                          a: u, strideA: weightStride, lda: channels,
-                          b: v, strideB: inputStride, ldb: tileCount,
-                          c: m, strideC: outputStride, ldc: tileCount)
-                transformOutput(m, into: out)
-            }
+            multiply(transformedInput: v, transformedWeights: u, into: out)
+        }
+    }
+
+    /// out = conv(x, w) from U, w's transform computed earlier (`transformWeights`).
+    func forward(_ x: UnsafePointer<Float>, transformedWeights u: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        withScratch(count: transformedInputCount) { v in
+            transformInput(x, into: v)
+            multiply(transformedInput: v, transformedWeights: u, into: out)
+        }
+    }
+
+    /// M[ξ] = U[ξ] · V[ξ], then out = Aᵀ M A.
+    private func multiply(transformedInput v: UnsafePointer<Float>, transformedWeights u: UnsafePointer<Float>,
+                          into out: UnsafeMutablePointer<Float>) {
+        withScratch(count: positions * outputStride) { m in
+            gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
+                      a: u, strideA: weightStride, lda: channels,
+                      b: v, strideB: inputStride, ldb: tileCount,
+                      c: m, strideC: outputStride, ldc: tileCount)
+            transformOutput(m, into: out)
         }
     }
 
