@@ -120,11 +120,9 @@ struct ConsoleCommand: ParsableCommand {
             try console.runInTerminal(forceASCII: ascii)
             times = console.frameMilliseconds
         }
-        if frameTimes {
-            let times = times.sorted()
-            guard !times.isEmpty else { return }
-            print(String(format: "%d frames: median %.2f ms, 99th percentile %.2f ms, slowest %.2f ms (budget 50 ms)", times.count,
-                         times[times.count / 2], times[min(times.count - 1, times.count * 99 / 100)], times[times.count - 1]))
+        if frameTimes, let summary = LatencySummary(milliseconds: times) {
+            print(String(format: "%d frames: median %.2f ms, 99th percentile %.2f ms, slowest %.2f ms (budget 50 ms)", summary.count,
+                         summary.median, summary.percentile99, summary.slowest))
         }
     }
 

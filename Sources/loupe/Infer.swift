@@ -13,7 +13,9 @@ struct Infer: ParsableCommand {
         give each worker a shard: --shard i/n (i from 0), or let Slurm job arrays \
         (SLURM_ARRAY_TASK_ID/COUNT) or Kubernetes Indexed Jobs (JOB_COMPLETION_INDEX with \
         LOUPE_SHARD_COUNT) set it; each worker writes its part with --output, and \
-        `loupe merge` joins the parts.
+        `loupe merge` joins the parts. At the end a line on standard error gives images \
+        per second and each image's latency through decode and scoring (median and 99th \
+        percentile; --quiet leaves it out).
 
         Examples:
           loupe infer --run runs/pcb line3/today/
@@ -46,6 +48,9 @@ struct Infer: ParsableCommand {
     @Flag(help: "Print one JSON object per image.")
     var json = false
 
+    @Flag(help: "Do not print the closing line of throughput and per-image latency (it goes to standard error).")
+    var quiet = false
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder") }
         guard ColourMap(rawValue: colourMap) != nil else { throw ValidationError("unknown colour map '\(colourMap)'") }
@@ -63,9 +68,12 @@ struct Infer: ParsableCommand {
         var part = ScoreParts.header(shard: shard, run: runFolder)
         let bar = ProgressBar(label: "scoring \(shard)", total: shard.select(files).count)
         var done = 0
+        var latencies: [InferenceJob.Latency] = []
+        let clock = ContinuousClock(), start = clock.now
         try job.start(scored: { result in
             part += ScoreParts.row(result)
             done += 1
+            latencies.append(result.latency)
             if result.partMissing {
                 FileHandle.standardError.write(Data("\(result.path): the ROI segmenter found no part; scored the whole frame\n".utf8))
             }
@@ -79,10 +87,27 @@ struct Infer: ParsableCommand {
             }
         })
         bar.finish()
+        if !quiet { reportSpeed(latencies, wallTime: clock.now - start) }
         if let output {
             try RunFolder.write(Data(part.utf8), to: output)
             FileHandle.standardError.write(Data("wrote \(done) scores of shard \(shard) to \(output)\n".utf8))
         }
+    }
+}
+
+extension Infer {
+    /// Throughput over the whole command (loading the run included) and the latency of one
+    /// image through decode and scoring, on standard error so the scores stay clean.
+    func reportSpeed(_ latencies: [InferenceJob.Latency], wallTime: Duration) {
+        guard let total = LatencySummary(milliseconds: latencies.map(\.total.milliseconds)),
+              let decode = LatencySummary(milliseconds: latencies.map(\.decode.milliseconds)),
+              let score = LatencySummary(milliseconds: latencies.map(\.score.milliseconds)) else { return }
+        let seconds = wallTime.milliseconds / 1000
+        let line = String(format: "%d images in %.1f s: %.1f images/s; per image p50 %.1f ms, p99 %.1f ms "
+                          + "(decode p50 %.1f / p99 %.1f, score p50 %.1f / p99 %.1f)\n",
+                          total.count, seconds, Double(total.count) / max(seconds, 1e-9), total.median, total.percentile99,
+                          decode.median, decode.percentile99, score.median, score.percentile99)
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }
 

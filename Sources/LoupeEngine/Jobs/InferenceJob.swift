@@ -12,12 +12,21 @@ public struct InferenceJob: Sendable {
         public let isDefect: Bool?
         /// With a ROI run: no part was found, so the whole frame was scored.
         public var partMissing = false
+        /// What this image took: decoding and preparing it, then scoring it.
+        public var latency = Latency()
 
         public init(path: String, score: Float, isDefect: Bool?) {
             self.path = path
             self.score = score
             self.isDefect = isDefect
         }
+    }
+
+    /// The time one image spends in the pipeline when it does not wait in a queue.
+    public struct Latency: Sendable, Equatable {
+        public var decode: Duration = .zero
+        public var score: Duration = .zero
+        public var total: Duration { decode + score }
     }
 
     public let run: RunFolder
@@ -79,18 +88,26 @@ public struct InferenceJob: Sendable {
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
         if let overlays { try RunFolder.createFolder(overlays) }
-        let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { try preprocessing.prepare(mine[$0]) }
+        let clock = ContinuousClock()
+        let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { index in
+            let start = clock.now
+            let prepared = try preprocessing.prepare(mine[index])
+            return (prepared, clock.now - start)
+        }
         for (index, input) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
-            let prepared = try input.get()
+            let (prepared, decoding) = try input.get()
+            let start = clock.now
             let map = scorer.anomalyMap(prepared)
             let score = configuration.effectiveImageScore(map[...])
+            let scoring = clock.now - start
             if let overlays {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
                                  threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
             }
             var result = Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 })
             result.partMissing = prepared.partMissing
+            result.latency = Latency(decode: decoding, score: scoring)
             scored(result)
         }
     }
