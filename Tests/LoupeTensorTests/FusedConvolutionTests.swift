@@ -87,6 +87,27 @@ import Testing
         #expect(worst < 1e-5 * scale, "largest error \(worst) (sums up to \(scale))")
     }
 
+    /// A frozen layer's Winograd weights are transformed once and reused; a write to the
+    /// weights (an optimiser step, loading a checkpoint) makes the next forward transform
+    /// them again.
+    @Test func reusedWinogradWeightsFollowEveryWrite() {
+        var generator = SeededGenerator(seed: 5)
+        let conv = Conv2d(inChannels: 24, outChannels: 24, kernelSize: 3, padding: Padding2D(1), using: &generator)
+        let x = Tensor.randomNormal([1, 24, 8, 9], using: &generator)
+        func fresh() -> [Float] {
+            // A copy of the weights: new storage, nothing derived from it yet.
+            withoutGradients { x.conv2d(weight: conv.weight.value.copied(), bias: conv.bias?.value, padding: Padding2D(1)) }.scalars
+        }
+        let first = withoutGradients { conv(x) }.scalars
+        #expect(first == fresh())
+        #expect(withoutGradients { conv(x) }.scalars == first)
+        conv.weight.update { w in for i in 0..<(24 * 24 * 9) { w[i] *= -2 } }
+        let updated = withoutGradients { conv(x) }.scalars
+        #expect(updated == fresh() && updated != first)
+        conv.weight.assign(Tensor.randomNormal([24, 24, 3, 3], using: &generator))
+        #expect(withoutGradients { conv(x) }.scalars == fresh())
+    }
+
     /// The layer form: a folded BatchNorm makes conv–BN–activation one fused call that gives
     /// what the unfolded layers give.
     @Test func aFoldedConvolutionNormActivationMatchesTheUnfoldedLayers() {
