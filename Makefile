@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build test test-sanitize demo bench accept accept-roi fuzz soak fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build test test-sanitize demo bench bench-scale accept accept-roi fuzz soak fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -61,6 +61,12 @@ demo: build
 bench: deps peer-deps
 	$(SWIFT) build -c release --product loupe-bench
 	$(RELEASE)/loupe-bench --peer ../shared/peer/torch_bench.py
+
+## bench-scale: training peak RSS and epoch time for 200/1,000/5,000 DeepPCB crops and
+## `loupe infer` over 500 frames, each beside the PyTorch peer (about 40 minutes on 2 cores).
+SIZES ?= 200,1000,5000
+bench-scale: build peer-deps
+	/usr/bin/python3 scripts/bench-scale.py --sizes $(SIZES)
 
 ## accept: RD on every samples/ category beside the PyTorch peer (metrics, epoch and
 ## inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over seeds).
