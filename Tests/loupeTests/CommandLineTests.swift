@@ -237,6 +237,11 @@ extension Loupe {
         #expect(scores.count == 1 + 6 + 12)
         let infer = try Loupe.run(["infer", "--run", run, Self.jpegData + "/defect"])
         #expect(infer.status == 0 && infer.output.split(separator: "\n").count == 12, "\(infer.error)")
+        // Throughput and latency close the run on standard error, the scores alone on standard output.
+        #expect(infer.error.contains("12 images in") && infer.error.contains("images/s; per image p50")
+                && infer.error.contains("(decode p50"), "\(infer.error)")
+        let quiet = try Loupe.run(["infer", "--run", run, "--quiet", Self.jpegData + "/defect"])
+        #expect(quiet.status == 0 && !quiet.error.contains("images/s") && quiet.output == infer.output, "\(quiet.error)")
         // Masks of another size than their images: one line naming the mask, status 1.
         let wrong = folder + "/wrong-masks"
         try FileManager.default.createDirectory(atPath: wrong, withIntermediateDirectories: true)
