@@ -6,7 +6,7 @@ import Testing
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
 /// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
-/// windows tiling the image exactly; both Winograd tile sizes.
+/// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
     struct Geometry: CustomTestStringConvertible, Sendable {
         var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
@@ -42,6 +42,9 @@ import Testing
         Geometry(batch: 2, channels: 2, outChannels: 3, height: 7, width: 35, kernelHeight: 2, kernelWidth: 2, stride: 2,
                  padding: Padding2D(0)),
         Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
+        // 1×1: one product per column block of each image, a batch and a single image.
+        Geometry(batch: 3, channels: 5, outChannels: 7, height: 9, width: 11, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
+        Geometry(batch: 1, channels: 6, outChannels: 3, height: 5, width: 13, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
         Geometry(batch: 2, channels: 32, outChannels: 36, height: 6, width: 8),
         Geometry(batch: 1, channels: 40, outChannels: 32, height: 9, width: 5),
