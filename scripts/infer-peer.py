@@ -23,15 +23,14 @@ p.add_argument("--size", type=int, default=256)
 p.add_argument("--threads", type=int, default=2)
 p.add_argument("--name", default="infer")
 args = p.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+import peer_setup  # noqa: E402
+
+peer_setup.configure(args.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peer"))
 from rd_reference import RD, anomaly_map, load_image, IMG_EXT  # noqa: E402
 
 torch.set_num_threads(args.threads)

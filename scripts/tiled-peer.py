@@ -10,8 +10,6 @@ frame. Prints one JSON line: {"name", "ms", "ms_min", "tiles"}.
 """
 import argparse
 import json
-import os
-import sys
 import time
 
 p = argparse.ArgumentParser()
@@ -21,16 +19,15 @@ p.add_argument("--overlap", type=int, default=32)
 p.add_argument("--repeats", type=int, default=5)
 p.add_argument("--threads", type=int, default=2)
 args = p.parse_args()
-for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[var] = str(args.threads)
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+import peer_setup  # noqa: E402
+
+peer_setup.configure(args.threads)
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peer"))
 from rd_reference import RD, anomaly_map  # noqa: E402
 
 torch.set_num_threads(args.threads)

@@ -1,0 +1,11 @@
+"""The shared start of the PyTorch peer scripts: thread settings made before torch loads
+(they are read once, at import), and the peer's `rd_reference.py` put on the import path."""
+import os
+import sys
+
+
+def configure(threads):
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peer"))
