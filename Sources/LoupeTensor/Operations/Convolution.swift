@@ -276,7 +276,7 @@ struct ConvolutionKernel {
         withScratch(count: geometry.columnRows * geometry.outputArea) { body($0) }
     }
 
-    /// A pointwise convolution of a batch straight from and into N×C×H×W memory: W · x[n]
+    /// A pointwise convolution straight from and into N×C×H×W memory: W · x[n]
     /// in blocks of columns shared out over the cores, each block's bias and activation
     /// applied while it is still in cache. No copies, one pass over the output.
     private func pointwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
@@ -381,8 +381,8 @@ struct ConvolutionKernel {
 
     /// Each plane is first copied, zero-padded, into `stride` column phases (phase p holds
     /// padded columns p, p + stride, …), so that every tap of every output row reads
-    /// contiguous memory; eight outputs then gather all k² taps in registers and are stored
-    /// once, bias and activation applied. Per output the taps are summed in the order the
+    /// contiguous memory; sixteen outputs at a time (then eight) gather all k² taps in
+    /// registers and are stored once, bias and activation applied. Per output the taps are summed in the order the
     /// plane-at-a-time definition sums them.
     private func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                                   epilogue: ConvolutionEpilogue) {
