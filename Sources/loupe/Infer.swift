@@ -69,7 +69,7 @@ struct Infer: ParsableCommand {
         let bar = ProgressBar(label: "scoring \(shard)", total: shard.select(files).count)
         var done = 0
         var latencies: [InferenceJob.Latency] = []
-        let clock = ContinuousClock(), start = clock.now
+        let started = DispatchTime.now().uptimeNanoseconds
         try job.start(scored: { result in
             part += ScoreParts.row(result)
             done += 1
@@ -87,7 +87,7 @@ struct Infer: ParsableCommand {
             }
         })
         bar.finish()
-        if !quiet { reportSpeed(latencies, wallTime: clock.now - start) }
+        if !quiet { reportSpeed(latencies, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
         if let output {
             try RunFolder.write(Data(part.utf8), to: output)
             FileHandle.standardError.write(Data("wrote \(done) scores of shard \(shard) to \(output)\n".utf8))
@@ -98,11 +98,10 @@ struct Infer: ParsableCommand {
 extension Infer {
     /// Throughput over the whole command (loading the run included) and the latency of one
     /// image through decode and scoring, on standard error so the scores stay clean.
-    func reportSpeed(_ latencies: [InferenceJob.Latency], wallTime: Duration) {
-        guard let total = LatencySummary(milliseconds: latencies.map(\.total.milliseconds)),
-              let decode = LatencySummary(milliseconds: latencies.map(\.decode.milliseconds)),
-              let score = LatencySummary(milliseconds: latencies.map(\.score.milliseconds)) else { return }
-        let seconds = wallTime.milliseconds / 1000
+    func reportSpeed(_ latencies: [InferenceJob.Latency], seconds: Double) {
+        guard let total = LatencySummary(milliseconds: latencies.map(\.total)),
+              let decode = LatencySummary(milliseconds: latencies.map(\.decode)),
+              let score = LatencySummary(milliseconds: latencies.map(\.score)) else { return }
         let line = String(format: "%d images in %.1f s: %.1f images/s; per image p50 %.1f ms, p99 %.1f ms "
                           + "(decode p50 %.1f / p99 %.1f, score p50 %.1f / p99 %.1f)\n",
                           total.count, seconds, Double(total.count) / max(seconds, 1e-9), total.median, total.percentile99,

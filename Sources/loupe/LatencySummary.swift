@@ -15,11 +15,3 @@ struct LatencySummary {
         slowest = sorted[sorted.count - 1]
     }
 }
-
-extension Duration {
-    /// This duration in milliseconds.
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}

@@ -22,11 +22,12 @@ public struct InferenceJob: Sendable {
         }
     }
 
-    /// The time one image spends in the pipeline when it does not wait in a queue.
+    /// The time one image spends in the pipeline when it does not wait in a queue, in
+    /// milliseconds (measured as `EvaluationJob` times its images).
     public struct Latency: Sendable, Equatable {
-        public var decode: Duration = .zero
-        public var score: Duration = .zero
-        public var total: Duration { decode + score }
+        public var decode: Double = 0
+        public var score: Double = 0
+        public var total: Double { decode + score }
     }
 
     public let run: RunFolder
@@ -88,19 +89,18 @@ public struct InferenceJob: Sendable {
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
         if let overlays { try RunFolder.createFolder(overlays) }
-        let clock = ContinuousClock()
         let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { index in
-            let start = clock.now
+            let started = DispatchTime.now().uptimeNanoseconds
             let prepared = try preprocessing.prepare(mine[index])
-            return (prepared, clock.now - start)
+            return (prepared, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
         }
         for (index, input) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
             let (prepared, decoding) = try input.get()
-            let start = clock.now
+            let started = DispatchTime.now().uptimeNanoseconds
             let map = scorer.anomalyMap(prepared)
             let score = configuration.effectiveImageScore(map[...])
-            let scoring = clock.now - start
+            let scoring = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
             if let overlays {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
                                  threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
