@@ -8,16 +8,8 @@ import Testing
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
 /// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes.
 @Suite struct ConvolutionReferenceTests {
-    struct Geometry: CustomTestStringConvertible, Sendable {
-        var batch = 3, channels = 3, outChannels = 4, height = 7, width = 6
-        var kernelHeight = 3, kernelWidth = 3, stride = 1, dilation = 1
-        var padding = Padding2D(1)
-        var testDescription: String {
-            "\(batch)x\(channels)x\(height)x\(width) k\(kernelHeight)x\(kernelWidth)→\(outChannels) s\(stride) d\(dilation) pad \(padding.top),\(padding.left),\(padding.bottom),\(padding.right)"
-        }
-        var outputHeight: Int { (height + padding.top + padding.bottom - dilation * (kernelHeight - 1) - 1) / stride + 1 }
-        var outputWidth: Int { (width + padding.left + padding.right - dilation * (kernelWidth - 1) - 1) / stride + 1 }
-    }
+    /// Dense (groups 1) cases.
+    typealias Geometry = ConvolutionCase
 
     static let geometries: [Geometry] = [
         Geometry(),
@@ -69,29 +61,10 @@ import Testing
         var expectedY = [Double](repeating: 0, count: r.count)
         var expectedX = [Double](repeating: 0, count: xs.count)
         var expectedW = [Double](repeating: 0, count: ws.count)
-        for n in 0..<g.batch {
-            for o in 0..<g.outChannels {
-                for oy in 0..<g.outputHeight {
-                    for ox in 0..<g.outputWidth {
-                        let yIndex = ((n * g.outChannels + o) * g.outputHeight + oy) * g.outputWidth + ox
-                        for c in 0..<g.channels {
-                            for ky in 0..<g.kernelHeight {
-                                let iy = oy * g.stride + ky * g.dilation - g.padding.top
-                                guard iy >= 0 && iy < g.height else { continue }
-                                for kx in 0..<g.kernelWidth {
-                                    let ix = ox * g.stride + kx * g.dilation - g.padding.left
-                                    guard ix >= 0 && ix < g.width else { continue }
-                                    let xIndex = ((n * g.channels + c) * g.height + iy) * g.width + ix
-                                    let wIndex = ((o * g.channels + c) * g.kernelHeight + ky) * g.kernelWidth + kx
-                                    expectedY[yIndex] += Double(ws[wIndex]) * Double(xs[xIndex])
-                                    expectedX[xIndex] += Double(ws[wIndex]) * Double(rs[yIndex])
-                                    expectedW[wIndex] += Double(xs[xIndex]) * Double(rs[yIndex])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+        g.forEachProduct { yIndex, xIndex, wIndex in
+            expectedY[yIndex] += Double(ws[wIndex]) * Double(xs[xIndex])
+            expectedX[xIndex] += Double(ws[wIndex]) * Double(rs[yIndex])
+            expectedW[wIndex] += Double(xs[xIndex]) * Double(rs[yIndex])
         }
         for (name, actual, expected) in [("output", y.scalars, expectedY), ("∂/∂x", x.gradient?.scalars ?? [], expectedX),
                                          ("∂/∂w", w.gradient?.scalars ?? [], expectedW)] {

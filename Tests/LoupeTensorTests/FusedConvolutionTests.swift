@@ -6,44 +6,48 @@ import Testing
 /// and fewer outputs at a time; pointwise ones in column blocks) against the definition
 /// summed in Double, and bit for bit against the unfused operations a gradient tape records.
 @Suite struct FusedConvolutionTests {
-    struct Geometry: CustomTestStringConvertible, Sendable {
-        var batch = 2, channels = 5, outChannels = 5, groups = 5, height = 9, width = 21
-        var kernel = 3, stride = 1, dilation = 1
-        var padding = Padding2D(1)
-        var testDescription: String {
-            "\(batch)x\(channels)x\(height)x\(width) k\(kernel)→\(outChannels) g\(groups) s\(stride) d\(dilation) pad \(padding.top),\(padding.left),\(padding.bottom),\(padding.right)"
-        }
-        var outputHeight: Int { (height + padding.top + padding.bottom - dilation * (kernel - 1) - 1) / stride + 1 }
-        var outputWidth: Int { (width + padding.left + padding.right - dilation * (kernel - 1) - 1) / stride + 1 }
+    typealias Geometry = ConvolutionCase
+
+    /// A depthwise case: one filter per channel.
+    static func depthwise(batch: Int = 2, channels: Int = 5, height: Int, width: Int, kernel: Int = 3, stride: Int = 1,
+                          dilation: Int = 1, padding: Padding2D = Padding2D(1)) -> Geometry {
+        Geometry(batch: batch, channels: channels, outChannels: channels, groups: channels, height: height, width: width,
+                 kernelHeight: kernel, kernelWidth: kernel, stride: stride, dilation: dilation, padding: padding)
+    }
+
+    /// A dense case with a square kernel.
+    static func dense(batch: Int, channels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
+                      padding: Padding2D) -> Geometry {
+        Geometry(batch: batch, channels: channels, outChannels: outChannels, height: height, width: width,
+                 kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
     }
 
     static let geometries: [Geometry] = [
         // Depthwise: 16 + 5 outputs per row; a row narrower than one vector; 2 × 16 + 8.
-        Geometry(),
-        Geometry(height: 5, width: 5),
-        Geometry(batch: 1, channels: 3, outChannels: 3, groups: 3, height: 4, width: 40, padding: Padding2D(top: 0, left: 2, bottom: 2, right: 0)),
+        depthwise(height: 9, width: 21),
+        depthwise(height: 5, width: 5),
+        depthwise(batch: 1, channels: 3, height: 4, width: 40, padding: Padding2D(top: 0, left: 2, bottom: 2, right: 0)),
         // TF "SAME" padding of stride 2 (more at the bottom and right), odd and even sizes.
-        Geometry(height: 11, width: 37, stride: 2, padding: Padding2D(top: 0, left: 0, bottom: 1, right: 1)),
-        Geometry(channels: 7, outChannels: 7, groups: 7, height: 10, width: 34, kernel: 5, stride: 2,
-                 padding: Padding2D(top: 1, left: 1, bottom: 2, right: 2)),
+        depthwise(height: 11, width: 37, stride: 2, padding: Padding2D(top: 0, left: 0, bottom: 1, right: 1)),
+        depthwise(channels: 7, height: 10, width: 34, kernel: 5, stride: 2, padding: Padding2D(top: 1, left: 1, bottom: 2, right: 2)),
         // 5×5, and dilated by 2 (the ROI encoder's atrous stage), wider than the image.
-        Geometry(height: 7, width: 19, kernel: 5, padding: Padding2D(2)),
-        Geometry(height: 6, width: 23, kernel: 5, dilation: 2, padding: Padding2D(4)),
-        Geometry(batch: 1, height: 3, width: 2, kernel: 5, padding: Padding2D(top: 2, left: 4, bottom: 2, right: 3)),
+        depthwise(height: 7, width: 19, kernel: 5, padding: Padding2D(2)),
+        depthwise(height: 6, width: 23, kernel: 5, dilation: 2, padding: Padding2D(4)),
+        depthwise(batch: 1, height: 3, width: 2, kernel: 5, padding: Padding2D(top: 2, left: 4, bottom: 2, right: 3)),
         // Pointwise: several column blocks (the last one not a whole vector), one image and a batch.
-        Geometry(batch: 2, channels: 5, outChannels: 520, groups: 1, height: 20, width: 35, kernel: 1, padding: Padding2D(0)),
-        Geometry(batch: 1, channels: 9, outChannels: 6, groups: 1, height: 3, width: 7, kernel: 1, padding: Padding2D(0)),
+        dense(batch: 2, channels: 5, outChannels: 520, height: 20, width: 35, kernel: 1, padding: Padding2D(0)),
+        dense(batch: 1, channels: 9, outChannels: 6, height: 3, width: 7, kernel: 1, padding: Padding2D(0)),
         // Dense (im2col, then Winograd), where the epilogue is its own pass.
-        Geometry(batch: 2, channels: 3, outChannels: 4, groups: 1, height: 7, width: 9, stride: 2),
-        Geometry(batch: 2, channels: 24, outChannels: 24, groups: 1, height: 10, width: 13),
+        dense(batch: 2, channels: 3, outChannels: 4, height: 7, width: 9, kernel: 3, stride: 2, padding: Padding2D(1)),
+        dense(batch: 2, channels: 24, outChannels: 24, height: 10, width: 13, kernel: 3, padding: Padding2D(1)),
     ]
 
     @Test(arguments: geometries, [ConvolutionActivation.relu6, .relu])
     func fusedOutputsMatchTheDefinitionAndTheUnfusedOperations(_ g: Geometry, activation: ConvolutionActivation) {
-        var generator = SeededGenerator(seed: UInt64(g.width * 131 + g.kernel * 17 + g.outChannels))
+        var generator = SeededGenerator(seed: UInt64(g.width * 131 + g.kernelWidth * 17 + g.outChannels))
         // Spread wide enough that ReLU6 clamps at both ends.
         let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], standardDeviation: 3, using: &generator)
-        let w = Tensor.randomNormal([g.outChannels, g.channels / g.groups, g.kernel, g.kernel], using: &generator)
+        let w = Tensor.randomNormal([g.outChannels, g.channels / g.groups, g.kernelHeight, g.kernelWidth], using: &generator)
         let b = Tensor.randomNormal([g.outChannels], using: &generator)
         let fused = x.conv2d(weight: w, bias: b, stride: g.stride, padding: g.padding, dilation: g.dilation, groups: g.groups,
                              activation: activation)
@@ -54,35 +58,14 @@ import Testing
         #expect(fused.scalars == unfused.scalars, "fused and unfused outputs differ")
 
         let (xs, ws, bs) = (x.scalars, w.scalars, b.scalars)
-        let perGroupIn = g.channels / g.groups, perGroupOut = g.outChannels / g.groups
+        let area = g.outputHeight * g.outputWidth
+        var sums = (0..<fused.count).map { Double(bs[$0 / area % g.outChannels]) }
+        g.forEachProduct { yIndex, xIndex, wIndex in sums[yIndex] += Double(ws[wIndex]) * Double(xs[xIndex]) }
         let upper: Double = activation == .relu6 ? 6 : .infinity
         var worst = 0.0, scale = 1.0
-        for n in 0..<g.batch {
-            for o in 0..<g.outChannels {
-                let group = o / perGroupOut
-                for oy in 0..<g.outputHeight {
-                    for ox in 0..<g.outputWidth {
-                        var sum = Double(bs[o])
-                        for c in 0..<perGroupIn {
-                            let inputChannel = group * perGroupIn + c
-                            for ky in 0..<g.kernel {
-                                let iy = oy * g.stride + ky * g.dilation - g.padding.top
-                                guard iy >= 0 && iy < g.height else { continue }
-                                for kx in 0..<g.kernel {
-                                    let ix = ox * g.stride + kx * g.dilation - g.padding.left
-                                    guard ix >= 0 && ix < g.width else { continue }
-                                    let xValue = xs[((n * g.channels + inputChannel) * g.height + iy) * g.width + ix]
-                                    sum += Double(ws[((o * perGroupIn + c) * g.kernel + ky) * g.kernel + kx]) * Double(xValue)
-                                }
-                            }
-                        }
-                        let expected = min(max(sum, 0), upper)
-                        let actual = Double(fused.scalars[((n * g.outChannels + o) * g.outputHeight + oy) * g.outputWidth + ox])
-                        worst = max(worst, abs(actual - expected))
-                        scale = max(scale, abs(sum))
-                    }
-                }
-            }
+        for (actual, sum) in zip(fused.scalars, sums) {
+            worst = max(worst, abs(Double(actual) - min(max(sum, 0), upper)))
+            scale = max(scale, abs(sum))
         }
         #expect(worst < 1e-5 * scale, "largest error \(worst) (sums up to \(scale))")
     }
