@@ -31,13 +31,9 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from rd_reference import RD, anomaly_map, load_image, IMG_EXT  # noqa: E402
+from rd_reference import anomaly_map, load_image, IMG_EXT  # noqa: E402
 
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-model = RD("efficientnet-lite0")
-model.ocbe.eval()
-model.student.eval()
+model = peer_setup.timing_model(args.threads)
 files = sorted(f for f in glob.glob(os.path.join(args.folder, "**", "*"), recursive=True) if f.lower().endswith(IMG_EXT))
 if not files:
     sys.exit(f"{args.folder}: no images")

@@ -9,3 +9,17 @@ def configure(threads):
         os.environ[var] = str(threads)
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "peer"))
+
+
+def timing_model(threads):
+    """The peer's RD with the EfficientNet-Lite0 teacher in evaluation mode, seeded, random
+    weights (they change no timing), torch limited to `threads`. Call `configure` first."""
+    import torch
+    from rd_reference import RD
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    model = RD("efficientnet-lite0")
+    model.ocbe.eval()
+    model.student.eval()
+    return model

@@ -28,13 +28,9 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from rd_reference import RD, anomaly_map  # noqa: E402
+from rd_reference import anomaly_map  # noqa: E402
 
-torch.set_num_threads(args.threads)
-torch.manual_seed(0)
-model = RD("efficientnet-lite0")
-model.ocbe.eval()
-model.student.eval()
+model = peer_setup.timing_model(args.threads)
 size, stride = args.tile, args.tile - args.overlap
 frame = torch.randn(1, 3, args.frame, args.frame)
 
