@@ -6,7 +6,8 @@ import Testing
 /// per kernel offset), stride 1 widening or narrowing it, strides and dilations, kernels
 /// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
-/// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes.
+/// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes; dilated
+/// convolutions run as Winograd on their phases.
 @Suite struct ConvolutionReferenceTests {
     /// Dense (groups 1) cases.
     typealias Geometry = ConvolutionCase
@@ -44,6 +45,11 @@ import Testing
         // tiles hanging over the bottom and right edges, a batch and a single image.
         Geometry(batch: 2, channels: 24, outChannels: 24, height: 10, width: 30),
         Geometry(batch: 1, channels: 24, outChannels: 24, height: 9, width: 66),
+        // Dilated 3×3 padded by the dilation: Winograd on the d² phases, sizes that d does and
+        // does not divide (phases running past the image), a batch and a single image.
+        Geometry(batch: 2, channels: 24, outChannels: 26, height: 12, width: 11, dilation: 2, padding: Padding2D(2)),
+        Geometry(batch: 1, channels: 32, outChannels: 24, height: 13, width: 17, dilation: 3, padding: Padding2D(3)),
+        Geometry(batch: 2, channels: 24, outChannels: 24, height: 3, width: 8, dilation: 3, padding: Padding2D(3)),
     ]
 
     @Test(arguments: geometries)

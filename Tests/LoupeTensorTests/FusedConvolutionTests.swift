@@ -17,9 +17,9 @@ import Testing
 
     /// A dense case with a square kernel.
     static func dense(batch: Int, channels: Int, outChannels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
-                      padding: Padding2D) -> Geometry {
+                      dilation: Int = 1, padding: Padding2D) -> Geometry {
         Geometry(batch: batch, channels: channels, outChannels: outChannels, height: height, width: width,
-                 kernelHeight: kernel, kernelWidth: kernel, stride: stride, padding: padding)
+                 kernelHeight: kernel, kernelWidth: kernel, stride: stride, dilation: dilation, padding: padding)
     }
 
     static let geometries: [Geometry] = [
@@ -40,6 +40,8 @@ import Testing
         // Dense (im2col, then Winograd), where the epilogue is its own pass.
         dense(batch: 2, channels: 3, outChannels: 4, height: 7, width: 9, kernel: 3, stride: 2, padding: Padding2D(1)),
         dense(batch: 2, channels: 24, outChannels: 24, height: 10, width: 13, kernel: 3, padding: Padding2D(1)),
+        // Dilated by 3: Winograd on the dilation's phases, bias and activation before they merge.
+        dense(batch: 2, channels: 24, outChannels: 25, height: 11, width: 14, kernel: 3, dilation: 3, padding: Padding2D(3)),
     ]
 
     @Test(arguments: geometries, [ConvolutionActivation.relu6, .relu])
