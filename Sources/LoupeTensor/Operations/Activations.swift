@@ -56,31 +56,28 @@ extension Tensor {
     /// exp(x) / Σ exp(x) along `axis`, computed stably.
     public func softmax(alongAxis axis: Int) -> Tensor {
         let axis = normalizeAxis(axis, op: "softmax")
-        let outer = shape[..<axis].reduce(1, *)
-        let n = shape[axis]
-        let inner = shape[(axis + 1)...].reduce(1, *)
-        // Every slice along `axis` is independent: slices are shared out over the cores
-        // (attention's rows: batch × heads × positions of them).
-        let slices = outer * inner, grain = Swift.max(1, 16_384 / Swift.max(n, 1))
+        let slices = SoftmaxSlices(outer: shape[..<axis].reduce(1, *), length: shape[axis], inner: shape[(axis + 1)...].reduce(1, *))
         let y = Tensor.build(shape: shape) { out in
             let output = UncheckedSendable(out)
             withUnsafePointer { x in
                 let input = UncheckedSendable(x)
-                Parallel.forChunks(of: slices, grain: grain) { range in
-                    let (x, out) = (input.value, output.value)
-                    for slice in range {
-                        let base = slice / inner * n * inner + slice % inner
-                        var largest = -Float.infinity
-                        for k in 0..<n { largest = Swift.max(largest, x[base + k * inner]) }
-                        var total: Float = 0
-                        for k in 0..<n {
-                            let e = Foundation.exp(x[base + k * inner] - largest)
-                            out[base + k * inner] = e
-                            total += e
+                slices.forEachBlock { base, count, largest, total in
+                    let (x, out) = (input.value + base, output.value + base)
+                    let (length, stride) = (slices.length, slices.inner)
+                    for i in 0..<count { largest[i] = x[i] }
+                    for k in 1..<length { for i in 0..<count { largest[i] = Swift.max(largest[i], x[k * stride + i]) } }
+                    for i in 0..<count { total[i] = 0 }
+                    for k in 0..<length {
+                        for i in 0..<count {
+                            // Below e⁻⁸⁷ a term is under Float's normal range: 0, without libm's slow underflow path.
+                            let difference = x[k * stride + i] - largest[i]
+                            let e = difference < -87 ? 0 : Foundation.exp(difference)
+                            out[k * stride + i] = e
+                            total[i] += e
                         }
-                        let scale = 1 / total
-                        for k in 0..<n { out[base + k * inner] *= scale }
                     }
+                    for i in 0..<count { total[i] = 1 / total[i] }
+                    for k in 0..<length { for i in 0..<count { out[k * stride + i] *= total[i] } }
                 }
             }
         }
@@ -92,18 +89,42 @@ extension Tensor {
                 saved.withUnsafePointer { yp in
                     g.withUnsafePointer { gp in
                         let (ys, gs) = (UncheckedSendable(yp), UncheckedSendable(gp))
-                        Parallel.forChunks(of: slices, grain: grain) { range in
-                            let (y, g, out) = (ys.value, gs.value, output.value)
-                            for slice in range {
-                                let base = slice / inner * n * inner + slice % inner
-                                var dot: Float = 0
-                                for k in 0..<n { dot += g[base + k * inner] * y[base + k * inner] }
-                                for k in 0..<n { out[base + k * inner] = y[base + k * inner] * (g[base + k * inner] - dot) }
-                            }
+                        slices.forEachBlock { base, count, dot, _ in
+                            let (y, g, out) = (ys.value + base, gs.value + base, output.value + base)
+                            let (length, stride) = (slices.length, slices.inner)
+                            for i in 0..<count { dot[i] = 0 }
+                            for k in 0..<length { for i in 0..<count { dot[i] += g[k * stride + i] * y[k * stride + i] } }
+                            for k in 0..<length { for i in 0..<count { out[k * stride + i] = y[k * stride + i] * (g[k * stride + i] - dot[i]) } }
                         }
                     }
                 }
             }]
+        }
+    }
+}
+
+/// The independent slices of a softmax (`length` values `inner` apart, `outer` × `inner` of
+/// them), walked in blocks of up to 64 neighbouring slices so each pass over the axis reads
+/// contiguous memory and vectorises (PCAR's softmax over 3 branches of C×H×W values had
+/// run one strided slice at a time).
+struct SoftmaxSlices {
+    let outer: Int, length: Int, inner: Int
+    static let block = 64
+
+    /// Calls `body(base, count, scratch, scratch)` for each block across the cores: the
+    /// block's first value, its slice count, and two scratch rows of `count` values.
+    func forEachBlock(_ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let blocksPerRow = (inner + Self.block - 1) / Self.block
+        let grain = Swift.max(1, 16_384 / Swift.max(length * Swift.min(inner, Self.block), 1))
+        Parallel.forChunks(of: outer * blocksPerRow, grain: grain) { range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * Self.block) { scratch in
+                let scratch = scratch.baseAddress.unsafelyUnwrapped
+                for index in range {
+                    let (row, block) = index.quotientAndRemainder(dividingBy: blocksPerRow)
+                    let start = block * Self.block
+                    body(row * length * inner + start, Swift.min(Self.block, inner - start), scratch, scratch + Self.block)
+                }
+            }
         }
     }
 }
