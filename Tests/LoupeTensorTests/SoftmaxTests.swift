@@ -1,0 +1,38 @@
+import Foundation
+import LoupeTensor
+import Testing
+
+/// softmax's blocked walk against the definition in Double: an axis in the middle with more
+/// neighbouring slices than one block (64 + 64 + 2), the last axis (one slice per row), and
+/// logits far enough apart that some terms fall below e⁻⁸⁷; the gradient against
+/// dx = y ⊙ (g − Σ g y).
+@Suite struct SoftmaxTests {
+    @Test(arguments: [([2, 4, 10, 13], 1), ([3, 70], 1), ([5, 3, 7], 2)])
+    func valuesAndGradientMatchTheDefinition(_ shape: [Int], axis: Int) {
+        var generator = SeededGenerator(seed: UInt64(shape.reduce(0, +)))
+        // A spread of 60: differences past 87 between the values of one slice are common.
+        let x = (Tensor.randomNormal(shape, using: &generator) * Tensor(60)).requiringGradient()
+        let g = Tensor.randomNormal(shape, using: &generator)
+        let y = x.softmax(alongAxis: axis)
+        (y * g).sum().backward()
+
+        let (xs, gs) = (x.scalars, g.scalars)
+        let length = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        var expectedY = [Double](repeating: 0, count: xs.count), expectedX = expectedY
+        for row in 0..<(xs.count / (length * inner)) {
+            for i in 0..<inner {
+                let indices = (0..<length).map { row * length * inner + $0 * inner + i }
+                let largest = indices.map { Double(xs[$0]) }.max() ?? 0
+                let total = indices.map { exp(Double(xs[$0]) - largest) }.reduce(0, +)
+                for index in indices { expectedY[index] = exp(Double(xs[index]) - largest) / total }
+                let dot = indices.map { Double(gs[$0]) * expectedY[$0] }.reduce(0, +)
+                for index in indices { expectedX[index] = expectedY[index] * (Double(gs[index]) - dot) }
+            }
+        }
+        let worstY = zip(y.scalars, expectedY).map { abs(Double($0) - $1) }.max() ?? 0
+        let worstX = zip(x.gradient?.scalars ?? [], expectedX).map { abs(Double($0) - $1) }.max() ?? .infinity
+        #expect(worstY < 1e-6, "values: largest error \(worstY)")
+        #expect(worstX < 1e-5, "gradient: largest error \(worstX)")
+        #expect(y.scalars.allSatisfy { $0.isFinite && $0 >= 0 })
+    }
+}
