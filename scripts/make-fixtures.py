@@ -819,10 +819,9 @@ def sacd_cases():
 
 
 def pfadseg_cases():
-    """pfadseg's pieces, written here in PyTorch from their definitions (the Swift code's doc
-    comments): AFF, SPR, PCAR (3x3 convs dilated 1, 2, 3, each recalibrated by SPR, softmax
-    across the branches), a PA_Residual block with both, RCM (with a random gamma, so the MLP
-    path carries gradient), and the segmentation loss (torchvision's sigmoid focal loss with
+    """pfadseg's pieces, from their PyTorch definitions in scripts/pfadseg_peer.py: AFF, SPR,
+    PCAR, a PA_Residual block with both, RCM (with a random gamma, so the MLP path carries
+    gradient), and the segmentation loss (torchvision's sigmoid focal loss with
     gamma 4 and no alpha, plus L1 on the probabilities, the mask resized bilinearly and
     thresholded). BatchNorm runs in training mode; the modules run in float64 from float32
     values. Each case stores its parameters, input, output, a random output gradient and
@@ -831,80 +830,13 @@ def pfadseg_cases():
     t = {}
     g = torch.Generator().manual_seed(41)
 
-    def branch(c, inner):
-        return nn.Sequential(nn.Conv2d(c, inner, 1), nn.BatchNorm2d(inner), nn.ReLU(), nn.Conv2d(inner, c, 1), nn.BatchNorm2d(c))
-
-    class AFF(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.local = branch(c, c // 4)
-            self.__setattr__("global", branch(c, c // 4))
-
-        def forward(self, x, y):
-            s = x + y
-            w = torch.sigmoid(self.local(s) + getattr(self, "global")(s.mean(dim=(2, 3), keepdim=True)))
-            return 2 * x * w + 2 * y * (1 - w)
-
-    class SPR(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            inner = max(c // 16, 8)
-            self.squeeze = nn.Conv2d(5 * c, inner, 1)
-            self.excite = nn.Conv2d(inner, c, 1)
-
-        def forward(self, x):
-            n = x.shape[0]
-            d = torch.cat([F.adaptive_avg_pool2d(x, 1), F.adaptive_avg_pool2d(x, 2).reshape(n, -1, 1, 1)], dim=1)
-            return x * torch.sigmoid(self.excite(F.relu(self.squeeze(d))))
-
-    class PCAR(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.branches = nn.ModuleList([nn.Conv2d(c, c, 3, padding=d, dilation=d, bias=False) for d in (1, 2, 3)])
-            self.recalibrations = nn.ModuleList([SPR(c) for _ in range(3)])
-
-        def forward(self, x):
-            stacked = torch.stack([r(b(x)) for b, r in zip(self.branches, self.recalibrations)], dim=1)
-            return (torch.softmax(stacked, dim=1) * stacked).sum(dim=1)
-
-    class Block(nn.Module):
-        def __init__(self, cin, cout, stride):
-            super().__init__()
-            self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(cout)
-            self.conv2 = PCAR(cout)
-            self.bn2 = nn.BatchNorm2d(cout)
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
-            self.fusion = AFF(cout)
-
-        def forward(self, x):
-            b = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
-            return F.relu(self.fusion(b, self.shortcut(x)))
-
-    class RCM(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.local = nn.Conv2d(c, c, 3, padding=1, groups=c)
-            self.horizontal = nn.Conv2d(c, c, (1, 11), padding=(0, 5), groups=c)
-            self.bandNorm = nn.BatchNorm2d(c)
-            self.vertical = nn.Conv2d(c, c, (11, 1), padding=(5, 0), groups=c)
-            self.norm = nn.BatchNorm2d(c)
-            self.expand = nn.Conv2d(c, 2 * c, 1)
-            self.contract = nn.Conv2d(2 * c, c, 1)
-            self.gamma = nn.Parameter(torch.randn(c, generator=g) * 0.5)
-
-        def forward(self, x):
-            context = x.mean(dim=3, keepdim=True) + x.mean(dim=2, keepdim=True)
-            attention = torch.sigmoid(self.vertical(F.relu(self.bandNorm(self.horizontal(context)))))
-            mixed = self.norm(attention * self.local(x))
-            return self.contract(F.gelu(self.expand(mixed))) * self.gamma.reshape(1, -1, 1, 1) + x
-
+    from pfadseg_peer import AFF, PCAR, RCM, SPR, Block
     torch.manual_seed(42)
     cases = [("aff", AFF(16), [torch.randn((3, 16, 6, 5), generator=g), torch.randn((3, 16, 6, 5), generator=g)]),
              ("spr", SPR(12), [torch.randn((2, 12, 5, 7), generator=g)]),
              ("pcar", PCAR(8), [torch.randn((2, 8, 9, 8), generator=g)]),
              ("block", Block(6, 16, 2), [torch.randn((4, 6, 12, 10), generator=g)]),
-             ("rcm", RCM(8), [torch.randn((2, 8, 13, 12), generator=g)])]
+             ("rcm", RCM(8, g), [torch.randn((2, 8, 13, 12), generator=g)])]
     record_module_cases(t, cases, g)
 
     logits = torch.randn((2, 1, 8, 8), generator=g, requires_grad=True)
