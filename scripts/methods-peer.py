@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """PyTorch side of loupe-bench's method benchmarks (`make bench`): the transformer encoder
 layer rd-mff filters with (pre-norm, GELU, batch first), forward and forward+backward, on
-the 8x8 and 16x16 grids; and one rd-mff training step (scripts/rd_mff_peer.py) on cached
-EfficientNet-Lite0 features at 256 (batch 8, Adam). Prints one JSON object per case:
+the 8x8 and 16x16 grids; one rd-mff training step (scripts/rd_mff_peer.py) on cached
+EfficientNet-Lite0 features at 256 (batch 8, Adam); pfadseg's dilated 3x3 convolutions
+(PCAR's branches, 32 channels at 64x64, forward+backward) and one step of its denoising
+student (scripts/pfadseg_peer.py; width 32, 256 images, batch 8, SGD). Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
 import argparse
@@ -13,8 +15,10 @@ import time
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pfadseg_peer  # noqa: E402
 import rd_mff_peer as mff  # noqa: E402
 
 
@@ -61,6 +65,28 @@ def main():
         loss.backward()
         opt.step()
     print(json.dumps({"name": "rd-mff_step_lite0_256_n8", "ms": timeit(train_step, args.repeats, args.warmup)}), flush=True)
+
+    x = torch.randn(8, 32, 64, 64, requires_grad=True)
+    gout = torch.randn(8, 32, 64, 64)
+    for dilation in (2, 3):
+        weight = (torch.randn(32, 32, 3, 3) * 0.05).requires_grad_(True)
+
+        def convolution():
+            F.conv2d(x, weight, padding=dilation, dilation=dilation).backward(gout)
+        print(json.dumps({"name": f"conv3x3_dilation{dilation}_32c_64x64_n8_fwdbwd", "ms": timeit(convolution, args.repeats, args.warmup)}),
+              flush=True)
+    student = pfadseg_peer.DenoisingStudent(32, (24, 40, 112))
+    images = torch.randn(8, 3, 256, 256)
+    teacher = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+    sgd = torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4)
+    student.train()
+
+    def student_step():
+        loss = pfadseg_peer.loss(teacher, student(images))
+        sgd.zero_grad()
+        loss.backward()
+        sgd.step()
+    print(json.dumps({"name": "pfadseg_student_step_256_n8", "ms": timeit(student_step, args.repeats, args.warmup)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,13 @@ import Foundation
 import LoupeModels
 import LoupeTensor
 
-/// rd-mff's hot parts beside PyTorch (scripts/methods-peer.py) in the same run: the
+/// The methods' hot parts beside PyTorch (scripts/methods-peer.py) in the same run: rd-mff's
 /// transformer encoder layer on the 8×8 and 16×16 grids (128 channels, 4 heads, batch 8),
 /// forward and forward+backward, and a whole rd-mff training step on cached
-/// EfficientNet-Lite0 features at 256² (batch 8, Adam).
+/// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches and
+/// a whole step of its denoising student at 256² (batch 8, SGD).
 enum MethodBenchmark {
-    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool) {
+    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
         var cases: [Benchmark] = []
         for grid in [8, 16] {
@@ -36,6 +37,9 @@ enum MethodBenchmark {
                 optimizer.step()
             })
         }
+        cases += pfadsegCases(using: &generator)
+        cases = cases.filter { wants($0.name) }
+        guard !cases.isEmpty else { return }
         var results = cases.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
         var theirs: [String: Double] = [:]
         if comparePeer {
@@ -47,11 +51,44 @@ enum MethodBenchmark {
             for (index, benchmark) in cases.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
         }
         print("")
-        print("rd-mff (transformer filter, training step):")
+        print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions and student step):")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {
             let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
             print(line + (theirs[result.name].map { String(format: " %10.2f %7.2fx", $0, $0 / result.milliseconds) } ?? "          —"))
         }
+    }
+}
+
+extension MethodBenchmark {
+    /// pfadseg's PCAR branches at the student's first width and resolution (32 channels,
+    /// 64², dilations 2 and 3, forward+backward) and one stage-1 step of its student
+    /// (default width 32, 256² images, EfficientNet-Lite0's channels, SGD as the method's).
+    static func pfadsegCases(using generator: inout SeededGenerator) -> [Benchmark] {
+        var cases: [Benchmark] = []
+        let x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
+        let gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
+        for dilation in [2, 3] {
+            let weight = Tensor.randomNormal([32, 32, 3, 3], standardDeviation: 0.05, using: &generator).requiringGradient()
+            cases.append(Benchmark(name: "conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd", gigaflops: nil) {
+                x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient)
+            })
+        }
+        var configuration = TrainingConfiguration()
+        configuration.method = "pfadseg"
+        guard let model = try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112]))
+        else { return cases }
+        let images = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
+        let features = [24, 40, 112].enumerated().map { index, channels in
+            Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator)
+        }
+        let optimizer = StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)
+        cases.append(Benchmark(name: "pfadseg_student_step_256_n8", gigaflops: nil) {
+            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: features, images: images)).total
+            optimizer.zeroGradients()
+            loss.backward()
+            optimizer.step()
+        })
+        return cases
     }
 }

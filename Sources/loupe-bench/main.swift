@@ -30,10 +30,8 @@ if let peer = options.peer, !results.isEmpty {
     }
     comparison.printTable(ours: results, theirs: theirs)
 }
-if options.wants("transformer_layer") || options.wants("rd-mff") {
-    MethodBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: options.repeats, warmup: options.warmup,
-                        threads: options.threads, comparePeer: options.peer != nil)
-}
+MethodBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: options.repeats, warmup: options.warmup,
+                    threads: options.threads, comparePeer: options.peer != nil, wants: options.wants)
 if options.wants("rd_tiled") {
     TiledInferenceBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 3, comparePeer: options.peer != nil)
 }
