@@ -3,23 +3,34 @@
 trained by separate invocations (SEEDS=0, then SEEDS=1,2) make one table.
 
     /usr/bin/python3 scripts/accept-table.py --category pcb:tile256 --methods rd,sacd --seeds 0,1,2
+                                             [--runs runs,docs/results/runs] [--save docs/results/runs]
 
 Metrics come from each run's metrics.json; epoch seconds are the median epoch of its
-train-log.csv; ms/img is eval's inference time per image. Mean (range) over seeds."""
+train-log.csv; ms/img is eval's inference time per image. Mean (range) over seeds.
+runs/ is not kept in git: --save copies those two files of every run in the table to a
+folder that is (docs/results/runs), and --runs reads run folders from there too (the first
+folder holding a run wins), so seeds trained in different sessions still make one table."""
 import argparse
 import csv
 import json
 import os
+import shutil
 import statistics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap"), ("IAP@90", "iap_90")]
 
 
-def folder(category, variant, seed):
+def run_name(category, variant, seed):
     name, size = category.split(":")
     slug = variant.replace(":", "-").replace("+", "-").replace("=", "")
-    return os.path.join(ROOT, "runs", f"accept-{name}-{size}-{slug}-{seed}")
+    return f"accept-{name}-{size}-{slug}-{seed}"
+
+
+def folder(roots, category, variant, seed):
+    """The first of the roots holding this run finished (metrics.json), else the first root's."""
+    candidates = [os.path.join(ROOT, root, run_name(category, variant, seed)) for root in roots]
+    return next((path for path in candidates if os.path.exists(os.path.join(path, "metrics.json"))), candidates[0])
 
 
 def epoch_median(path):
@@ -41,16 +52,26 @@ def main():
     parser.add_argument("--category", required=True, help="NAME:SIZE as make accept names it, e.g. pcb:tile256")
     parser.add_argument("--methods", required=True)
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--runs", default="runs", help="folders holding run folders, comma-separated, searched in order")
+    parser.add_argument("--save", help="copy each found run's metrics.json and train-log.csv under this folder")
     args = parser.parse_args()
+    roots = args.runs.split(",")
     seeds = [int(s) for s in args.seeds.split(",")]
     print(f"| {args.category} | " + " | ".join(label for label, _ in COLUMNS) + " | epoch s | ms/img | seeds |")
     print("|---" * (len(COLUMNS) + 4) + "|")
     for variant in args.methods.split(","):
-        runs = [folder(args.category, variant, seed) for seed in seeds]
+        runs = [folder(roots, args.category, variant, seed) for seed in seeds]
         found = [(seed, path) for seed, path in zip(seeds, runs) if os.path.exists(os.path.join(path, "metrics.json"))]
         if not found:
             print(f"| {variant} | (no finished runs) |")
             continue
+        if args.save:
+            for _, path in found:
+                kept = os.path.join(ROOT, args.save, os.path.basename(path))
+                if os.path.abspath(kept) != os.path.abspath(path):
+                    os.makedirs(kept, exist_ok=True)
+                    for name in ("metrics.json", "train-log.csv"):
+                        shutil.copyfile(os.path.join(path, name), os.path.join(kept, name))
         metrics = [json.load(open(os.path.join(path, "metrics.json"))) for _, path in found]
         cells = [cell([m.get(key) or 0 for m in metrics]) for _, key in COLUMNS]
         epoch = statistics.median(epoch_median(path) for _, path in found)
