@@ -137,6 +137,8 @@ public struct TrainingJob: Sendable {
                 let made = StageOptimizers(stage: stage, of: stages, optimization: model.optimization(forStage: stage, configuration: configuration),
                                            cosineAnnealing: configuration.cosineAnnealing)
                 if optimizer == nil, let resumed { made.restore(resumed.optimizer) }
+                // The last stage's activations have other shapes: free them rather than keep them for reuse.
+                if optimizer != nil { Tensor.releaseCachedBuffers() }
                 optimizer = made
                 let first = epoch - epochInStage
                 best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses.filter { $0.key >= first })

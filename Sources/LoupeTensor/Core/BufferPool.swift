@@ -69,3 +69,10 @@ func withScratch<R>(count: Int, _ body: (UnsafeMutablePointer<Float>) -> R) -> R
     defer { BufferPool.shared.give(raw, byteCount: byteCount) }
     return body(raw.bindMemory(to: Float.self, capacity: max(count, 1)))
 }
+
+extension Tensor {
+    /// Frees the buffers kept for reuse. For when the shapes a process allocates change for
+    /// good (a training stage ends): the old shapes' buffers would otherwise sit beside the
+    /// new ones (pfadseg trained on texture, stage 2 doubling the batch: peak RSS 3.5 GB without, 2.8 with).
+    public static func releaseCachedBuffers() { BufferPool.shared.drain() }
+}
