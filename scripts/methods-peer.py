@@ -33,6 +33,23 @@ def timeit(fn, repeats, warmup):
     return sorted(times)[len(times) // 2]
 
 
+def lite0_features():
+    """Random EfficientNet-Lite0 features of 8 images at 256: strides 4, 8 and 16."""
+    return [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+
+
+def time_training_step(name, model, inputs, loss, optimizer, args):
+    """Prints the median time of one step: forward, loss, backward, optimiser."""
+    model.train()
+
+    def step():
+        value = loss(model(inputs))
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    print(json.dumps({"name": name, "ms": timeit(step, args.repeats, args.warmup)}), flush=True)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=10)
@@ -55,16 +72,9 @@ def main():
             layer(xs).backward(gout)
         print(json.dumps({"name": f"transformer_layer_128c_4h_{grid}x{grid}_n8_fwdbwd", "ms": timeit(step, args.repeats, args.warmup)}), flush=True)
     model = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1)
-    feats = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
-    opt = torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.5, 0.999))
-    model.train()
-
-    def train_step():
-        loss = mff.loss(feats, model(feats))
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-    print(json.dumps({"name": "rd-mff_step_lite0_256_n8", "ms": timeit(train_step, args.repeats, args.warmup)}), flush=True)
+    feats = lite0_features()
+    time_training_step("rd-mff_step_lite0_256_n8", model, feats, lambda out: mff.loss(feats, out),
+                       torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
 
     x = torch.randn(8, 32, 64, 64, requires_grad=True)
     gout = torch.randn(8, 32, 64, 64)
@@ -76,17 +86,9 @@ def main():
         print(json.dumps({"name": f"conv3x3_dilation{dilation}_32c_64x64_n8_fwdbwd", "ms": timeit(convolution, args.repeats, args.warmup)}),
               flush=True)
     student = pfadseg_peer.DenoisingStudent(32, (24, 40, 112))
-    images = torch.randn(8, 3, 256, 256)
-    teacher = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
-    sgd = torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4)
-    student.train()
-
-    def student_step():
-        loss = pfadseg_peer.loss(teacher, student(images))
-        sgd.zero_grad()
-        loss.backward()
-        sgd.step()
-    print(json.dumps({"name": "pfadseg_student_step_256_n8", "ms": timeit(student_step, args.repeats, args.warmup)}), flush=True)
+    teacher = lite0_features()
+    time_training_step("pfadseg_student_step_256_n8", student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
+                       torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
 
 
 if __name__ == "__main__":
