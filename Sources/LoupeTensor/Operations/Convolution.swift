@@ -21,7 +21,7 @@ extension Tensor {
         let geometry = ConvolutionGeometry(channels: channels, height: shape[2], width: shape[3],
                                            kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
                                            stride: stride, padding: padding, dilation: dilation, op: "conv2d")
-        if let d = DilatedConvolution.phases(of: geometry, outChannels: outChannels, groups: groups, batch: batch) {
+        if let d = DilatedConvolution.phasedDilation(of: geometry, outChannels: outChannels, groups: groups, batch: batch) {
             return dilationPhases(d).conv2d(weight: weight, bias: bias, padding: Padding2D(1), activation: activation)
                 .mergingDilationPhases(d, height: geometry.outputHeight, width: geometry.outputWidth)
         }

@@ -5,8 +5,8 @@
 /// side by side in the batch, where the Winograd kernel takes them: PCAR's dilated branches
 /// (pfadseg) ran 3.4× slower through im2col than their undilated sibling.
 enum DilatedConvolution {
-    /// The undilated form of a convolution, when it has one that Winograd takes.
-    static func phases(of geometry: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int) -> Int? {
+    /// The dilation d when this convolution can run as d² undilated ones that Winograd takes; nil otherwise.
+    static func phasedDilation(of geometry: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int) -> Int? {
         let d = geometry.dilation
         guard d > 1, groups == 1, geometry.kernelHeight == 3, geometry.kernelWidth == 3, geometry.stride == 1,
               geometry.padding == Padding2D(d), geometry.height >= d, geometry.width >= d
