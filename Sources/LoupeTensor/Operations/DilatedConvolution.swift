@@ -2,8 +2,8 @@
 /// p·d + r reads only input rows (p + k − 1)·d + r, so the rows (and columns) of one phase
 /// r form an image that an ordinary 3×3 convolution padded by 1 maps to the same phase of
 /// the output ("atrous convolution by space-to-batch", as TensorFlow runs it). The phases go
-/// side by side in the batch, where the Winograd kernel takes them: PCAR's dilated branches
-/// (pfadseg) ran 3.4× slower through im2col than their undilated sibling.
+/// side by side in the batch, where the Winograd kernel takes them. PCAR's dilated branches
+/// (pfadseg) had gone through im2col: 22.7 → 12.0 ms forward+backward (d = 2, 32 channels, 64²).
 enum DilatedConvolution {
     /// The dilation d when this convolution can run as d² undilated ones that Winograd takes; nil otherwise.
     static func phasedDilation(of geometry: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int) -> Int? {
