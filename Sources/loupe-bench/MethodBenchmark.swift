@@ -23,19 +23,9 @@ enum MethodBenchmark {
                 layer(tracked).backward(gradient: gradient)
             })
         }
-        var configuration = TrainingConfiguration()
-        configuration.method = "rd-mff"
-        if let model = try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112])) {
-            let features = [24, 40, 112].enumerated().map { index, channels in
-                Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator)
-            }
-            let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
-            cases.append(Benchmark(name: "rd-mff_step_lite0_256_n8", gigaflops: nil) {
-                let loss = model.trainingLoss(TrainingBatch(teacherFeatures: features)).total
-                optimizer.zeroGradients()
-                loss.backward()
-                optimizer.step()
-            })
+        if let model = lite0Model("rd-mff") {
+            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator))
+            cases.append(trainingStep("rd-mff_step_lite0_256_n8", model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))))
         }
         cases += pfadsegCases(using: &generator)
         cases = cases.filter { wants($0.name) }
@@ -74,21 +64,33 @@ extension MethodBenchmark {
                 x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient)
             })
         }
-        var configuration = TrainingConfiguration()
-        configuration.method = "pfadseg"
-        guard let model = try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112]))
-        else { return cases }
+        guard let model = lite0Model("pfadseg") else { return cases }
         let images = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
-        let features = [24, 40, 112].enumerated().map { index, channels in
-            Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator)
-        }
-        let optimizer = StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)
-        cases.append(Benchmark(name: "pfadseg_student_step_256_n8", gigaflops: nil) {
-            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: features, images: images)).total
+        let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), images: images)
+        cases.append(trainingStep("pfadseg_student_step_256_n8", model, batch,
+                                  StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)))
+        return cases
+    }
+
+    /// A method's model for EfficientNet-Lite0's three stages, default settings.
+    static func lite0Model(_ method: String) -> (any DistillationModel)? {
+        var configuration = TrainingConfiguration()
+        configuration.method = method
+        return try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112]))
+    }
+
+    /// Random EfficientNet-Lite0 features of 8 images at 256²: strides 4, 8 and 16.
+    static func lite0Features(using generator: inout SeededGenerator) -> [Tensor] {
+        [24, 40, 112].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
+    }
+
+    /// One training step timed whole: loss, backward, optimiser.
+    static func trainingStep(_ name: String, _ model: any DistillationModel, _ batch: TrainingBatch, _ optimizer: any Optimizer) -> Benchmark {
+        Benchmark(name: name, gigaflops: nil) {
+            let loss = model.trainingLoss(batch).total
             optimizer.zeroGradients()
             loss.backward()
             optimizer.step()
-        })
-        return cases
+        }
     }
 }
