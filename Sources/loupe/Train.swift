@@ -15,7 +15,8 @@ struct Train: ParsableCommand {
         Writes runs/NAME/: config.toml, model.safetensors (weights, optimiser state, metadata) \
         and train-log.csv. The checkpoint is replaced atomically after every epoch, so an \
         interrupted run (even kill -9) loses at most the epoch in progress: continue it with \
-        --resume, and it ends exactly as an uninterrupted run would.
+        --resume (its settings come from its own config.toml), and it ends exactly as an \
+        uninterrupted run would.
 
         After the last epoch: if its loss spiked above 1.1x the best epoch's, the best \
         epoch's weights are kept; if the BatchNorm running statistics no longer fit the \
@@ -24,7 +25,7 @@ struct Train: ParsableCommand {
 
         Examples:
           loupe train --data samples/texture --run runs/texture --epochs 30
-          loupe train --data samples/pcb --run runs/pcb --size 256 --resume
+          loupe train --run runs/pcb --resume
           loupe train --data samples/pcb --run runs/pcb-tiles --tile 256 --overlap 32 --tiles-per-image 4
           loupe train --data samples/texture --run runs/texture-mff --method rd-mff --no-transformer
           loupe train --data VisA/candle --run runs/candle
@@ -103,7 +104,8 @@ struct Train: ParsableCommand {
             completion: .directory)
     var textures: String?
 
-    @Flag(help: "Continue an interrupted run from its last completed epoch.")
+    @Flag(help: ArgumentHelp("Continue an interrupted run from its last completed epoch.",
+                             discussion: "Its settings and data come from the run's config.toml (or --config); options given here override them."))
     var resume = false
 
     @Option(help: ArgumentHelp("Folder keeping teacher features between runs, keyed by teacher weights, size and image bytes.",
@@ -139,12 +141,15 @@ struct Train: ParsableCommand {
         }
     }
 
-    /// What to train: the --config file's settings, overridden by the options given here.
+    /// What to train: the --config file's settings (with --resume and no --config, the run's
+    /// own), overridden by the options given here.
     func settings() throws -> RunConfigurationFile {
         var file = RunConfigurationFile(configuration: TrainingConfiguration())
-        if let config {
+        let recorded = RunFolder(runFolder).configuration
+        let base = config ?? (resume && FileManager.default.fileExists(atPath: recorded) ? recorded : nil)
+        if let base {
             do {
-                file = try RunConfigurationFile.read(config)
+                file = try RunConfigurationFile.read(base)
             } catch let error as TOMLFileError {
                 throw ValidationError(error.description)
             }
@@ -163,7 +168,7 @@ struct Train: ParsableCommand {
         }
         if let backbone {
             c.backbone = backbone
-        } else if let method, config == nil || method != file.configuration.method {
+        } else if let method, base == nil || method != file.configuration.method {
             // A method chosen here trains with its own default teachers.
             c.useDefaultTeachers()
         }
@@ -228,7 +233,7 @@ struct Train: ParsableCommand {
             }
             file.teacherWeights = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         }
-        guard file.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR (or a --config file that names one)") }
+        guard file.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR (or a --config file that names one, or --resume a run that has one)") }
         return file
     }
 

@@ -299,7 +299,8 @@ extension Loupe {
     }
 
     /// `train --config` reads what a run wrote: a second run from it trains the same losses;
-    /// options override it; a mistake in it is one line naming the file, line and key.
+    /// options override it; `--resume` alone picks up a run's own settings; a mistake in it is
+    /// one line naming the file, line and key.
     @Test func configFileReproducesARunAndNamesMistakes() throws {
         let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
@@ -322,6 +323,13 @@ extension Loupe {
         let written = try String(contentsOfFile: folder + "/c/config.toml", encoding: .utf8)
         #expect(written.contains("epochs = 1\n") && written.contains("mff = false") && written.contains("heads = 2"))
         #expect(written.contains("\nimage_score = \"top-5-mean\""))
+        // --resume alone continues a run with its own settings (rd-mff, 2 heads, seed 5) and
+        // ends as the uninterrupted one did.
+        let stopped = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/e", "--epochs", "1"])
+        #expect(stopped.status == 0, "\(stopped.error)")
+        let resumed = try Loupe.run(["train", "--run", folder + "/e", "--resume", "--epochs", "2"])
+        #expect(resumed.status == 0 && resumed.error.contains("resuming"), "\(resumed.error)")
+        #expect(try losses(folder + "/e") == losses(folder + "/a"))
         // Garbage appended to the file.
         let broken = folder + "/broken.toml"
         try (String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8) + "epochs = 3\n").write(toFile: broken, atomically: true, encoding: .utf8)
