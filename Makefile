@@ -72,7 +72,8 @@ bench-scale: build peer-deps
 ## inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over seeds).
 ## Takes about half an hour on 2 cores; SEEDS=0 for a quick look.
 ## METHODS=rd,rd-mff,rd-mff:no-transformer,... compares methods (and ablations) instead, on
-## CATEGORIES (default texture:192,pcb:256); KEEP=1 reuses runs an interrupted accept finished.
+## CATEGORIES (default texture:192,pcb:256); KEEP=1 reuses runs an interrupted accept finished
+## and resumes the one it was training.
 EPOCHS ?= 30
 SEEDS ?= 0,1,2
 METHODS ?=

@@ -113,17 +113,23 @@ def method_run(name, size, epochs, seed, variant):
     data = os.path.join(ROOT, "samples", name)
     slug = variant.replace(":", "-").replace("+", "-").replace("=", "")
     folder = os.path.join(ROOT, "runs", f"accept-{name}-{size}-{slug}-{seed}")
+    # An interrupted run is continued (--resume), not trained again, with --keep-finished.
+    resume = KEEP_FINISHED and os.path.exists(os.path.join(folder, "model.safetensors"))
     if KEEP_FINISHED:
         finished = finished_run(folder, epochs)
         if finished:
             return finished
-    shutil.rmtree(folder, ignore_errors=True)
+    if resume:
+        print(f"  {os.path.basename(folder)}: interrupted earlier, resumed", flush=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
     sizing = ["--tile", size[4:], "--overlap", "32", "--tiles-per-image", "2"] if size.startswith("tile") else ["--size", size]
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--seed", str(seed), "--json",
-                 "--method", method] + sizing + flags)
+                 "--method", method] + sizing + flags + (["--resume"] if resume else []))
     report_training_checks(seed, lines)
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
-    ours["epoch_s_median"] = statistics.median(json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"'))
+    seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    ours["epoch_s_median"] = statistics.median(seconds) if seconds else logged_epoch_seconds(folder, epochs)
     return ours
 
 
@@ -132,26 +138,37 @@ KEEP_FINISHED = False
 
 def finished_run(folder, epochs):
     """A run an earlier `--keep-finished` accept finished (all epochs logged, evaluated):
-    its metrics, and its median epoch time from train-log.csv (seconds since the start at
-    each epoch's last step)."""
+    its metrics, and its median epoch time from train-log.csv."""
     try:
         with open(os.path.join(folder, "metrics.json")) as f:
             metrics = json.load(f)
-        ends = {}
+    except (OSError, ValueError):
+        return None
+    seconds = logged_epoch_seconds(folder, epochs)
+    if seconds is None:
+        return None
+    metrics["epoch_s_median"] = seconds
+    print(f"  {os.path.basename(folder)}: finished earlier, reused", flush=True)
+    return metrics
+
+
+def logged_epoch_seconds(folder, epochs):
+    """The median epoch time in a run's train-log.csv (seconds since the start at each
+    epoch's last step; a resumed run starts counting again), or None unless all `epochs`
+    are logged."""
+    ends = {}
+    try:
         with open(os.path.join(folder, "train-log.csv")) as f:
             header = f.readline().strip().split(",")
             column = header.index("seconds")
             for line in f:
                 fields = line.strip().split(",")
                 ends[int(fields[0])] = float(fields[column])
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError):
         return None
     if sorted(ends) != list(range(1, epochs + 1)):
         return None
-    times = [ends[1]] + [ends[e] - ends[e - 1] for e in range(2, epochs + 1)]
-    metrics["epoch_s_median"] = statistics.median(times)
-    print(f"  {os.path.basename(folder)}: finished earlier, reused", flush=True)
-    return metrics
+    return statistics.median(ends[e] - (ends.get(e - 1, 0) if ends.get(e - 1, 0) <= ends[e] else 0) for e in range(1, epochs + 1))
 
 
 def method_tables(args, seeds):
@@ -198,8 +215,8 @@ def main():
                              "(the peer does not change between Loupe versions)")
     parser.add_argument("--methods", help="compare methods instead of rd against the peer, e.g. rd,rd-mff,rd-mff:no-transformer")
     parser.add_argument("--keep-finished", action="store_true",
-                        help="with --methods: reuse runs in runs/ that finished every epoch and were evaluated (an interrupted "
-                             "accept continues where it stopped)")
+                        help="with --methods: reuse runs in runs/ that finished every epoch and were evaluated, and resume "
+                             "interrupted ones (an interrupted accept continues where it stopped)")
     args = parser.parse_args()
     global KEEP_FINISHED
     KEEP_FINISHED = args.keep_finished
