@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// Loads items `0..<count` on background threads, at most `prefetch` ahead of the
 /// consumer, and hands them back in order.
@@ -25,7 +26,7 @@ public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol
     ///   - count: how many items.
     ///   - prefetch: the most items decoded but not yet consumed (and in flight).
     ///   - load: produces item `i`; runs concurrently on several threads.
-    public init(count: Int, prefetch: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
+    public init(count: Int, prefetch: Int = 2 * Parallel.coreCount,
                 load: @escaping @Sendable (Int) throws -> Item) {
         self.count = count
         let shared = self.shared, limit = Swift.max(1, prefetch)

@@ -2,8 +2,9 @@ import Foundation
 
 /// Splits index ranges over the cores; the one place engine loops go parallel.
 public enum Parallel {
-    /// Cores available to this process.
-    public static let coreCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Cores available to this process (its affinity mask: `taskset`, cpusets, a batch
+    /// scheduler's binding), one engine thread each.
+    public static let coreCount = AllowedCores.count
 
     /// Runs `body` over `0..<count` split into contiguous chunks, `chunksPerCore` per core,
     /// when there is at least `grain` work per chunk; otherwise runs it inline. Threads claim
