@@ -11,11 +11,12 @@ runs/ is not kept in git: --save copies those two files of every run in the tabl
 folder that is (docs/results/runs), and --runs reads run folders from there too (the first
 folder holding a run wins), so seeds trained in different sessions still make one table."""
 import argparse
-import csv
 import json
 import os
 import shutil
 import statistics
+
+from accept import logged_epoch_seconds
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap"), ("IAP@90", "iap_90")]
@@ -31,15 +32,6 @@ def folder(roots, category, variant, seed):
     """The first of the roots holding this run finished (metrics.json), else the first root's."""
     candidates = [os.path.join(ROOT, root, run_name(category, variant, seed)) for root in roots]
     return next((path for path in candidates if os.path.exists(os.path.join(path, "metrics.json"))), candidates[0])
-
-
-def epoch_median(path):
-    ends = {}
-    with open(os.path.join(path, "train-log.csv")) as f:
-        for row in csv.DictReader(f):
-            ends[int(row["epoch"])] = float(row["seconds"])
-    durations = [ends[e] - ends.get(e - 1, 0.0) for e in sorted(ends)]
-    return statistics.median(durations)
 
 
 def cell(values):
@@ -74,7 +66,7 @@ def main():
                         shutil.copyfile(os.path.join(path, name), os.path.join(kept, name))
         metrics = [json.load(open(os.path.join(path, "metrics.json"))) for _, path in found]
         cells = [cell([m.get(key) or 0 for m in metrics]) for _, key in COLUMNS]
-        epoch = statistics.median(epoch_median(path) for _, path in found)
+        epoch = statistics.median(logged_epoch_seconds(path) for _, path in found)
         infer = statistics.median(m["infer_ms_per_image"] for m in metrics)
         used = ",".join(str(seed) for seed, _ in found)
         print(f"| {variant} | " + " | ".join(cells) + f" | {epoch:.2f} | {infer:.1f} | {used} |")

@@ -152,10 +152,10 @@ def finished_run(folder, epochs):
     return metrics
 
 
-def logged_epoch_seconds(folder, epochs):
+def logged_epoch_seconds(folder, epochs=None):
     """The median epoch time in a run's train-log.csv (seconds since the start at each
     epoch's last step; a resumed run starts counting again), or None unless all `epochs`
-    are logged."""
+    (given) or any epochs (not given) are logged."""
     ends = {}
     try:
         with open(os.path.join(folder, "train-log.csv")) as f:
@@ -166,9 +166,9 @@ def logged_epoch_seconds(folder, epochs):
                 ends[int(fields[0])] = float(fields[column])
     except (OSError, ValueError):
         return None
-    if sorted(ends) != list(range(1, epochs + 1)):
+    if not ends or (epochs is not None and sorted(ends) != list(range(1, epochs + 1))):
         return None
-    return statistics.median(ends[e] - (ends.get(e - 1, 0) if ends.get(e - 1, 0) <= ends[e] else 0) for e in range(1, epochs + 1))
+    return statistics.median(ends[e] - (ends.get(e - 1, 0) if ends.get(e - 1, 0) <= ends[e] else 0) for e in sorted(ends))
 
 
 def method_tables(args, seeds):
