@@ -4,7 +4,9 @@ layer rd-mff filters with (pre-norm, GELU, batch first), forward and forward+bac
 the 8x8 and 16x16 grids; one rd-mff training step (scripts/rd_mff_peer.py) on cached
 EfficientNet-Lite0 features at 256 (batch 8, Adam); pfadseg's dilated 3x3 convolutions
 (PCAR's branches, 32 channels at 64x64, forward+backward) and one step of its denoising
-student (scripts/pfadseg_peer.py; width 32, 256 images, batch 8, SGD). Prints one JSON object per case:
+student (scripts/pfadseg_peer.py; width 32, 256 images, batch 8, SGD) and one step of its
+segmentation stage (the frozen student on the 8 good and 8 defective images, the segmentation
+network of width 64 trained on their discrepancy). Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
 import argparse
@@ -89,6 +91,21 @@ def main():
     teacher = lite0_features()
     time_training_step("pfadseg_student_step_256_n8", student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
                        torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
+
+    segmentation = pfadseg_peer.SegmentationNetwork(24 + 40 + 112, 64, torch.Generator().manual_seed(0))
+    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
+    masks = torch.zeros(16, 1, 256, 256)
+    masks[8:, :, 96:160, 64:192] = 1
+
+    class SegmentationStage(nn.Module):
+        def forward(self, images):
+            student.eval()
+            with torch.no_grad():
+                features = student(images)
+            return segmentation(pfadseg_peer.discrepancy_input(teacher, features))
+    time_training_step("pfadseg_segmentation_step_256_n8", SegmentationStage(), torch.randn(16, 3, 256, 256),
+                       lambda logits: pfadseg_peer.segmentation_loss(logits, masks, 4.0),
+                       torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,13 @@ PA_Residual block: conv-BN-ReLU, PCAR (or a 3x3 conv), BN, + shortcut through AF
 sum), ReLU. RCM: rectangular self-calibration. The denoising student: a ResNet-18-like
 encoder of PA blocks, widths width x (1, 2, 4, 8), and the encoder reversed as decoder
 (bilinear upsampling), 1x1 projections to the teacher's channels at strides 4, 8, 16.
+The segmentation network (stage 2): the discrepancy input (per scale -T^ * S^, resized to
+stride 4), two PA blocks, RCM, 3x3 conv-BN-ReLU, 1x1 conv; focal (alpha off) + L1 loss.
 """
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torchvision
 
 
 def branch(c, inner):
@@ -127,3 +130,30 @@ class DenoisingStudent(nn.Module):
 def loss(teacher, student):
     """Sum over scales of mean(1 - cos) across channels."""
     return sum((1 - F.cosine_similarity(t, s, dim=1)).mean() for t, s in zip(teacher, student))
+
+
+class SegmentationNetwork(nn.Module):
+    def __init__(self, cin, width, generator):
+        super().__init__()
+        self.residual = layer(cin, width)
+        self.context = RCM(width, generator)
+        self.head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
+                                  nn.Conv2d(width, 1, 1))
+
+    def forward(self, x):
+        return self.head(self.context(self.residual(x)))
+
+
+def discrepancy_input(teacher, student):
+    """Per scale -normalize(T) * normalize(S) over channels, resized to the first scale's size."""
+    size = teacher[0].shape[2:]
+    products = [-(F.normalize(t, dim=1) * F.normalize(s, dim=1)) for t, s in zip(teacher, student)]
+    return torch.cat([p if p.shape[2:] == size else F.interpolate(p, size=size, mode="bilinear", align_corners=False)
+                      for p in products], dim=1)
+
+
+def segmentation_loss(logits, masks, gamma):
+    """Focal (no alpha) + L1 against the masks resized to the logits and thresholded at 0.5."""
+    targets = (F.interpolate(masks, size=logits.shape[2:], mode="bilinear", align_corners=False) >= 0.5).float()
+    focal = torchvision.ops.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=gamma, reduction="mean")
+    return focal + (torch.sigmoid(logits) - targets).abs().mean()

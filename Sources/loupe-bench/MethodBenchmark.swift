@@ -5,8 +5,9 @@ import LoupeTensor
 /// The methods' hot parts beside PyTorch (scripts/methods-peer.py) in the same run: rd-mff's
 /// transformer encoder layer on the 8×8 and 16×16 grids (128 channels, 4 heads, batch 8),
 /// forward and forward+backward, and a whole rd-mff training step on cached
-/// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches and
-/// a whole step of its denoising student at 256² (batch 8, SGD).
+/// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches, a
+/// whole step of its denoising student at 256² (batch 8, SGD) and one of its segmentation
+/// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy).
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
@@ -41,7 +42,7 @@ enum MethodBenchmark {
             for (index, benchmark) in cases.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
         }
         print("")
-        print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions and student step):")
+        print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps):")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {
             let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
@@ -69,6 +70,17 @@ extension MethodBenchmark {
         let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), images: images)
         cases.append(trainingStep("pfadseg_student_step_256_n8", model, batch,
                                   StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)))
+        // Stage 2: a 64×128 defect in each defective image; only the segmentation network learns.
+        let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
+            let (row, column) = (index / 256 % 256, index % 256)
+            return (96..<160).contains(row) && (64..<192).contains(column) ? 1 : 0
+        })
+        let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: masks,
+                                              images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
+        let stage2 = TrainingBatch(teacherFeatures: batch.teacherFeatures, synthetic: synthetic, images: images, stage: 1)
+        let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
+        cases.append(trainingStep("pfadseg_segmentation_step_256_n8", model, stage2,
+                                  StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)))
         return cases
     }
 
