@@ -73,14 +73,14 @@ bench-scale: build peer-deps
 ## Takes about half an hour on 2 cores; SEEDS=0 for a quick look.
 ## METHODS=rd,rd-mff,rd-mff:no-transformer,... compares methods (and ablations) instead, on
 ## CATEGORIES (default texture:192,pcb:256); KEEP=1 reuses runs an interrupted accept finished
-## and resumes the one it was training.
+## and resumes the one it was training; LANES=2 trains two runs at a time, one pinned per core.
 EPOCHS ?= 30
 SEEDS ?= 0,1,2
 METHODS ?=
 CATEGORIES ?= $(if $(METHODS),texture:192$(comma)pcb:256,texture:192$(comma)pcb:256$(comma)pcb:tile256)
 comma := ,
 accept: build peer-deps
-	/usr/bin/python3 scripts/accept.py --epochs $(EPOCHS) --seeds $(SEEDS) --categories $(CATEGORIES) $(if $(METHODS),--methods $(METHODS)) $(if $(KEEP),--keep-finished)
+	/usr/bin/python3 scripts/accept.py --epochs $(EPOCHS) --seeds $(SEEDS) --categories $(CATEGORIES) $(if $(METHODS),--methods $(METHODS)) $(if $(KEEP),--keep-finished) $(if $(LANES),--lanes $(LANES))
 
 ## accept-roi: two-stage inspection on a composed set with a known ROI (DeepPCB boards on
 ## cluttered textures): the ROI segmenter's mIoU from 30 masks on 50 held-back frames, and
