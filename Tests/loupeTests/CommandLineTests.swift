@@ -327,9 +327,13 @@ extension Loupe {
         // ends as the uninterrupted one did.
         let stopped = try Loupe.run(["train", "--config", folder + "/a/config.toml", "--run", folder + "/e", "--epochs", "1"])
         #expect(stopped.status == 0, "\(stopped.error)")
+        // Evaluated part-way: the scores and metrics of epoch 1's weights go once epoch 2 replaces them.
+        #expect(try Loupe.run(["eval", "--run", folder + "/e"]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: folder + "/e/metrics.json"))
         let resumed = try Loupe.run(["train", "--run", folder + "/e", "--resume", "--epochs", "2"])
         #expect(resumed.status == 0 && resumed.error.contains("resuming"), "\(resumed.error)")
         #expect(try losses(folder + "/e") == losses(folder + "/a"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/e/metrics.json") && !FileManager.default.fileExists(atPath: folder + "/e/scores.csv"))
         // Garbage appended to the file.
         let broken = folder + "/broken.toml"
         try (String(contentsOfFile: folder + "/a/config.toml", encoding: .utf8) + "epochs = 3\n").write(toFile: broken, atomically: true, encoding: .utf8)

@@ -210,6 +210,7 @@ public struct TrainingJob: Sendable {
             // Log first, then the checkpoint: on resume, rows past the checkpoint's epoch go.
             try log.append(rows)
             try Checkpoint(model: model.stateDictionary(), optimizer: optimizer.state, metadata: metadata).write(to: run.checkpoint)
+            if epoch == startEpoch + 1 { run.removeEvaluation() }
             events(.epochFinished(epoch: epoch, meanLoss: meanLoss, seconds: epochSeconds))
             if let restored { events(restored) }
             if let check { events(.checkedRunningStatistics(check)) }

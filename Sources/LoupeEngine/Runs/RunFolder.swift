@@ -41,6 +41,12 @@ public struct RunFolder: Sendable {
         try Self.createFolder(path)
     }
 
+    /// Removes `eval`'s scores and metrics once training has replaced the weights they
+    /// scored (a run evaluated part-way, then resumed), so no view shows them as the run's.
+    func removeEvaluation() {
+        for file in [scores, metrics] { try? FileManager.default.removeItem(atPath: file) }
+    }
+
     /// Removes the temporary files of atomic writes a killed process left behind
     /// (Foundation names them `.dat.nosync…` beside the target); the targets are intact.
     func removeAbandonedTemporaryFiles() {
