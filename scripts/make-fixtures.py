@@ -826,11 +826,10 @@ def pfadseg_cases():
     thresholded). BatchNorm runs in training mode; the modules run in float64 from float32
     values. Each case stores its parameters, input, output, a random output gradient and
     every gradient."""
-    import torchvision.ops
     t = {}
     g = torch.Generator().manual_seed(41)
 
-    from pfadseg_peer import AFF, PCAR, RCM, SPR, Block
+    from pfadseg_peer import AFF, PCAR, RCM, SPR, Block, segmentation_loss
     torch.manual_seed(42)
     cases = [("aff", AFF(16), [torch.randn((3, 16, 6, 5), generator=g), torch.randn((3, 16, 6, 5), generator=g)]),
              ("spr", SPR(12), [torch.randn((2, 12, 5, 7), generator=g)]),
@@ -841,9 +840,7 @@ def pfadseg_cases():
 
     logits = torch.randn((2, 1, 8, 8), generator=g, requires_grad=True)
     masks = (torch.rand((2, 1, 32, 32), generator=g) > 0.7).float()
-    targets = (F.interpolate(masks, size=(8, 8), mode="bilinear", align_corners=False) >= 0.5).float()
-    focal = torchvision.ops.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=4, reduction="mean")
-    l1 = (torch.sigmoid(logits) - targets).abs().mean()
+    focal, l1 = segmentation_loss(logits, masks, 4)
     (focal + l1).backward()
     t.update({"loss/logits": logits.detach(), "loss/masks": masks, "loss/focal": focal.detach().reshape(1),
               "loss/l1": l1.detach().reshape(1), "loss/grad_logits": logits.grad})

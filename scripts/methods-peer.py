@@ -104,7 +104,7 @@ def main():
                 features = student(images)
             return segmentation(pfadseg_peer.discrepancy_input(teacher, features))
     time_training_step("pfadseg_segmentation_step_256_n8", SegmentationStage(), torch.randn(16, 3, 256, 256),
-                       lambda logits: pfadseg_peer.segmentation_loss(logits, masks, 4.0),
+                       lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
                        torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
 
 

@@ -153,7 +153,8 @@ def discrepancy_input(teacher, student):
 
 
 def segmentation_loss(logits, masks, gamma):
-    """Focal (no alpha) + L1 against the masks resized to the logits and thresholded at 0.5."""
+    """(focal, l1): the focal loss without alpha and L1 on the probabilities, against the
+    masks resized bilinearly to the logits and thresholded at 0.5."""
     targets = (F.interpolate(masks, size=logits.shape[2:], mode="bilinear", align_corners=False) >= 0.5).float()
     focal = torchvision.ops.sigmoid_focal_loss(logits, targets, alpha=-1, gamma=gamma, reduction="mean")
-    return focal + (torch.sigmoid(logits) - targets).abs().mean()
+    return focal, (torch.sigmoid(logits) - targets).abs().mean()
