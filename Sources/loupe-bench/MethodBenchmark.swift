@@ -9,29 +9,33 @@ import LoupeTensor
 /// whole step of its denoising student at 256² (batch 8, SGD) and one of its segmentation
 /// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy).
 enum MethodBenchmark {
-    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: (String) -> Bool) {
+    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
-        var cases: [Benchmark] = []
+        var cases = Cases(wants: wants)
         for grid in [8, 16] {
-            let layer = TransformerEncoderLayer(embedding: 128, heads: 4, feedForward: 512, using: &generator)
-            let x = Tensor.randomNormal([8, grid * grid, 128], using: &generator)
-            let gradient = Tensor.randomNormal([8, grid * grid, 128], using: &generator)
             let name = "transformer_layer_128c_4h_\(grid)x\(grid)_n8"
-            cases.append(Benchmark(name: name + "_fwd", gigaflops: nil) { _ = withoutGradients { layer(x) } })
-            let tracked = x.requiringGradient()
-            cases.append(Benchmark(name: name + "_fwdbwd", gigaflops: nil) {
-                for parameter in layer.parameters { parameter.zeroGradient() }
-                layer(tracked).backward(gradient: gradient)
-            })
+            cases.add(name + "_fwd") {
+                let (layer, x) = transformerLayer(grid: grid, using: &generator)
+                return { _ = withoutGradients { layer(x) } }
+            }
+            cases.add(name + "_fwdbwd") {
+                let (layer, x) = transformerLayer(grid: grid, using: &generator)
+                let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal(x.shape, using: &generator))
+                return {
+                    for parameter in layer.parameters { parameter.zeroGradient() }
+                    layer(tracked).backward(gradient: gradient)
+                }
+            }
         }
-        if let model = lite0Model("rd-mff") {
+        cases.add("rd-mff_step_lite0_256_n8") {
+            guard let model = lite0Model("rd-mff") else { return nil }
             let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator))
-            cases.append(trainingStep("rd-mff_step_lite0_256_n8", model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))))
+            return trainingStep(model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
-        cases += pfadsegCases(using: &generator)
-        cases = cases.filter { wants($0.name) }
-        guard !cases.isEmpty else { return }
-        var results = cases.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
+        addPFADSegCases(to: &cases, using: &generator)
+        let list = cases.list
+        guard !list.isEmpty else { return }
+        var results = list.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
         var theirs: [String: Double] = [:]
         if comparePeer {
             for object in PythonPeer.jsonLines(repository + "/scripts/methods-peer.py",
@@ -39,7 +43,7 @@ enum MethodBenchmark {
                 if let name = object["name"] as? String, let ms = object["ms"] as? Double { theirs[name] = ms }
             }
             // Ours again after theirs, so both sides see the machine in the same state.
-            for (index, benchmark) in cases.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
+            for (index, benchmark) in list.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
         }
         print("")
         print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps):")
@@ -52,36 +56,59 @@ enum MethodBenchmark {
 }
 
 extension MethodBenchmark {
-    /// pfadseg's PCAR branches at the student's first width and resolution (32 channels,
-    /// 64², dilations 2 and 3, forward+backward) and one stage-1 step of its student
-    /// (default width 32, 256² images, EfficientNet-Lite0's channels, SGD as the method's).
-    static func pfadsegCases(using generator: inout SeededGenerator) -> [Benchmark] {
-        var cases: [Benchmark] = []
-        let x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
-        let gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
-        for dilation in [2, 3] {
-            let weight = Tensor.randomNormal([32, 32, 3, 3], standardDeviation: 0.05, using: &generator).requiringGradient()
-            cases.append(Benchmark(name: "conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd", gigaflops: nil) {
-                x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient)
-            })
+    /// The cases `--only` asks for, each built (model, inputs) only when asked: building them
+    /// all took seconds before a one-case run could start.
+    struct Cases {
+        let wants: (String) -> Bool
+        var list: [Benchmark] = []
+
+        /// `build` makes the timed work; nil leaves the case out (no pretrained-shape model).
+        mutating func add(_ name: String, _ build: () -> (() -> Void)?) {
+            guard wants(name), let run = build() else { return }
+            list.append(Benchmark(name: name, gigaflops: nil, run: run))
         }
-        guard let model = lite0Model("pfadseg") else { return cases }
-        let images = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
-        let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), images: images)
-        cases.append(trainingStep("pfadseg_student_step_256_n8", model, batch,
-                                  StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)))
-        // Stage 2: a 64×128 defect in each defective image; only the segmentation network learns.
-        let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
-            let (row, column) = (index / 256 % 256, index % 256)
-            return (96..<160).contains(row) && (64..<192).contains(column) ? 1 : 0
-        })
-        let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: masks,
-                                              images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
-        let stage2 = TrainingBatch(teacherFeatures: batch.teacherFeatures, synthetic: synthetic, images: images, stage: 1)
-        let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
-        cases.append(trainingStep("pfadseg_segmentation_step_256_n8", model, stage2,
-                                  StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)))
-        return cases
+    }
+
+    /// pfadseg's PCAR branches at the student's first width and resolution (32 channels,
+    /// 64², dilations 2 and 3, forward+backward), one stage-1 step of its student (default
+    /// width 32, 256² images, EfficientNet-Lite0's channels, SGD as the method's) and one
+    /// stage-2 step (the frozen student on 8 good and 8 defective images, the segmentation
+    /// network on their discrepancy).
+    static func addPFADSegCases(to cases: inout Cases, using generator: inout SeededGenerator) {
+        for dilation in [2, 3] {
+            cases.add("conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd") {
+                let x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
+                let gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
+                let weight = Tensor.randomNormal([32, 32, 3, 3], standardDeviation: 0.05, using: &generator).requiringGradient()
+                return { x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient) }
+            }
+        }
+        cases.add("pfadseg_student_step_256_n8") {
+            guard let model = lite0Model("pfadseg") else { return nil }
+            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator),
+                                      images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
+            return trainingStep(model, batch, StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4))
+        }
+        cases.add("pfadseg_segmentation_step_256_n8") {
+            guard let model = lite0Model("pfadseg") else { return nil }
+            // A 64×128 defect in each defective image; only the segmentation network learns.
+            let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
+                let (row, column) = (index / 256 % 256, index % 256)
+                return (96..<160).contains(row) && (64..<192).contains(column) ? 1 : 0
+            })
+            let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: masks,
+                                                  images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
+            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), synthetic: synthetic,
+                                      images: Tensor.randomNormal([8, 3, 256, 256], using: &generator), stage: 1)
+            let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
+            return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
+        }
+    }
+
+    /// rd-mff's transformer encoder layer (128 channels, 4 heads) and a batch of 8 token grids.
+    static func transformerLayer(grid: Int, using generator: inout SeededGenerator) -> (TransformerEncoderLayer, Tensor) {
+        (TransformerEncoderLayer(embedding: 128, heads: 4, feedForward: 512, using: &generator),
+         Tensor.randomNormal([8, grid * grid, 128], using: &generator))
     }
 
     /// A method's model for EfficientNet-Lite0's three stages, default settings.
@@ -97,8 +124,8 @@ extension MethodBenchmark {
     }
 
     /// One training step timed whole: loss, backward, optimiser.
-    static func trainingStep(_ name: String, _ model: any DistillationModel, _ batch: TrainingBatch, _ optimizer: any Optimizer) -> Benchmark {
-        Benchmark(name: name, gigaflops: nil) {
+    static func trainingStep(_ model: any DistillationModel, _ batch: TrainingBatch, _ optimizer: any Optimizer) -> () -> Void {
+        {
             let loss = model.trainingLoss(batch).total
             optimizer.zeroGradients()
             loss.backward()

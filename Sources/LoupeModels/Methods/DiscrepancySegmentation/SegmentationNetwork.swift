@@ -27,7 +27,7 @@ final class SegmentationNetwork: Module {
     /// The residual blocks' parameters and the head's (RCM or ASPP and the final
     /// convolutions): paper 003 trains them at different learning rates.
     var parameterGroups: (residual: [Parameter], head: [Parameter]) {
-        (residual.parameters, ((context as? Module)?.parameters ?? []) + head.parameters)
+        (residual.parameters, context.parameters + head.parameters)
     }
 }
 
