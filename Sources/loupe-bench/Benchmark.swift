@@ -18,6 +18,19 @@ struct Benchmark {
     }
 }
 
+/// The benchmarks `--only` asks for, each built (model, inputs) only when asked: building
+/// every case first made a one-case run wait seconds for models it never timed.
+struct BenchmarkList {
+    let wants: (String) -> Bool
+    private(set) var benchmarks: [Benchmark] = []
+
+    /// `build` makes the inputs and returns the timed work; nil leaves the case out.
+    mutating func add(_ name: String, gigaflops: Double? = nil, _ build: () -> (() -> Void)?) {
+        guard wants(name), let run = build() else { return }
+        benchmarks.append(Benchmark(name: name, gigaflops: gigaflops, run: run))
+    }
+}
+
 /// A benchmark's timings; more samples can join (e.g. taken after the PyTorch run).
 struct BenchmarkResult {
     let name: String

@@ -11,7 +11,7 @@ import LoupeTensor
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
-        var cases = Cases(wants: wants)
+        var cases = BenchmarkList(wants: wants)
         for grid in [8, 16] {
             let name = "transformer_layer_128c_4h_\(grid)x\(grid)_n8"
             cases.add(name + "_fwd") {
@@ -33,9 +33,9 @@ enum MethodBenchmark {
             return trainingStep(model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
         addPFADSegCases(to: &cases, using: &generator)
-        let list = cases.list
-        guard !list.isEmpty else { return }
-        var results = list.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
+        let benchmarks = cases.benchmarks
+        guard !benchmarks.isEmpty else { return }
+        var results = benchmarks.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
         var theirs: [String: Double] = [:]
         if comparePeer {
             for object in PythonPeer.jsonLines(repository + "/scripts/methods-peer.py",
@@ -43,7 +43,7 @@ enum MethodBenchmark {
                 if let name = object["name"] as? String, let ms = object["ms"] as? Double { theirs[name] = ms }
             }
             // Ours again after theirs, so both sides see the machine in the same state.
-            for (index, benchmark) in list.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
+            for (index, benchmark) in benchmarks.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
         }
         print("")
         print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps):")
@@ -56,25 +56,12 @@ enum MethodBenchmark {
 }
 
 extension MethodBenchmark {
-    /// The cases `--only` asks for, each built (model, inputs) only when asked: building them
-    /// all took seconds before a one-case run could start.
-    struct Cases {
-        let wants: (String) -> Bool
-        var list: [Benchmark] = []
-
-        /// `build` makes the timed work; nil leaves the case out (no pretrained-shape model).
-        mutating func add(_ name: String, _ build: () -> (() -> Void)?) {
-            guard wants(name), let run = build() else { return }
-            list.append(Benchmark(name: name, gigaflops: nil, run: run))
-        }
-    }
-
     /// pfadseg's PCAR branches at the student's first width and resolution (32 channels,
     /// 64², dilations 2 and 3, forward+backward), one stage-1 step of its student (default
     /// width 32, 256² images, EfficientNet-Lite0's channels, SGD as the method's) and one
     /// stage-2 step (the frozen student on 8 good and 8 defective images, the segmentation
     /// network on their discrepancy).
-    static func addPFADSegCases(to cases: inout Cases, using generator: inout SeededGenerator) {
+    static func addPFADSegCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
         for dilation in [2, 3] {
             cases.add("conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd") {
                 let x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()

@@ -8,9 +8,12 @@ import LoupeTensor
 AllocatorTuning.keepFreedMemoryForReuse()
 let options = BenchmarkOptions(CommandLine.arguments)
 setMatrixThreads(options.threads)
-let benchmarks = (Benchmarks.all(batch: options.batch, size: options.size) + Benchmarks.networks(batch: options.batch, size: options.size)
-    + Benchmarks.elementOperations(batch: options.batch)
-    + Benchmarks.reverseDistillation(batch: options.batch, size: options.size)).filter { options.wants($0.name) }
+var list = BenchmarkList(wants: options.wants)
+Benchmarks.addKernels(to: &list, batch: options.batch)
+Benchmarks.addNetworks(to: &list, batch: options.batch, size: options.size)
+Benchmarks.addElementOperations(to: &list, batch: options.batch)
+Benchmarks.addReverseDistillation(to: &list, batch: options.batch, size: options.size)
+let benchmarks = list.benchmarks
 var results: [BenchmarkResult] = []
 for benchmark in benchmarks {
     let result = BenchmarkResult(name: benchmark.name, gigaflops: benchmark.gigaflops,
