@@ -229,15 +229,8 @@ public final class Console: TerminalApplication {
     /// A failed write for the status line, which is too narrow for a full path: "No space
     /// left on device (review.jsonl)".
     static func failedWrite(_ error: Error) -> String {
-        let failure: (path: String, reason: String)?
-        switch error {
-        case let ReviewJournalError.cannotWrite(path, reason): failure = (path, reason)
-        case let RunError.cannotWrite(path, reason): failure = (path, reason)
-        case let SafeTensorsError.writeFailed(path, reason): failure = (path, reason)
-        default: failure = nil
-        }
-        guard let failure else { return "\(error)" }
-        return failure.reason + " (" + (failure.path as NSString).lastPathComponent + ")"
+        guard let (path, reason) = (error as? FileWriteFailure)?.failedWrite else { return "\(error)" }
+        return reason + " (" + (path as NSString).lastPathComponent + ")"
     }
 
     /// Copies each marked false positive into the data set's train/good (as

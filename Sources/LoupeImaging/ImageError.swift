@@ -1,3 +1,5 @@
+import LoupeTensor
+
 /// Why an image could not be read or written; every case names the file.
 public enum ImageError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
@@ -29,5 +31,12 @@ public enum ImageError: Error, CustomStringConvertible, Equatable {
              let .tooLarge(path, _), let .unsupported(path, _), let .writeFailed(path, _):
             return path
         }
+    }
+}
+
+extension ImageError: FileWriteFailure {
+    public var failedWrite: (path: String, reason: String)? {
+        if case let .writeFailed(path, reason) = self { return (path, reason) }
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// An operator's judgement of one image.
 public struct ReviewMark: Codable, Equatable, Sendable {
@@ -158,6 +159,14 @@ public enum ReviewJournalError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .cannotWrite(path, reason): return "\(path): cannot record the mark: \(reason)"
+        }
+    }
+}
+
+extension ReviewJournalError: FileWriteFailure {
+    public var failedWrite: (path: String, reason: String)? {
+        switch self {
+        case let .cannotWrite(path, reason): return (path, reason)
         }
     }
 }

@@ -1,3 +1,5 @@
+import LoupeTensor
+
 /// Why a run folder cannot be used; each case names the folder or file.
 public enum RunError: Error, CustomStringConvertible, Equatable {
     case missingRun(path: String)
@@ -36,5 +38,12 @@ public enum RunError: Error, CustomStringConvertible, Equatable {
             return "\(path): written by a newer Loupe (checkpoint format \(version); this Loupe reads up to \(supported)): update Loupe to use this run"
         case .cancelled: return "cancelled"
         }
+    }
+}
+
+extension RunError: FileWriteFailure {
+    public var failedWrite: (path: String, reason: String)? {
+        if case let .cannotWrite(path, reason) = self { return (path, reason) }
+        return nil
     }
 }
