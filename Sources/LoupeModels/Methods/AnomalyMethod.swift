@@ -6,7 +6,7 @@ import LoupeTensor
 ///
 /// A method lives in `Methods/<Name>/` and is listed once in `MethodRegistry`; the jobs,
 /// the console and the metrics never name one.
-public protocol AnomalyMethod {
+public protocol AnomalyMethod: SendableMetatype {
     /// The name users type (`rd`, `rd-mff`).
     static var name: String { get }
     /// One line: what the method does.
