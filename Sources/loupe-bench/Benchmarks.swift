@@ -60,34 +60,35 @@ extension Benchmarks {
     /// run as Loupe runs a teacher: evaluation mode, BatchNorms folded into the convolutions.
     static func addNetworks(to list: inout BenchmarkList, batch n: Int, size: Int) {
         var generator = SeededGenerator(seed: 1)
-        func resnet() -> ResNet {
+        // Built at the first case that asks, then shared by both of its cases.
+        lazy var resnet: ResNet = {
             let network = ResNet(.resnet18, using: &generator)
             network.foldBatchNorms()
             return network
-        }
-        func lite() -> EfficientNetLite {
+        }()
+        lazy var lite: EfficientNetLite = {
             let network = EfficientNetLite(.lite0, using: &generator)
             network.foldBatchNorms()
             return network
-        }
-        func images() -> Tensor { Tensor.randomNormal([n, 3, size, size], using: &generator) }
+        }()
+        lazy var x = Tensor.randomNormal([n, 3, size, size], using: &generator)
         // 2 × multiply-adds of the convolutions and the classifier (ResNet-18: 1.8186 G at 224²).
         let full = 2 * 1.8186e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9 + 2 * 512 * 1000 * Double(n) / 1e9
         let toLayer3 = 2 * 1.3026e9 * Double(n) * Double(size * size) / (224 * 224) / 1e9
         list.add("resnet18_fwd_b\(n)_\(size)", gigaflops: full) {
-            let (network, x) = (resnet(), images())
+            let (network, x) = (resnet, x)
             return { _ = withoutGradients { network(x) } }
         }
         list.add("resnet18_to_layer3_fwd_b\(n)_\(size)", gigaflops: toLayer3) {
-            let (network, x) = (resnet(), images())
+            let (network, x) = (resnet, x)
             return { _ = withoutGradients { network.features(x, stageCount: 3) } }
         }
         list.add("efficientnet-lite0_fwd_b\(n)_\(size)") {
-            let (network, x) = (lite(), images())
+            let (network, x) = (lite, x)
             return { _ = withoutGradients { network(x) } }
         }
         list.add("efficientnet-lite0_to_stride16_fwd_b\(n)_\(size)") {
-            let (network, x) = (lite(), images())
+            let (network, x) = (lite, x)
             return { _ = withoutGradients { network.features(x, stageCount: 3) } }
         }
     }
@@ -125,19 +126,20 @@ extension Benchmarks {
     /// Adam), and inference at batch 1 (teacher, student, map; no blur).
     static func addReverseDistillation(to list: inout BenchmarkList, batch n: Int, size: Int) {
         var generator = SeededGenerator(seed: 3)
-        func teacher() -> EfficientNetLite {
+        // Built at the first case that asks, then shared by both.
+        lazy var teacher: EfficientNetLite = {
             let network = EfficientNetLite(.lite0, using: &generator)
             network.foldBatchNorms()
             network.requireGradients(false)
             return network
-        }
+        }()
         func student() -> ReverseDistillationModel {
             ReverseDistillationModel(teacher: .single(.efficientNetLite0, channels: [24, 40, 112]), seed: 0)
         }
         list.add("rd_efficientnet-lite0_train_step_cached_b\(n)_\(size)") {
             let model = student()
             let optimizer = Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999))
-            let cached = withoutGradients { teacher().features(Tensor.randomNormal([n, 3, size, size], using: &generator), stageCount: 3) }
+            let cached = withoutGradients { teacher.features(Tensor.randomNormal([n, 3, size, size], using: &generator), stageCount: 3) }
             return {
                 let loss = reverseDistillationLoss(teacher: cached, student: model(cached))
                 optimizer.zeroGradients()
@@ -146,7 +148,7 @@ extension Benchmarks {
             }
         }
         list.add("rd_efficientnet-lite0_infer_b1_\(size)") {
-            let (network, evaluation) = (teacher(), student())
+            let (network, evaluation) = (teacher, student())
             evaluation.eval()
             let one = Tensor.randomNormal([1, 3, size, size], using: &generator)
             let map = FeatureDistanceMap(height: size, width: size, sigma: 0)

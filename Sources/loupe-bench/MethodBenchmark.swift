@@ -14,12 +14,15 @@ enum MethodBenchmark {
         var cases = BenchmarkList(wants: wants)
         for grid in [8, 16] {
             let name = "transformer_layer_128c_4h_\(grid)x\(grid)_n8"
+            // Built at the first case that asks, then shared by both.
+            lazy var layer = TransformerEncoderLayer(embedding: 128, heads: 4, feedForward: 512, using: &generator)
+            lazy var x = Tensor.randomNormal([8, grid * grid, 128], using: &generator)
             cases.add(name + "_fwd") {
-                let (layer, x) = transformerLayer(grid: grid, using: &generator)
+                let (layer, x) = (layer, x)
                 return { _ = withoutGradients { layer(x) } }
             }
             cases.add(name + "_fwdbwd") {
-                let (layer, x) = transformerLayer(grid: grid, using: &generator)
+                let (layer, x) = (layer, x)
                 let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal(x.shape, using: &generator))
                 return {
                     for parameter in layer.parameters { parameter.zeroGradient() }
@@ -62,22 +65,26 @@ extension MethodBenchmark {
     /// stage-2 step (the frozen student on 8 good and 8 defective images, the segmentation
     /// network on their discrepancy).
     static func addPFADSegCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
+        // Inputs, model and images are built at the first case that asks, then shared.
+        lazy var x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
+        lazy var gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
         for dilation in [2, 3] {
             cases.add("conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd") {
-                let x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
-                let gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
+                let (x, gradient) = (x, gradient)
                 let weight = Tensor.randomNormal([32, 32, 3, 3], standardDeviation: 0.05, using: &generator).requiringGradient()
                 return { x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient) }
             }
         }
+        lazy var model = lite0Model("pfadseg")
+        lazy var images = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
+        lazy var teacherFeatures = lite0Features(using: &generator)
         cases.add("pfadseg_student_step_256_n8") {
-            guard let model = lite0Model("pfadseg") else { return nil }
-            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator),
-                                      images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
+            guard let model else { return nil }
+            let batch = TrainingBatch(teacherFeatures: teacherFeatures, images: images)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4))
         }
         cases.add("pfadseg_segmentation_step_256_n8") {
-            guard let model = lite0Model("pfadseg") else { return nil }
+            guard let model else { return nil }
             // A 64×128 defect in each defective image; only the segmentation network learns.
             let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
                 let (row, column) = (index / 256 % 256, index % 256)
@@ -85,17 +92,10 @@ extension MethodBenchmark {
             })
             let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: masks,
                                                   images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
-            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), synthetic: synthetic,
-                                      images: Tensor.randomNormal([8, 3, 256, 256], using: &generator), stage: 1)
+            let batch = TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: images, stage: 1)
             let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
         }
-    }
-
-    /// rd-mff's transformer encoder layer (128 channels, 4 heads) and a batch of 8 token grids.
-    static func transformerLayer(grid: Int, using generator: inout SeededGenerator) -> (TransformerEncoderLayer, Tensor) {
-        (TransformerEncoderLayer(embedding: 128, heads: 4, feedForward: 512, using: &generator),
-         Tensor.randomNormal([8, grid * grid, 128], using: &generator))
     }
 
     /// A method's model for EfficientNet-Lite0's three stages, default settings.
