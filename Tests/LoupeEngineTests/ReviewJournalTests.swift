@@ -54,4 +54,14 @@ import Testing
         let again = try ReviewJournal(path: path)
         #expect(again.marks.map(\.image) == ["img0.png", "img1.png", "img2.png", "img4.png"])
     }
+
+    /// A journal that cannot be read stops with the file and the system's reason, not
+    /// Foundation's "internal error" (the console opened on such a run said only that).
+    @Test func anUnreadableJournalNamesTheFile() throws {
+        let path = Self.temporaryPath()
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(throws: ReviewJournalError.cannotRead(path: path, reason: "Is a directory")) { try ReviewJournal(path: path) }
+        #expect("\(ReviewJournalError.cannotRead(path: "r/review.jsonl", reason: "Is a directory"))" == "r/review.jsonl: cannot read the review marks: Is a directory")
+    }
 }

@@ -87,7 +87,12 @@ public final class ReviewJournal {
     public init(path: String) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else { return }
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ReviewJournalError.cannotRead(path: path, reason: FileFailure.reason(error))
+        }
         let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() where !line.isEmpty {
             do {
@@ -154,10 +159,13 @@ public final class ReviewJournal {
 }
 
 public enum ReviewJournalError: Error, CustomStringConvertible, Equatable {
+    /// The journal exists but cannot be read (a folder in its place, no permission).
+    case cannotRead(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
+        case let .cannotRead(path, reason): return "\(path): cannot read the review marks: \(reason)"
         case let .cannotWrite(path, reason): return "\(path): cannot record the mark: \(reason)"
         }
     }
@@ -165,8 +173,7 @@ public enum ReviewJournalError: Error, CustomStringConvertible, Equatable {
 
 extension ReviewJournalError: FileWriteFailure {
     public var failedWrite: (path: String, reason: String)? {
-        switch self {
-        case let .cannotWrite(path, reason): return (path, reason)
-        }
+        if case let .cannotWrite(path, reason) = self { return (path, reason) }
+        return nil
     }
 }
