@@ -30,13 +30,41 @@ indirect enum PickleValue {
 }
 
 /// Lists and dicts are mutated after creation (APPENDS, SETITEMS) and shared through the
-/// memo, so they are references.
+/// memo, so they are references, and a hostile file can make them contain themselves
+/// (`PickleObjects` breaks such cycles when decoding ends).
 final class PickleList { var items: [PickleValue] = [] }
 
 final class PickleDictionary {
     var entries: [(key: PickleValue, value: PickleValue)] = []
     /// Entries whose keys are strings, in insertion order.
     var stringKeyed: [(String, PickleValue)] { entries.compactMap { entry in entry.key.asString.map { ($0, entry.value) } } }
+}
+
+/// Every list and dict one file's pickles made, kept so they can be emptied together when
+/// decoding ends: a list that contains itself (legal through the memo) would otherwise
+/// never be freed, and a chain of a million nested lists would be freed by a recursion as
+/// deep. Emptied one by one while all are still held, none frees another.
+final class PickleObjects {
+    private var containers: [AnyObject] = []
+
+    func keep(_ container: AnyObject) { containers.append(container) }
+
+    /// Empties every container; call once the decoded values are no longer needed.
+    func release() {
+        for container in containers {
+            if let list = container as? PickleList { list.items = [] }
+            if let dict = container as? PickleDictionary { dict.entries = [] }
+        }
+        containers = []
+    }
+}
+
+/// How far a pickle may nest and how many values a walk over it may visit: torch's state
+/// dicts nest a few levels and hold thousands of values, while memo references make cycles,
+/// million-level nesting and exponentially shared tuples a few bytes each.
+enum PickleLimits {
+    static let depth = 1_000
+    static let objects = 1_000_000
 }
 
 /// Where a storage's bytes live and how to read them.
@@ -99,6 +127,8 @@ struct PickleMachine {
     let bytes: [UInt8]
     let source: String
     private(set) var position: Int
+    /// The lists and dicts made so far: `objects.release()` when their values are done with.
+    let objects = PickleObjects()
 
     init(bytes: [UInt8], start: Int = 0, source: String) {
         self.bytes = bytes
@@ -135,18 +165,29 @@ struct PickleMachine {
 
     /// Runs one pickle to its STOP and returns its value.
     mutating func run() throws -> PickleValue {
-        var stack: [PickleValue] = []
+        // Each value with how deeply tuples nest in it: tuples are values, freed by a
+        // recursion as deep as they nest, so their depth is capped as they are built.
+        // Lists and dicts are freed flat (`PickleObjects`) and their depth is checked by
+        // the walks over the finished value (`TorchCheckpoint`).
+        var stack: [(value: PickleValue, depth: Int)] = []
         var marks: [Int] = []
-        var memo: [Int: PickleValue] = [:]
+        var memo: [Int: (value: PickleValue, depth: Int)] = [:]
 
-        func pop() throws -> PickleValue {
-            guard let value = stack.popLast() else { throw failure("stack underflow") }
-            return value
+        func push(_ value: PickleValue) { stack.append((value, 0)) }
+        func pop() throws -> PickleValue { try popEntry().value }
+        func popEntry() throws -> (value: PickleValue, depth: Int) {
+            guard let entry = stack.popLast() else { throw failure("stack underflow") }
+            return entry
         }
-        func popToMark() throws -> [PickleValue] {
+        func popToMark() throws -> [(value: PickleValue, depth: Int)] {
             guard let mark = marks.popLast(), mark <= stack.count else { throw failure("missing MARK") }
             defer { stack.removeSubrange(mark...) }
             return Array(stack[mark...])
+        }
+        func pushTuple(_ items: [(value: PickleValue, depth: Int)]) throws {
+            let depth = 1 + (items.map(\.depth).max() ?? 0)
+            guard depth <= PickleLimits.depth else { throw failure("tuples nested deeper than \(PickleLimits.depth) levels") }
+            stack.append((.tuple(items.map(\.value)), depth))
         }
         func memoize(_ index: Int) throws {
             guard let top = stack.last else { throw failure("memo of empty stack") }
@@ -160,78 +201,81 @@ struct PickleMachine {
             case 0x95: _ = try littleEndian(8)                           // FRAME
             case 0x2E: return try pop()                                  // STOP
             case 0x28: marks.append(stack.count)                         // MARK
-            case 0x4E: stack.append(.none)                               // NONE
-            case 0x88: stack.append(.bool(true))                         // NEWTRUE
-            case 0x89: stack.append(.bool(false))                        // NEWFALSE
-            case 0x4B: stack.append(.int(Int(try byte())))               // BININT1
-            case 0x4D: stack.append(.int(Int(try littleEndian(2))))      // BININT2
-            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try littleEndian(4)))))  // BININT
+            case 0x4E: push(.none)                                       // NONE
+            case 0x88: push(.bool(true))                                 // NEWTRUE
+            case 0x89: push(.bool(false))                                // NEWFALSE
+            case 0x4B: push(.int(Int(try byte())))                       // BININT1
+            case 0x4D: push(.int(Int(try littleEndian(2))))              // BININT2
+            case 0x4A: push(.int(Int(Int32(truncatingIfNeeded: try littleEndian(4)))))  // BININT
             case 0x8A:                                                   // LONG1
                 let count = Int(try byte())
                 // torch's legacy magic number is an 80-bit integer: keep such values as bytes.
-                guard count <= 8 else { stack.append(.bytes(Array(try take(count)))); continue }
+                guard count <= 8 else { push(.bytes(Array(try take(count)))); continue }
                 let raw = try littleEndian(count)
                 let shift = UInt64(64 - 8 * count)
-                stack.append(.int(count == 0 ? 0 : Int(Int64(bitPattern: raw << shift) >> Int64(shift))))
+                push(.int(count == 0 ? 0 : Int(Int64(bitPattern: raw << shift) >> Int64(shift))))
             case 0x47:                                                   // BINFLOAT (big-endian)
                 let raw = try take(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                stack.append(.float(Double(bitPattern: raw)))
-            case 0x58: stack.append(.string(try text(Int(try littleEndian(4)))))   // BINUNICODE
-            case 0x8C: stack.append(.string(try text(Int(try byte()))))            // SHORT_BINUNICODE
-            case 0x8D:                                                             // BINUNICODE8
+                push(.float(Double(bitPattern: raw)))
+            case 0x58: push(.string(try text(Int(try littleEndian(4)))))   // BINUNICODE
+            case 0x8C: push(.string(try text(Int(try byte()))))            // SHORT_BINUNICODE
+            case 0x8D:                                                     // BINUNICODE8
                 let count = try littleEndian(8)
                 guard count <= UInt64(bytes.count) else { throw failure("string longer than the file") }
-                stack.append(.string(try text(Int(count))))
-            case 0x54: stack.append(.string(try text(Int(Int32(truncatingIfNeeded: try littleEndian(4))))))  // BINSTRING
-            case 0x55: stack.append(.string(try text(Int(try byte()))))            // SHORT_BINSTRING
-            case 0x42: stack.append(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
-            case 0x43: stack.append(.bytes(Array(try take(Int(try byte())))))          // SHORT_BINBYTES
-            case 0x7D: stack.append(.dict(PickleDictionary()))           // EMPTY_DICT
-            case 0x5D: stack.append(.list(PickleList()))                 // EMPTY_LIST
-            case 0x29: stack.append(.tuple([]))                          // EMPTY_TUPLE
-            case 0x74: stack.append(.tuple(try popToMark()))             // TUPLE
-            case 0x85: stack.append(.tuple([try pop()]))                 // TUPLE1
-            case 0x86: let b = try pop(), a = try pop(); stack.append(.tuple([a, b]))          // TUPLE2
-            case 0x87: let c = try pop(), b = try pop(), a = try pop(); stack.append(.tuple([a, b, c]))  // TUPLE3
+                push(.string(try text(Int(count))))
+            case 0x54: push(.string(try text(Int(Int32(truncatingIfNeeded: try littleEndian(4))))))  // BINSTRING
+            case 0x55: push(.string(try text(Int(try byte()))))            // SHORT_BINSTRING
+            case 0x42: push(.bytes(Array(try take(Int(try littleEndian(4))))))  // BINBYTES
+            case 0x43: push(.bytes(Array(try take(Int(try byte())))))          // SHORT_BINBYTES
+            case 0x7D: let dict = PickleDictionary(); objects.keep(dict); push(.dict(dict))   // EMPTY_DICT
+            case 0x5D: let list = PickleList(); objects.keep(list); push(.list(list))         // EMPTY_LIST
+            case 0x29: push(.tuple([]))                                  // EMPTY_TUPLE
+            case 0x74: try pushTuple(try popToMark())                    // TUPLE
+            case 0x85: try pushTuple([try popEntry()])                   // TUPLE1
+            case 0x86: let b = try popEntry(), a = try popEntry(); try pushTuple([a, b])                       // TUPLE2
+            case 0x87: let c = try popEntry(), b = try popEntry(), a = try popEntry(); try pushTuple([a, b, c])  // TUPLE3
             case 0x71: try memoize(Int(try byte()))                      // BINPUT
             case 0x72: try memoize(Int(try littleEndian(4)))             // LONG_BINPUT
             case 0x94: try memoize(memo.count)                           // MEMOIZE
             case 0x68, 0x6A:                                             // BINGET, LONG_BINGET
                 let index = opcode == 0x68 ? Int(try byte()) : Int(try littleEndian(4))
-                guard let value = memo[index] else { throw failure("memo entry \(index) was never stored") }
-                stack.append(value)
+                guard let entry = memo[index] else { throw failure("memo entry \(index) was never stored") }
+                stack.append(entry)
             case 0x61:                                                   // APPEND
                 let item = try pop()
                 guard case let .list(list) = try pop() else { throw failure("APPEND to a non-list") }
                 list.items.append(item)
-                stack.append(.list(list))
+                push(.list(list))
             case 0x65:                                                   // APPENDS
-                let items = try popToMark()
+                let items = try popToMark().map(\.value)
                 guard case let .list(list) = try pop() else { throw failure("APPENDS to a non-list") }
                 list.items += items
-                stack.append(.list(list))
+                push(.list(list))
             case 0x73:                                                   // SETITEM
                 let value = try pop(), key = try pop()
                 guard case let .dict(dict) = try pop() else { throw failure("SETITEM on a non-dict") }
                 dict.entries.append((key, value))
-                stack.append(.dict(dict))
+                push(.dict(dict))
             case 0x75:                                                   // SETITEMS
-                let items = try popToMark()
+                let items = try popToMark().map(\.value)
                 guard items.count % 2 == 0, case let .dict(dict) = try pop() else { throw failure("SETITEMS on a non-dict") }
                 for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
-                stack.append(.dict(dict))
+                push(.dict(dict))
             case 0x63:                                                   // GLOBAL "module\nname\n"
                 let module = try line(), name = try line()
-                stack.append(try global(module + "." + name))
+                push(try global(module + "." + name))
             case 0x93:                                                   // STACK_GLOBAL
                 let name = try pop(), module = try pop()
                 guard let n = name.asString, let m = module.asString else { throw failure("STACK_GLOBAL without names") }
-                stack.append(try global(m + "." + n))
+                push(try global(m + "." + n))
             case 0x51:                                                   // BINPERSID
-                stack.append(try persistentLoad(try pop()))
+                push(try persistentLoad(try pop()))
             case 0x52, 0x81:                                             // REDUCE, NEWOBJ
                 let arguments = try pop(), callable = try pop()
-                stack.append(try reduce(callable, arguments))
+                let result = try reduce(callable, arguments)
+                if case let .list(list) = result { objects.keep(list) }
+                if case let .dict(dict) = result { objects.keep(dict) }
+                push(result)
             case 0x62:                                                   // BUILD: state for an object; state_dict metadata only
                 _ = try pop()
             default:

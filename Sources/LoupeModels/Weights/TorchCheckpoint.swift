@@ -18,6 +18,7 @@ enum TorchCheckpoint {
 
     private static func decodeLegacy(_ bytes: [UInt8], source: String) throws -> [String: Tensor] {
         var machine = PickleMachine(bytes: bytes, source: source)
+        defer { machine.objects.release() }
         guard case let .bytes(magic) = try machine.run(), magic == legacyMagic else {
             throw WeightsError.malformed(path: source, detail: "not a torch.save file (wrong magic number)")
         }
@@ -32,7 +33,7 @@ enum TorchCheckpoint {
         // Storages follow in key order: element count, then the elements.
         var position = machine.end
         var storages: [String: Range<Int>] = [:]
-        let references = storageReferences(in: object)
+        let references = try storageReferences(in: object, source: source)
         for key in keys {
             guard let reference = references[key] else { throw WeightsError.malformed(path: source, detail: "storage \(key) is listed but never used") }
             guard bytes.count - position >= 8 else { throw WeightsError.malformed(path: source, detail: "file ends before storage \(key)") }
@@ -58,9 +59,10 @@ enum TorchCheckpoint {
         }
         let prefix = String(pickleEntry.path.dropLast("data.pkl".count))
         var machine = PickleMachine(bytes: Array(try archive.contents(of: pickleEntry)), source: source)
+        defer { machine.objects.release() }
         let object = try machine.run()
         var storages: [String: [UInt8]] = [:]
-        for key in storageReferences(in: object).keys {
+        for key in try storageReferences(in: object, source: source).keys {
             guard let entry = archive.entries[prefix + "data/" + key] else {
                 throw WeightsError.malformed(path: source, detail: "zip archive lacks storage data/\(key)")
             }
@@ -72,20 +74,37 @@ enum TorchCheckpoint {
         }
     }
 
-    /// Every storage the object refers to, by key.
-    private static func storageReferences(in value: PickleValue) -> [String: StorageReference] {
+    /// Every storage the object refers to, by key. A list or dict met again on the way down
+    /// is a cycle (refused), met again elsewhere is shared (walked once); nesting deeper than
+    /// `PickleLimits.depth` or more than `PickleLimits.objects` values visited is refused, so
+    /// no pickle can exhaust the stack or the time.
+    private static func storageReferences(in value: PickleValue, source: String) throws -> [String: StorageReference] {
         var found: [String: StorageReference] = [:]
-        func walk(_ value: PickleValue) {
+        var onPath: Set<ObjectIdentifier> = [], done: Set<ObjectIdentifier> = []
+        var visited = 0
+        func refuse(_ detail: String) -> WeightsError { .malformed(path: source, detail: detail) }
+        func walk(_ value: PickleValue, depth: Int) throws {
+            visited += 1
+            guard visited <= PickleLimits.objects else { throw refuse("more than \(PickleLimits.objects) pickled values") }
+            guard depth <= PickleLimits.depth else { throw refuse("values nested deeper than \(PickleLimits.depth) levels") }
+            func container(_ object: AnyObject, _ children: () throws -> Void) throws {
+                let id = ObjectIdentifier(object)
+                guard !onPath.contains(id) else { throw refuse("a list or dict contains itself (a cycle)") }
+                guard done.insert(id).inserted else { return }
+                onPath.insert(id)
+                try children()
+                onPath.remove(id)
+            }
             switch value {
             case let .tensor(tensor): found[tensor.storage.key] = tensor.storage
             case let .storage(storage): found[storage.key] = storage
-            case let .dict(dict): for entry in dict.entries { walk(entry.value) }
-            case let .list(list): list.items.forEach(walk)
-            case let .tuple(items): items.forEach(walk)
+            case let .dict(dict): try container(dict) { for entry in dict.entries { try walk(entry.value, depth: depth + 1) } }
+            case let .list(list): try container(list) { for item in list.items { try walk(item, depth: depth + 1) } }
+            case let .tuple(items): for item in items { try walk(item, depth: depth + 1) }
             default: break
             }
         }
-        walk(value)
+        try walk(value, depth: 0)
         return found
     }
 
@@ -98,9 +117,12 @@ enum TorchCheckpoint {
         guard case var .dict(dict) = object else {
             throw WeightsError.unsupportedPickle(path: source, detail: "the file holds no dictionary of tensors")
         }
+        // A dict met again ends the unwrapping (the walk above refuses cycles; this loop does
+        // not rely on it).
+        var unwrapped: Set<ObjectIdentifier> = [ObjectIdentifier(dict)]
         while !dict.stringKeyed.contains(where: { if case .tensor = $0.1 { return true }; return false }),
               let inner = dict.stringKeyed.first(where: { ["state_dict", "model", "model_state_dict"].contains($0.0) }),
-              case let .dict(nested) = inner.1 {
+              case let .dict(nested) = inner.1, unwrapped.insert(ObjectIdentifier(nested)).inserted {
             dict = nested
         }
         var result: [String: Tensor] = [:]
