@@ -92,7 +92,7 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
-        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeImaging"], exclude: ["Fixtures"]),
+        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),

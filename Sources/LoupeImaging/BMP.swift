@@ -10,9 +10,7 @@ public enum BMP {
         return try data.withUnsafeBytes { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             let header = try Header(bytes, source: source)
-            guard header.width * header.height <= maximumPixels else {
-                throw ImageError.tooLarge(path: source, detail: "image is \(header.width)x\(header.height) = \(header.width * header.height) pixels, above the limit of \(maximumPixels)")
-            }
+            _ = try ImageFile.checkedSize(width: header.width, height: header.height, maximumPixels: maximumPixels, source: source, format: .bmp)
             return try header.pixels(bytes, source: source)
         }
     }

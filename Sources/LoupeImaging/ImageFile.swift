@@ -10,6 +10,24 @@ public enum ImageFile {
     /// guard against decompression bombs (a few KB of file, gigabytes of pixels). 2²⁷
     /// admits 8k×16k line-camera frames.
     public static let defaultMaximumPixels = 1 << 27
+    /// No side may be longer than this (libpng's own limit): with the pixel cap it bounds
+    /// every size computed from a header, so tile plans and buffers cannot overflow.
+    public static let maximumSide = 1 << 24
+
+    /// The size a header claims, if an image of it may be decoded: both sides from 1 to
+    /// `maximumSide` and at most `maximumPixels` pixels. Every size read from a header
+    /// (decoding or not) passes here before anything is planned or allocated from it.
+    public static func checkedSize(width: Int, height: Int, maximumPixels: Int = defaultMaximumPixels,
+                                   source: String, format: ImageFormat) throws -> (width: Int, height: Int) {
+        guard width > 0, height > 0 else {
+            throw ImageError.corrupt(path: source, format: format, detail: "the header claims a \(width)x\(height) image")
+        }
+        guard width <= maximumSide, height <= maximumSide, width * height <= maximumPixels else {
+            throw ImageError.tooLarge(path: source, detail: "image is \(width)x\(height) = \(width * height) pixels, "
+                                      + "above the limit of \(maximumPixels) (and \(maximumSide) per side)")
+        }
+        return (width, height)
+    }
 
     /// Reads and decodes the image at `path`.
     public static func read(_ path: String, maximumPixels: Int = defaultMaximumPixels) throws -> Image {
@@ -44,19 +62,24 @@ public enum ImageFile {
 
     /// Width and height as the decoded image will have them (after a JPEG's EXIF rotation),
     /// from the file's headers without decoding pixels: enough to plan tiles of a large frame.
-    public static func dimensions(_ path: String) throws -> (width: Int, height: Int) {
+    /// Checked as decoding checks them (`checkedSize`), so a plan never exceeds what decodes.
+    public static func dimensions(_ path: String, maximumPixels: Int = defaultMaximumPixels) throws -> (width: Int, height: Int) {
+        let format: ImageFormat, size: (width: Int, height: Int)
         // A PNG's size is in its first 24 bytes: tiling plans every frame from it, so the
         // rest of the file is not read (the other formats need more of their headers).
         if let head = head(of: path, count: 24), ImageFormat.detect(head) == .png {
-            return try PNG.dimensions(Data(head), source: path)
+            (format, size) = (.png, try PNG.dimensions(Data(head), source: path))
+        } else {
+            let data = try contents(of: path)
+            format = try self.format(of: data, source: path)
+            switch format {
+            case .png: size = try PNG.dimensions(data, source: path)
+            case .jpeg: size = try JPEG.dimensions(data, source: path)
+            case .bmp: size = try BMP.dimensions(data, source: path)
+            case .tiff: size = try TIFF.dimensions(data, source: path)
+            }
         }
-        let data = try contents(of: path)
-        switch try format(of: data, source: path) {
-        case .png: return try PNG.dimensions(data, source: path)
-        case .jpeg: return try JPEG.dimensions(data, source: path)
-        case .bmp: return try BMP.dimensions(data, source: path)
-        case .tiff: return try TIFF.dimensions(data, source: path)
-        }
+        return try checkedSize(width: size.width, height: size.height, maximumPixels: maximumPixels, source: path, format: format)
     }
 
     /// The format of the file at `path` from its first bytes; nil for an empty file or one of

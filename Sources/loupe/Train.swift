@@ -179,7 +179,6 @@ struct Train: ParsableCommand {
         }
         if let epochs { c.epochs = epochs }
         if let batchSize { c.batchSize = batchSize }
-        guard c.epochs > 0, c.batchSize > 0 else { throw ValidationError("--epochs and --batch-size must be positive") }
         if let size {
             try InputSize.validate(size)
             c.imageSize = size
@@ -218,6 +217,13 @@ struct Train: ParsableCommand {
             file.tilesPerImage = tilesPerImage
         }
         if let tiling = file.tiling { c.imageSize = tiling.size }
+        // The same ranges as config.toml and --resume (`TrainingConfiguration.problem`), named
+        // by the option that set the value.
+        if let problem = c.problem {
+            let option = ["image_size": "--size", "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--learning-rate",
+                          "image_score": "--image-score"][problem.key] ?? "config \(problem.key)"
+            throw ValidationError("\(option): \(problem.value); expected \(problem.expected)")
+        }
         file.configuration = c
         file.regionRun = roi ?? file.regionRun
         if let roiMargin {

@@ -57,7 +57,7 @@ import Testing
             (good.replacingOccurrences(of: "epochs = 30", with: "epochs = \"thirty\""),
              { .wrongType(path: $0, line: 9, key: "training.epochs", found: "\"thirty\"", expected: "a whole number") }),
             (good.replacingOccurrences(of: "epochs = 30", with: "epochs = 0"),
-             { .badValue(path: $0, line: 9, key: "training.epochs", value: "0", expected: "a positive whole number") }),
+             { .badValue(path: $0, line: 9, key: "training.epochs", value: "0", expected: "a whole number from 1 to 100000") }),
             (good.replacingOccurrences(of: "image_size = 256", with: "image_size = 250"),
              { .badValue(path: $0, line: 8, key: "training.image_size", value: "250", expected: TrainingConfiguration.imageSizeRule) }),
             (good.replacingOccurrences(of: "seed = 0", with: "seed = 0\nlearning_rat = 0.1"),

@@ -77,7 +77,7 @@ enum Loupe {
         try Self.expectOneLineStatusOne([
             (["train", "--run", "r"], "loupe train: no data set: pass --data PATH or --good DIR"),
             (["train", "--run", "r", "--data", "a", "--good", "b"], "loupe train: give either --data or --good"),
-            (["train", "--run", "r", "--data", "a", "--epochs", "0"], "loupe train: --epochs and --batch-size must be positive"),
+            (["train", "--run", "r", "--data", "a", "--epochs", "0"], "loupe train: --epochs: 0; expected a whole number from 1 to 100000"),
             (["eval"], "loupe eval: Missing expected argument '--run <run>'"),
             (["eval", "--run", "r", "--defect", "d"], "loupe eval: --defect, --test-good, --masks and --mask-pattern need --good"),
             (["infer", "--run", "r"], "loupe infer: Missing expected argument '<images> ...'"),

@@ -55,6 +55,12 @@ public struct RegionRun: Sendable {
         guard let json = header[Self.metadataKey], let metadata = try? JSONDecoder().decode(RegionRunMetadata.self, from: Data(json.utf8)) else {
             throw RegionError.notARegionRun(path: path)
         }
+        // The shared settings' ranges (as config.toml's) hold here too: the input size sizes
+        // every frame's resize, the batch size a training step's allocation.
+        var shared = TrainingConfiguration()
+        (shared.imageSize, shared.epochs, shared.batchSize, shared.learningRate) = (metadata.imageSize, metadata.epochs, metadata.batchSize, metadata.learningRate)
+        if let problem = shared.problem { throw RunError.damagedCheckpoint(path: checkpoint, detail: "its metadata says \(problem)") }
+        guard metadata.epoch >= 0 else { throw RunError.damagedCheckpoint(path: checkpoint, detail: "its metadata says epoch is \(metadata.epoch)") }
         return metadata
     }
 

@@ -108,11 +108,6 @@ public struct RunConfigurationFile: Equatable, Sendable {
         var c = TrainingConfiguration()
         c.method = methodName
         try document.expectOnly(trainingKeys, in: "training")
-        func positive(_ key: String) throws -> Int? {
-            guard let value = try document.integer(key, in: "training") else { return nil }
-            guard value > 0 else { throw document.badValue(key, in: "training", value: "\(value)", expected: "a positive whole number") }
-            return value
-        }
         let backbone = try document.string("backbone", in: "training")
         if let backbone {
             c.backbone = backbone
@@ -121,33 +116,21 @@ public struct RunConfigurationFile: Equatable, Sendable {
                                         expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (two comma-separated for rd-dual)")
             }
         }
-        if let size = try document.integer("image_size", in: "training") {
-            guard TrainingConfiguration.acceptsImageSize(size) else {
-                throw document.badValue("image_size", in: "training", value: "\(size)", expected: TrainingConfiguration.imageSizeRule)
-            }
-            c.imageSize = size
-        }
-        c.epochs = try positive("epochs") ?? c.epochs
-        c.batchSize = try positive("batch_size") ?? c.batchSize
-        if let rate = try document.number("learning_rate", in: "training") {
-            guard rate > 0, rate < 10 else { throw document.badValue("learning_rate", in: "training", value: "\(rate)", expected: "a number above 0 and below 10") }
-            c.learningRate = Float(rate)
-        }
-        if let betas = try document.numbers("betas", in: "training", count: 2) {
-            guard betas.allSatisfy({ (0..<1).contains($0) }) else {
-                throw document.badValue("betas", in: "training", value: "\(betas)", expected: "two numbers from 0 up to (not including) 1")
-            }
-            (c.beta1, c.beta2) = (Float(betas[0]), Float(betas[1]))
-        }
+        // Values are taken as written, then checked by the one rule set (`problem`) below.
+        c.imageSize = try document.integer("image_size", in: "training") ?? c.imageSize
+        c.epochs = try document.integer("epochs", in: "training") ?? c.epochs
+        c.batchSize = try document.integer("batch_size", in: "training") ?? c.batchSize
+        if let rate = try document.number("learning_rate", in: "training") { c.learningRate = Float(rate) }
+        if let betas = try document.numbers("betas", in: "training", count: 2) { (c.beta1, c.beta2) = (Float(betas[0]), Float(betas[1])) }
         c.cosineAnnealing = try document.bool("cosine_annealing", in: "training") ?? c.cosineAnnealing
         c.textures = try document.string("textures", in: "training")
         if let seed = try document.integer("seed", in: "training") {
             guard seed >= 0 else { throw document.badValue("seed", in: "training", value: "\(seed)", expected: "a whole number from 0") }
             c.seed = UInt64(seed)
         }
-        if let sigma = try document.number("blur_sigma", in: "training") {
-            guard (0...64).contains(sigma) else { throw document.badValue("blur_sigma", in: "training", value: "\(sigma)", expected: "0 to 64") }
-            c.blurSigma = sigma
+        c.blurSigma = try document.number("blur_sigma", in: "training") ?? c.blurSigma
+        if let problem = c.problem {
+            throw document.badValue(problem.key, in: "training", value: problem.value, expected: problem.expected)
         }
         if let score = try document.string("image_score", in: "training") {
             guard let parsed = ImageScore(name: score) else {

@@ -201,6 +201,13 @@ public struct Checkpoint: Sendable {
         guard MethodRegistry.names.contains(decoded.method) else {
             throw RunError.unknownMethod(path: path, found: decoded.method, known: MethodRegistry.names)
         }
+        // Sizes and rates from a file someone handed over pass the rules config.toml passes:
+        // a stride of 0 or a batch of billions would otherwise reach the tile plan and allocation.
+        func damaged(_ detail: String) -> RunError { .damagedCheckpoint(path: path, detail: "its metadata says \(detail)") }
+        if let problem = decoded.configuration.problem { throw damaged(problem.description) }
+        if let problem = decoded.tiling?.problem { throw damaged("tiling: \(problem)") }
+        if let count = decoded.tilesPerImage, count < 1 { throw damaged("tiles_per_image is \(count); expected a positive whole number") }
+        if decoded.epoch < 0 { throw damaged("epoch is \(decoded.epoch); expected a whole number from 0") }
         // Checkpoints from before methods were plug-ins name it only at the top.
         var metadata = decoded
         metadata.configuration.method = metadata.method

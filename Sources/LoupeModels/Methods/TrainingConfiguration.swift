@@ -53,6 +53,25 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public static let imageSizeRule = "a multiple of 32 between 32 and 2048"
     public static func acceptsImageSize(_ size: Int) -> Bool { (32...2048).contains(size) && size % 32 == 0 }
 
+    /// The ranges of the shared settings, in one place: `config.toml`, `loupe train`'s options,
+    /// `--resume` and a checkpoint's metadata are all checked here, so a value accepted by
+    /// one is accepted by all. Keys are the names `config.toml` uses under `[training]`.
+    public static let epochRange = 1...100_000, batchSizeRange = 1...1_024
+    public static let learningRateRule = "a number above 0 and below 10"
+
+    /// The first setting outside its range, or nil.
+    public var problem: SettingProblem? {
+        func bad(_ key: String, _ value: Any, _ expected: String) -> SettingProblem { SettingProblem(key: key, value: "\(value)", expected: expected) }
+        if !Self.acceptsImageSize(imageSize) { return bad("image_size", imageSize, Self.imageSizeRule) }
+        if !Self.epochRange.contains(epochs) { return bad("epochs", epochs, "a whole number from 1 to \(Self.epochRange.upperBound)") }
+        if !Self.batchSizeRange.contains(batchSize) { return bad("batch_size", batchSize, "a whole number from 1 to \(Self.batchSizeRange.upperBound)") }
+        if !(learningRate > 0 && learningRate < 10) { return bad("learning_rate", learningRate, Self.learningRateRule) }
+        if ![beta1, beta2].allSatisfy({ $0 >= 0 && $0 < 1 }) { return bad("betas", [beta1, beta2], "two numbers from 0 up to (not including) 1") }
+        if !(0...64).contains(blurSigma) { return bad("blur_sigma", blurSigma, "0 to 64") }
+        if case let .topMean(k)? = imageScore, k < 1 { return bad("image_score", "top-\(k)-mean", "\"max\" or \"top-K-mean\" (K from 1)") }
+        return nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case method, settings, backbone, imageSize, epochs, batchSize, learningRate, beta1, beta2, cosineAnnealing, seed, blurSigma, imageScore
         case augmentation, textures
@@ -106,4 +125,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if case let .integer(value) = setting(key, of: method) { return value }
         return 0
     }
+}
+
+/// A shared training setting outside its range (`TrainingConfiguration.problem`): the key as
+/// `config.toml` names it, the value given and what is expected.
+public struct SettingProblem: Error, Equatable, Sendable, CustomStringConvertible {
+    public let key: String, value: String, expected: String
+    public var description: String { "'training.\(key)' is \(value); expected \(expected)" }
 }
