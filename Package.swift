@@ -6,9 +6,16 @@ import PackageDescription
 
 /// Hot loops live in the tensor engine: compile it for speed even in debug (test) builds.
 /// `-Ounchecked` drops overflow checks in the inner loops; the engine's shape checks use
-/// `invariant`, which it keeps.
+/// `invariant`, which it keeps. Only the engine: it reads no bytes from outside.
 let engineSettings: [SwiftSetting] = [
     .unsafeFlags(["-Ounchecked"]),
+]
+
+/// Every other target reads bytes Loupe did not write (images, weights, tables, configs,
+/// journals) or calls code that does: optimised, with bounds and overflow checks kept, so a
+/// crafted file ends in a trap at worst, never in reading past a buffer.
+let checkedSettings: [SwiftSetting] = [
+    .unsafeFlags(["-O"]),
 ]
 
 let package = Package(
@@ -17,6 +24,7 @@ let package = Package(
     products: [
         .executable(name: "loupe", targets: ["loupe"]),
         .library(name: "LoupeTensor", targets: ["LoupeTensor"]),
+        .library(name: "LoupeFormats", targets: ["LoupeFormats"]),
         .library(name: "LoupeImaging", targets: ["LoupeImaging"]),
         .library(name: "LoupeData", targets: ["LoupeData"]),
         .library(name: "LoupeModels", targets: ["LoupeModels"]),
@@ -41,37 +49,42 @@ let package = Package(
         // catch them and return codes and messages.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
 
-        // Tensor engine: tensors, autograd, layers, optimisers, safetensors.
+        // Tensor engine: tensors, autograd, layers, optimisers.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
+
+        // File formats that are not images: safetensors, CSV tables, file errors.
+        .target(name: "LoupeFormats", dependencies: ["LoupeTensor"], swiftSettings: checkedSettings),
 
         // Imaging: PNG, JPEG, TIFF and BMP reading, PNG writing, resizing (PIL-compatible),
         // normalisation, colour maps.
-        .target(name: "LoupeImaging", dependencies: ["CImageCodecs", "LoupeTensor"], swiftSettings: engineSettings),
+        .target(name: "LoupeImaging", dependencies: ["CImageCodecs", "LoupeTensor", "LoupeFormats"], swiftSettings: checkedSettings),
 
         // Data: data set layouts, loading, augmentation, synthetic anomalies.
-        .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor"], swiftSettings: engineSettings),
+        .target(name: "LoupeData", dependencies: ["LoupeImaging", "LoupeTensor", "LoupeFormats"], swiftSettings: checkedSettings),
 
         // Metrics: AUROC, AP, AUPRO, F1 and thresholds, independent of any model.
-        .target(name: "LoupeMetrics", dependencies: ["LoupeTensor"], swiftSettings: engineSettings),
+        .target(name: "LoupeMetrics", dependencies: ["LoupeTensor"], swiftSettings: checkedSettings),
 
         // Models: backbones (teachers), methods, weight files.
-        .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData"], swiftSettings: engineSettings),
+        .target(name: "LoupeModels", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData"], swiftSettings: checkedSettings),
 
         // Engine: training and evaluation jobs, run folders.
-        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",
+        .target(name: "LoupeEngine", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",
                                                     .product(name: "TOMLKit", package: "TOMLKit")],
-                swiftSettings: engineSettings),
+                swiftSettings: checkedSettings),
 
         // Console: screens, renderers and views; draws engine state, never computes.
         // Optimised in debug builds too, so tests measure the frame times users see.
-        .target(name: "LoupeConsole", dependencies: ["LoupeImaging", "LoupeMetrics", "LoupeEngine", "CNcursesw"],
-                swiftSettings: engineSettings),
+        .target(name: "LoupeConsole", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",
+                                                     "LoupeEngine", "CNcursesw"],
+                swiftSettings: checkedSettings),
 
         // Command-line tool: one file per command.
         .executableTarget(
             name: "loupe",
             dependencies: [
                 "LoupeTensor",
+                "LoupeFormats",
                 "LoupeImaging",
                 "LoupeData",
                 "LoupeModels",
@@ -82,17 +95,18 @@ let package = Package(
             ]
         ),
         // Benchmarks for `make bench` (not tests).
-        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine"],
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine"],
                          swiftSettings: engineSettings),
 
         // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised
         // because some fill or compare tens of millions of values.
         .target(name: "CHeapUsage"),
-        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "CHeapUsage"], swiftSettings: engineSettings),
-        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeFormats", "CHeapUsage"], swiftSettings: engineSettings),
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeTestSupport"]),
-        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeTestSupport"]),
+        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),

@@ -61,22 +61,25 @@ def tiled_category(name, tile, epochs, seed, tiles_per_image):
     shutil.rmtree(folder, ignore_errors=True)
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--tile", str(tile), "--overlap", "32",
                  "--tiles-per-image", str(tiles_per_image), "--seed", str(seed), "--json"])
-    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    epoch_seconds = [event["seconds"] for event in json_events(lines) if "epoch" in event and "seconds" in event]
     report_training_checks(seed, lines)
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
     return ours
 
 
+def json_events(lines):
+    """The objects `loupe train --json` printed, one per line (keys sorted)."""
+    return [json.loads(line) for line in lines.splitlines() if line.startswith("{")]
+
+
 def report_training_checks(seed, lines):
     """Says when `loupe train` kept the best epoch or recalibrated BatchNorm statistics."""
-    for line in lines.splitlines():
-        if line.startswith('{"restored_best_epoch"'):
-            event = json.loads(line)
+    for event in json_events(lines):
+        if "restored_best_epoch" in event:
             print(f"  seed {seed}: final epoch spiked (loss {event['final_loss']:.4f}), "
                   f"kept epoch {event['restored_best_epoch']} (loss {event['best_loss']:.4f})", flush=True)
-        elif line.startswith('{"running_statistics_recalibrated"'):
-            event = json.loads(line)
+        elif "running_statistics_recalibrated" in event:
             print(f"  seed {seed}: stale BatchNorm statistics (evaluation loss {event['stale_loss']:.4f} against "
                   f"{event['training_loss']:.4f}) recalibrated: {event['recalibrated_loss']:.4f}", flush=True)
 
@@ -87,7 +90,7 @@ def category(name, size, epochs, seed, reuse_peer=False):
     shutil.rmtree(folder, ignore_errors=True)
     lines = run([LOUPE, "train", "--data", data, "--run", folder, "--epochs", str(epochs), "--size", str(size),
                  "--seed", str(seed), "--json"])
-    epoch_seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    epoch_seconds = [event["seconds"] for event in json_events(lines) if "epoch" in event and "seconds" in event]
     report_training_checks(seed, lines)
     ours = json.loads(run([LOUPE, "eval", "--run", folder, "--json"]))
     ours["epoch_s_median"] = statistics.median(epoch_seconds)
@@ -133,7 +136,7 @@ def method_run(name, size, epochs, seed, variant, pin=()):
     report_training_checks(seed, lines)
     ours = json.loads(run([*pin, LOUPE, "eval", "--run", folder, "--json"]))
     print(f"  {os.path.basename(folder)}: done", flush=True)
-    seconds = [json.loads(line)["seconds"] for line in lines.splitlines() if line.startswith('{"epoch"')]
+    seconds = [event["seconds"] for event in json_events(lines) if "epoch" in event and "seconds" in event]
     ours["epoch_s_median"] = statistics.median(seconds) if seconds else logged_epoch_seconds(folder, epochs)
     return ours
 

@@ -76,7 +76,7 @@ def loupe_training(data, count, budget=None):
         shutil.rmtree(path, ignore_errors=True)
     stdout, _, rss = timed([LOUPE, "train", "--data", data, "--run", run, "--epochs", "1", "--size", "256",
                             "--feature-cache", cache, "--json"] + (["--memory-budget", budget] if budget else []))
-    seconds = [json.loads(line)["seconds"] for line in stdout.splitlines() if line.startswith('{"epoch"')]
+    seconds = [e["seconds"] for e in (json.loads(l) for l in stdout.splitlines() if l.startswith("{")) if "epoch" in e and "seconds" in e]
     shutil.rmtree(cache, ignore_errors=True)
     return {"peak_rss_mb": rss, "epoch_s": seconds[-1] if seconds else float("nan"), "run": run}
 

@@ -2,6 +2,7 @@ import CNcursesw
 import Foundation
 import LoupeData
 import LoupeEngine
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -111,11 +112,11 @@ public final class Console: TerminalApplication {
 
     /// scores.csv rows (file, kind, label, score, verdict).
     static func readScores(_ path: String) throws -> [ThresholdTuning.Image] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw RunError.unreadableFile(path: path) }
-        return text.split(separator: "\n").dropFirst().compactMap { line in
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+        guard FileManager.default.isReadableFile(atPath: path) else { throw RunError.unreadableFile(path: path) }
+        return try CSV.records(atPath: path).dropFirst().compactMap { record in
+            let fields = record.fields
             guard fields.count >= 4, let score = Float(fields[3]) else { return nil }
-            return ThresholdTuning.Image(name: String(fields[0]), score: score, isDefect: fields[2] == "1", kind: String(fields[1]))
+            return ThresholdTuning.Image(name: fields[0], score: score, isDefect: fields[2] == "1", kind: fields[1])
         }
     }
 

@@ -1,5 +1,7 @@
+import LoupeTensor
+
 /// Why the console cannot open what it was asked to.
-public enum ConsoleError: Error, CustomStringConvertible, Equatable {
+public enum ConsoleError: UserInputError, Equatable {
     /// A/B compares two runs on the same images.
     case differentData(a: String, aData: String, b: String, bData: String)
     /// A/B needs run B's scores.

@@ -1,7 +1,8 @@
+import LoupeFormats
 import LoupeTensor
 
 /// Why an image could not be read or written; every case names the file.
-public enum ImageError: Error, CustomStringConvertible, Equatable {
+public enum ImageError: UserInputError, Equatable {
     case unreadable(path: String, reason: String)
     case empty(path: String)
     /// The content is no format Loupe reads; `detail` says what it looks like instead.

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeTensor
 
 /// Reads image files of any format Loupe knows (`ImageFormat`), chosen by content.

@@ -1,4 +1,5 @@
 import CImageCodecs
+import LoupeFormats
 import LoupeTensor
 import Foundation
 

@@ -81,7 +81,7 @@ struct Infer: ParsableCommand {
             guard output == nil else { return }
             let verdict = result.isDefect.map { $0 ? "defect" : "good" } ?? "-"
             if json {
-                print(#"{"file": "\#(result.path)", "score": \#(result.score), "verdict": "\#(verdict)"}"#)
+                JSONLine.print(ScoreLine(file: result.path, score: JSONNumber(result.score), verdict: verdict))
             } else {
                 print("\(result.path)\t\(String(format: "%.5f", result.score))\t\(verdict)")
             }
@@ -131,4 +131,9 @@ struct Merge: ParsableCommand {
             print(merged, terminator: "")
         }
     }
+}
+
+/// `infer --json`'s line for one image; a score that is not a number prints as null.
+private struct ScoreLine: Encodable {
+    let file: String, score: JSONNumber, verdict: String
 }

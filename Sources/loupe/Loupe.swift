@@ -3,6 +3,7 @@ import Foundation
 import LoupeConsole
 import LoupeData
 import LoupeEngine
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -57,9 +58,7 @@ struct Loupe: ParsableCommand {
 
     /// Errors about the user's input: files, folders, weights, options.
     static func isUserError(_ error: Error) -> Bool {
-        error is ImageError || error is DatasetError || error is WeightsError || error is SafeTensorsError
-            || error is StateDictionaryError || error is ValidationError || error is RunError || error is ShardError || error is ThemeError || error is TOMLFileError || error is MethodError || error is ReviewJournalError
-            || error is TeacherError || error is RegionError
+        error is UserInputError || error is ValidationError
     }
 
     static func exit(withStatusFor error: Error) -> Never {

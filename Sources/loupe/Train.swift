@@ -268,7 +268,7 @@ struct Train: ParsableCommand {
                     let seconds = Date().timeIntervalSince(cachingStarted)
                     let line = String(format: "teacher features: %d inputs in %.1f s (%d from the feature cache)", total, seconds, fromDisk)
                     if json {
-                        print(String(format: #"{"teacher_features": %d, "from_cache": %d, "seconds": %.2f}"#, total, fromDisk, seconds))
+                        JSONLine.print(["teacher_features": JSONNumber(Double(total)), "from_cache": JSONNumber(Double(fromDisk)), "seconds": JSONNumber(seconds)])
                     } else {
                         FileHandle.standardError.write(Data((line + "\n").utf8))
                     }
@@ -279,7 +279,7 @@ struct Train: ParsableCommand {
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
             case let .stageStarted(index, count, name, stageEpochs):
                 if json {
-                    print(#"{"stage": \#(index + 1), "stages": \#(count), "name": "\#(name)", "epochs": \#(stageEpochs)}"#)
+                    JSONLine.print(StageEvent(stage: index + 1, stages: count, name: name, epochs: stageEpochs))
                 } else {
                     FileHandle.standardError.write(Data("stage \(index + 1)/\(count): \(name) (\(stageEpochs) epochs)\n".utf8))
                 }
@@ -289,7 +289,7 @@ struct Train: ParsableCommand {
                 bar?.update(step, note: String(format: "loss %.4f", loss) + LossTerm.describe(terms))
             case let .restoredBestEpoch(bestEpoch, loss, finalLoss):
                 if json {
-                    print(String(format: #"{"restored_best_epoch": %d, "best_loss": %.6f, "final_loss": %.6f}"#, bestEpoch, loss, finalLoss))
+                    JSONLine.print(["restored_best_epoch": JSONNumber(Double(bestEpoch)), "best_loss": JSONNumber(loss), "final_loss": JSONNumber(finalLoss)])
                 } else {
                     FileHandle.standardError.write(Data(String(format: "the final epoch's loss spiked (%.4f against %.4f in epoch %d): keeping epoch %d's weights\n",
                                                                finalLoss, loss, bestEpoch, bestEpoch).utf8))
@@ -297,15 +297,15 @@ struct Train: ParsableCommand {
             case let .checkedRunningStatistics(check):
                 guard let recalibrated = check.recalibratedLoss else { return }
                 if json {
-                    print(String(format: #"{"running_statistics_recalibrated": true, "stale_loss": %.6f, "training_loss": %.6f, "recalibrated_loss": %.6f}"#,
-                                 check.evaluationLoss, check.trainingLoss, recalibrated))
+                    JSONLine.print(RecalibrationEvent(staleLoss: JSONNumber(check.evaluationLoss), trainingLoss: JSONNumber(check.trainingLoss),
+                                                      recalibratedLoss: JSONNumber(recalibrated)))
                 } else {
                     FileHandle.standardError.write(Data(String(format: "BatchNorm running statistics were stale (evaluation loss %.4f against %.4f in training): recalibrated on the training images, loss now %.4f\n",
                                                                check.evaluationLoss, check.trainingLoss, recalibrated).utf8))
                 }
             case let .epochFinished(epoch, meanLoss, seconds):
                 if json {
-                    print(String(format: #"{"epoch": %d, "loss": %.6f, "seconds": %.2f}"#, epoch, meanLoss, seconds))
+                    JSONLine.print(["epoch": JSONNumber(Double(epoch)), "loss": JSONNumber(meanLoss), "seconds": JSONNumber((seconds * 100).rounded() / 100)])
                 } else {
                     bar?.finish()
                     FileHandle.standardError.write(Data(String(format: "epoch %d/%d  loss %.4f  %.1f s\n", epoch, epochs, meanLoss, seconds).utf8))
@@ -314,4 +314,15 @@ struct Train: ParsableCommand {
         })
         if !json { print("trained: \(RunFolder(runFolder).checkpoint)") }
     }
+}
+
+/// `--json`'s line when stale BatchNorm statistics were recalibrated.
+private struct RecalibrationEvent: Encodable {
+    let runningStatisticsRecalibrated = true
+    let staleLoss: JSONNumber, trainingLoss: JSONNumber, recalibratedLoss: JSONNumber
+}
+
+/// `--json`'s line when a training stage starts.
+private struct StageEvent: Encodable {
+    let stage: Int, stages: Int, name: String, epochs: Int
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LoupeFormats
 import LoupeTensor
 
 /// `loupe weights FILE`: what a weights file holds, to check it before training with it.

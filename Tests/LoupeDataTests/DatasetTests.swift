@@ -1,5 +1,6 @@
 import Foundation
 @testable import LoupeData
+import LoupeFormats
 import LoupeImaging
 import LoupeTensor
 import Testing
@@ -136,8 +137,8 @@ final class TemporaryTree {
         #expect { try Dataset.open(tree.root + "/columns.csv") } throws: { "\($0)".contains("columns.csv:1: no 'label' column") }
     }
 
-    @Test func csvFieldsMayBeQuoted() {
-        #expect(SplitTable.fields(#"a,"b,c","say ""hi""",,e "#) == ["a", "b,c", #"say "hi""#, "", "e"])
+    @Test func csvFieldsMayBeQuoted() throws {
+        #expect(try CSV.records(#"a,"b,c","say ""hi""",,e "#).first?.fields == ["a", "b,c", #"say "hi""#, "", "e "])
     }
 
     @Test func nonImagesAreSkippedAndNamed() throws {

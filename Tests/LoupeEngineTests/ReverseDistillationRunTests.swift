@@ -1,6 +1,7 @@
 import Foundation
 import LoupeData
 import LoupeEngine
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor

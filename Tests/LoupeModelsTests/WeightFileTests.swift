@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeModels
 import LoupeTensor
 import LoupeTestSupport

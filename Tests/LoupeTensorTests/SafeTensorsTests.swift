@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeTensor
 import LoupeTestSupport
 import Testing

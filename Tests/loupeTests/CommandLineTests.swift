@@ -1,5 +1,6 @@
 import Foundation
 import LoupeEngine
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -281,7 +282,7 @@ extension Loupe {
         #expect(written.contains("method = \"\(method)\""))
         // Unset, the image score is the method's, stated (commented) in the file.
         #expect(written.contains("# image_score = \"\(try MethodRegistry.method(named: method).imageScore.name)\""))
-        #expect(train.output.contains(#""epoch": \#(epochs)"#))
+        #expect(train.output.contains(#""epoch":\#(epochs),"#))
         let again = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"])
         #expect(again.status == 1 && again.error.contains("--resume"))
         let evaluation = try Loupe.run(["eval", "--run", run, "--json"])

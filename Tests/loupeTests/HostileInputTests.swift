@@ -1,6 +1,8 @@
 import Foundation
+import LoupeConsole
 import LoupeData
 import LoupeEngine
+import LoupeFormats
 import LoupeModels
 import LoupeTestSupport
 import Testing
@@ -74,5 +76,60 @@ import Testing
             expectations.append((["eval", "--run", run], "\(run)/model.safetensors: damaged checkpoint: its metadata says \(message)"))
         }
         try CommandLineTests.expectOneLineStatusOne(expectations)
+    }
+}
+
+/// File names with a comma, a quote, a line break and non-ASCII letters go through every
+/// table and JSON line Loupe writes and come back as themselves: eval → scores.csv → the
+/// console, infer → shard parts → merge, infer --json.
+@Suite struct AwkwardFileNameTests {
+    static let names = ["a,b.png", #"q"x.png"#, "new\nline.png", "Prüfteil – Kratzer.png", "plain.png"]
+
+    @Test func awkwardNamesRoundTripThroughEveryTable() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = FileManager.default, samples = Loupe.repository.path + "/samples/texture"
+        for kind in ["good", "defect", "masks"] { try files.createDirectory(atPath: folder + "/" + kind, withIntermediateDirectories: true) }
+        for index in 0..<6 {
+            try files.copyItem(atPath: String(format: "%@/train/good/%03d.png", samples, index), toPath: String(format: "%@/good/%03d.png", folder, index))
+        }
+        for (index, name) in Self.names.enumerated() {
+            try files.copyItem(atPath: String(format: "%@/test/scratch/%03d.png", samples, index), toPath: folder + "/defect/" + name)
+            try files.copyItem(atPath: String(format: "%@/ground_truth/scratch/%03d_mask.png", samples, index),
+                               toPath: folder + "/masks/" + (name as NSString).deletingPathExtension + "_mask.png")
+        }
+        let run = folder + "/run"
+        let train = try Loupe.run(["train", "--good", folder + "/good", "--defect", folder + "/defect", "--masks", folder + "/masks",
+                                   "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"])
+        #expect(train.status == 0, "\(train.error)")
+        let evaluation = try Loupe.run(["eval", "--run", run])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        let expected = Set(Self.names.map { folder + "/defect/" + $0 })
+
+        // scores.csv, as a table and as the console reads it.
+        let scores = try CSV.records(atPath: run + "/scores.csv").dropFirst()
+        #expect(Set(scores.filter { $0.fields[1] != "good" }.map { $0.fields[0] }) == expected)
+        #expect(scores.allSatisfy { $0.fields.count == 5 && Float($0.fields[3]) != nil })
+        let console = try Console(run: RunFolder(run))
+        #expect(Set(console.state.items.filter(\.isDefect).map(\.name)) == expected)
+        console.stop()
+
+        // Shard parts and their merge.
+        for index in 0..<2 {
+            let part = try Loupe.run(["infer", "--run", run, "--shard", "\(index)/2", "--output", folder + "/part\(index).csv", folder + "/defect"])
+            #expect(part.status == 0, "\(part.error)")
+        }
+        let merged = try Loupe.run(["merge", folder + "/part0.csv", folder + "/part1.csv"])
+        #expect(merged.status == 0, "\(merged.error)")
+        let rows = try CSV.records(merged.output).dropFirst()
+        #expect(Set(rows.map { $0.fields[0] }) == expected && rows.allSatisfy { $0.fields.count == 3 })
+
+        // --json lines parse, one per image.
+        let json = try Loupe.run(["infer", "--run", run, "--json", folder + "/defect"])
+        #expect(json.status == 0, "\(json.error)")
+        let objects = json.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(Set(objects.compactMap { $0["file"] as? String }) == expected)
     }
 }

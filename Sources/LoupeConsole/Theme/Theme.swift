@@ -1,6 +1,7 @@
 import Foundation
 import LoupeEngine
 import LoupeImaging
+import LoupeTensor
 
 /// Colours and colour map of the console, from `themes/NAME.toml`. Colours are RGB, so one
 /// theme serves 256-colour and 8-colour terminals alike (each reduces to its nearest).
@@ -94,7 +95,7 @@ public struct Theme: Sendable, Equatable {
 
 /// A theme that is not where `--theme` looked (what is wrong inside a theme file is a
 /// `TOMLFileError`).
-public enum ThemeError: Error, CustomStringConvertible, Equatable {
+public enum ThemeError: UserInputError, Equatable {
     case notFound(name: String, searched: [String])
 
     public var description: String {

@@ -93,7 +93,7 @@ public struct Augmentation: Sendable, Equatable, Codable {
 }
 
 /// Why an augmentation specification cannot be used.
-public enum AugmentationError: Error, CustomStringConvertible, Equatable {
+public enum AugmentationError: UserInputError, Equatable {
     case unknownSetting(String)
     case badValue(key: String, value: String, range: ClosedRange<Float>)
 

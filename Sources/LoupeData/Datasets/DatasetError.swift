@@ -1,5 +1,7 @@
+import LoupeTensor
+
 /// Why a data set cannot be used; each case names the folder or file.
-public enum DatasetError: Error, CustomStringConvertible, Equatable {
+public enum DatasetError: UserInputError, Equatable {
     case missingFolder(path: String, role: String)
     case noImages(path: String, role: String)
     case unknownLayout(path: String)

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeFormats
 import LoupeImaging
 import LoupeMetrics
 import LoupeModels
@@ -139,10 +140,10 @@ public struct EvaluationJob: Sendable {
     }
 
     private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {
-        var csv = "file,kind,label,score,verdict\n"
+        var csv = CSV.record(["file", "kind", "label", "score", "verdict"])
         for image in images {
             let verdict = threshold.map { image.score >= $0 ? "defect" : "good" } ?? ""
-            csv += "\(image.path),\(image.kind),\(image.isDefect ? 1 : 0),\(image.score),\(verdict)\n"
+            csv += CSV.record([image.path, image.kind, image.isDefect ? "1" : "0", "\(image.score)", verdict])
         }
         try RunFolder.write(csv, to: run.scores)
         let encoder = JSONEncoder()

@@ -1,3 +1,5 @@
+import LoupeTensor
+
 /// One worker's share of a large scoring job: images `index, index + count, …` of the
 /// sorted list, so shards are balanced and their union is every image exactly once.
 public struct Shard: Equatable, Sendable, CustomStringConvertible {
@@ -49,7 +51,7 @@ public struct Shard: Equatable, Sendable, CustomStringConvertible {
     public var description: String { "\(index)/\(count)" }
 }
 
-public enum ShardError: Error, CustomStringConvertible, Equatable {
+public enum ShardError: UserInputError, Equatable {
     case unreadable(String)
     case outOfRange(index: Int, count: Int)
     case missingCount(String)

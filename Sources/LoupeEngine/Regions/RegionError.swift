@@ -1,5 +1,7 @@
+import LoupeTensor
+
 /// Why ROI training, evaluation or use cannot go on; each case names the file or folder.
-public enum RegionError: Error, CustomStringConvertible, Equatable {
+public enum RegionError: UserInputError, Equatable {
     case noImages(folder: String)
     case missingMask(image: String, masks: String)
     /// A mask with no part pixel: the segmenter would learn that parts do not exist.

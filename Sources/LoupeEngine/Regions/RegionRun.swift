@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -49,7 +50,7 @@ public struct RegionTrainingJob: Sendable {
         }
         try RunFolder.createFolder(run.path)
         let encoderIdentity = TeacherIdentity.describe([weights])  // hashed once, recorded every epoch
-        var log = "epoch,step,loss,learning_rate\n"
+        var log = CSV.record(["epoch", "step", "loss", "learning_rate"])
         let optimizer = Adam(parameters: model.parameters, learningRate: settings.learningRate, betas: (0.5, 0.999))
         // BatchNorm in training mode needs two frames per step (AMAM's pooled branch is 1×1):
         // a lone last frame joins the step before.
@@ -83,7 +84,7 @@ public struct RegionTrainingJob: Sendable {
                 loss.backward()
                 optimizer.step()
                 losses.append(loss.item)
-                log += "\(epoch),\(step + 1),\(loss.item),\(optimizer.learningRate)\n"
+                log += CSV.record(["\(epoch)", "\(step + 1)", "\(loss.item)", "\(optimizer.learningRate)"])
                 events(.step(epoch: epoch, step: step + 1, steps: steps, loss: loss.item))
             }
             let metadata = RegionRunMetadata(backbone: settings.backbone, imageSize: size, epochs: settings.epochs, epoch: epoch,

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeTensor
 
 /// An operator's judgement of one image.
@@ -128,14 +129,10 @@ public final class ReviewJournal {
     /// The standing marks as CSV (image, verdict, note, time, threshold), sorted by image.
     public func csv() -> String {
         let formatter = Self.timestampFormatter()
-        func field(_ text: String) -> String {
-            text.contains(",") || text.contains("\"") || text.contains("\n") ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
         let rows = currentVerdicts.values.sorted { $0.image < $1.image }.map { mark in
-            [field(mark.image), mark.verdict.rawValue, field(mark.note), formatter.string(from: mark.time), mark.threshold.map { "\($0)" } ?? ""]
-                .joined(separator: ",")
+            CSV.record([mark.image, mark.verdict.rawValue, mark.note, formatter.string(from: mark.time), mark.threshold.map { "\($0)" } ?? ""])
         }
-        return (["image,verdict,note,time,threshold"] + rows).joined(separator: "\n") + "\n"
+        return CSV.record(["image", "verdict", "note", "time", "threshold"]) + rows.joined()
     }
 
     private static func appendBytes(_ data: Data, to path: String) throws {
@@ -158,7 +155,7 @@ public final class ReviewJournal {
     }
 }
 
-public enum ReviewJournalError: Error, CustomStringConvertible, Equatable {
+public enum ReviewJournalError: UserInputError, Equatable {
     /// The journal exists but cannot be read (a folder in its place, no permission).
     case cannotRead(path: String, reason: String)
     case cannotWrite(path: String, reason: String)

@@ -1,7 +1,8 @@
+import LoupeFormats
 import LoupeTensor
 
 /// Why a run folder cannot be used; each case names the folder or file.
-public enum RunError: Error, CustomStringConvertible, Equatable {
+public enum RunError: UserInputError, Equatable {
     case missingRun(path: String)
     case alreadyExists(path: String)
     case damagedCheckpoint(path: String, detail: String)

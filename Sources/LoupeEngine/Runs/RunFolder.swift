@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeFormats
 import LoupeModels
 import LoupeTensor
 

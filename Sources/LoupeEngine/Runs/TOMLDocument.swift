@@ -1,5 +1,6 @@
 import Foundation
 import LoupeModels
+import LoupeTensor
 import TOMLKit
 
 /// A TOML file (a run's `config.toml`, a theme) read with a real parser, that also knows
@@ -184,7 +185,7 @@ public struct TOMLDocument {
 }
 
 /// Why a TOML file cannot be used: each case names the file, the line and the key.
-public enum TOMLFileError: Error, CustomStringConvertible, Equatable {
+public enum TOMLFileError: UserInputError, Equatable {
     case unreadable(path: String)
     case syntax(path: String, line: Int, message: String)
     case unknownKey(path: String, line: Int, key: String, known: [String])

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeModels
 import LoupeTensor
 
@@ -19,7 +20,7 @@ public struct TrainLog {
         public var goodImageLoss: Float { terms.goodImages(of: loss) }
     }
 
-    static let header = "epoch,step,loss,lr,seconds,terms"
+    static let columns = ["epoch", "step", "loss", "lr", "seconds", "terms"]
     let path: String
     /// Mean step loss of each epoch the log kept when opened.
     let meanLosses: [Int: Float]
@@ -28,30 +29,25 @@ public struct TrainLog {
     /// its checkpoint), or starts a new one.
     init(path: String, keepingEpochsThrough epoch: Int) throws {
         self.path = path
-        var lines = [Self.header]
+        let kept = Self.rows(at: path, throughEpoch: epoch)
         var sums: [Int: (total: Float, count: Int)] = [:]
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            for line in text.split(separator: "\n").dropFirst() {
-                let fields = line.split(separator: ",")
-                guard let first = fields.first, let rowEpoch = Int(first), rowEpoch <= epoch else { continue }
-                lines.append(String(line))
-                if fields.count > 2, let loss = Float(fields[2]) {
-                    let sum = sums[rowEpoch] ?? (0, 0)
-                    sums[rowEpoch] = (sum.total + loss, sum.count + 1)
-                }
-            }
+        for row in kept {
+            let sum = sums[row.epoch] ?? (0, 0)
+            sums[row.epoch] = (sum.total + row.loss, sum.count + 1)
         }
         meanLosses = sums.mapValues { $0.total / Float($0.count) }
-        try RunFolder.write(lines.joined(separator: "\n") + "\n", to: path)
+        try RunFolder.write(CSV.record(Self.columns) + kept.map(Self.record).joined(), to: path)
     }
 
     /// The rows of the log at `path` through `epoch` (nil: all), in order; none when there is
-    /// no log. A line that does not parse (torn by a crash mid-write) is skipped.
+    /// no log. A row that does not parse (torn by a crash mid-write) is skipped, and so is
+    /// everything after a quote that never closes.
     public static func rows(at path: String, throughEpoch epoch: Int? = nil) -> [Row] {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
-        return text.split(separator: "\n").dropFirst().compactMap { line in
+        let records = (try? CSV.records(text)) ?? (try? CSV.records(String(text.prefix { $0 != "\"" }))) ?? []
+        return records.dropFirst().compactMap { record in
             // Logs from before terms were written have five fields.
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
+            let fields = record.fields
             guard fields.count == 5 || fields.count == 6, let rowEpoch = Int(fields[0]), let step = Int(fields[1]), let loss = Float(fields[2]),
                   let rate = Float(fields[3]), let seconds = Double(fields[4]), rowEpoch <= epoch ?? .max else { return nil }
             let terms = fields.count == 6 ? fields[5].split(separator: ";").compactMap { part -> LossTerm? in
@@ -63,11 +59,15 @@ public struct TrainLog {
         }
     }
 
+    /// A row as the log writes it.
+    static func record(_ row: Row) -> String {
+        CSV.record([String(format: "%d", row.epoch), String(format: "%d", row.step), String(format: "%.6f", row.loss),
+                    String(format: "%.6g", row.learningRate), String(format: "%.3f", row.seconds),
+                    row.terms.map { $0.name + "=" + String(format: "%.6f", $0.value) }.joined(separator: ";")])
+    }
+
     func append(_ rows: [Row]) throws {
-        let text = rows.map { row in
-            String(format: "%d,%d,%.6f,%.6g,%.3f,", row.epoch, row.step, row.loss, row.learningRate, row.seconds)
-                + row.terms.map { $0.name + "=" + String(format: "%.6f", $0.value) }.joined(separator: ";")
-        }.joined(separator: "\n") + "\n"
+        let text = rows.map(Self.record).joined()
         do {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
             defer { try? handle.close() }

@@ -96,7 +96,7 @@ public struct TeacherLayout: Equatable, Sendable {
 }
 
 /// Why a run's teachers cannot be set up.
-public enum TeacherError: Error, CustomStringConvertible, Equatable {
+public enum TeacherError: UserInputError, Equatable {
     case unknownBackbone(name: String)
     /// The method distils from another number of teachers than `--backbone` names.
     case wrongCount(method: String, expected: Int, given: [String])

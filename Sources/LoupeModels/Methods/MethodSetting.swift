@@ -1,3 +1,5 @@
+import LoupeTensor
+
 /// A value of a method's setting, as TOML and the command line give it.
 public enum SettingValue: Codable, Equatable, Sendable, CustomStringConvertible {
     case bool(Bool)
@@ -75,7 +77,7 @@ public struct MethodSetting: Sendable {
 }
 
 /// Why a method or one of its settings cannot be used.
-public enum MethodError: Error, CustomStringConvertible, Equatable {
+public enum MethodError: UserInputError, Equatable {
     case unknownMethod(name: String, known: [String])
     case unknownSetting(method: String, key: String, known: [String])
     case wrongType(key: String, value: String, expected: String)

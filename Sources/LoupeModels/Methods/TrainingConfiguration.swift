@@ -129,7 +129,7 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
 
 /// A shared training setting outside its range (`TrainingConfiguration.problem`): the key as
 /// `config.toml` names it, the value given and what is expected.
-public struct SettingProblem: Error, Equatable, Sendable, CustomStringConvertible {
+public struct SettingProblem: UserInputError, Equatable, Sendable {
     public let key: String, value: String, expected: String
     public var description: String { "'training.\(key)' is \(value); expected \(expected)" }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeTensor
 
 /// Reads named tensors from any weights file Loupe accepts, recognised by content:

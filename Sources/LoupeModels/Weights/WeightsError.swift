@@ -1,5 +1,7 @@
+import LoupeTensor
+
 /// Why a weights file could not be read; every case names the file.
-public enum WeightsError: Error, CustomStringConvertible, Equatable {
+public enum WeightsError: UserInputError, Equatable {
     case unreadable(path: String, reason: String)
     case unknownFormat(path: String)
     case malformed(path: String, detail: String)

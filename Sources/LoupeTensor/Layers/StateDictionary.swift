@@ -1,6 +1,6 @@
 /// Why a set of named tensors does not fit a module; lists every problem at once so a
 /// user fixes a weights file in one go.
-public struct StateDictionaryError: Error, CustomStringConvertible, Equatable {
+public struct StateDictionaryError: UserInputError, Equatable {
     public var missing: [String]
     public var unexpected: [String]
     /// (name, expected shape, found shape).

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// A safetensors file: named tensors plus string metadata.
 ///

@@ -1,5 +1,7 @@
+import LoupeTensor
+
 /// Why a safetensors file could not be read or written; each case names the file.
-public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
+public enum SafeTensorsError: UserInputError, Equatable {
     case unreadable(path: String, reason: String)
     case truncated(path: String, detail: String)
     case malformedHeader(path: String, detail: String)
