@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "LoupeMetrics", targets: ["LoupeMetrics"]),
         .library(name: "LoupeEngine", targets: ["LoupeEngine"]),
         .library(name: "LoupeConsole", targets: ["LoupeConsole"]),
+        .library(name: "LoupeFuzzTargets", targets: ["LoupeFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -79,6 +80,11 @@ let package = Package(
                                                      "LoupeEngine", "CNcursesw"],
                 swiftSettings: checkedSettings),
 
+        // Every reader of outside bytes as a function of any bytes: `make fuzz` runs them under
+        // libFuzzer (Fuzz/), `make test` replays their corpus.
+        .target(name: "LoupeFuzzTargets", dependencies: ["LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine", "LoupeConsole"],
+                swiftSettings: checkedSettings),
+
         // Command-line tool: one file per command.
         .executableTarget(
             name: "loupe",
@@ -104,6 +110,7 @@ let package = Package(
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeFormats", "CHeapUsage"], swiftSettings: engineSettings),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats"]),
+        .testTarget(name: "LoupeFuzzTargetsTests", dependencies: ["LoupeFuzzTargets"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeTestSupport"]),
         .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),

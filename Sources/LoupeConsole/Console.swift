@@ -112,12 +112,7 @@ public final class Console: TerminalApplication {
 
     /// scores.csv rows (file, kind, label, score, verdict).
     static func readScores(_ path: String) throws -> [ThresholdTuning.Image] {
-        guard FileManager.default.isReadableFile(atPath: path) else { throw RunError.unreadableFile(path: path) }
-        return try CSV.records(atPath: path).dropFirst().compactMap { record in
-            let fields = record.fields
-            guard fields.count >= 4, let score = Float(fields[3]) else { return nil }
-            return ThresholdTuning.Image(name: fields[0], score: score, isDefect: fields[2] == "1", kind: fields[1])
-        }
+        try ScoresFile.read(path).map { ThresholdTuning.Image(name: $0.file, score: $0.score, isDefect: $0.isDefect, kind: $0.kind) }
     }
 
     // MARK: Jobs

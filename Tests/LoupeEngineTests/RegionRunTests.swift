@@ -34,7 +34,7 @@ import Testing
         model.head.weight.assign(Tensor(repeating: 0, shape: model.head.weight.shape))
         model.head.bias?.assign(Tensor(shape: [1], scalars: [logit]))
         try run.write(model: model, metadata: RegionRunMetadata(backbone: "efficientnet-lite0", imageSize: 64, epochs: 1, epoch: 1, batchSize: 1,
-                                                                 learningRate: 0, seed: 0, teacherWeights: "none"))
+                                                                 learningRate: 0.001, seed: 0, teacherWeights: "none"))
         return run
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import LoupeData
-import LoupeFormats
 import LoupeImaging
 import LoupeMetrics
 import LoupeModels
@@ -140,12 +139,11 @@ public struct EvaluationJob: Sendable {
     }
 
     private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {
-        var csv = CSV.record(["file", "kind", "label", "score", "verdict"])
-        for image in images {
-            let verdict = threshold.map { image.score >= $0 ? "defect" : "good" } ?? ""
-            csv += CSV.record([image.path, image.kind, image.isDefect ? "1" : "0", "\(image.score)", verdict])
+        let rows = images.map { image in
+            ScoresFile.Row(file: image.path, kind: image.kind, isDefect: image.isDefect, score: image.score,
+                           verdict: threshold.map { image.score >= $0 ? "defect" : "good" } ?? "")
         }
-        try RunFolder.write(csv, to: run.scores)
+        try RunFolder.write(ScoresFile.text(rows), to: run.scores)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFolder.write(encoder.encode(metrics), to: run.metrics)
