@@ -40,13 +40,13 @@ test: deps
 	LOUPE_REQUIRE_WEIGHTS=1 LOUPE_REQUIRE_TMUX=1 $(SWIFT) test
 
 ## test-sanitize: the whole suite under AddressSanitizer (its own build in .build-asan),
-## then the concurrency tests (background jobs, event ring, map worker, console controller,
-## prefetching, the worker pool) under ThreadSanitizer (.build-tsan). Both must be clean.
-TSAN_TESTS := EventRingTests|BackgroundJobTests|ConsoleControllerTests|ConsoleSessionTests|PrefetchingLoaderTests|WorkerPoolTests
+## then the whole suite again under ThreadSanitizer (.build-tsan): the engine's worker pool
+## runs under every operation, training and scoring test, the console's jobs and map worker
+## on queues, so every suite starts a thread. Both must be clean; logs in docs/results/.
 ## Leak checking stays on, with the suppressions of leaks outside Loupe (Fuzz/lsan.supp).
 test-sanitize: deps
 	LOUPE_SANITIZER=address LSAN_OPTIONS=suppressions=$(CURDIR)/Fuzz/lsan.supp:print_suppressions=0 LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=address --build-path .build-asan
-	LOUPE_SANITIZER=thread LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan --filter '$(TSAN_TESTS)'
+	LOUPE_SANITIZER=thread LOUPE_REQUIRE_WEIGHTS=1 $(SWIFT) test --sanitize=thread --build-path .build-tsan
 
 ## soak: training killed 20 times and resumed (bit-identical), the console killed 50 times
 ## while marking (no mark lost), disk full and read-only folders (tmpfs: run as root).
@@ -88,13 +88,15 @@ accept: build peer-deps
 accept-roi: build peer-deps
 	/usr/bin/python3 scripts/accept-roi.py --epochs $(EPOCHS) --seeds $(SEEDS) $(if $(METHODS),--methods $(METHODS))
 
-## fuzz: libFuzzer + AddressSanitizer on every reader of untrusted bytes (Fuzz/: images,
-## safetensors, .pth, config.toml and themes, review.jsonl, score parts), FUZZ_SECONDS each
-## (default 120) from the committed seed corpus; a crash, hang (> 1 s), allocation above
-## 2 GB, leak or sanitizer report fails it and leaves the input in Fuzz/Crashes/.
+## fuzz: libFuzzer + AddressSanitizer on every reader of untrusted bytes (LoupeFuzzTargets:
+## images, header sizes, weights, pickles, TOML, tables, journals, run records), FUZZ_SECONDS
+## each (default 120), LANES at a time, from Fuzz/Corpus and Fuzz/Regressions with the
+## format's dictionary; a crash, hang (> 1 s), allocation above 2 GB, leak or sanitizer report
+## fails it and leaves the input in Fuzz/Crashes/. MERGE=1 merges new coverage into
+## Fuzz/Corpus (which `make test` replays).
 FUZZ_SECONDS ?= 120
 fuzz: system-packages
-	/usr/bin/python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS)
+	/usr/bin/python3 scripts/fuzz.py --seconds $(FUZZ_SECONDS) $(if $(LANES),--lanes $(LANES)) $(if $(MERGE),--merge)
 
 ## fixtures: regenerate the PyTorch fixtures the tests compare against.
 fixtures: peer-deps weights

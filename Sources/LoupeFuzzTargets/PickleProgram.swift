@@ -2,11 +2,12 @@ import LoupeImaging
 
 /// A pickle made from fuzzer bytes: each byte picks an operation (push a list, a dict, a
 /// tuple, a string, a tensor record; memo put and get; append; set an item; repeat the last
-/// operation up to 65,535 times), so every mutation is a well-formed pickle and the fuzzer
+/// operation up to 4,095 times, a pickle of at most `maximumSize` bytes: past the nesting and
+/// count limits, small enough to stay within a fuzz input's second), so the fuzzer
 /// explores structure (cycles through the memo, nesting, sharing, counts) instead of syntax.
 struct PickleProgram {
     private(set) var pickle: [UInt8] = [0x80, 0x02]
-    private var depth = 0
+    static let maximumSize = 1 << 19
 
     init(_ program: [UInt8]) {
         var index = 0
@@ -16,7 +17,7 @@ struct PickleProgram {
             return program[index]
         }
         var last: [UInt8] = []
-        while let byte = next() {
+        while pickle.count < Self.maximumSize, let byte = next() {
             let operation: [UInt8]
             switch byte % 12 {
             case 0: operation = [0x5D]                                  // EMPTY_LIST
@@ -31,8 +32,8 @@ struct PickleProgram {
             case 9: operation = [0x86]                                  // TUPLE2
             case 10: operation = Self.tensorRecord(key: next() ?? 0, count: next() ?? 0)
             default:                                                    // repeat the last one
-                let count = Int(next() ?? 0) << 8 | Int(next() ?? 0)
-                for _ in 0..<count { pickle += last }
+                let count = (Int(next() ?? 0) << 8 | Int(next() ?? 0)) & 0x0FFF
+                for _ in 0..<count where pickle.count < Self.maximumSize { pickle += last }
                 continue
             }
             pickle += operation

@@ -24,8 +24,11 @@ public enum ImageFile {
             throw ImageError.corrupt(path: source, format: format, detail: "the header claims a \(width)x\(height) image")
         }
         guard width <= maximumSide, height <= maximumSide, width * height <= maximumPixels else {
-            throw ImageError.tooLarge(path: source, detail: "image is \(width)x\(height) = \(width * height) pixels, "
-                                      + "above the limit of \(maximumPixels) (and \(maximumSide) per side)")
+            // Sides from a header can be 2³² each: their product is said, not computed in Int.
+            let pixels = width.multipliedReportingOverflow(by: height)
+            throw ImageError.tooLarge(path: source, detail: "image is \(width)x\(height)"
+                                      + (pixels.overflow ? "" : " = \(pixels.partialValue) pixels") + ", above the limit of \(maximumPixels) pixels"
+                                      + " (and \(maximumSide) per side)")
         }
         return (width, height)
     }
