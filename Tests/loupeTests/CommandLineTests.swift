@@ -79,6 +79,9 @@ enum Loupe {
             (["train", "--run", "r"], "loupe train: no data set: pass --data PATH or --good DIR"),
             (["train", "--run", "r", "--data", "a", "--good", "b"], "loupe train: give either --data or --good"),
             (["train", "--run", "r", "--data", "a", "--epochs", "0"], "loupe train: --epochs: 0; expected a whole number from 1 to 100000"),
+            // The range config.toml and --resume apply: a run --resume refuses is never trained.
+            (["train", "--run", "r", "--data", "a", "--learning-rate", "20"], "loupe train: --learning-rate: 20.0; expected a number above 0 and below 10"),
+            (["train", "--run", "r", "--data", "a", "--batch-size", "5000"], "loupe train: --batch-size: 5000; expected a whole number from 1 to 1024"),
             (["eval"], "loupe eval: Missing expected argument '--run <run>'"),
             (["eval", "--run", "r", "--defect", "d"], "loupe eval: --defect, --test-good, --masks and --mask-pattern need --good"),
             (["infer", "--run", "r"], "loupe infer: Missing expected argument '<images> ...'"),
