@@ -35,11 +35,12 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         let bar = ProgressBar(label: "scoring", total: 1)
-        let (_, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in
+        let (images, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in
             bar.total = total
             bar.update(done)
         })
         bar.finish()
+        if let warning = images.nonFiniteScoreWarning { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -74,6 +74,9 @@ struct Infer: ParsableCommand {
             part += ScoreParts.row(result)
             done += 1
             latencies.append(result.latency)
+            if !result.score.isFinite {
+                FileHandle.standardError.write(Data((NonFiniteScores.warning([result.path]) + "\n").utf8))
+            }
             if result.partMissing {
                 FileHandle.standardError.write(Data("\(result.path): the ROI segmenter found no part; scored the whole frame\n".utf8))
             }

@@ -4,6 +4,7 @@ import LoupeData
 import LoupeEngine
 import LoupeFormats
 import LoupeModels
+import LoupeTensor
 import LoupeTestSupport
 import Testing
 
@@ -131,5 +132,37 @@ import Testing
         #expect(json.status == 0, "\(json.error)")
         let objects = json.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(Set(objects.compactMap { $0["file"] as? String }) == expected)
+    }
+}
+
+/// A model whose weights went NaN (training diverged) scores NaN: `eval` and `infer` say
+/// which files, write "nan" in CSV and null in JSON, and every file stays readable.
+@Suite struct NonFiniteScoreTests {
+    @Test func nanScoresAreNamedAndWrittenAsNull() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        let train = try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"])
+        #expect(train.status == 0, "\(train.error)")
+        var checkpoint = try Checkpoint.read(run + "/model.safetensors")
+        for (name, tensor) in checkpoint.model {
+            checkpoint.model[name] = Tensor(repeating: .nan, shape: tensor.shape)
+        }
+        try checkpoint.write(to: run + "/model.safetensors")
+
+        let evaluation = try Loupe.run(["eval", "--run", run, "--json"])
+        #expect(evaluation.status == 0, "\(evaluation.error)")
+        #expect(evaluation.error.contains("images scored NaN or infinity") && evaluation.error.contains("samples/texture/test/"), "\(evaluation.error)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(evaluation.output.utf8))) != nil, "eval --json: \(evaluation.output)")
+        #expect(try ScoresFile.read(run + "/scores.csv").isEmpty, "nan is no score a table keeps")
+        #expect(try CSV.records(atPath: run + "/scores.csv").dropFirst().allSatisfy { $0.fields[3] == "nan" })
+
+        let infer = try Loupe.run(["infer", "--run", run, "--json", "samples/texture/test/hole/000.png"])
+        #expect(infer.status == 0, "\(infer.error)")
+        let line = try #require(try JSONSerialization.jsonObject(with: Data(infer.output.utf8)) as? [String: Any])
+        #expect(line["score"] is NSNull && line["file"] as? String == "samples/texture/test/hole/000.png")
+        #expect(infer.error.contains("samples/texture/test/hole/000.png") && infer.error.contains("NaN"))
     }
 }

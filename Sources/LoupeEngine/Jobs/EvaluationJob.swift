@@ -40,6 +40,47 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
         case imageF1Max = "image_f1_max", f1Threshold = "f1_threshold", images, defects
         case inferenceMillisecondsPerImage = "infer_ms_per_image", framesWithoutPart = "frames_without_part"
     }
+
+    /// As synthesised, except that a value JSON cannot hold (NaN or infinite, from scores a
+    /// diverged model made) is written as null instead of failing the whole file.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func put(_ value: Double?, _ key: CodingKeys) throws {
+            guard let value else { return }
+            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encodeNil(forKey: key) }
+        }
+        try put(imageAUROC, .imageAUROC)
+        try put(pixelAUROC, .pixelAUROC)
+        try put(aupro, .aupro)
+        try put(pixelAveragePrecision, .pixelAveragePrecision)
+        try put(instanceAveragePrecision, .instanceAveragePrecision)
+        try put(instancePrecisionAt90, .instancePrecisionAt90)
+        try put(pixelMeanIoU, .pixelMeanIoU)
+        try put(imageF1Max, .imageF1Max)
+        if let f1Threshold { if f1Threshold.isFinite { try c.encode(f1Threshold, forKey: .f1Threshold) } else { try c.encodeNil(forKey: .f1Threshold) } }
+        try c.encode(images, forKey: .images)
+        try c.encode(defects, forKey: .defects)
+        try put(inferenceMillisecondsPerImage, .inferenceMillisecondsPerImage)
+        try c.encodeIfPresent(framesWithoutPart, forKey: .framesWithoutPart)
+    }
+}
+
+extension Collection where Element == ScoredImage {
+    /// What to tell the user when some scores are not numbers (a diverged model's maps):
+    /// how many, and the first files by name; nil when every score is finite.
+    public var nonFiniteScoreWarning: String? {
+        let bad = filter { !$0.score.isFinite }.map(\.path)
+        guard !bad.isEmpty else { return nil }
+        return NonFiniteScores.warning(bad)
+    }
+}
+
+/// The one wording for scores that are NaN or infinite, for `eval` and `infer` alike.
+public enum NonFiniteScores {
+    public static func warning(_ files: [String]) -> String {
+        "\(files.count) image\(files.count == 1 ? "" : "s") scored NaN or infinity (the model's maps are not finite: did training diverge?): "
+            + files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : "") + "; written as nan in CSV and null in JSON"
+    }
 }
 
 /// Scores every test image of a data set with a trained run, and measures how well.
@@ -112,7 +153,7 @@ public struct EvaluationJob: Sendable {
             inferenceMillisecondsPerImage: timings.isEmpty ? nil : timings.sorted()[timings.count / 2],
             framesWithoutPart: scorer.preprocessing.region == nil ? nil : withoutPart)
         try write(scored, metrics, threshold: checkpoint.metadata.threshold ?? best?.threshold)
-        if checkpoint.metadata.threshold == nil, let threshold = best?.threshold {
+        if checkpoint.metadata.threshold == nil, let threshold = best?.threshold, threshold.isFinite {
             // A run's first evaluation gives it a decision threshold (F1-optimal) for `infer`.
             try run.saveThreshold(threshold, checkpoint: checkpoint)
         }

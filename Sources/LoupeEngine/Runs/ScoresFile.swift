@@ -22,13 +22,14 @@ public enum ScoresFile {
         CSV.record(columns) + rows.map { CSV.record([$0.file, $0.kind, $0.isDefect ? "1" : "0", "\($0.score)", $0.verdict]) }.joined()
     }
 
-    /// The rows of the file at `path`; a row whose score is not a number is skipped (a file
-    /// edited by hand), a file that is not a table throws naming it.
+    /// The rows of the file at `path`; a row whose score is not a finite number is skipped (a
+    /// file edited by hand, or "nan" from a diverged model: no view can place it), a file
+    /// that is not a table throws naming it.
     public static func read(_ path: String) throws -> [Row] {
         guard FileManager.default.isReadableFile(atPath: path) else { throw RunError.unreadableFile(path: path) }
         return try CSV.records(atPath: path).dropFirst().compactMap { record in
             let fields = record.fields
-            guard fields.count >= 4, let score = Float(fields[3]) else { return nil }
+            guard fields.count >= 4, let score = Float(fields[3]), score.isFinite else { return nil }
             return Row(file: fields[0], kind: fields[1], isDefect: fields[2] == "1", score: score, verdict: fields.count > 4 ? fields[4] : "")
         }
     }
