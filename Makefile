@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build test test-sanitize demo bench bench-scale accept accept-roi fuzz soak fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build install test test-sanitize demo bench bench-scale accept accept-roi fuzz soak fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -33,6 +33,15 @@ peer-deps:
 ## build: release build of the `loupe` command.
 build: deps
 	$(SWIFT) build -c release --product loupe
+
+## install: the release binary to PREFIX/bin, its themes and synthetic-defect textures to
+## PREFIX/share/loupe, where the binary finds them from any working folder.
+PREFIX ?= /usr/local
+install: build
+	install -d $(PREFIX)/bin $(PREFIX)/share/loupe/themes $(PREFIX)/share/loupe/textures
+	install -m 755 $(RELEASE)/loupe $(PREFIX)/bin/loupe
+	install -m 644 themes/*.toml $(PREFIX)/share/loupe/themes/
+	install -m 644 textures/*.png textures/LICENSE.md $(PREFIX)/share/loupe/textures/
 
 ## test: every unit and golden test (no Python needed: fixtures are committed; the
 ## EfficientNet-Lite tests need the weights `make weights` installs, and fail without them).

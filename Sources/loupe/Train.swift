@@ -100,7 +100,7 @@ struct Train: ParsableCommand {
     var augment: String?
 
     @Option(help: ArgumentHelp("Folder of images pasted into synthetic defects (methods that train on them, e.g. sacd).",
-                               discussion: "Any images Loupe reads; default: LOUPE_TEXTURES, else textures/ (three CC0 textures)."),
+                               discussion: "Any images Loupe reads; default: $LOUPE_TEXTURES, else the three CC0 textures Loupe ships (PREFIX/share/loupe/textures when installed, textures/ of the checkout when built)."),
             completion: .directory)
     var textures: String?
 

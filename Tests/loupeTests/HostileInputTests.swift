@@ -166,3 +166,53 @@ import Testing
         #expect(infer.error.contains("samples/texture/test/hole/000.png") && infer.error.contains("NaN"))
     }
 }
+
+/// The binary run from a folder outside the repository, as a user runs it: the shipped
+/// textures are found beside the checkout it was built in, or beside an installed prefix.
+@Suite struct AnyFolderTests {
+    @Test func sacdTrainsFromAnotherFolderWithoutTextures() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = FileManager.default, samples = Loupe.repository.path + "/samples/texture"
+        // An installed prefix: the binary and its shipped folders, nowhere near the checkout.
+        let prefix = folder + "/prefix"
+        try files.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try files.createDirectory(atPath: prefix + "/share/loupe", withIntermediateDirectories: true)
+        try files.copyItem(atPath: Loupe.executable.path, toPath: prefix + "/bin/loupe")
+        try files.copyItem(atPath: Loupe.repository.path + "/textures", toPath: prefix + "/share/loupe/textures")
+        let work = folder + "/work"
+        try files.createDirectory(atPath: work, withIntermediateDirectories: true)
+        for (binary, run) in [(Loupe.executable.path, "built"), (prefix + "/bin/loupe", "installed")] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["train", "--method", "sacd", "--data", samples, "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"]
+            process.currentDirectoryURL = URL(fileURLWithPath: work)
+            var environment = ProcessInfo.processInfo.environment
+            environment["LOUPE_TEXTURES"] = nil
+            process.environment = environment
+            let error = Pipe()
+            process.standardError = error
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(run): \(message)")
+            #expect(files.fileExists(atPath: work + "/" + run + "/model.safetensors"), "\(run)")
+        }
+        // Without the shipped folder anywhere, the error names every place it looked.
+        try files.removeItem(atPath: prefix + "/share/loupe/textures")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: prefix + "/bin/loupe")
+        process.arguments = ["train", "--method", "sacd", "--data", samples, "--run", "none", "--epochs", "1", "--size", "64"]
+        process.currentDirectoryURL = URL(fileURLWithPath: work)
+        let error = Pipe()
+        process.standardError = error
+        try process.run()
+        let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("no folder of synthetic-defect textures: looked in \(prefix)/share/loupe/textures") && message.contains("--textures DIR"), "\(message)")
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeEngine
 import LoupeImaging
 import LoupeTensor
@@ -69,18 +70,9 @@ public struct Theme: Sendable, Equatable {
         return .nearest(red: r, green: g, blue: b, depth: depth)
     }
 
-    /// Folders searched for `--theme NAME`: `$LOUPE_THEMES`, ./themes, and the themes
-    /// folder of the checkout the binary was built in.
-    public static var searchFolders: [String] {
-        var folders: [String] = []
-        if let folder = ProcessInfo.processInfo.environment["LOUPE_THEMES"], !folder.isEmpty { folders.append(folder) }
-        folders.append(FileManager.default.currentDirectoryPath + "/themes")
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        // .build/<configuration>/loupe → the checkout's themes/.
-        folders.append(executable.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("themes").path)
-        return folders
-    }
+    /// Folders searched for `--theme NAME` (`ShippedFiles`): `$LOUPE_THEMES`, the installed
+    /// prefix's, the checkout's, ./themes.
+    public static var searchFolders: [String] { ShippedFiles.candidates("themes", environment: "LOUPE_THEMES") }
 
     /// A theme by name (searched in `searchFolders`) or by path to a .toml file.
     public static func named(_ name: String) throws -> Theme {

@@ -16,6 +16,8 @@ public enum DatasetError: UserInputError, Equatable {
     case maskSizeMismatch(mask: String, maskSize: String, image: String, imageSize: String)
     /// Images or masks a split table lists that do not exist.
     case missingListedFiles(table: String, first: String, count: Int)
+    /// No folder of synthetic-defect textures was given and the shipped one is not found.
+    case noTextures(searched: [String])
 
     public var description: String {
         switch self {
@@ -36,6 +38,9 @@ public enum DatasetError: UserInputError, Equatable {
             return "\(mask): mask is \(maskSize) but its image \(image) is \(imageSize); a mask must have its image's size (`loupe data check` lists every such pair)"
         case let .missingListedFiles(table, first, count):
             return "\(table): lists \(count) file\(count == 1 ? "" : "s") that do not exist, first \(first)"
+        case let .noTextures(searched):
+            return "no folder of synthetic-defect textures: looked in \(searched.joined(separator: ", ")); "
+                + "pass --textures DIR (any images), set LOUPE_TEXTURES, or `make install` Loupe with its textures"
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 import LoupeImaging
 import LoupeTensor
 
@@ -7,8 +8,19 @@ import LoupeTensor
 public struct TextureSource: Sendable {
     public let paths: [String]
 
-    /// `LOUPE_TEXTURES`, else `textures/` in the working folder (the repository's CC0 set).
-    public static var defaultFolder: String { ProcessInfo.processInfo.environment["LOUPE_TEXTURES"] ?? "textures" }
+    /// The shipped CC0 set wherever the binary runs (`ShippedFiles`: `$LOUPE_TEXTURES`, the
+    /// installed prefix's, the checkout's, ./textures); nil when none of them exists.
+    public static var defaultFolder: String? { ShippedFiles.folder("textures", environment: "LOUPE_TEXTURES") }
+
+    /// The textures of `folder`, or of the shipped set; without either, an error naming every
+    /// place looked and the option that sets it.
+    public static func load(folder: String?) throws -> TextureSource {
+        if let folder { return try TextureSource(folder: folder) }
+        guard let found = defaultFolder else {
+            throw DatasetError.noTextures(searched: ShippedFiles.candidates("textures", environment: "LOUPE_TEXTURES"))
+        }
+        return try TextureSource(folder: found)
+    }
 
     /// The PNGs in `folder`.
     public init(folder: String) throws {

@@ -111,7 +111,7 @@ public struct TrainingJob: Sendable {
             try FeatureStore(directory: $0, teacher: teacher, preprocessing: preprocessing)
         }
         let synthesis = method.syntheticAnomalies(for: configuration)
-        let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource(folder: configuration.textures ?? TextureSource.defaultFolder) : nil }
+        let textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource.load(folder: configuration.textures) : nil }
         let units = try TrainingUnit.all(samples, preprocessing: preprocessing)
         let cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
                                             batchSize: configuration.batchSize, memoryBudget: memoryBudget,
