@@ -37,6 +37,9 @@ struct DataCheck: ParsableCommand {
     @OptionGroup(title: "Data")
     var data: DataOptions
 
+    @Flag(help: "List every distinct image size (default: a one-line summary when there are more than three).")
+    var verbose = false
+
     func validate() throws {
         let named = try data.source()
         if path != nil && named != nil { throw ValidationError("give a data set PATH, or --data/--good, not both") }
@@ -49,7 +52,7 @@ struct DataCheck: ParsableCommand {
         let progress = ProgressBar(label: "decoding", total: dataset.samples.count)
         let report = ValidationReport(dataset: dataset) { done, _ in progress.update(done) }
         progress.finish()
-        print(report.text)
+        print(report.text(verbose: verbose))
         if !report.isUsable { throw ExitCode(1) }
     }
 }

@@ -17,6 +17,9 @@ public struct Dataset: Sendable {
     public let orphanMasks: [String]
     /// Files in the data set's folders that are not images (`data check` names them).
     public let skipped: [SkippedFile]
+    /// Masks found lying beside their images in an image folder (plain folders), left out
+    /// of the images.
+    public let masksBesideImages: Int
 
     public var trainSamples: [Sample] { samples.filter { $0.split == .train } }
     /// The folder good training images are read from, where new ones may be added (nil for
@@ -31,7 +34,8 @@ public struct Dataset: Sendable {
     public var testSamples: [Sample] { samples.filter { $0.split == .test } }
 
     init(root: String, layout: DatasetLayout, source: DatasetSource, samples: [Sample], orphanMasks: [String] = [],
-         skipped: [SkippedFile] = []) {
+         skipped: [SkippedFile] = [], masksBesideImages: Int = 0) {
+        self.masksBesideImages = masksBesideImages
         self.root = root
         self.layout = layout
         self.source = source
@@ -135,8 +139,13 @@ public struct Dataset: Sendable {
     /// Reads plain folders: every image in `good` is training data unless `testGood` names a
     /// separate folder; images in `defect` are test defects with masks found in `masks` by
     /// `maskPattern` (`{stem}` is replaced by the image's name without extension).
+    ///
+    /// Masks may lie beside their images (`NAME.jpg` and `NAME.png` in one folder, as many
+    /// published sets and KolektorSDD keep them): a file that is the mask of another image of
+    /// the same folder, by `maskPattern`, is a mask and never an image, in every folder.
     public static func folders(_ folders: PlainFolders) throws -> Dataset {
         var skipped: [SkippedFile] = []
+        var masksBeside: [String] = []
         func require(_ folder: String, role: String) throws -> [String] {
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -144,8 +153,11 @@ public struct Dataset: Sendable {
             }
             let listing = ImageListing(folder: folder)
             skipped += listing.skipped
-            guard !listing.images.isEmpty else { throw DatasetError.noImages(path: folder, role: role) }
-            return listing.images
+            let masks = folders.masksBeside(listing.images)
+            masksBeside += masks
+            let images = listing.images.filter { !masks.contains($0) }
+            guard !images.isEmpty else { throw DatasetError.noImages(path: folder, role: role) }
+            return images
         }
         var samples = try require(folders.good, role: "good").map { Sample(path: $0, split: .train, kind: goodKind) }
         if let testGood = folders.testGood {
@@ -162,8 +174,11 @@ public struct Dataset: Sendable {
                 samples.append(Sample(path: path, split: .test, kind: "defect", maskPath: mask))
             }
         }
-        let orphans = folders.masks.map { ImageListing(folder: $0).images.filter { !usedMasks.contains($0) } } ?? []
-        return Dataset(root: folders.good, layout: .folders, source: .folders(folders), samples: samples, orphanMasks: orphans, skipped: skipped)
+        // A masks folder that is also an image folder holds images too: those are no orphans.
+        let images = Set(samples.map(\.path)), beside = Set(masksBeside)
+        let orphans = folders.masks.map { ImageListing(folder: $0).images.filter { !usedMasks.contains($0) && !images.contains($0) && !beside.contains($0) } } ?? []
+        return Dataset(root: folders.good, layout: .folders, source: .folders(folders), samples: samples, orphanMasks: orphans, skipped: skipped,
+                       masksBesideImages: masksBeside.count)
     }
 
     /// Images directly in `folder`, sorted by name (empty when the folder is missing).

@@ -49,6 +49,19 @@ public struct PlainFolders: Codable, Equatable, Sendable, CustomStringConvertibl
         self.maskPattern = maskPattern
     }
 
+    /// The files of `images` (one folder's listing) that are the mask of another file of it
+    /// by `maskPattern`: `Part0_label.bmp` beside `Part0.jpg`, `NAME.png` beside `NAME.jpg`.
+    public func masksBeside(_ images: [String]) -> Set<String> {
+        let names = Set(images)
+        var masks: Set<String> = []
+        for image in images where !masks.contains(image) {
+            let folder = (image as NSString).deletingLastPathComponent
+            let mask = folder + "/" + maskPattern.replacingOccurrences(of: "{stem}", with: image.fileStem)
+            if mask != image, names.contains(mask) { masks.insert(mask) }
+        }
+        return masks
+    }
+
     public var description: String {
         var parts = ["good \(good)"]
         if let testGood { parts.append("test good \(testGood)") }

@@ -27,6 +27,8 @@ public struct ValidationReport: Sendable {
     public var skipped: [SkippedFile] = []
     /// Distinct image sizes ("640x640 grey") with how many images have each.
     public var sizes: [String: Int] = [:]
+    /// Masks that lay beside their images in an image folder (left out of the images).
+    public var masksBesideImages = 0
     /// Test defect images that have no mask (pixel metrics cannot use them).
     public var imagesWithoutMasks: [String] = []
     public var masksWithoutImages: [String] = []
@@ -53,6 +55,7 @@ public struct ValidationReport: Sendable {
         }
         self.groups = groups.values.sorted { ($0.split.rawValue, $0.kind) < ($1.split.rawValue, $1.kind) }
         masksWithoutImages = dataset.orphanMasks
+        masksBesideImages = dataset.masksBesideImages
 
         let samples = dataset.samples
         let lock = NSLock()
@@ -99,12 +102,19 @@ public struct ValidationReport: Sendable {
     }
 
     /// The report as a user reads it.
-    public var text: String {
+    public var text: String { text(verbose: false) }
+
+    /// The report; `verbose` lists every distinct image size instead of a summary.
+    public func text(verbose: Bool) -> String {
         var lines = ["layout: \(layout.rawValue)", "split  kind                 images  masks"]
         for group in groups {
             lines.append("\(group.split.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0)) \(group.kind.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%6d", group.count))  \(String(format: "%5d", group.withMask))")
         }
-        lines.append("sizes: " + sizes.sorted { $0.value > $1.value }.map { "\($0.key) (\($0.value))" }.joined(separator: ", "))
+        if masksBesideImages > 0 {
+            let images = groups.reduce(0) { $0 + $1.count }
+            lines.append("pairing: \(images) images, \(masksBesideImages) masks beside them (named by the mask pattern; not trained on as images)")
+        }
+        lines.append(sizeSummary(verbose: verbose))
         func counts(_ formats: [String: Int]) -> String {
             formats.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
@@ -123,5 +133,19 @@ public struct ValidationReport: Sendable {
         if !groups.contains(where: { $0.split == .train && $0.count > 0 }) { lines.append("no training images: training cannot start") }
         lines.append(isUsable ? "ok: usable for training" : "problems found: fix the files above")
         return lines.joined(separator: "\n")
+    }
+
+    /// Image sizes on one short line: all of them when few, else how many, the smallest and
+    /// largest, and the three most common (`verbose`: every one).
+    func sizeSummary(verbose: Bool) -> String {
+        let common = sizes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        guard !verbose, common.count > 3 else { return "sizes: " + common.map { "\($0.key) (\($0.value))" }.joined(separator: ", ") }
+        func pixels(_ size: String) -> Int {
+            let sides = size.split(separator: " ").first?.split(separator: "x").compactMap { Int($0) } ?? []
+            return sides.count == 2 ? sides[0] * sides[1] : 0
+        }
+        let byArea = sizes.keys.sorted { (pixels($0), $0) < (pixels($1), $1) }
+        return "sizes: \(common.count) distinct, smallest \(byArea.first ?? ""), largest \(byArea.last ?? ""); most common "
+            + common.prefix(3).map { "\($0.key) (\($0.value))" }.joined(separator: ", ") + " (--verbose lists all)"
     }
 }
