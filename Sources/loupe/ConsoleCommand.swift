@@ -72,8 +72,12 @@ struct ConsoleCommand: ParsableCommand {
             completion: .directory)
     var roi: String?
 
-    @Flag(help: "Plain characters, no colour (for terminals without colour).")
+    @Flag(help: ArgumentHelp("Plain characters, no colour (for terminals without colour).",
+                             discussion: "Also when NO_COLOR is set to anything (no-color.org)."))
     var ascii = false
+
+    /// `--ascii`, or the NO_COLOR convention (set and not empty).
+    var monochrome: Bool { ascii || !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
 
     @Flag(help: "After quitting, print how long frames took to draw and send (median, 99th percentile, slowest).")
     var frameTimes = false
@@ -113,11 +117,11 @@ struct ConsoleCommand: ParsableCommand {
                 throw ValidationError("\(directory): no such folder of runs; pass --runs DIR, --run RUN, or --data DIR to train one in the console")
             }
             let session = ConsoleSession(directory: directory, theme: chosen)
-            try session.runInTerminal(forceASCII: ascii)
+            try session.runInTerminal(forceASCII: monochrome)
             times = session.frameMilliseconds
         } else {
             let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration, regionRun: roi)
-            try console.runInTerminal(forceASCII: ascii)
+            try console.runInTerminal(forceASCII: monochrome)
             times = console.frameMilliseconds
         }
         if frameTimes, let summary = LatencySummary(milliseconds: times) {

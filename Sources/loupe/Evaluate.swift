@@ -21,6 +21,9 @@ struct Evaluate: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
     var runFolder: String
 
+    @OptionGroup(title: "Engine")
+    var engine: EngineOptions
+
     @OptionGroup(title: "Data (default: the data set the run was trained on)")
     var data: DataOptions
 
@@ -34,6 +37,7 @@ struct Evaluate: ParsableCommand {
     var roi: String?
 
     func run() throws {
+        engine.apply()
         let bar = ProgressBar(label: "scoring", total: 1)
         let (images, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in
             bar.total = total

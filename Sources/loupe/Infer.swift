@@ -60,7 +60,11 @@ struct Infer: ParsableCommand {
     @Option(help: "The ROI run the detector was trained with, if it has moved (default: the recorded one).", completion: .directory)
     var roi: String?
 
+    @OptionGroup(title: "Engine")
+    var engine: EngineOptions
+
     func run() throws {
+        engine.apply()
         let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
         let files = try InferenceJob.expand(images)
         let job = InferenceJob(run: RunFolder(runFolder), images: files, shard: shard, threshold: threshold, overlays: overlays,

@@ -39,6 +39,9 @@ struct Train: ParsableCommand {
                                discussion: "Options given here override the file's values."), completion: .file(extensions: ["toml"]))
     var config: String?
 
+    @OptionGroup(title: "Engine")
+    var engine: EngineOptions
+
     @OptionGroup(title: "Data (may come from --config)")
     var data: DataOptions
 
@@ -244,6 +247,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        engine.apply()
         let settings = try settings()
         let configuration = settings.configuration
         let epochs = configuration.epochs

@@ -76,3 +76,16 @@ import Testing
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// The engine's thread count as batch systems set it: LOUPE_THREADS (`--threads`), then
+/// OMP_NUM_THREADS, then the allowed cores; nonsense is ignored.
+@Suite struct ThreadCountTests {
+    @Test func environmentChoosesTheThreadCount() {
+        #expect(Parallel.threads(environment: [:], allowed: 2) == 2)
+        #expect(Parallel.threads(environment: ["OMP_NUM_THREADS": "3"], allowed: 2) == 3)
+        #expect(Parallel.threads(environment: ["LOUPE_THREADS": "1", "OMP_NUM_THREADS": "3"], allowed: 2) == 1)
+        #expect(Parallel.threads(environment: ["LOUPE_THREADS": "0", "OMP_NUM_THREADS": "x"], allowed: 2) == 2)
+        #expect(Parallel.threads(environment: ["OMP_NUM_THREADS": " 4 "], allowed: 2) == 4)
+        #expect(Parallel.threads(environment: ["LOUPE_THREADS": "100000"], allowed: 2) == 256)
+    }
+}

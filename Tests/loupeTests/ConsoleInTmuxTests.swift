@@ -176,6 +176,26 @@ import Testing
         #expect(try Self.tmux("display", "-p", "-t", Self.session, "#{alternate_on}").hasPrefix("0"))
     }
 
+    /// NO_COLOR (no-color.org) set to anything: the console draws without a single colour,
+    /// as with --ascii, on a terminal that has 256.
+    @Test func noColorMakesTheConsoleMonochrome() throws {
+        guard Self.tmuxAvailable, Self.weightsAvailable else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-nocolor-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/tiny"
+        #expect(try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"]).status == 0)
+        #expect(try Loupe.run(["eval", "--run", run]).status == 0)
+        try Self.startSession(width: 120, height: 36, command: "NO_COLOR=1 TERM=xterm-256color \(Loupe.executable.path) console --run \(run)")
+        defer { Self.endSession() }
+        _ = try Self.waitFor("000.png")
+        let raw = try Self.tmux("capture-pane", "-e", "-p", "-t", Self.session)
+        for colour in ["[38;5;", "[48;5;", "[38;2;", "[48;2;", "[31m", "[32m", "[41m", "[42m"] {
+            #expect(!raw.contains("\u{1B}" + colour), "NO_COLOR console drew colour \(colour)")
+        }
+        try Self.keys("q")
+        _ = try Self.waitFor("exit=0", seconds: 20)
+    }
+
     /// The pane with its colours, trailing blanks kept (a coloured bar ends in blanks).
     static func capture() throws -> TerminalCapture { TerminalCapture(try tmux("capture-pane", "-e", "-p", "-N", "-t", session)) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LoupeEngine
 import Testing
 
 /// Progress where no terminal is (Slurm and Kubernetes write standard error to a file): plain
@@ -40,5 +41,55 @@ import Testing
         #expect(progress.count >= 2, "\(lines)")
         #expect(lines.last?.hasPrefix("scoring: 48/48 done in ") == true, "\(lines)")
         #expect(!lines.contains { $0.contains("\r") || $0.contains("█") }, "no bar drawing in a log")
+    }
+}
+
+/// Threads as batch systems set them, recorded in the run.
+@Suite struct ThreadOptionTests {
+    static func train(_ run: String, arguments: [String] = ["--no-feature-cache"], environment extra: [String: String] = [:]) throws -> Int32 {
+        let process = Process()
+        process.executableURL = Loupe.executable
+        process.arguments = ["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"] + arguments
+        process.currentDirectoryURL = Loupe.repository
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["LOUPE_THREADS", "OMP_NUM_THREADS"] { environment[key] = nil }
+        environment.merge(extra) { $1 }
+        process.environment = environment
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func threadsComeFromTheOptionOrTheEnvironmentAndAreRecorded() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try Self.train(folder + "/option", arguments: ["--threads", "1", "--no-feature-cache"]) == 0)
+        #expect(try Checkpoint.readMetadata(folder + "/option/model.safetensors").threads == 1)
+        #expect(try Self.train(folder + "/omp", environment: ["OMP_NUM_THREADS": "3"]) == 0)
+        #expect(try Checkpoint.readMetadata(folder + "/omp/model.safetensors").threads == 3)
+        #expect(try Self.train(folder + "/both", arguments: ["--threads", "1", "--no-feature-cache"], environment: ["OMP_NUM_THREADS": "3"]) == 0)
+        #expect(try Checkpoint.readMetadata(folder + "/both/model.safetensors").threads == 1)
+        try CommandLineTests.expectOneLineStatusOne([(["train", "--data", "samples/texture", "--run", folder + "/x", "--threads", "0"],
+                                                      "--threads: 0; expected a whole number from 1 to 256")])
+    }
+}
+
+/// XDG_CACHE_HOME, as batch nodes set it, holds the feature cache (and the weights).
+@Suite struct CacheFolderTests {
+    @Test func featuresGoUnderXDGCacheHome() throws {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights")
+        guard FileManager.default.fileExists(atPath: weights.path + "/efficientnet-lite0-57934424.pth")
+                || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let environment = ["XDG_CACHE_HOME": folder + "/cache", "LOUPE_CACHE": "",
+                           "LOUPE_WEIGHTS": ProcessInfo.processInfo.environment["LOUPE_WEIGHTS"] ?? weights.path]
+        #expect(try ThreadOptionTests.train(folder + "/run", arguments: [], environment: environment) == 0)
+        let stored = (try? FileManager.default.subpathsOfDirectory(atPath: folder + "/cache/loupe/features")) ?? []
+        #expect(!stored.isEmpty, "no features under XDG_CACHE_HOME/loupe/features")
     }
 }

@@ -17,10 +17,10 @@ public struct FeatureStore: Sendable {
     /// Per backbone, its channels at strides 4, 8, 16 (to split concatenated features).
     private let layout: TeacherLayout
 
-    /// `$LOUPE_CACHE/features`, else `~/.cache/loupe/features`.
+    /// `$LOUPE_CACHE/features`, else `features` in the cache folder (`CacheFolder`: `$XDG_CACHE_HOME/loupe` or `~/.cache/loupe`).
     public static var defaultDirectory: String {
         if let folder = ProcessInfo.processInfo.environment["LOUPE_CACHE"], !folder.isEmpty { return folder + "/features" }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/features").path
+        return CacheFolder.root + "/features"
     }
 
     /// A store for `teacher`'s features (its weights files are hashed once, here).

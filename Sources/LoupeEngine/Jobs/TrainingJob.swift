@@ -188,9 +188,10 @@ public struct TrainingJob: Sendable {
             let epochSeconds = Date().timeIntervalSince(epochStart)
             var restored: TrainingEvent?
             var check: RunningStatisticsCheck?
-            let metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
+            var metadata = CheckpointMetadata(configuration: configuration, data: dataset.source, epoch: epoch, threshold: nil,
                                               teacherWeights: teacherIdentity, tiling: tiling, tilesPerImage: tilesPerImage,
                                               teacherWeightsPaths: teacher.weights, region: region?.reference)
+            metadata.threads = Parallel.coreCount
             if epoch == configuration.epochs {
                 // Before the last checkpoint, so a run killed here redoes the final epoch.
                 // The check compares like with like: the kept epoch's loss on the good images.

@@ -121,6 +121,9 @@ public struct CheckpointMetadata: Codable, Equatable, Sendable {
     public var tilesPerImage: Int?
     /// The ROI run every frame was cropped with (two-stage inspection; nil: whole frames).
     public var region: RegionReference?
+    /// Engine threads the last epoch trained with (`--threads`, LOUPE_THREADS,
+    /// OMP_NUM_THREADS or the cores allowed); absent in runs from before it was recorded.
+    public var threads: Int?
 
     public init(configuration: TrainingConfiguration, data: DatasetSource, epoch: Int, threshold: Float?, teacherWeights: String,
                 tiling: Tiling? = nil, tilesPerImage: Int? = nil, teacherWeightsPaths: [String]? = nil, region: RegionReference? = nil) {

