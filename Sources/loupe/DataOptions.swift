@@ -6,11 +6,16 @@ import LoupeData
 struct DataOptions: ParsableArguments {
     static let layouts = """
     Data sets (--data PATH, layout found by looking): an MVTec AD folder (train/good, \
-    test/<kind>, ground_truth/<kind>/<stem>_mask.png); a VisA object folder (VisA/candle, read \
+    test/<kind>, ground_truth/<kind>/<stem>_mask.png); a BTAD product folder (BTAD/01: \
+    train/ok, test/ok|ko, ground_truth/ko/<stem>.png); KolektorSDD (a folder per part, each \
+    PartN.jpg beside PartN_label.bmp: defective where the label marks pixels, the good \
+    images train but every fifth, which tests); a VisA object folder (VisA/candle, read \
     through VisA/split_csv/1cls.csv); or a split .csv (columns object, split, label, image, \
     mask; paths relative to the folder above split_csv/). Or plain folders: --good DIR \
-    [--defect DIR] [--test-good DIR] [--masks DIR --mask-pattern '{stem}_mask.png']. Images \
-    and masks may be PNG, JPEG, BMP or TIFF, told apart by content.
+    [--defect DIR] [--test-good DIR] [--masks DIR --mask-pattern '{stem}_mask.png']; masks may lie \
+    beside their images (--masks the same folder, --mask-pattern '{stem}.png'): a file that is \
+    another image's mask is never an image. Images and masks may be PNG, JPEG, BMP or TIFF, \
+    told apart by content.
     """
 
     @Option(help: "Data set: MVTec AD folder, VisA object folder or split .csv (see the layouts below).", completion: .file())

@@ -27,6 +27,8 @@ public struct Dataset: Sendable {
     public var trainingFolder: String? {
         switch layout {
         case .mvtec: return root + "/train/good"
+        case .btad: return root + "/train/ok"
+        case .kolektor: return nil
         case .folders: return root
         case .splitTable: return nil
         }
@@ -56,6 +58,8 @@ public struct Dataset: Sendable {
             return try splitTable(path, object: nil)
         }
         if files.fileExists(atPath: path + "/train/good") { return try mvtec(root: path) }
+        if files.fileExists(atPath: path + "/train/ok") { return try mvtec(root: path, good: "ok", layout: .btad) }
+        if KolektorLayout.isKolektor(path) { return try kolektor(root: path) }
         let parent = (path as NSString).deletingLastPathComponent
         if files.fileExists(atPath: path + "/Data/Images") {
             let table = (parent.isEmpty ? "." : parent) + "/split_csv/1cls.csv"
@@ -69,14 +73,15 @@ public struct Dataset: Sendable {
         throw DatasetError.unknownLayout(path: path)
     }
 
-    /// Reads an MVTec AD layout under `root`.
-    public static func mvtec(root: String) throws -> Dataset {
+    /// Reads an MVTec AD layout under `root`; BTAD (`NN/train/ok`, `NN/test/ok|ko`,
+    /// `NN/ground_truth/ko/<stem>.png|bmp`) is the same tree with `good` named `ok`.
+    public static func mvtec(root: String, good: String = goodKind, layout: DatasetLayout = .mvtec) throws -> Dataset {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
         guard files.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw DatasetError.missingFolder(path: root, role: "data set")
         }
-        let trainGood = root + "/train/good"
+        let trainGood = root + "/train/" + good
         guard files.fileExists(atPath: trainGood) else { throw DatasetError.unknownLayout(path: root) }
         var skipped: [SkippedFile] = []
         func list(_ folder: String) -> [String] {
@@ -97,12 +102,12 @@ public struct Dataset: Sendable {
         for kind in listFolders(root + "/test") {
             let masks = masksByKind[kind] ?? [:]
             for path in list(root + "/test/" + kind) {
-                let mask = kind == goodKind ? nil : masks[path.fileStem + "_mask"] ?? masks[path.fileStem]
+                let mask = kind == good ? nil : masks[path.fileStem + "_mask"] ?? masks[path.fileStem]
                 if let mask { usedMasks.insert(mask) }
-                samples.append(Sample(path: path, split: .test, kind: kind, maskPath: mask))
+                samples.append(Sample(path: path, split: .test, kind: kind == good ? goodKind : kind, maskPath: mask))
             }
         }
-        return Dataset(root: root, layout: .mvtec, source: .path(root), samples: samples,
+        return Dataset(root: root, layout: layout, source: .path(root), samples: samples,
                        orphanMasks: allMasks.filter { !usedMasks.contains($0) }, skipped: skipped)
     }
 
@@ -184,20 +189,23 @@ public struct Dataset: Sendable {
     /// Images directly in `folder`, sorted by name (empty when the folder is missing).
     public static func listImages(_ folder: String) -> [String] { ImageListing(folder: folder).images }
 
-    /// Sub-folders of `folder`, sorted ("good" first).
+    /// Sub-folders of `folder`, sorted ("good", or BTAD's "ok", first).
     static func listFolders(_ folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         let folders = names.filter { name in
             var isDirectory: ObjCBool = false
             return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isDirectory) && isDirectory.boolValue
         }
-        return folders.sorted { ($0 == goodKind ? 0 : 1, $0) < ($1 == goodKind ? 0 : 1, $1) }
+        func rank(_ name: String) -> Int { name == goodKind || name == "ok" ? 0 : 1 }
+        return folders.sorted { (rank($0), $0) < (rank($1), $1) }
     }
 }
 
 /// How a data set's files are arranged; `data check` says which it found.
 public enum DatasetLayout: String, Sendable {
     case mvtec = "MVTec AD folders"
+    case btad = "BTAD folders"
+    case kolektor = "KolektorSDD (image and _label mask per part)"
     case splitTable = "split CSV (VisA)"
     case folders = "plain folders"
 }

@@ -25,6 +25,7 @@ public enum DatasetError: UserInputError, Equatable {
         case let .noImages(path, role): return "\(path): no images in the \(role) folder (Loupe reads PNG, JPEG, BMP and TIFF)"
         case let .unknownLayout(path):
             return "\(path): not a data set layout Loupe knows: expected an MVTec AD folder (train/good, test/<kind>), "
+                + "a BTAD product folder (train/ok), KolektorSDD (part folders with PartN_label masks), "
                 + "a VisA object folder (Data/Images, with split_csv/1cls.csv beside it) or a split .csv file; "
                 + "use --good/--defect/--masks for plain folders"
         case let .badSplitTable(path, line, problem): return line > 0 ? "\(path):\(line): \(problem)" : "\(path): \(problem)"
