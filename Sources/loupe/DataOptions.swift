@@ -36,24 +36,31 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Plain layout: a mask's file name; {stem} is the image's name without extension (default {stem}_mask.png).")
     var maskPattern: String?
 
+    @Option(help: ArgumentHelp("Plain layout: only files with these extensions are images, e.g. .jpg,.png.",
+                               discussion: "Other files in the image folders are skipped and named by `data check`."))
+    var extensions: String?
+
     func validate() throws { _ = try source() }
 
     /// The data set named here, nil when none is.
     func source() throws -> DatasetSource? {
-        let plainGiven = [defect, testGood, masks, maskPattern].contains { $0 != nil }
+        let plainGiven = [defect, testGood, masks, maskPattern, extensions].contains { $0 != nil }
         if let data {
             guard good == nil && !plainGiven else { throw ValidationError("give either --data or --good (with --defect, --masks), not both") }
             return .path(data)
         }
         guard let good else {
-            if plainGiven { throw ValidationError("--defect, --test-good, --masks and --mask-pattern need --good") }
+            if plainGiven { throw ValidationError("--defect, --test-good, --masks, --mask-pattern and --extensions need --good") }
             return nil
         }
         if maskPattern != nil && masks == nil { throw ValidationError("--mask-pattern needs --masks") }
         if let maskPattern, !maskPattern.contains("{stem}") {
             throw ValidationError("--mask-pattern '\(maskPattern)' has no {stem}: every image would share one mask")
         }
-        return .folders(PlainFolders(good: good, defect: defect, testGood: testGood, masks: masks,
-                                     maskPattern: maskPattern ?? PlainFolders.defaultMaskPattern))
+        let allowed = extensions.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        if let allowed, allowed.isEmpty { throw ValidationError("--extensions: give at least one, e.g. .jpg,.png") }
+        var folders = PlainFolders(good: good, defect: defect, testGood: testGood, masks: masks, maskPattern: maskPattern ?? PlainFolders.defaultMaskPattern)
+        folders.extensions = allowed
+        return .folders(folders)
     }
 }

@@ -83,7 +83,7 @@ enum Loupe {
             (["train", "--run", "r", "--data", "a", "--learning-rate", "20"], "loupe train: --learning-rate: 20.0; expected a number above 0 and below 10"),
             (["train", "--run", "r", "--data", "a", "--batch-size", "5000"], "loupe train: --batch-size: 5000; expected a whole number from 1 to 1024"),
             (["eval"], "loupe eval: Missing expected argument '--run <run>'"),
-            (["eval", "--run", "r", "--defect", "d"], "loupe eval: --defect, --test-good, --masks and --mask-pattern need --good"),
+            (["eval", "--run", "r", "--defect", "d"], "loupe eval: --defect, --test-good, --masks, --mask-pattern and --extensions need --good"),
             (["infer", "--run", "r"], "loupe infer: Missing expected argument '<images> ...'"),
             (["infer", "--run", "r", "--shard", "two", "x.png"], "loupe infer:"),
             (["merge"], "loupe merge: Missing expected argument '<parts> ...'"),

@@ -42,3 +42,26 @@ import Testing
         #expect(metrics["images"] as? Int == defects.count && metrics["defects"] as? Int == defects.count && metrics["pixel_auroc"] != nil)
     }
 }
+
+/// Black-and-white masks left among the good images (no pattern pairs them): `data check`
+/// names them and is not "ok"; `--extensions .jpg` leaves them out, and the run keeps it.
+@Suite struct MaskLikeTrainingImageTests {
+    @Test func masksAmongGoodImagesAreNamedAndExtensionsLeaveThemOut() throws {
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = FileManager.default, fixture = Loupe.repository.path + "/" + HeadlessFlowTests.jpegData
+        try files.createDirectory(atPath: folder + "/good", withIntermediateDirectories: true)
+        for name in try files.contentsOfDirectory(atPath: fixture + "/good").filter({ $0.hasSuffix(".jpg") }).sorted().prefix(4) {
+            try files.copyItem(atPath: fixture + "/good/" + name, toPath: folder + "/good/" + name)
+            let photo = try ImageFile.read(fixture + "/good/" + name)
+            try PNG.write(Image(width: photo.width, height: photo.height, channels: 1), to: folder + "/good/" + name.replacingOccurrences(of: ".jpg", with: "_gt.png"))
+        }
+        let check = try Loupe.run(["data", "check", "--good", folder + "/good"])
+        #expect(check.status == 1)
+        #expect(check.output.contains("training images that look like masks") && check.output.contains("_gt.png")
+                && check.output.contains("problems found"), "\(check.output)")
+        let only = try Loupe.run(["data", "check", "--good", folder + "/good", "--extensions", ".jpg"])
+        #expect(only.status == 0 && only.output.contains("train  good                      4      0") && only.output.contains("ok: usable"), "\(only.output)")
+        #expect(only.output.contains("not among --extensions .jpg"), "the left-out files are named: \(only.output)")
+    }
+}

@@ -160,7 +160,14 @@ public struct Dataset: Sendable {
             skipped += listing.skipped
             let masks = folders.masksBeside(listing.images)
             masksBeside += masks
-            let images = listing.images.filter { !masks.contains($0) }
+            var images: [String] = []
+            for path in listing.images where !masks.contains(path) {
+                if folders.hasAllowedExtension(path) {
+                    images.append(path)
+                } else {
+                    skipped.append(SkippedFile(path: path, reason: "not among --extensions \(folders.extensions?.joined(separator: ",") ?? "")"))
+                }
+            }
             guard !images.isEmpty else { throw DatasetError.noImages(path: folder, role: role) }
             return images
         }

@@ -39,6 +39,16 @@ public struct PlainFolders: Codable, Equatable, Sendable, CustomStringConvertibl
     public var maskPattern: String
 
     public static let defaultMaskPattern = "{stem}_mask.png"
+    /// Only files with these extensions (".jpg", "png"; any case) are images of the image
+    /// folders; nil: every image file.
+    public var extensions: [String]?
+
+    /// Whether `path` has one of `extensions` (always, when none are given).
+    public func hasAllowedExtension(_ path: String) -> Bool {
+        guard let extensions else { return true }
+        let found = (path as NSString).pathExtension.lowercased()
+        return extensions.contains { $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ".")) == found }
+    }
 
     public init(good: String, defect: String? = nil, testGood: String? = nil, masks: String? = nil,
                 maskPattern: String = PlainFolders.defaultMaskPattern) {

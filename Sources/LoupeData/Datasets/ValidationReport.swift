@@ -38,7 +38,10 @@ public struct ValidationReport: Sendable {
     public var mismatchedMasks: [String] = []
 
     /// True when training can start: training images exist and all decode.
-    public var isUsable: Bool { groups.contains { $0.split == .train && $0.count > 0 } && unreadable.isEmpty }
+    public var isUsable: Bool { groups.contains { $0.split == .train && $0.count > 0 } && unreadable.isEmpty && maskLikeTrainingImages.isEmpty }
+    /// Training images that look like masks: one channel, every pixel black or white, named
+    /// like a mask or like another image of the set. Training would learn them as good parts.
+    public var maskLikeTrainingImages: [String] = []
 
     /// Decodes every image and mask (in parallel) and collects the report.
     public init(dataset: Dataset, progress: ((Int, Int) -> Void)? = nil) {
@@ -64,6 +67,8 @@ public struct ValidationReport: Sendable {
         var unreadable: [(String, String)] = []
         var mismatched: [String] = []
         var imageFormats: [String: Int] = [:], maskFormats: [String: Int] = [:]
+        var maskLike: [String] = []
+        let stems = Dictionary(grouping: samples.map(\.path), by: \.fileStem).filter { $0.value.count > 1 }
         Parallel.forEach(samples.count) { index in
             let sample = samples[index]
             var size: String?
@@ -72,6 +77,9 @@ public struct ValidationReport: Sendable {
             do {
                 let image = try ImageFile.read(sample.path)
                 size = "\(image.width)x\(image.height) \(image.channels == 1 ? "grey" : image.channels == 3 ? "RGB" : "\(image.channels)-channel")"
+                if sample.split == .train, Self.looksLikeMask(image, path: sample.path, sharesStem: stems[sample.path.fileStem] != nil) {
+                    lock.withLock { maskLike.append(sample.path) }
+                }
                 if let maskPath = sample.maskPath {
                     do {
                         let mask = try ImageFile.read(maskPath)
@@ -95,6 +103,7 @@ public struct ValidationReport: Sendable {
             progress?(finished, samples.count)
         }
         self.sizes = sizes
+        maskLikeTrainingImages = maskLike.sorted()
         self.imageFormats = imageFormats
         self.maskFormats = maskFormats
         self.unreadable = unreadable.sorted { $0.0 < $1.0 }.map { (path: $0.0, reason: $0.1) }
@@ -128,11 +137,24 @@ public struct ValidationReport: Sendable {
         section("defect images without masks", imagesWithoutMasks)
         section("masks without images", masksWithoutImages)
         section("masks whose size differs from their image", mismatchedMasks)
+        if !maskLikeTrainingImages.isEmpty {
+            section("training images that look like masks (one channel, only black and white; pair them with --masks and "
+                    + "--mask-pattern, or leave them out with --extensions)", maskLikeTrainingImages)
+        }
         section("unreadable files", unreadable.map { $0.reason })
         section("skipped files (not images Loupe reads)", skipped.map { "\($0.path): \($0.reason)" })
         if !groups.contains(where: { $0.split == .train && $0.count > 0 }) { lines.append("no training images: training cannot start") }
         lines.append(isUsable ? "ok: usable for training" : "problems found: fix the files above")
         return lines.joined(separator: "\n")
+    }
+
+    /// One channel, every pixel 0 or full scale, and named like a mask (`_mask`, `_label`,
+    /// `_gt`) or like another image of the set (`NAME.png` beside `NAME.jpg`).
+    static func looksLikeMask(_ image: Image, path: String, sharesStem: Bool) -> Bool {
+        guard image.channels == 1 else { return false }
+        let stem = path.fileStem.lowercased()
+        guard sharesStem || ["_mask", "_label", "_gt", "-mask", "-label"].contains(where: stem.hasSuffix) else { return false }
+        return image.pixels.allSatisfy { $0 == 0 || $0 == 255 }
     }
 
     /// Image sizes on one short line: all of them when few, else how many, the smallest and

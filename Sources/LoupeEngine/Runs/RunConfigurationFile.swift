@@ -82,6 +82,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             if let testGood = folders.testGood { lines.append("test_good = \(TOMLText.quoted(testGood))") }
             if let masks = folders.masks { lines.append("masks = \(TOMLText.quoted(masks))") }
             lines.append("mask_pattern = \(TOMLText.quoted(folders.maskPattern))")
+            if let extensions = folders.extensions { lines.append("extensions = [" + extensions.map(TOMLText.quoted).joined(separator: ", ") + "]") }
         }
         if let tiling {
             lines += ["", "[tiling]", "tile = \(tiling.size)", "overlap = \(tiling.overlap)"]
@@ -164,7 +165,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
         }
         var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
                                         teacherWeights: try document.strings("teacher_weights"))
-        try document.expectOnly(["good", "defect", "test_good", "masks", "mask_pattern"], in: "data_folders")
+        try document.expectOnly(["good", "defect", "test_good", "masks", "mask_pattern", "extensions"], in: "data_folders")
         if document.tables.contains("data_folders") {
             guard let good = try document.string("good", in: "data_folders") else {
                 throw document.badValue("good", in: "data_folders", value: "missing", expected: "the folder of good images")
@@ -172,10 +173,12 @@ public struct RunConfigurationFile: Equatable, Sendable {
             guard file.data == nil else {
                 throw document.badValue("data", value: "given beside [data_folders]", expected: "one of data or [data_folders], not both")
             }
-            file.data = .folders(PlainFolders(good: good, defect: try document.string("defect", in: "data_folders"),
-                                              testGood: try document.string("test_good", in: "data_folders"),
-                                              masks: try document.string("masks", in: "data_folders"),
-                                              maskPattern: try document.string("mask_pattern", in: "data_folders") ?? PlainFolders.defaultMaskPattern))
+            var folders = PlainFolders(good: good, defect: try document.string("defect", in: "data_folders"),
+                                       testGood: try document.string("test_good", in: "data_folders"),
+                                       masks: try document.string("masks", in: "data_folders"),
+                                       maskPattern: try document.string("mask_pattern", in: "data_folders") ?? PlainFolders.defaultMaskPattern)
+            folders.extensions = try document.strings("extensions", in: "data_folders")
+            file.data = .folders(folders)
         }
         try document.expectOnly(["tile", "overlap", "tiles_per_image"], in: "tiling")
         if let tile = try document.integer("tile", in: "tiling") {
