@@ -94,14 +94,13 @@ let package = Package(
                 "LoupeImaging",
                 "LoupeData",
                 "LoupeModels",
-                "LoupeMetrics",
                 "LoupeEngine",
                 "LoupeConsole",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Benchmarks for `make bench` (not tests).
-        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine"],
+        .executableTarget(name: "loupe-bench", dependencies: ["LoupeTensor", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeEngine"],
                          swiftSettings: engineSettings),
 
         // Helpers shared by the test targets (fixture loading, tolerant comparison), optimised
@@ -111,12 +110,12 @@ let package = Package(
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats"]),
         .testTarget(name: "LoupeFuzzTargetsTests", dependencies: ["LoupeFuzzTargets"]),
-        .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeTestSupport"]),
-        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeEngine", "LoupeModels", "LoupeTensor"]),
-        .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"]),
+        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeData", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeData", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeData", "LoupeEngine", "LoupeImaging", "LoupeModels", "LoupeTensor"]),
+        .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -38,7 +38,7 @@ let scratchFolder: String = {
 @discardableResult
 func scratchFile(_ name: String, _ bytes: [UInt8]) -> String {
     let path = scratchFolder + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     return path
 }
 

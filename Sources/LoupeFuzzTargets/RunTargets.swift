@@ -29,8 +29,8 @@ extension FuzzTarget {
                                                                                       epoch: 1, threshold: nil, teacherWeights: ""))
                 .write(to: run + "/model.safetensors")
         }
-        FileManager.default.createFile(atPath: run + "/metrics.json", contents: Data(metrics))
-        FileManager.default.createFile(atPath: run + "/train-log.csv", contents: Data(log))
+        _ = FileManager.default.createFile(atPath: run + "/metrics.json", contents: Data(metrics))
+        _ = FileManager.default.createFile(atPath: run + "/train-log.csv", contents: Data(log))
         _ = RunSummary.read(run)
     }
 

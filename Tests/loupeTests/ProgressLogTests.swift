@@ -7,7 +7,7 @@ import Testing
 /// the interval.
 @Suite struct ProgressLogTests {
     static func run(_ arguments: [String], stderrTo log: String, interval: String) throws -> Int32 {
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = Loupe.executable
         process.arguments = arguments
