@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LoupeTensor
 
 /// `--threads`, shared by every command that runs the engine: batch systems hand a job a
 /// number of cores, and the engine should use exactly those.
@@ -8,7 +9,9 @@ struct EngineOptions: ParsableArguments {
     var threads: Int?
 
     func validate() throws {
-        if let threads, !(1...256).contains(threads) { throw ValidationError("--threads: \(threads); expected a whole number from 1 to 256") }
+        if let threads, !(1...Parallel.maximumThreads).contains(threads) {
+            throw ValidationError("--threads: \(threads); expected a whole number from 1 to \(Parallel.maximumThreads)")
+        }
     }
 
     /// Hands `--threads` to the engine; call before any engine work (its thread count is

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeEngine
+import LoupeFormats
 import LoupeImaging
 
 /// `loupe infer`: score images with a trained run, on one machine or many.
@@ -88,7 +89,7 @@ struct Infer: ParsableCommand {
             guard output == nil else { return }
             let verdict = result.isDefect.map { $0 ? "defect" : "good" } ?? "-"
             if json {
-                JSONLine.print(ScoreLine(file: result.path, score: JSONNumber(result.score), verdict: verdict))
+                JSONLine.print(ScoreLine(file: result.path, score: JSONNumber(Double(result.score)), verdict: verdict))
             } else {
                 print("\(result.path)\t\(String(format: "%.5f", result.score))\t\(verdict)")
             }
@@ -142,5 +143,5 @@ struct Merge: ParsableCommand {
 
 /// `infer --json`'s line for one image; a score that is not a number prints as null.
 private struct ScoreLine: Encodable {
-    let file: String, score: JSONNumber, verdict: String
+    let file: String, score: JSONNumber<Double>, verdict: String
 }

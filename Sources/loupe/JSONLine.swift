@@ -1,4 +1,5 @@
 import Foundation
+import LoupeFormats
 
 /// One JSON object per line on standard output (`--json`), encoded by JSONEncoder (keys
 /// sorted, so the same event prints the same bytes), never by string interpolation: a file
@@ -14,18 +15,5 @@ enum JSONLine {
         encoder.keyEncodingStrategy = .convertToSnakeCase
         // Every number goes through `JSONNumber`, so encoding cannot fail on NaN.
         return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-}
-
-/// A number as JSON holds it: NaN and the infinities, which JSON has no word for, are `null`.
-struct JSONNumber: Encodable {
-    let value: Double
-
-    init(_ value: Double) { self.value = value }
-    init(_ value: Float) { self.value = Double(value) }
-
-    func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        if value.isFinite { try container.encode(value) } else { try container.encodeNil() }
     }
 }

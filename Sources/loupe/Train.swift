@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LoupeData
 import LoupeEngine
+import LoupeFormats
 import LoupeModels
 
 /// `loupe train`: learn what good parts look like.
@@ -293,7 +294,7 @@ struct Train: ParsableCommand {
                 bar?.update(step, note: String(format: "loss %.4f", loss) + LossTerm.describe(terms))
             case let .restoredBestEpoch(bestEpoch, loss, finalLoss):
                 if json {
-                    JSONLine.print(["restored_best_epoch": JSONNumber(Double(bestEpoch)), "best_loss": JSONNumber(loss), "final_loss": JSONNumber(finalLoss)])
+                    JSONLine.print(["restored_best_epoch": JSONNumber(Double(bestEpoch)), "best_loss": JSONNumber(Double(loss)), "final_loss": JSONNumber(Double(finalLoss))])
                 } else {
                     FileHandle.standardError.write(Data(String(format: "the final epoch's loss spiked (%.4f against %.4f in epoch %d): keeping epoch %d's weights\n",
                                                                finalLoss, loss, bestEpoch, bestEpoch).utf8))
@@ -301,15 +302,15 @@ struct Train: ParsableCommand {
             case let .checkedRunningStatistics(check):
                 guard let recalibrated = check.recalibratedLoss else { return }
                 if json {
-                    JSONLine.print(RecalibrationEvent(staleLoss: JSONNumber(check.evaluationLoss), trainingLoss: JSONNumber(check.trainingLoss),
-                                                      recalibratedLoss: JSONNumber(recalibrated)))
+                    JSONLine.print(RecalibrationEvent(staleLoss: JSONNumber(Double(check.evaluationLoss)), trainingLoss: JSONNumber(Double(check.trainingLoss)),
+                                                      recalibratedLoss: JSONNumber(Double(recalibrated))))
                 } else {
                     FileHandle.standardError.write(Data(String(format: "BatchNorm running statistics were stale (evaluation loss %.4f against %.4f in training): recalibrated on the training images, loss now %.4f\n",
                                                                check.evaluationLoss, check.trainingLoss, recalibrated).utf8))
                 }
             case let .epochFinished(epoch, meanLoss, seconds):
                 if json {
-                    JSONLine.print(["epoch": JSONNumber(Double(epoch)), "loss": JSONNumber(meanLoss), "seconds": JSONNumber((seconds * 100).rounded() / 100)])
+                    JSONLine.print(["epoch": JSONNumber(Double(epoch)), "loss": JSONNumber(Double(meanLoss)), "seconds": JSONNumber((seconds * 100).rounded() / 100)])
                 } else {
                     bar?.finish()
                     FileHandle.standardError.write(Data(String(format: "epoch %d/%d  loss %.4f  %.1f s\n", epoch, epochs, meanLoss, seconds).utf8))
@@ -323,7 +324,7 @@ struct Train: ParsableCommand {
 /// `--json`'s line when stale BatchNorm statistics were recalibrated.
 private struct RecalibrationEvent: Encodable {
     let runningStatisticsRecalibrated = true
-    let staleLoss: JSONNumber, trainingLoss: JSONNumber, recalibratedLoss: JSONNumber
+    let staleLoss: JSONNumber<Double>, trainingLoss: JSONNumber<Double>, recalibratedLoss: JSONNumber<Double>
 }
 
 /// `--json`'s line when a training stage starts.

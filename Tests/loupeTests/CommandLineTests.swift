@@ -19,6 +19,13 @@ enum Loupe {
     }
 
     static func run(_ arguments: String...) throws -> Outcome { try run(arguments) }
+
+    /// Whether the default teacher is installed; without it the tests that train are skipped,
+    /// unless `make test` demands it (LOUPE_REQUIRE_WEIGHTS=1, and they then fail).
+    static var weightsAvailable: Bool {
+        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
+        return FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1"
+    }
 }
 
 @Suite struct CommandLineTests {
@@ -188,11 +195,19 @@ enum Loupe {
 }
 
 extension Loupe {
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs `binary` (the built `loupe`) in `folder` (the repository) with `environment`
+    /// changed (nil removes a variable).
+    static func run(_ arguments: [String], environment: [String: String?] = [:], in folder: String? = nil,
+                    binary: URL = executable) throws -> Outcome {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = binary
         process.arguments = arguments
-        process.currentDirectoryURL = repository
+        process.currentDirectoryURL = folder.map { URL(fileURLWithPath: $0) } ?? repository
+        if !environment.isEmpty {
+            var changed = ProcessInfo.processInfo.environment
+            for (key, value) in environment { changed[key] = value }
+            process.environment = changed
+        }
         let output = Pipe(), error = Pipe()
         process.standardOutput = output
         process.standardError = error
@@ -223,8 +238,7 @@ extension Loupe {
     /// Trained, evaluated and scored on JPEG frames with BMP masks, named as plain folders;
     /// the run remembers the folders, so eval needs only --run.
     @Test func trainEvaluateInferOnJPEGFramesWithBMPMasks() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-jpeg-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/run"
@@ -259,8 +273,7 @@ extension Loupe {
     /// A truncated JPEG among the training frames stops training before the run folder is
     /// made, and the message names the file.
     @Test func aTruncatedFrameStopsTrainingBeforeTheRunIsWritten() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-truncated-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try FileManager.default.copyItem(atPath: Self.jpegData + "/good", toPath: folder + "/good")
@@ -274,8 +287,7 @@ extension Loupe {
 
     /// Every method through the headless commands (pfadseg and stu-seg need an epoch for each of their stages).
     @Test(arguments: [("rd", 1), ("rd-mff", 1), ("sacd", 1), ("pfadseg", 2), ("stu-seg", 2), ("rd-dual", 1)]) func trainEvaluateInferInShardsAndMerge(method: String, epochs: Int) throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-cli-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/run"
@@ -306,8 +318,7 @@ extension Loupe {
     /// options override it; `--resume` alone picks up a run's own settings; a mistake in it is
     /// one line naming the file, line and key.
     @Test func configFileReproducesARunAndNamesMistakes() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-config-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let first = try Loupe.run(["train", "--data", "samples/texture", "--run", folder + "/a", "--epochs", "2", "--size", "64",

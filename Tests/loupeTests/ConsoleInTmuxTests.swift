@@ -88,8 +88,7 @@ import Testing
 
     @Test func browseOverlayThresholdMarkAndQuitRestoringTheTerminal() throws {
         guard Self.tmuxAvailable else { return }
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-tmux-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/tiny"
@@ -218,10 +217,7 @@ import Testing
 
     static func keys(_ keys: String...) throws { for key in keys { try tmux("send-keys", "-t", session, key) } }
 
-    static var weightsAvailable: Bool {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        return FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1"
-    }
+    static var weightsAvailable: Bool { Loupe.weightsAvailable }
 
     /// A tmux server of the test's own with one window of the given size running `command`.
     static func startSession(width: Int, height: Int, command: String) throws {

@@ -87,8 +87,7 @@ import Testing
     static let names = ["a,b.png", #"q"x.png"#, "new\nline.png", "Prüfteil – Kratzer.png", "plain.png"]
 
     @Test func awkwardNamesRoundTripThroughEveryTable() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let files = FileManager.default, samples = Loupe.repository.path + "/samples/texture"
@@ -139,8 +138,7 @@ import Testing
 /// which files, write "nan" in CSV and null in JSON, and every file stays readable.
 @Suite struct NonFiniteScoreTests {
     @Test func nanScoresAreNamedAndWrittenAsNull() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/run"
@@ -171,8 +169,7 @@ import Testing
 /// textures are found beside the checkout it was built in, or beside an installed prefix.
 @Suite struct AnyFolderTests {
     @Test func sacdTrainsFromAnotherFolderWithoutTextures() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let files = FileManager.default, samples = Loupe.repository.path + "/samples/texture"
@@ -185,34 +182,17 @@ import Testing
         let work = folder + "/work"
         try files.createDirectory(atPath: work, withIntermediateDirectories: true)
         for (binary, run) in [(Loupe.executable.path, "built"), (prefix + "/bin/loupe", "installed")] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["train", "--method", "sacd", "--data", samples, "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"]
-            process.currentDirectoryURL = URL(fileURLWithPath: work)
-            var environment = ProcessInfo.processInfo.environment
-            environment["LOUPE_TEXTURES"] = nil
-            process.environment = environment
-            let error = Pipe()
-            process.standardError = error
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(run): \(message)")
+            let train = try Loupe.run(["train", "--method", "sacd", "--data", samples, "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"],
+                                      environment: ["LOUPE_TEXTURES": nil], in: work, binary: URL(fileURLWithPath: binary))
+            #expect(train.status == 0, "\(run): \(train.error)")
             #expect(files.fileExists(atPath: work + "/" + run + "/model.safetensors"), "\(run)")
         }
         // Without the shipped folder anywhere, the error names every place it looked.
         try files.removeItem(atPath: prefix + "/share/loupe/textures")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: prefix + "/bin/loupe")
-        process.arguments = ["train", "--method", "sacd", "--data", samples, "--run", "none", "--epochs", "1", "--size", "64"]
-        process.currentDirectoryURL = URL(fileURLWithPath: work)
-        let error = Pipe()
-        process.standardError = error
-        try process.run()
-        let message = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1)
-        #expect(message.contains("no folder of synthetic-defect textures: looked in \(prefix)/share/loupe/textures") && message.contains("--textures DIR"), "\(message)")
+        let refused = try Loupe.run(["train", "--method", "sacd", "--data", samples, "--run", "none", "--epochs", "1", "--size", "64"],
+                                    environment: ["LOUPE_TEXTURES": nil], in: work, binary: URL(fileURLWithPath: prefix + "/bin/loupe"))
+        #expect(refused.status == 1)
+        #expect(refused.error.contains("no folder of synthetic-defect textures: looked in \(prefix)/share/loupe/textures") && refused.error.contains("--textures DIR"),
+                "\(refused.error)")
     }
 }

@@ -7,7 +7,6 @@ import Testing
 /// never training images, and `data check` says how it paired them.
 @Suite struct MasksBesideImagesTests {
     @Test func photosAndMasksInOneFolderArePaired() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let files = FileManager.default, fixture = Loupe.repository.path + "/" + HeadlessFlowTests.jpegData
@@ -33,7 +32,7 @@ import Testing
         }
         #expect(!check.output.contains("masks without images"), "\(check.output)")
 
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let train = try Loupe.run(["train"] + data + ["--run", folder + "/run", "--epochs", "1", "--size", "64", "--no-feature-cache", "--json"])
         #expect(train.status == 0, "\(train.error)")
         let evaluation = try Loupe.run(["eval", "--run", folder + "/run", "--json"])

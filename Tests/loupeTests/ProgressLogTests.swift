@@ -25,8 +25,7 @@ import Testing
     }
 
     @Test func evalWritesProgressLinesToALogFile() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let run = folder + "/run"
@@ -47,24 +46,14 @@ import Testing
 /// Threads as batch systems set them, recorded in the run.
 @Suite struct ThreadOptionTests {
     static func train(_ run: String, arguments: [String] = ["--no-feature-cache"], environment extra: [String: String] = [:]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = Loupe.executable
-        process.arguments = ["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"] + arguments
-        process.currentDirectoryURL = Loupe.repository
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["LOUPE_THREADS", "OMP_NUM_THREADS"] { environment[key] = nil }
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        process.standardError = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        var environment: [String: String?] = ["LOUPE_THREADS": nil, "OMP_NUM_THREADS": nil]
+        for (key, value) in extra { environment[key] = value }
+        return try Loupe.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "1", "--size", "64"] + arguments,
+                             environment: environment).status
     }
 
     @Test func threadsComeFromTheOptionOrTheEnvironmentAndAreRecorded() throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         #expect(try Self.train(folder + "/option", arguments: ["--threads", "1", "--no-feature-cache"]) == 0)

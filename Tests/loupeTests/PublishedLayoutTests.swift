@@ -16,8 +16,7 @@ import Testing
     }
 
     static func trainAndEvaluate(_ root: String, images: Int, defects: Int) throws {
-        let weights = FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/loupe/weights/efficientnet-lite0-57934424.pth")
-        guard FileManager.default.fileExists(atPath: weights.path) || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1" else { return }
+        guard Loupe.weightsAvailable else { return }
         let run = root + "-run"
         let train = try Loupe.run(["train", "--data", root, "--run", run, "--epochs", "1", "--size", "64", "--no-feature-cache"])
         #expect(train.status == 0, "\(train.error)")

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeFormats
 import LoupeImaging
 import LoupeMetrics
 import LoupeModels
@@ -42,13 +43,10 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
     }
 
     /// As synthesised, except that a value JSON cannot hold (NaN or infinite, from scores a
-    /// diverged model made) is written as null instead of failing the whole file.
+    /// diverged model made) is written as null (`JSONNumber`) instead of failing the whole file.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        func put(_ value: Double?, _ key: CodingKeys) throws {
-            guard let value else { return }
-            if value.isFinite { try c.encode(value, forKey: key) } else { try c.encodeNil(forKey: key) }
-        }
+        func put<Value: BinaryFloatingPoint & Encodable & Sendable>(_ value: Value?, _ key: CodingKeys) throws { try c.encodeIfPresent(value.map(JSONNumber.init), forKey: key) }
         try put(imageAUROC, .imageAUROC)
         try put(pixelAUROC, .pixelAUROC)
         try put(aupro, .aupro)
@@ -57,7 +55,7 @@ public struct EvaluationMetrics: Sendable, Codable, Equatable {
         try put(instancePrecisionAt90, .instancePrecisionAt90)
         try put(pixelMeanIoU, .pixelMeanIoU)
         try put(imageF1Max, .imageF1Max)
-        if let f1Threshold { if f1Threshold.isFinite { try c.encode(f1Threshold, forKey: .f1Threshold) } else { try c.encodeNil(forKey: .f1Threshold) } }
+        try put(f1Threshold, .f1Threshold)
         try c.encode(images, forKey: .images)
         try c.encode(defects, forKey: .defects)
         try put(inferenceMillisecondsPerImage, .inferenceMillisecondsPerImage)

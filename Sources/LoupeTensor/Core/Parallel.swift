@@ -7,10 +7,13 @@ public enum Parallel {
     /// quota: `taskset`, cpusets, a batch scheduler's binding, a container's limit).
     public static let coreCount = threads(environment: ProcessInfo.processInfo.environment, allowed: AllowedCores.count)
 
+    /// The most engine threads asked for that are taken (`--threads` refuses more).
+    public static let maximumThreads = 256
+
     /// The thread count the environment asks for (a positive whole number), else `allowed`.
     static func threads(environment: [String: String], allowed: Int) -> Int {
         for key in ["LOUPE_THREADS", "OMP_NUM_THREADS"] {
-            if let text = environment[key], let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0 { return min(count, 256) }
+            if let text = environment[key], let count = Int(text.trimmingCharacters(in: .whitespaces)), count > 0 { return min(count, maximumThreads) }
         }
         return allowed
     }
