@@ -33,6 +33,34 @@ import Testing
         #expect(prepared.width == 192 && prepared.height == 192 && map.count == 192 * 192 && map.allSatisfy(\.isFinite))
     }
 
+    /// stu-seg `--student-map` on tiles: the frame's map is the student's (stitched, blurred),
+    /// and its score is the top-100 mean of the segmentation network's stitched map, which
+    /// the same weights scored without the setting give as their map.
+    @Test func studentMapScoresByTheSegmentationNetworkAndShowsTheStudent() throws {
+        guard Run.teacherAvailable else { return }
+        let run = Run.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        var configuration = Run.configuration(epochs: 2, size: 96)
+        configuration.method = "stu-seg"
+        configuration.settings = ["student_map": .bool(true), "width": .integer(8)]
+        configuration.useDefaultTeachers()
+        try TrainingJob(run: run, dataset: Dataset.mvtec(root: Run.samples + "/texture"), configuration: configuration, teacherWeights: nil,
+                        resume: false, tiling: Self.tiling, tilesPerImage: 2).start()
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        var segmentationOnly = checkpoint
+        segmentationOnly.metadata.configuration.settings["student_map"] = .bool(false)
+        let hybrid = try Scorer(checkpoint: checkpoint, path: run.checkpoint)
+        let plain = try Scorer(checkpoint: segmentationOnly, path: run.checkpoint)
+        let prepared = try hybrid.preprocessing.prepare(Run.samples + "/texture/test/hole/000.png")
+        let frame = hybrid.score(prepared)
+        let probabilities = plain.anomalyMap(prepared)
+        #expect(frame.map == hybrid.anomalyMap(prepared) && frame.map.count == 192 * 192)
+        #expect(frame.map != probabilities && probabilities.allSatisfy { $0 >= 0 && $0 <= 1 })
+        let top = probabilities.sorted(by: >).prefix(100)
+        #expect(abs(frame.score - top.reduce(0, +) / 100) < 1e-5, "score \(frame.score)")
+        #expect(abs(plain.score(prepared).score - frame.score) < 1e-6)
+    }
+
     @Test func tiledRunFindsDefectsAtFullResolutionAndOnASeam() throws {
         guard Run.teacherAvailable else { return }
         let run = Run.temporaryRun()

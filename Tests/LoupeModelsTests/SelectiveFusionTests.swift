@@ -53,4 +53,33 @@ import Testing
         let x = Tensor.randomNormal([2, 16, 3, 4], using: &generator)
         expectClose(withoutGradients { sfm(x, x) }, x, tolerance: 1e-6, "SFM(x, x)")
     }
+
+    /// `--student-map`: the map is the student's summed 1 − cos, exactly what the student of
+    /// a `--no-segmentation` model of the same seed gives (same weights: the student is made
+    /// first), and the image-scoring map is the segmentation network's probabilities, exactly
+    /// the default model's map; the setting changes no weight.
+    @Test func studentMapShowsTheStudentAndScoresByTheSegmentationNetwork() throws {
+        let teacher = TeacherLayout.single(.efficientNetLite0, channels: [8, 16, 24])
+        func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
+            let made = try #require(try MethodRegistry.makeModel(for: Self.configuration(settings.merging(["width": .integer(8)]) { $1 }), teacher: teacher)
+                as? DenoisingSegmentationModel)
+            made.eval()
+            return made
+        }
+        let hybrid = try model(["student_map": .bool(true)]), plain = try model([:]), studentOnly = try model(["segmentation": .bool(false)])
+        #expect(try hybrid.stateDictionary().keys.sorted() == plain.stateDictionary().keys.sorted())
+        var generator = SeededGenerator(seed: 4)
+        let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
+        let features = [Tensor.randomNormal([2, 8, 16, 16], using: &generator), Tensor.randomNormal([2, 16, 8, 8], using: &generator),
+                        Tensor.randomNormal([2, 24, 4, 4], using: &generator)]
+        let maps = withoutGradients { hybrid.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }
+        let scoring = try #require(maps.imageScoring)
+        expectClose(maps.anomaly, withoutGradients { studentOnly.anomalyMaps(images: images, teacherFeatures: features, height: 64, width: 64) },
+                    tolerance: 1e-6, "student map")
+        expectClose(scoring, withoutGradients { plain.anomalyMaps(images: images, teacherFeatures: features, height: 64, width: 64) },
+                    tolerance: 1e-6, "segmentation map")
+        #expect(maps.anomaly.scalars.max()! > 1, "1 − cos summed over three scales of random features exceeds a probability")
+        #expect(scoring.scalars.allSatisfy { $0 > 0 && $0 < 1 })
+        #expect(withoutGradients { plain.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }.imageScoring == nil)
+    }
 }

@@ -105,7 +105,6 @@ public struct EvaluationJob: Sendable {
                       isCancelled: () -> Bool = { false }) throws -> (images: [ScoredImage], metrics: EvaluationMetrics) {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
-        let configuration = checkpoint.metadata.configuration
         let dataset = try (data ?? checkpoint.metadata.data).open()
         let samples = dataset.testSamples
         guard !samples.isEmpty else { throw RunError.noTestImages(path: dataset.root) }
@@ -127,11 +126,12 @@ public struct EvaluationJob: Sendable {
             let (prepared, mask) = try result.get()
             if prepared.partMissing { withoutPart += 1 }
             let started = DispatchTime.now().uptimeNanoseconds
-            let values = scorer.anomalyMap(prepared)
+            let frame = scorer.score(prepared)
+            let values = frame.map
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             let sample = samples[index]
             if savesMaps { try saveMap(values, width: prepared.width, height: prepared.height, sample: sample) }
-            scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: configuration.effectiveImageScore(values[...])))
+            scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: frame.score))
             onScored(scored[scored.count - 1])
             pixels.add(RegionOverlap.Image(width: prepared.width, height: prepared.height, mask: mask, map: values))
             progress(index + 1, samples.count)
@@ -186,74 +186,5 @@ public struct EvaluationJob: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try RunFolder.write(encoder.encode(metrics), to: run.metrics)
-    }
-}
-
-/// A trained run ready to score images: teacher, student and map, in evaluation mode.
-public struct Scorer {
-    public let preprocessing: Preprocessing
-    let teacher: Teacher
-    let model: any DistillationModel
-    let blur: GaussianBlur
-
-    /// The run of checkpoint file `path`, with the teacher weights it was trained with
-    /// (when it recorded them and they are still there; else the installed ones), checked
-    /// against the recorded names, sizes and hashes; and with the ROI run it was trained
-    /// with, if any (`regionRun`: that run at another path; refused when it differs, or
-    /// when the run was trained on whole frames).
-    public init(checkpoint: Checkpoint, path: String, regionRun: String? = nil) throws {
-        let metadata = checkpoint.metadata
-        let configuration = metadata.configuration
-        let recorded = metadata.teacherWeightsPaths.flatMap { paths in
-            paths.allSatisfy { FileManager.default.fileExists(atPath: $0) } ? paths : nil
-        }
-        teacher = try MethodRegistry.teacher(for: configuration, weights: recorded)
-        if metadata.teacherWeightsPaths != nil {
-            let found = TeacherIdentity.describe(teacher.weights)
-            guard found == metadata.teacherWeights else {
-                throw RunError.teacherChanged(path: path, recorded: metadata.teacherWeights, found: found)
-            }
-        }
-        model = try MethodRegistry.makeModel(for: configuration, teacher: teacher.layout)
-        try model.loadStateDictionary(checkpoint.model, source: "model.safetensors")
-        model.eval()
-        if regionRun != nil && metadata.region == nil {
-            throw RegionError.regionMismatch(run: path, detail: "trained on whole frames, so it cannot score ROI crops (--roi); train with --roi")
-        }
-        let region = try metadata.region.map { try $0.cropper(detector: path, override: regionRun) }
-        preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: metadata.tiling, region: region)
-        blur = GaussianBlur(sigma: configuration.blurSigma)
-    }
-
-    /// The size×size anomaly map of one 1×3×size×size input.
-    public func anomalyMap(_ input: Tensor) -> Tensor {
-        withoutGradients {
-            let features = teacher.features(input)
-            return blur(model.anomalyMaps(images: input, teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
-        }
-    }
-
-    /// Tiles scored together (the batched convolution path is faster than one at a time).
-    static let tileBatch = 8
-
-    /// The anomaly map of a prepared image, width×height row-major: for tiled runs every
-    /// tile's unblurred map stitched (mean where tiles overlap), then the frame blurred once.
-    public func anomalyMap(_ prepared: Preprocessing.Prepared) -> [Float] {
-        guard let grid = prepared.grid else { return prepared.inFrame(anomalyMap(prepared.input(0, normalization: preprocessing.normalization)).scalars) }
-        var stitcher = TileStitcher(grid: grid)
-        let size = preprocessing.size
-        withoutGradients {
-            for start in stride(from: 0, to: grid.count, by: Self.tileBatch) {
-                let indices = Array(start..<min(grid.count, start + Self.tileBatch))
-                let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
-                let features = teacher.features(inputs)
-                let maps = model.anomalyMaps(images: inputs, teacherFeatures: features, height: size, width: size).scalars
-                for (position, index) in indices.enumerated() {
-                    stitcher.add(Array(maps[(position * size * size)..<((position + 1) * size * size)]), tile: index)
-                }
-            }
-        }
-        let frame = Tensor(shape: [1, grid.height, grid.width], scalars: stitcher.stitched)
-        return prepared.inFrame(blur(frame).scalars)
     }
 }

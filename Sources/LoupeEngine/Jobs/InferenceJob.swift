@@ -83,7 +83,6 @@ public struct InferenceJob: Sendable {
     public func start(scored: (Result) -> Void, isCancelled: () -> Bool = { false }) throws {
         guard run.exists else { throw RunError.missingRun(path: run.path) }
         let checkpoint = try Checkpoint.read(run.checkpoint)
-        let configuration = checkpoint.metadata.configuration
         let scorer = try Scorer(checkpoint: checkpoint, path: run.checkpoint, regionRun: regionRun)
         let decisionThreshold = threshold ?? checkpoint.metadata.threshold
         let mine = shard.select(images)
@@ -98,8 +97,8 @@ public struct InferenceJob: Sendable {
             if isCancelled() { throw RunError.cancelled }
             let (prepared, decoding) = try input.get()
             let started = DispatchTime.now().uptimeNanoseconds
-            let map = scorer.anomalyMap(prepared)
-            let score = configuration.effectiveImageScore(map[...])
+            let frame = scorer.score(prepared)
+            let (map, score) = (frame.map, frame.score)
             let scoring = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
             if let overlays {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,

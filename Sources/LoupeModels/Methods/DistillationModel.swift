@@ -11,6 +11,11 @@ public protocol DistillationModel: Module {
     /// the teacher saw (N×3×height×width), for students that read images themselves.
     func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor
 
+    /// The anomaly maps and, when an image's score reads another map, that map too (one
+    /// pass for both: stu-seg `--student-map` shows the student's map and scores images by
+    /// its segmentation network's).
+    func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps
+
     /// Whether the student reads the images itself, not only the teacher's features: then
     /// every training batch carries them (`TrainingBatch.images`).
     var readsImages: Bool { get }
@@ -21,6 +26,11 @@ public protocol DistillationModel: Module {
 
 extension DistillationModel {
     public var readsImages: Bool { false }
+
+    /// The anomaly maps score the images too.
+    public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
+        ScoringMaps(anomaly: anomalyMaps(images: images, teacherFeatures: teacherFeatures, height: height, width: width))
+    }
 
     /// One stage: Adam over every parameter at the run's learning rate and betas.
     public func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization {

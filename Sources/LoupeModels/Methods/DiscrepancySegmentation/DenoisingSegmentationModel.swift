@@ -17,15 +17,19 @@ public final class DenoisingSegmentationModel: Module {
     let segmentation: SegmentationNetwork?
     let learningRates: LearningRates
     let focalGamma: Float
+    /// Show the student's discrepancy map, score images by the segmentation network's
+    /// (`--student-map`): each part where it reads real defects best.
+    let studentMap: Bool
 
-    init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float) {
+    init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float, studentMap: Bool) {
         self.student = student
         self.segmentation = segmentation
         self.learningRates = learningRates
         self.focalGamma = focalGamma
+        self.studentMap = studentMap
     }
 
-    override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma"] }
+    override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma", "studentMap"] }
 }
 
 extension DenoisingSegmentationModel: DistillationModel {
@@ -53,12 +57,18 @@ extension DenoisingSegmentationModel: DistillationModel {
     }
 
     public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
+        scoringMaps(images: images, teacherFeatures: teacherFeatures, height: height, width: width).anomaly
+    }
+
+    /// The segmentation network's probabilities (or, without it, the student's summed
+    /// 1 − cos); with `studentMap`, the student's map beside the probabilities that score.
+    public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
         let studentFeatures = student(images)
-        guard let segmentation else {
-            return FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: studentFeatures)
-        }
+        func discrepancy() -> Tensor { FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: studentFeatures) }
+        guard let segmentation else { return ScoringMaps(anomaly: discrepancy()) }
         let probabilities = segmentation(discrepancyInput(teacher: teacherFeatures, student: studentFeatures)).sigmoid()
-        return probabilities.resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
+            .resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
+        return studentMap ? ScoringMaps(anomaly: discrepancy(), imageScoring: probabilities) : ScoringMaps(anomaly: probabilities)
     }
 
     /// DeSTSeg's SGD (momentum 0.9, weight decay 10⁻⁴): the student at `student_lr`; then

@@ -27,6 +27,8 @@ enum DenoisingSegmentationTraining {
     static let settings: [MethodSetting] = [
         MethodSetting("segmentation", default: .bool(true),
                       help: "train the segmentation network as stage 2 (--no-segmentation: one stage, map = summed cosine distances)"),
+        MethodSetting("student_map", default: .bool(false),
+                      help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)"),
         MethodSetting("segmentation_share", default: .real(0.57), help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)",
                       range: 0.05...0.95),
         MethodSetting("student_lr", default: .real(0.5), help: "SGD learning rate of the student (stage 1)", range: 0...10),
@@ -68,7 +70,8 @@ enum DenoisingSegmentationTraining {
                                           learningRates: .init(student: Float(configuration.real("student_lr", of: method)),
                                                                residual: Float(configuration.real("segmentation_lr", of: method)),
                                                                head: Float(configuration.real("head_lr", of: method))),
-                                          focalGamma: Float(configuration.real("focal_gamma", of: method)))
+                                          focalGamma: Float(configuration.real("focal_gamma", of: method)),
+                                          studentMap: configuration.bool("student_map", of: method))
     }
 }
 
