@@ -8,7 +8,8 @@ samples/pcb      a subset of DeepPCB (MIT): 120 train/good, 30 test/good, 30 tes
                  pixels wide; shrinking erases them: tile instead).
 samples/texture  a gravel surface (CC0, textures/gravel.png) cut into 192x192 crops, with
                  drawn defects and their exact masks: scratch, hole, stain, foreign (a
-                 patch of another texture). Deterministic for a given seed.
+                 woven-fibre patch drawn here, from no file in textures/). Deterministic
+                 for a given seed.
 Needs python3-numpy, python3-pil and python3-scipy from apt.
 """
 import argparse
@@ -98,14 +99,21 @@ def stain(image, rng):
     return image, mask
 
 
-def foreign(image, rng, other):
-    """A patch of another texture pasted in."""
+def foreign(image, rng):
+    """A rectangle of woven fibre pasted in: a cross-hatch drawn here, at a random angle,
+    period and contrast, so that no synthetic-defect source (textures/, which sacd, pfadseg
+    and stu-seg paste while training) is a source of these test defects."""
     size = image.shape[0]
     h, w = rng.integers(20, 45, 2)
     y, x = rng.integers(10, size - h - 10), rng.integers(10, size - w - 10)
-    sy, sx = rng.integers(0, other.shape[0] - h), rng.integers(0, other.shape[1] - w)
+    angle, period = rng.uniform(0, np.pi), rng.uniform(4.0, 9.0)
+    base, contrast = rng.uniform(70, 190), rng.uniform(35, 60)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    u = xx * np.cos(angle) + yy * np.sin(angle)
+    v = -xx * np.sin(angle) + yy * np.cos(angle)
+    weave = np.sin(2 * np.pi * u / period) * np.sign(np.sin(np.pi * v / period))
     image = image.copy()
-    image[y:y + h, x:x + w] = other[sy:sy + h, sx:sx + w]
+    image[y:y + h, x:x + w] = np.clip(base + contrast * weave + rng.normal(0, 6, (h, w)), 0, 255)
     mask = np.zeros_like(image, dtype=bool)
     mask[y:y + h, x:x + w] = True
     return image, mask
@@ -121,12 +129,11 @@ def make_texture(target, seed, size=192, train=60, test_good=16, per_kind=8):
         shutil.rmtree(target)
     rng = np.random.default_rng(seed)
     gravel = np.asarray(Image.open(os.path.join(ROOT, "textures", "gravel.png")).convert("L"), dtype=np.float32)
-    grass = np.asarray(Image.open(os.path.join(ROOT, "textures", "grass.png")).convert("L"), dtype=np.float32)
     for i, image in enumerate(crops(gravel, size, train, rng)):
         save(os.path.join(target, "train", "good", f"{i:03d}.png"), image)
     for i, image in enumerate(crops(gravel, size, test_good, rng)):
         save(os.path.join(target, "test", "good", f"{i:03d}.png"), image)
-    makers = {"scratch": scratch, "hole": hole, "stain": stain, "foreign": lambda im, r: foreign(im, r, grass)}
+    makers = {"scratch": scratch, "hole": hole, "stain": stain, "foreign": foreign}
     for kind, make in makers.items():
         for i, image in enumerate(crops(gravel, size, per_kind, rng)):
             defective, mask = make(image, rng)
