@@ -40,6 +40,9 @@ struct DataCheck: ParsableCommand {
     @Flag(help: "List every distinct image size (default: a one-line summary when there are more than three).")
     var verbose = false
 
+    @OptionGroup(title: "Output")
+    var progress: ProgressOptions
+
     func validate() throws {
         let named = try data.source()
         if path != nil && named != nil { throw ValidationError("give a data set PATH, or --data/--good, not both") }
@@ -48,10 +51,11 @@ struct DataCheck: ParsableCommand {
 
     func run() throws {
         guard let source = try path.map(DatasetSource.path) ?? data.source() else { throw ValidationError("no data set given") }
+        progress.apply()
         let dataset = try source.open()
-        let progress = ProgressBar(label: "decoding", total: dataset.samples.count)
-        let report = ValidationReport(dataset: dataset) { done, _ in progress.update(done) }
-        progress.finish()
+        let bar = ProgressBar(label: "decoding", total: dataset.samples.count)
+        let report = ValidationReport(dataset: dataset) { done, _ in bar.update(done) }
+        bar.finish()
         print(report.text(verbose: verbose))
         if !report.isUsable { throw ExitCode(1) }
     }

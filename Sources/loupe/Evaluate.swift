@@ -24,6 +24,9 @@ struct Evaluate: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
+    @OptionGroup(title: "Output")
+    var progress: ProgressOptions
+
     @OptionGroup(title: "Data (default: the data set the run was trained on)")
     var data: DataOptions
 
@@ -38,6 +41,7 @@ struct Evaluate: ParsableCommand {
 
     func run() throws {
         engine.apply()
+        progress.apply()
         let bar = ProgressBar(label: "scoring", total: 1)
         let (images, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in
             bar.total = total

@@ -49,9 +49,6 @@ struct Infer: ParsableCommand {
     @Flag(help: "Print one JSON object per image.")
     var json = false
 
-    @Flag(help: "Do not print the closing line of throughput and per-image latency (it goes to standard error).")
-    var quiet = false
-
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder") }
         guard ColourMap(rawValue: colourMap) != nil else { throw ValidationError("unknown colour map '\(colourMap)'") }
@@ -64,8 +61,12 @@ struct Infer: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
+    @OptionGroup(title: "Output")
+    var progress: ProgressOptions
+
     func run() throws {
         engine.apply()
+        progress.apply()
         let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
         let files = try InferenceJob.expand(images)
         let job = InferenceJob(run: RunFolder(runFolder), images: files, shard: shard, threshold: threshold, overlays: overlays,
@@ -95,7 +96,7 @@ struct Infer: ParsableCommand {
             }
         })
         bar.finish()
-        if !quiet { reportSpeed(latencies, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
+        if !progress.quiet { reportSpeed(latencies, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
         if let output {
             try RunFolder.write(Data(part.utf8), to: output)
             FileHandle.standardError.write(Data("wrote \(done) scores of shard \(shard) to \(output)\n".utf8))

@@ -5,6 +5,8 @@ import Foundation
 /// `LOUPE_PROGRESS_SECONDS` (default 10) once the work has taken that long, and a last line
 /// when it ends, so a long job in a log file never looks hung and a short one adds nothing.
 final class ProgressBar: @unchecked Sendable {
+    /// Set by `--quiet`: no bar, no plain line.
+    nonisolated(unsafe) static var silenced = false
     private let label: String
     /// May grow once the amount of work is known.
     var total: Int
@@ -26,6 +28,7 @@ final class ProgressBar: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         lastDone = done
+        guard !Self.silenced else { return }
         let now = Date()
         guard terminal else { return plainLine(done, now: now, note: note) }
         guard now.timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
@@ -43,6 +46,7 @@ final class ProgressBar: @unchecked Sendable {
     }
 
     func finish() {
+        guard !Self.silenced else { return }
         guard terminal else {
             lock.withLock {
                 guard plainLines > 0 else { return }

@@ -45,6 +45,7 @@ struct RegionTrain: ParsableCommand {
     @Option(help: "Frames per step.") var batchSize = 8
     @Option(help: "Adam's learning rate.") var learningRate: Float = 0.002
     @Option(help: "Seed for initialisation, order and flips.") var seed: UInt64 = 0
+    @OptionGroup(title: "Output") var progress: ProgressOptions
 
     func validate() throws {
         try InputSize.validate(size)
@@ -55,7 +56,9 @@ struct RegionTrain: ParsableCommand {
         var settings = RegionTrainingJob.Settings()
         (settings.backbone, settings.weights, settings.imageSize, settings.epochs) = (backbone, weights, size, epochs)
         (settings.batchSize, settings.learningRate, settings.seed) = (batchSize, learningRate, seed)
+        progress.apply()
         let samples = try RegionSamples(images: images, masks: masks)
+        let clock = EpochClock(epochs: epochs)
         var bar: ProgressBar?
         try RegionTrainingJob(run: RegionRun(runFolder), samples: samples, settings: settings).start(events: { event in
             switch event {
@@ -64,7 +67,7 @@ struct RegionTrain: ParsableCommand {
                 bar?.update(step, note: String(format: "loss %.4f", loss))
             case let .epochFinished(epoch, loss, seconds):
                 bar?.finish()
-                print(String(format: "epoch %d/%d  loss %.4f  %.1f s", epoch, epochs, loss, seconds))
+                if !progress.quiet { print(String(format: "epoch %d/%d  loss %.4f  %.1f s", epoch, epochs, loss, seconds) + clock.remaining(after: epoch)) }
             }
         })
         print("trained: \(RegionRun(runFolder).checkpoint) (\(samples.pairs.count) frames)")
@@ -89,8 +92,10 @@ struct RegionEvaluate: ParsableCommand {
     @Option(help: "Folder of frames.", completion: .directory) var images: String
     @Option(help: "Folder of part masks, named like the frames.", completion: .directory) var masks: String
     @Flag(help: "Print the results as JSON.") var json = false
+    @OptionGroup(title: "Output") var progress: ProgressOptions
 
     func run() throws {
+        progress.apply()
         let segmenter = try RegionSegmenter(run: RegionRun(runFolder))
         let samples = try RegionSamples(images: images, masks: masks)
         let bar = ProgressBar(label: "segmenting", total: samples.pairs.count)

@@ -43,6 +43,9 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Engine")
     var engine: EngineOptions
 
+    @OptionGroup(title: "Output")
+    var progress: ProgressOptions
+
     @OptionGroup(title: "Data (may come from --config)")
     var data: DataOptions
 
@@ -249,6 +252,7 @@ struct Train: ParsableCommand {
 
     func run() throws {
         engine.apply()
+        progress.apply()
         let settings = try settings()
         let configuration = settings.configuration
         let epochs = configuration.epochs
@@ -260,6 +264,7 @@ struct Train: ParsableCommand {
                               tiling: settings.tiling, tilesPerImage: settings.tilesPerImage,
                               regionRun: settings.regionRun, regionMargin: settings.regionMargin ?? RegionCropper.defaultMargin,
                               memoryBudget: budget ?? TeacherFeatureCache.defaultMemoryBudget)
+        var clock = EpochClock(epochs: epochs)
         let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?
@@ -272,21 +277,23 @@ struct Train: ParsableCommand {
                     caching.finish()
                     let seconds = Date().timeIntervalSince(cachingStarted)
                     let line = String(format: "teacher features: %d inputs in %.1f s (%d from the feature cache)", total, seconds, fromDisk)
+                    clock = EpochClock(epochs: epochs, firstEpoch: clock.firstEpoch)
                     if json {
                         JSONLine.print(["teacher_features": JSONNumber(Double(total)), "from_cache": JSONNumber(Double(fromDisk)), "seconds": JSONNumber(seconds)])
-                    } else {
+                    } else if !progress.quiet {
                         FileHandle.standardError.write(Data((line + "\n").utf8))
                     }
                 }
             case let .streamingTeacherFeatures(bytes, budget):
                 FileHandle.standardError.write(Data("teacher features take \(MemorySize(bytes: bytes)), above the memory budget of \(MemorySize(bytes: budget)): each step reads its batch from the feature cache\n".utf8))
             case let .resumed(epoch):
+                clock = EpochClock(epochs: epochs, firstEpoch: epoch + 1)
                 FileHandle.standardError.write(Data("resuming \(runFolder) after epoch \(epoch)\n".utf8))
             case let .stageStarted(index, count, name, stageEpochs):
                 if json {
                     JSONLine.print(StageEvent(stage: index + 1, stages: count, name: name, epochs: stageEpochs))
                 } else {
-                    FileHandle.standardError.write(Data("stage \(index + 1)/\(count): \(name) (\(stageEpochs) epochs)\n".utf8))
+                    if !progress.quiet { FileHandle.standardError.write(Data("stage \(index + 1)/\(count): \(name) (\(stageEpochs) epochs)\n".utf8)) }
                 }
             case let .step(epoch, step, steps, loss, terms, _, _):
                 if json { return }
@@ -311,9 +318,10 @@ struct Train: ParsableCommand {
             case let .epochFinished(epoch, meanLoss, seconds):
                 if json {
                     JSONLine.print(["epoch": JSONNumber(Double(epoch)), "loss": JSONNumber(Double(meanLoss)), "seconds": JSONNumber((seconds * 100).rounded() / 100)])
-                } else {
+                } else if !progress.quiet {
                     bar?.finish()
-                    FileHandle.standardError.write(Data(String(format: "epoch %d/%d  loss %.4f  %.1f s\n", epoch, epochs, meanLoss, seconds).utf8))
+                    FileHandle.standardError.write(Data((String(format: "epoch %d/%d  loss %.4f  %.1f s", epoch, epochs, meanLoss, seconds)
+                                                         + clock.remaining(after: epoch) + "\n").utf8))
                 }
             }
         })

@@ -41,6 +41,30 @@ import Testing
         #expect(lines.last?.hasPrefix("scoring: 48/48 done in ") == true, "\(lines)")
         #expect(!lines.contains { $0.contains("\r") || $0.contains("█") }, "no bar drawing in a log")
     }
+
+    /// A training log says when the whole run ends (ETA on every epoch line but the last),
+    /// and `--quiet` leaves progress out of every command's log: train (no epoch or stage
+    /// lines), eval, data check, while results still print.
+    @Test func epochLinesCarryTheRunsETAAndQuietSilencesEveryCommand() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let run = folder + "/run"
+        #expect(try Self.run(["train", "--data", "samples/texture", "--run", run, "--epochs", "3", "--size", "64", "--no-feature-cache"],
+                             stderrTo: folder + "/train.log", interval: "1000") == 0)
+        let epochLines = try String(contentsOfFile: folder + "/train.log", encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix("epoch ") }
+        #expect(epochLines.count == 3 && epochLines.prefix(2).allSatisfy { $0.contains("  ETA 0:") } && !epochLines[2].contains("ETA"), "\(epochLines)")
+        for (name, arguments) in [("train", ["train", "--data", "samples/texture", "--run", folder + "/quiet-run", "--epochs", "1", "--size", "64",
+                                             "--no-feature-cache", "--quiet"]),
+                                  ("eval", ["eval", "--run", run, "--quiet"]),
+                                  ("check", ["data", "check", "samples/texture", "--quiet"])] {
+            #expect(try Self.run(arguments, stderrTo: folder + "/\(name).log", interval: "0") == 0)
+            // Warnings (a BatchNorm recalibration after one epoch) stay; progress goes.
+            let log = try String(contentsOfFile: folder + "/\(name).log", encoding: .utf8)
+            let progress = ["epoch ", "stage ", "teacher features", "decoding", "scoring"]
+            #expect(!log.split(separator: "\n").contains { line in progress.contains { line.hasPrefix($0) } }, "\(name) --quiet wrote: \(log)")
+        }
+    }
 }
 
 /// Threads as batch systems set them, recorded in the run.
