@@ -6,7 +6,10 @@ import LoupeData
 struct DataOptions: ParsableArguments {
     static let layouts = """
     Data sets (--data PATH, layout found by looking): an MVTec AD folder (train/good, \
-    test/<kind>, ground_truth/<kind>/<stem>_mask.png); a BTAD product folder (BTAD/01: \
+    test/<kind>, ground_truth/<kind>/<stem>_mask.png); an MVTec AD 2 object folder (its \
+    labelled test set test_public/good|bad with test_public/ground_truth/bad); an MVTec LOCO \
+    object folder (ground_truth/<kind>/<stem>/000.png...: a folder of masks per image, their \
+    union); a BTAD product folder (BTAD/01: \
     train/ok, test/ok|ko, ground_truth/ko/<stem>.png); KolektorSDD (a folder per part, each \
     PartN.jpg beside PartN_label.bmp: defective where the label marks pixels, the good \
     images train but every fifth, which tests); a VisA object folder (VisA/candle, read \

@@ -26,7 +26,7 @@ public struct Dataset: Sendable {
     /// a split table, whose CSV decides what trains).
     public var trainingFolder: String? {
         switch layout {
-        case .mvtec: return root + "/train/good"
+        case .mvtec, .mvtecAD2, .mvtecLOCO: return root + "/train/good"
         case .btad: return root + "/train/ok"
         case .kolektor: return nil
         case .folders: return root
@@ -57,7 +57,10 @@ public struct Dataset: Sendable {
             guard path.lowercased().hasSuffix(".csv") else { throw DatasetError.unknownLayout(path: path) }
             return try splitTable(path, object: nil)
         }
-        if files.fileExists(atPath: path + "/train/good") { return try mvtec(root: path) }
+        if files.fileExists(atPath: path + "/train/good") {
+            if files.fileExists(atPath: path + "/test_public") { return try mvtec(root: path, layout: .mvtecAD2) }
+            return try mvtec(root: path, layout: Self.hasMaskFolders(path) ? .mvtecLOCO : .mvtec)
+        }
         if files.fileExists(atPath: path + "/train/ok") { return try mvtec(root: path, good: "ok", layout: .btad) }
         if KolektorLayout.isKolektor(path) { return try kolektor(root: path) }
         let parent = (path as NSString).deletingLastPathComponent
@@ -73,8 +76,11 @@ public struct Dataset: Sendable {
         throw DatasetError.unknownLayout(path: path)
     }
 
-    /// Reads an MVTec AD layout under `root`; BTAD (`NN/train/ok`, `NN/test/ok|ko`,
-    /// `NN/ground_truth/ko/<stem>.png|bmp`) is the same tree with `good` named `ok`.
+    /// Reads an MVTec AD layout under `root`, or one of its relatives (`layout`): BTAD
+    /// (`NN/train/ok`, `NN/test/ok|ko`, `NN/ground_truth/ko/<stem>.png|bmp`) names `good`
+    /// `ok`; MVTec AD 2 keeps its labelled test set in `test_public/` with `ground_truth/`
+    /// inside it (its private test sets have no labels, and `validation/good` is not read);
+    /// MVTec LOCO keeps a folder of masks per image (`ground_truth/<kind>/<stem>/000.png`, their union).
     public static func mvtec(root: String, good: String = goodKind, layout: DatasetLayout = .mvtec) throws -> Dataset {
         let files = FileManager.default
         var isDirectory: ObjCBool = false
@@ -83,6 +89,8 @@ public struct Dataset: Sendable {
         }
         let trainGood = root + "/train/" + good
         guard files.fileExists(atPath: trainGood) else { throw DatasetError.unknownLayout(path: root) }
+        let test = root + (layout == .mvtecAD2 ? "/test_public" : "/test")
+        let groundTruth = (layout == .mvtecAD2 ? test : root) + "/ground_truth"
         var skipped: [SkippedFile] = []
         func list(_ folder: String) -> [String] {
             let listing = ImageListing(folder: folder)
@@ -91,17 +99,19 @@ public struct Dataset: Sendable {
         }
         var samples = list(trainGood).map { Sample(path: $0, split: .train, kind: goodKind) }
         var usedMasks = Set<String>()
-        let maskFolders = listFolders(root + "/ground_truth")
         var allMasks: [String] = []
         var masksByKind: [String: [String: String]] = [:]
-        for kind in maskFolders {
-            let masks = list(root + "/ground_truth/" + kind)
+        for kind in listFolders(groundTruth) {
+            // A folder per image (LOCO) is that image's mask; else the kind's mask files.
+            let folders = listFolders(groundTruth + "/" + kind)
+            let masks = layout == .mvtecLOCO ? folders.map { groundTruth + "/" + kind + "/" + $0 } : list(groundTruth + "/" + kind)
             allMasks += masks
-            masksByKind[kind] = Dictionary(masks.map { ($0.fileStem, $0) }, uniquingKeysWith: { a, _ in a })
+            masksByKind[kind] = Dictionary(masks.map { (layout == .mvtecLOCO ? ($0 as NSString).lastPathComponent : $0.fileStem, $0) },
+                                           uniquingKeysWith: { a, _ in a })
         }
-        for kind in listFolders(root + "/test") {
+        for kind in listFolders(test) where !(layout == .mvtecAD2 && kind == "ground_truth") {
             let masks = masksByKind[kind] ?? [:]
-            for path in list(root + "/test/" + kind) {
+            for path in list(test + "/" + kind) {
                 let mask = kind == good ? nil : masks[path.fileStem + "_mask"] ?? masks[path.fileStem]
                 if let mask { usedMasks.insert(mask) }
                 samples.append(Sample(path: path, split: .test, kind: kind == good ? goodKind : kind, maskPath: mask))
@@ -109,6 +119,11 @@ public struct Dataset: Sendable {
         }
         return Dataset(root: root, layout: layout, source: .path(root), samples: samples,
                        orphanMasks: allMasks.filter { !usedMasks.contains($0) }, skipped: skipped)
+    }
+
+    /// Whether `root/ground_truth` holds a folder of masks per image (MVTec LOCO), not mask files.
+    static func hasMaskFolders(_ root: String) -> Bool {
+        listFolders(root + "/ground_truth").contains { !listFolders(root + "/ground_truth/" + $0).isEmpty }
     }
 
     /// Reads a split table: rows with split `train`/`test`, label `normal` (or `good`) or a
@@ -211,6 +226,8 @@ public struct Dataset: Sendable {
 /// How a data set's files are arranged; `data check` says which it found.
 public enum DatasetLayout: String, Sendable {
     case mvtec = "MVTec AD folders"
+    case mvtecAD2 = "MVTec AD 2 folders (test_public)"
+    case mvtecLOCO = "MVTec LOCO folders (a mask folder per image)"
     case btad = "BTAD folders"
     case kolektor = "KolektorSDD (image and _label mask per part)"
     case splitTable = "split CSV (VisA)"

@@ -16,6 +16,8 @@ public enum DatasetError: UserInputError, Equatable {
     case maskSizeMismatch(mask: String, maskSize: String, image: String, imageSize: String)
     /// Images or masks a split table lists that do not exist.
     case missingListedFiles(table: String, first: String, count: Int)
+    /// A mask folder (MVTec LOCO: one file per defect region) without any image in it.
+    case emptyMaskFolder(path: String)
     /// No folder of synthetic-defect textures was given and the shipped one is not found.
     case noTextures(searched: [String])
 
@@ -25,6 +27,7 @@ public enum DatasetError: UserInputError, Equatable {
         case let .noImages(path, role): return "\(path): no images in the \(role) folder (Loupe reads PNG, JPEG, BMP and TIFF)"
         case let .unknownLayout(path):
             return "\(path): not a data set layout Loupe knows: expected an MVTec AD folder (train/good, test/<kind>), "
+                + "an MVTec AD 2 object folder (train/good, test_public), an MVTec LOCO object folder (ground_truth/<kind>/<stem>/), "
                 + "a BTAD product folder (train/ok), KolektorSDD (part folders with PartN_label masks), "
                 + "a VisA object folder (Data/Images, with split_csv/1cls.csv beside it) or a split .csv file; "
                 + "use --good/--defect/--masks for plain folders"
@@ -39,6 +42,7 @@ public enum DatasetError: UserInputError, Equatable {
             return "\(mask): mask is \(maskSize) but its image \(image) is \(imageSize); a mask must have its image's size (`loupe data check` lists every such pair)"
         case let .missingListedFiles(table, first, count):
             return "\(table): lists \(count) file\(count == 1 ? "" : "s") that do not exist, first \(first)"
+        case let .emptyMaskFolder(path): return "\(path): mask folder holds no image (MVTec LOCO keeps one PNG per defect region in it)"
         case let .noTextures(searched):
             return "no folder of synthetic-defect textures: looked in \(searched.joined(separator: ", ")); "
                 + "pass --textures DIR (any images), set LOUPE_TEXTURES, or `make install` Loupe with its textures"

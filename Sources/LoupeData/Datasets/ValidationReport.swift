@@ -82,7 +82,8 @@ public struct ValidationReport: Sendable {
                 }
                 if let maskPath = sample.maskPath {
                     do {
-                        let mask = try ImageFile.read(maskPath)
+                        let mask = try MaskFile.dimensions(maskPath)
+                        _ = try MaskFile.read(maskPath, width: 1, height: 1)  // every file decodes
                         if mask.width != image.width || mask.height != image.height { mismatch = maskPath }
                     } catch {
                         problems.append((maskPath, "\(error)"))
@@ -96,7 +97,7 @@ public struct ValidationReport: Sendable {
             unreadable += problems
             if let mismatch { mismatched.append(mismatch) }
             if let format = ImageFile.sniff(sample.path) { imageFormats[format.name, default: 0] += 1 }
-            if let mask = sample.maskPath, let format = ImageFile.sniff(mask) { maskFormats[format.name, default: 0] += 1 }
+            if let mask = sample.maskPath.flatMap({ MaskFile.files($0).first }), let format = ImageFile.sniff(mask) { maskFormats[format.name, default: 0] += 1 }
             done += 1
             let finished = done
             lock.unlock()

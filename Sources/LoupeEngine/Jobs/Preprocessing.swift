@@ -96,7 +96,7 @@ public struct Preprocessing: Sendable {
     /// above 0 is defect.
     /// Throws unless the mask at `maskPath` has the size of the image at `imagePath` (headers only).
     public static func checkMaskSize(_ maskPath: String, image imagePath: String) throws {
-        let mask = try ImageFile.dimensions(maskPath), image = try ImageFile.dimensions(imagePath)
+        let mask = try MaskFile.dimensions(maskPath), image = try ImageFile.dimensions(imagePath)
         guard mask == image else {
             throw DatasetError.maskSizeMismatch(mask: maskPath, maskSize: "\(mask.width)x\(mask.height)",
                                                 image: imagePath, imageSize: "\(image.width)x\(image.height)")
@@ -105,8 +105,6 @@ public struct Preprocessing: Sendable {
 
     public static func mask(_ path: String?, width: Int, height: Int) throws -> [Bool] {
         guard let path else { return [Bool](repeating: false, count: width * height) }
-        let pixels = try ImageFile.read(path).grey().resizedNearest(width: width, height: height).pixels
-        let cut: Float = (pixels.max() ?? 0) > 127 ? 127 : 0
-        return pixels.map { $0 > cut }
+        return try MaskFile.read(path, width: width, height: height)
     }
 }
