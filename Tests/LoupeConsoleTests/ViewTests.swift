@@ -88,14 +88,44 @@ import Testing
         #expect(after.contains("actual defect                   2                0"))
     }
 
+    /// One outlier (the demo run: scores 1.58–1.99 and one at 2.98) no longer squeezes the
+    /// bars: the bulk spans at least 80 % of the bins' width, the outlier sits in the overflow
+    /// column marked "1 above", the cursor can follow it there, and z shows every score.
+    @Test func histogramRangeFollowsTheBulkWithOverflowColumns() {
+        var images = (0..<47).map { ThresholdTuning.Image(name: "test/good/\($0).png", score: 1.58 + 0.41 * Float($0) / 46, isDefect: $0 % 5 == 0) }
+        images.append(ThresholdTuning.Image(name: "test/hole/out.png", score: 2.98, isDefect: true, kind: "hole"))
+        var state = ConsoleState(runName: "demo", images: images, threshold: 1.8)
+        state.handle(.tab)
+        #expect(state.tuning.highest < 2.1 && state.tuning.overflow.above == (0, 1) && state.tuning.overflow.below == (0, 0))
+        let screen = MemoryScreen(width: 200, height: 30)
+        HistogramView().draw(state, on: screen)
+        let columnWidth = (200 - 4) / 42, binsX = 1 + columnWidth + 1
+        let bottom = 1 + (30 - 11)  // the bars' lowest row
+        let barColumns = (binsX..<(binsX + 40 * columnWidth)).filter { screen[$0, bottom].character != " " }
+        let span = (barColumns.last ?? 0) - (barColumns.first ?? 0) + 1
+        #expect(Double(span) >= 0.8 * Double(40 * columnWidth), "bulk spans \(span) of \(40 * columnWidth) columns")
+        let overflowX = binsX + 40 * columnWidth + 1
+        #expect(screen[overflowX, bottom].character == "█", "the overflow above has its bar")
+        #expect(Self.text(screen).contains("1 above 1.990 ▶"))
+        for _ in 0..<60 { state.handle(.right) }
+        #expect(state.tuning.thresholdBin == 40 && state.tuning.threshold > 2.9, "the cursor moves into the overflow")
+        HistogramView().draw(state, on: screen)
+        #expect(screen.line(bottom + 1).contains("▲"))
+        state.handle(.character("z"))
+        #expect(state.tuning.showsFullRange && state.tuning.highest == 2.98 && state.tuning.overflow.above == (0, 0))
+        HistogramView().draw(state, on: screen)
+        #expect(screen.line(30 - 1).contains("z bulk range") && !Self.text(screen).contains("1 above"))
+    }
+
     @Test func histogramBarsUseTheThemeColoursAndLogOption() {
         var state = ConsoleState(runName: "tex", images: Self.images, threshold: 1.8)
         state.handle(.tab)
         let screen = MemoryScreen(width: 90, height: 24)
         HistogramView().draw(state, on: screen)
-        // The lowest bin holds one good image (1.2): its bottom cell is a good-coloured block.
+        // The lowest bin holds one good image (1.2): its bottom cell is a good-coloured block
+        // (bins start after the overflow column below, 2 wide at 90 columns, and a gap).
         let bottom = 24 - 11
-        #expect(screen[1, bottom].character == "█" && screen[1, bottom].foreground == Theme.standard.colour(.good, depth: .palette256))
+        #expect(screen[4, bottom].character == "█" && screen[4, bottom].foreground == Theme.standard.colour(.good, depth: .palette256))
         state.handle(.character("g"))
         state.handle(.character("v"))
         #expect(state.histogramIsLogarithmic && !state.histogramIsStacked)

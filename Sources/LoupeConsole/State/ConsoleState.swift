@@ -40,7 +40,7 @@ public struct ConsoleState: Sendable {
     public struct Comparison: Sendable {
         public let runName: String
         /// Its scores, threshold and histogram (its threshold is its own; keys move A's).
-        public let tuning: ThresholdTuning
+        public internal(set) var tuning: ThresholdTuning
         let scores: [String: Float]
         /// Its scores as ranks among its images (0 lowest, 1 highest): two methods' scores
         /// are on different scales, their ranks are not.
@@ -70,7 +70,7 @@ public struct ConsoleState: Sendable {
 
     public let runName: String
     public private(set) var tuning: ThresholdTuning
-    public let comparison: Comparison?
+    public private(set) var comparison: Comparison?
     /// Indices into `tuning.images` the Browser lists, in order.
     public private(set) var visible: [Int] = []
     public private(set) var selected = 0
@@ -185,6 +185,9 @@ public struct ConsoleState: Sendable {
         case (.histogram, .character("=")): typedThreshold = ""
         case (.histogram, .character("g")): histogramIsLogarithmic.toggle()
         case (.histogram, .character("v")): histogramIsStacked.toggle()
+        case (.histogram, .character("z")):
+            tuning.showsFullRange.toggle()
+            comparison?.tuning.showsFullRange = tuning.showsFullRange
         case (.histogram, .character("s")):
             requests.append(.saveThreshold(tuning.threshold))
             message = String(format: "threshold %.4f saved to the run: infer and eval use it", tuning.threshold)

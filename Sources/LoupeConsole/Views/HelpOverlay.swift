@@ -17,6 +17,7 @@ public struct HelpOverlay {
             specific = ["← → h l  move the threshold one bin   =  type an exact threshold",
                         "b        best F1                      p  1 % false positives on good images",
                         "g        log counts                   v  stacked / overlaid",
+                        "z        all scores / the bulk (outliers counted in ◀ ▶ overflow columns at the ends)",
                         "s        save the threshold to the run (infer and eval use it)"]
         case .training:
             specific = ["t        start training (resumes the run's last finished epoch)",

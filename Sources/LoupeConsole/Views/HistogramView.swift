@@ -10,7 +10,8 @@ public struct HistogramView {
         Chrome.title(state, theme: theme, on: screen)
         let tuning = state.tuning
         let chartHeight = max(3, screen.height - 11)
-        let columnWidth = max(1, min(3, (screen.width - 2) / max(tuning.binCount, 1)))
+        // The bins plus an overflow column at each end, a gap between.
+        let columnWidth = max(1, (screen.width - 4) / (max(tuning.binCount, 1) + 2))
         let (goodCell, defectCell, _) = Self.cells(theme, screen)
         if let comparison = state.comparison {
             // A/B: A's distribution above B's, each on its own score axis with its own
@@ -42,7 +43,7 @@ public struct HistogramView {
         if let typed = state.typedThreshold {
             screen.text("threshold = \(typed)█   (Enter sets it, Esc cancels)", x: 1, y: chartHeight + 9, bold: true)
         }
-        Chrome.keys("←→ move  = type  b best F1  p 1 % FPR  s save  g log  v stacked/overlaid  Tab next view  q quit",
+        Chrome.keys("←→ move  = type  b best F1  p 1 % FPR  s save  g log  v stacked/overlaid  z \(tuning.showsFullRange ? "bulk" : "full") range  Tab next view  q quit",
                     state, theme: theme, on: screen)
     }
 
@@ -54,18 +55,28 @@ public struct HistogramView {
                 Cell(ascii ? "%" : "▓", foreground: theme.colour(.both, depth: screen.depth)))
     }
 
-    /// One distribution: bars from `top` for `height` rows, the threshold's ▲ below, then the axis ends.
+    /// One distribution: the overflow below, the bins, the overflow above (each overflow a
+    /// column of the scores outside the shown range, marked with its count), the threshold's
+    /// ▲ below them, then the range's ends.
     private func drawBars(_ tuning: ThresholdTuning, _ state: ConsoleState, top: Int, height chartHeight: Int, columnWidth: Int,
                           theme: Theme, on screen: any Screen) {
         let (good, defect) = tuning.histogram
+        let overflow = tuning.overflow
+        // Columns: −1 the overflow below, 0..<binCount the bins, binCount the overflow above.
+        func counts(_ column: Int) -> (good: Int, defect: Int) {
+            column < 0 ? overflow.below : column >= tuning.binCount ? overflow.above : (good[column], defect[column])
+        }
+        let binsX = 1 + columnWidth + 1
+        func x(_ column: Int) -> Int { column < 0 ? 1 : column >= tuning.binCount ? binsX + tuning.binCount * columnWidth + 1 : binsX + column * columnWidth }
         func scaled(_ count: Int) -> Double { state.histogramIsLogarithmic ? Foundation.log2(1 + Double(count)) : Double(count) }
-        let tallest = max(1, (0..<tuning.binCount).map { state.histogramIsStacked ? scaled(good[$0] + defect[$0]) : scaled(max(good[$0], defect[$0])) }.max() ?? 1)
+        let columns = Array(-1...tuning.binCount)
+        let tallest = max(1, columns.map { let c = counts($0); return state.histogramIsStacked ? scaled(c.good + c.defect) : scaled(max(c.good, c.defect)) }.max() ?? 1)
         func height(_ count: Int) -> Int { Int((scaled(count) / tallest * Double(chartHeight)).rounded()) }
         let (goodCell, defectCell, bothCell) = Self.cells(theme, screen)
-        for bin in 0..<tuning.binCount {
-            let x = 1 + bin * columnWidth
-            let goodHeight = height(good[bin])
-            let defectHeight = state.histogramIsStacked ? height(good[bin] + defect[bin]) : height(defect[bin])
+        for column in columns {
+            let (goodCount, defectCount) = counts(column)
+            let goodHeight = height(goodCount)
+            let defectHeight = state.histogramIsStacked ? height(goodCount + defectCount) : height(defectCount)
             for level in 0..<chartHeight {
                 let y = top + chartHeight - level
                 let cell: Cell
@@ -74,13 +85,18 @@ public struct HistogramView {
                 } else {
                     cell = level < goodHeight && level < defectHeight ? bothCell : level < goodHeight ? goodCell : level < defectHeight ? defectCell : .blank
                 }
-                let shown = cell == .blank && bin == tuning.thresholdBin ? Cell("│", foreground: theme.colour(.cursor, depth: screen.depth)) : cell
-                for dx in 0..<columnWidth { screen.put(shown, x: x + dx, y: y) }
+                let shown = cell == .blank && column == tuning.thresholdBin ? Cell("│", foreground: theme.colour(.cursor, depth: screen.depth)) : cell
+                for dx in 0..<columnWidth { screen.put(shown, x: x(column) + dx, y: y) }
             }
         }
-        let cursorX = 1 + tuning.thresholdBin * columnWidth
-        screen.text("▲", x: cursorX, y: top + chartHeight + 1, foreground: theme.colour(.cursor, depth: screen.depth), bold: true)
-        screen.text(String(format: "%.3f", tuning.lowest), x: 1, y: top + chartHeight + 2)
-        screen.text(String(format: "%.3f", tuning.highest), x: max(1, 1 + tuning.binCount * columnWidth - 5), y: top + chartHeight + 2)
+        let below = overflow.below.good + overflow.below.defect, above = overflow.above.good + overflow.above.defect
+        if below > 0 { screen.text(String(format: "◀ %d below %.3f", below, tuning.lowest), x: 1, y: top + chartHeight + 1) }
+        if above > 0 {
+            let note = String(format: "%d above %.3f ▶", above, tuning.highest)
+            screen.text(note, x: max(1, x(tuning.binCount) + columnWidth - note.count), y: top + chartHeight + 1)
+        }
+        screen.text("▲", x: x(tuning.thresholdBin), y: top + chartHeight + 1, foreground: theme.colour(.cursor, depth: screen.depth), bold: true)
+        screen.text(String(format: "%.3f", tuning.lowest), x: binsX, y: top + chartHeight + 2)
+        screen.text(String(format: "%.3f", tuning.highest), x: max(binsX, binsX + tuning.binCount * columnWidth - 5), y: top + chartHeight + 2)
     }
 }
