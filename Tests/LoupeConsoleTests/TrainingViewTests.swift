@@ -1,5 +1,5 @@
 import Foundation
-import LoupeConsole
+@testable import LoupeConsole
 import LoupeEngine
 import LoupeImaging
 import LoupeModels
@@ -32,6 +32,35 @@ import Testing
         #expect(finished.status == .finished && !finished.status.isRunning)
     }
 
+    /// The curve has an epoch axis: ticks where labelled epochs begin, far enough apart to
+    /// read (every 2 here: 30 epochs over 110 columns), labels under them, and while training
+    /// the current epoch marked; steps of epoch e lie between e's tick and the next.
+    @Test func curveHasAnEpochAxisWithTheCurrentEpochMarked() {
+        var progress = TrainingProgress(epochs: 40)
+        for step in 0..<(30 * 6) {
+            progress.apply(.training(.step(epoch: step / 6 + 1, step: step % 6 + 1, stepsPerEpoch: 6, loss: 2 - Float(step) * 0.005, terms: [],
+                                           learningRate: 0.005, imagesPerSecond: 8)))
+            if step % 6 == 5 { progress.apply(.training(.epochFinished(epoch: step / 6 + 1, meanLoss: 1, seconds: 1))) }
+        }
+        var state = ConsoleState(runName: "new", images: [], threshold: nil)
+        state.training = progress
+        state.handle(.character("3"))
+        let screen = MemoryScreen(width: 120, height: 30)
+        TrainingView().draw(state, on: screen)
+        let axis = 4 + (30 - 9), labels = axis + 1
+        let axisLine = screen.line(axis), labelLine = screen.line(labels)
+        #expect(labelLine.hasPrefix("epoch") && axisLine.contains("└┴─"), "\(axisLine)\n\(labelLine)")
+        // 110 columns for 180 steps: 110 columns; epoch e starts at column 8 + (e − 1) · 6 · 110 / 180.
+        func x(_ epoch: Int) -> Int { 8 + (epoch - 1) * 6 * 110 / 180 }
+        let characters = Array(axisLine), labelCharacters = Array(labelLine)
+        for epoch in [1, 2, 4, 10, 20, 28] {
+            #expect(characters[x(epoch)] == "┴", "tick at epoch \(epoch)")
+            #expect(String(labelCharacters[x(epoch)..<(x(epoch) + "\(epoch)".count)]) == "\(epoch)", "label \(epoch): \(labelLine)")
+        }
+        #expect(characters[x(3)] == "─" && characters[x(30)] == "▲", "no tick at 3; the current epoch (30) is marked")
+        #expect(TrainingView.tickSpacing(columnsPerEpoch: 3.7, minimumGap: 6) == 2 && TrainingView.tickSpacing(columnsPerEpoch: 0.5, minimumGap: 6) == 20)
+    }
+
     @Test func viewShowsStatusStatsAndTheCurve() {
         var state = ConsoleState(runName: "new", images: [], threshold: nil)
         state.training = Self.progress()
@@ -45,7 +74,7 @@ import Testing
         // Highest loss (2.0) at the top row of the chart, lowest (1.3) at the bottom.
         let curve = Theme.standard.colour(.curve, depth: .palette256)
         #expect(screen[8, 4].character == "•" && screen[8, 4].foreground == curve)
-        #expect((0..<screen.width).contains { screen[$0, 4 + 12 - 1].character == "•" })
+        #expect((0..<screen.width).contains { screen[$0, 4 + 11 - 1].character == "•" })
         #expect(text.contains("━"))
     }
 
@@ -203,7 +232,7 @@ import Testing
         TrainingView().draw(state, on: screen)
         #expect(screen.line(3).hasPrefix(" stage 2/2 segmentation; terms (focal 0.0500 · l1 0.1500)"), "\(screen.line(3))")
         // Five steps over five columns: the marker stands in the fifth column, all the way down.
-        let chartRows = (4..<16).map(screen.line)
+        let chartRows = (4..<15).map(screen.line)
         #expect(chartRows.allSatisfy { Array($0)[8 + 4] == "┊" || Array($0)[8 + 4] == "•" }, "\(chartRows.joined(separator: "\n"))")
         #expect((0..<20).map(screen.line).joined().contains("┊ next stage (its own loss)"))
     }

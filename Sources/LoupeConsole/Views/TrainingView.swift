@@ -25,10 +25,10 @@ public struct TrainingView {
         let line3 = (progress.stage.map { [$0] } ?? []) + (progress.latestTerms.isEmpty ? [] : ["terms" + LossTerm.describe(progress.latestTerms)])
             + progress.notes
         if !line3.isEmpty { screen.text(line3.joined(separator: "; "), x: 1, y: 3) }
-        let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 8))
+        let chart = (x: 8, y: 4, width: max(10, screen.width - 10), height: max(4, screen.height - 9))
         drawCurve(progress, chart: chart, theme: theme, on: screen)
         screen.text("· loss per step   ━ mean per epoch" + (progress.stageStartSteps.isEmpty ? "" : "   ┊ next stage (its own loss)"),
-                    x: chart.x, y: chart.y + chart.height + 1)
+                    x: chart.x, y: chart.y + chart.height + 2)
         Chrome.keys("t start training  x stop  Tab next view  q quit", state, theme: theme, on: screen)
     }
 
@@ -75,6 +75,7 @@ public struct TrainingView {
             let mean = losses[range].reduce(0, +) / Float(range.count)
             screen.put(Cell("•", foreground: theme.colour(.curve, depth: screen.depth)), x: chart.x + column, y: row(mean))
         }
+        drawEpochAxis(progress, columns: columns, chart: chart, theme: theme, on: screen)
         // Epoch means as level segments over that epoch's columns.
         let stepsPerEpoch = max(progress.stepsPerEpoch, 1)
         for (epoch, mean) in progress.epochLosses.enumerated() {
@@ -82,6 +83,43 @@ public struct TrainingView {
             for column in start..<max(end, start + 1) where column < columns {
                 screen.put(Cell("━", foreground: theme.colour(.epochCurve, depth: screen.depth)), x: chart.x + column, y: row(mean))
             }
+        }
+    }
+
+    /// Epochs under the curve: a tick where each labelled epoch begins (every 1, 2, 5, 10,
+    /// 20… epochs, whichever keeps the labels apart) and, while training, the current one marked.
+    private func drawEpochAxis(_ progress: TrainingProgress, columns: Int, chart: (x: Int, y: Int, width: Int, height: Int),
+                               theme: Theme, on screen: any Screen) {
+        let steps = progress.stepLosses.count, stepsPerEpoch = max(progress.stepsPerEpoch, 1)
+        let axis = chart.y + chart.height, labels = axis + 1
+        screen.text("epoch", x: 0, y: labels)
+        for column in 0..<columns { screen.put(Cell("─"), x: chart.x + column, y: axis) }
+        screen.put(Cell("└"), x: chart.x - 1, y: axis)
+        let epochsShown = (steps + stepsPerEpoch - 1) / stepsPerEpoch
+        func x(_ epoch: Int) -> Int { chart.x + (epoch - 1) * stepsPerEpoch * columns / max(steps, 1) }
+        let columnsPerEpoch = Double(columns) / Double(max(epochsShown, 1))
+        let every = Self.tickSpacing(columnsPerEpoch: columnsPerEpoch, minimumGap: 6)
+        var labelEnd = chart.x - 1
+        for epoch in stride(from: 1, through: epochsShown, by: 1) where epoch == 1 || epoch % every == 0 {
+            screen.put(Cell("┴"), x: x(epoch), y: axis)
+            if x(epoch) > labelEnd {
+                screen.text("\(epoch)", x: x(epoch), y: labels)
+                labelEnd = x(epoch) + "\(epoch)".count
+            }
+        }
+        guard progress.status == .training, progress.epoch >= 1, progress.epoch <= epochsShown else { return }
+        let current = x(progress.epoch), accent = theme.colour(.accent, depth: screen.depth)
+        screen.put(Cell("▲", foreground: accent), x: current, y: axis)
+        screen.text("\(progress.epoch)", x: current, y: labels, foreground: accent, bold: true)
+    }
+
+    /// The smallest of 1, 2, 5, 10, 20, 50… epochs whose ticks lie at least `minimumGap` columns apart.
+    static func tickSpacing(columnsPerEpoch: Double, minimumGap: Int) -> Int {
+        var scale = 1
+        while true {
+            for factor in [1, 2, 5] where Double(factor * scale) * columnsPerEpoch >= Double(minimumGap) { return factor * scale }
+            scale *= 10
+            if scale > 1_000_000 { return scale }
         }
     }
 }
