@@ -18,8 +18,8 @@ import Testing
     @Test func sortsByEveryColumnMetricsBestFirstAndMissingLast() {
         var browser = RunsBrowser(directory: "runs", runs: Self.runs)
         #expect(browser.rows.map(\.name) == ["a-rd", "b-sacd", "c-new", "d-torn"])
-        browser.handle(.right)  // method
-        #expect(browser.sortColumn == .method && browser.rows.map(\.name) == ["c-new", "a-rd", "b-sacd", "d-torn"])
+        browser.handle(.right)  // variant
+        #expect(browser.sortColumn == .variant && browser.rows.map(\.name) == ["c-new", "a-rd", "b-sacd", "d-torn"])
         while browser.sortColumn != .aupro { browser.handle(.right) }
         #expect(browser.descending && browser.rows.map(\.name) == ["b-sacd", "a-rd", "c-new", "d-torn"])
         browser.handle(.character("r"))
@@ -32,6 +32,44 @@ import Testing
             browser.handle(.right)
             #expect(Set(browser.rows.map(\.name)) == Set(Self.runs.map(\.name)))
         }
+    }
+
+    /// Two runs of one method with different options read differently: the variant is the
+    /// method plus the settings that differ from its defaults, in `make accept`'s form; the
+    /// column sorts by it and / filters by it.
+    @Test func variantColumnNamesChangedOptionsAndFilters() throws {
+        func configuration(_ method: String, _ settings: [String: SettingValue]) -> TrainingConfiguration {
+            var configuration = TrainingConfiguration()
+            configuration.method = method
+            configuration.settings = settings
+            return configuration
+        }
+        #expect(configuration("stu-seg", [:]).variant == "stu-seg")
+        #expect(configuration("stu-seg", ["segmentation": .bool(true)]).variant == "stu-seg", "a default given explicitly is no change")
+        #expect(configuration("stu-seg", ["segmentation": .bool(false)]).variant == "stu-seg:no-segmentation")
+        #expect(configuration("stu-seg", ["student_map": .bool(true), "segmentation_share": .real(0.3)]).variant
+                == "stu-seg:student-map+segmentation-share=0.3", "declaration order, dashes as on the command line")
+        #expect(configuration("rd-mff", ["transformer": .bool(false), "heads": .integer(2)]).variant == "rd-mff:no-transformer+heads=2")
+        let runs = [
+            RunSummary(path: "runs/s1", method: "stu-seg", variant: "stu-seg", teacher: "efficientnet-lite0", input: "tile 256", epochs: 30,
+                       progress: .finished, metrics: ["aupro_0.3": 0.745]),
+            RunSummary(path: "runs/s2", method: "stu-seg", variant: "stu-seg:no-segmentation", teacher: "efficientnet-lite0", input: "tile 256",
+                       epochs: 30, progress: .finished, metrics: ["aupro_0.3": 0.863]),
+        ] + Self.runs
+        var browser = RunsBrowser(directory: "runs", runs: runs)
+        let screen = MemoryScreen(width: 160, height: 12)
+        RunsView().draw(browser, on: screen)
+        let text = ViewTests.text(screen)
+        #expect(screen.line(1).contains("variant"))
+        #expect(text.contains("stu-seg:no-segmentation") && screen.line(2 + browser.rows.firstIndex { $0.name == "s1" }!).contains("stu-seg  "))
+        for key in "/no-seg" { browser.handle(.character(key)) }
+        RunsView().draw(browser, on: screen)
+        #expect(screen.line(11).contains("filter runs by variant or name: no-seg█"))
+        browser.handle(.enter)
+        #expect(browser.rows.map(\.name) == ["s2"] && browser.message.contains("1 runs match 'no-seg'"))
+        browser.handle(.character("/"))
+        browser.handle(.enter)
+        #expect(browser.rows.count == runs.count, "an empty filter lists every run")
     }
 
     @Test func marksOpenAndCompare() {

@@ -6,12 +6,12 @@ import LoupeEngine
 public struct RunsBrowser: Sendable {
     /// A column of the table; every one sorts.
     public enum Column: Int, Sendable, CaseIterable {
-        case name, method, teacher, input, epochs, state, threshold, imageAUROC, pixelAUROC, aupro, pixelAP, iap
+        case name, variant, teacher, input, epochs, state, threshold, imageAUROC, pixelAUROC, aupro, pixelAP, iap
 
         public var header: String {
             switch self {
             case .name: return "run"
-            case .method: return "method"
+            case .variant: return "variant"
             case .teacher: return "teacher"
             case .input: return "input"
             case .epochs: return "epochs"
@@ -45,6 +45,10 @@ public struct RunsBrowser: Sendable {
     public private(set) var marked: [String] = []
     public private(set) var message = ""
     public private(set) var showsHelp = false
+    /// Rows whose variant or name contains this (key /); empty: every run.
+    public private(set) var filter = ""
+    /// The filter being typed after /, until Enter (or Esc) ends it.
+    public private(set) var typedFilter: String?
     public private(set) var wantsToQuit = false
     private var requests: [Request] = []
 
@@ -54,6 +58,11 @@ public struct RunsBrowser: Sendable {
     }
 
     public var rows: [RunSummary] { order.map { runs[$0] } }
+
+    /// Whether `run` passes the filter (case-insensitive, on its variant or name).
+    func passes(_ run: RunSummary) -> Bool {
+        filter.isEmpty || [run.variant ?? "", run.name].contains { $0.localizedCaseInsensitiveContains(filter) }
+    }
     public var selectedRun: RunSummary? { order.indices.contains(selected) ? runs[order[selected]] : nil }
 
     /// New summaries (a refresh); the selected run stays selected.
@@ -73,7 +82,21 @@ public struct RunsBrowser: Sendable {
             (showsHelp, wantsToQuit) = (false, key.quits)
             return
         }
+        if let typed = typedFilter {
+            switch key {
+            case .enter:
+                (filter, typedFilter) = (typed, nil)
+                sortRows(keeping: selectedRun?.path)
+                message = filter.isEmpty ? "every run listed" : "\(order.count) runs match '\(filter)' (/ then Enter clears)"
+            case .escape: typedFilter = nil
+            case .backspace: typedFilter = String(typed.dropLast())
+            case let .character(character): typedFilter = typed + String(character)
+            default: break
+            }
+            return
+        }
         switch key {
+        case .character("/"): typedFilter = ""
         case .quit, .character("q"): wantsToQuit = true
         case .character("?"): showsHelp = true
         case .down, .character("j"): selected = min(selected + 1, max(order.count - 1, 0))
@@ -121,7 +144,7 @@ public struct RunsBrowser: Sendable {
     public static func cell(_ run: RunSummary, _ column: Column) -> String {
         switch column {
         case .name: return run.name
-        case .method: return run.method ?? "—"
+        case .variant: return run.variant ?? "—"
         case .teacher: return run.teacher.map(Self.shortTeacher) ?? "—"
         case .input: return run.input ?? "—"
         case .epochs: return run.epochs.map(String.init) ?? "—"
@@ -158,7 +181,7 @@ public struct RunsBrowser: Sendable {
             default: return column.metricKey.map { (run.metrics[$0], "") } ?? (nil, Self.cell(run, column))
             }
         }
-        order = runs.indices.sorted { a, b in
+        order = runs.indices.filter { passes(runs[$0]) }.sorted { a, b in
             // Unreadable runs go last whatever the order.
             if (runs[a].problem == nil) != (runs[b].problem == nil) { return runs[a].problem == nil }
             let (x, y) = (key(runs[a]), key(runs[b]))
@@ -173,6 +196,7 @@ public struct RunsBrowser: Sendable {
             }
         }
         if let path, let position = order.firstIndex(where: { runs[$0].path == path }) { selected = position }
+        selected = min(selected, max(order.count - 1, 0))
         selected = min(selected, max(order.count - 1, 0))
     }
 }

@@ -1,11 +1,11 @@
 import Foundation
 import LoupeEngine
 
-/// Every run of a folder, one row each: method, teacher, input, epochs, training state,
+/// Every run of a folder, one row each: variant (method and changed options), teacher, input, epochs, training state,
 /// threshold and metrics; marks A and B for a side-by-side comparison.
 public struct RunsView {
     /// Column widths after the name's, in `RunsBrowser.Column` order.
-    static let widths = [8, 7, 8, 6, 20, 9, 7, 7, 7, 7, 7]
+    static let widths = [24, 7, 8, 6, 20, 9, 7, 7, 7, 7, 7]
 
     /// Every column's width on a screen `width` wide: the name's takes what the others
     /// leave, up to the longest name (at least 12).
@@ -20,7 +20,7 @@ public struct RunsView {
     public func draw(_ browser: RunsBrowser, theme: Theme = .standard, on screen: any Screen) {
         screen.clear()
         let title = " Loupe · runs in \(browser.directory) · \(browser.runs.count) runs · sorted by \(browser.sortColumn.header)"
-            + (browser.descending ? " ↓" : " ↑")
+            + (browser.descending ? " ↓" : " ↑") + (browser.filter.isEmpty ? "" : " · filter '\(browser.filter)': \(browser.rows.count) shown")
         screen.text(title.padding(toLength: screen.width, withPad: " ", startingAt: 0), x: 0, y: 0,
                     foreground: theme.colour(.titleText, depth: screen.depth), background: theme.colour(.titleBar, depth: screen.depth), bold: true)
         let widths = Self.widths(for: browser, screenWidth: screen.width)
@@ -51,8 +51,9 @@ public struct RunsView {
         if listed.isEmpty {
             screen.text("  no runs in \(browser.directory) yet: `loupe train --data DIR --run \(browser.directory)/NAME` makes one", x: 0, y: 2)
         }
-        let keys = "↑↓ select  ←→ sort by column  r reverse  space mark A/B  a compare A/B  Enter open  q quit  ? help"
-        let line = browser.message.isEmpty ? keys : browser.message
+        let keys = "↑↓ select  ←→ sort by column  r reverse  / filter  space mark A/B  a compare A/B  Enter open  q quit  ? help"
+        let line = browser.typedFilter.map { "filter runs by variant or name: \($0)█   (Enter applies, Esc cancels)" }
+            ?? (browser.message.isEmpty ? keys : browser.message)
         screen.text(String(line.prefix(screen.width)), x: 0, y: screen.height - 1, foreground: theme.colour(.accent, depth: screen.depth))
         if browser.showsHelp { HelpOverlay.drawBox(Self.help, on: screen) }
     }
@@ -61,6 +62,7 @@ public struct RunsView {
                        "↑ ↓ j k  select a run             PgUp PgDn  ten at a time",
                        "← → h l  sort by the previous / next column (metrics: best first)",
                        "r        reverse the order",
+                       "/        filter by variant (method:option+option) or name; / Enter lists every run",
                        "space    mark the run as A, then B (a third mark replaces A)",
                        "a        open A and B side by side: both maps, scores and verdicts",
                        "Enter    open the selected run (0 comes back here)",

@@ -30,6 +30,8 @@ public struct RunSummary: Sendable, Equatable {
     public let path: String
     public var name: String { (path as NSString).lastPathComponent }
     public let method: String?
+    /// The method and the options that differ from its defaults (`stu-seg:no-segmentation`).
+    public let variant: String?
     public let teacher: String?
     /// "256" (resized input) or "tile 256" (native-resolution tiles).
     public let input: String?
@@ -43,10 +45,11 @@ public struct RunSummary: Sendable, Equatable {
     /// Why the run cannot be opened (damaged checkpoint, unknown method, newer format).
     public let problem: String?
 
-    public init(path: String, method: String? = nil, teacher: String? = nil, input: String? = nil, epochs: Int? = nil,
+    public init(path: String, method: String? = nil, variant: String? = nil, teacher: String? = nil, input: String? = nil, epochs: Int? = nil,
                 progress: Progress, threshold: Float? = nil, metrics: [String: Double] = [:], data: String? = nil, problem: String? = nil) {
         self.path = path
         self.method = method
+        self.variant = variant ?? method
         self.teacher = teacher
         self.input = input
         self.epochs = epochs
@@ -83,7 +86,7 @@ public struct RunSummary: Sendable, Equatable {
         if let data = files.contents(atPath: run.metrics), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
             metrics = object.compactMapValues { ($0 as? NSNumber)?.doubleValue }
         }
-        return RunSummary(path: path, method: metadata.method, teacher: configuration.backbone,
+        return RunSummary(path: path, method: metadata.method, variant: configuration.variant, teacher: configuration.backbone,
                           input: metadata.tiling.map { "tile \($0.size)" } ?? "\(configuration.imageSize)", epochs: configuration.epochs,
                           progress: progress, threshold: metadata.threshold, metrics: metrics, data: metadata.dataRoot)
     }
