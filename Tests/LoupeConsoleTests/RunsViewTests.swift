@@ -1,5 +1,5 @@
 import Foundation
-import LoupeConsole
+@testable import LoupeConsole
 import LoupeEngine
 import LoupeModels
 import Testing
@@ -149,11 +149,25 @@ import Testing
         #expect(screen.line(1).hasPrefix(" A score  B score  A       B       truth"))
         #expect(screen.line(3).hasPrefix("▶ 0.8000  30.0000  defect  defect  hole"))
         #expect(screen.line(2).contains("A a 0.8000 defect") && screen.line(2).contains("B b 30.0000 defect"))
-        #expect(screen.line(13).contains("marks → A's review.jsonl"))
+        #expect(screen.line(13).contains("marks → A's review.jsonl") && screen.line(13).contains("0 back to runs"))
         // The histogram shows B's distribution under A's, at B's own threshold.
         state.handle(.character("2"))
         let histogram = MemoryScreen(width: 140, height: 30)
         HistogramView().draw(state, on: histogram)
         #expect((0..<30).map(histogram.line).joined(separator: "\n").contains("B b at its threshold 20.0000"))
+    }
+
+    /// A/B lists long names of one kind by their distinguishing end, not their shared start.
+    @Test func longNamesKeepTheirDistinguishingEnd() {
+        let names = ["blowhole/exp4_num_2613.png", "blowhole/exp4_num_2614.png"]
+        let images = names.enumerated().map { ThresholdTuning.Image(name: "/data/Blowhole/Imgs/" + $0.element.split(separator: "/")[1],
+                                                                      score: Float($0.offset), isDefect: true, kind: "blowhole") }
+        let state = ConsoleState(runName: "a", images: images, threshold: 0.5,
+                                 comparison: ConsoleState.Comparison(runName: "b", images: images, threshold: 0.5))
+        let screen = MemoryScreen(width: 140, height: 8)
+        BrowserView().draw(state, pane: nil, paneB: nil, on: screen)
+        let rows = [screen.line(2), screen.line(3)].map { String($0.prefix(BrowserView.comparisonListWidth)) }
+        #expect(rows[0].hasSuffix("…exp4_num_2614.png") && rows[1].hasSuffix("…exp4_num_2613.png"), "\(rows)")
+        #expect(Chrome.fitted("short.png", 20) == "short.png" && Chrome.fitted("abcdef", 4) == "…def")
     }
 }

@@ -35,7 +35,8 @@ public struct BrowserView {
             } else {
                 line += Chrome.column(verdict, 7) + "  "
             }
-            line += Chrome.column(item.kind, 7) + "  " + Chrome.column(mark, 4) + "  " + Chrome.shortName(item.name)
+            line += Chrome.column(item.kind, 7) + "  " + Chrome.column(mark, 4) + "  "
+            line += Chrome.fitted(Chrome.shortName(item.name), listWidth - line.count)
             let wrong = (verdict == "defect") != item.isDefect
             screen.text(String(line.prefix(listWidth)), x: 0, y: 2 + offset,
                         foreground: wrong ? theme.colour(.wrong, depth: screen.depth) : .standard, bold: index == state.selected)
@@ -74,7 +75,7 @@ public struct BrowserView {
         }
         Chrome.keys(state.comparison == nil
                     ? "↑↓ select  o image/heat/overlay/contour  z 1:1  s sort  / filter  f FP  n FN  d defect  c clear  Tab next view  q quit"
-                    : "↑↓ select  s sort (score, name, A−B rank gap)  / filter (… A≠B)  f n d c marks → A's review.jsonl  0 runs  q quit",
+                    : "↑↓ select  s sort (score, name, A−B rank gap)  / filter (… A≠B)  f n d c marks → A's review.jsonl  0 back to runs  q quit",
                     state, theme: theme, on: screen)
     }
 

@@ -51,6 +51,14 @@ enum Chrome {
         text.count > width ? String(text.prefix(width)) : text.padding(toLength: width, withPad: " ", startingAt: 0)
     }
 
+    /// `name` in `width` characters: whole when it fits, else its end after "…"
+    /// (`…exp4_num_2613.png`): images of one kind share their start, not their end.
+    static func fitted(_ name: String, _ width: Int) -> String {
+        guard name.count > width else { return name }
+        guard width > 1 else { return String(name.suffix(max(width, 0))) }
+        return "…" + name.suffix(width - 1)
+    }
+
     /// The last two path components ("hole/003.png").
     static func shortName(_ path: String) -> String { path.split(separator: "/").suffix(2).joined(separator: "/") }
 }
