@@ -51,7 +51,7 @@ final class MapWorker: @unchecked Sendable {
             let result = Result { () -> FrameMap in
                 let scorer = try currentScorer()
                 // A ROI run's saved maps lack the box the console outlines: those are computed.
-                if scorer.preprocessing.region == nil, let saved = EvaluationJob.savedMap(of: run, kind: kind, imagePath: path) {
+                if scorer.preprocessing.region == nil, let saved = EvaluationJob.savedMap(of: run, kind: kind, imagePath: path, range: scorer.mapRange) {
                     return FrameMap(width: saved.width, height: saved.height, values: saved.values)
                 }
                 let prepared = try scorer.preprocessing.prepare(path)

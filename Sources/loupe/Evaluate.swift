@@ -30,7 +30,7 @@ struct Evaluate: ParsableCommand {
     @OptionGroup(title: "Data (default: the data set the run was trained on)")
     var data: DataOptions
 
-    @Flag(help: "Also write every anomaly map as a 16-bit PNG under maps/<kind>/ (value/6 of full scale).")
+    @Flag(help: "Also write every anomaly map as a 16-bit PNG under maps/<kind>/ (0 to 65535 over the method's map range: 0…6 for distance maps, 0…1 for probabilities).")
     var saveMaps = false
 
     @Flag(help: "Print the metrics as JSON.")

@@ -127,4 +127,36 @@ import Testing
         #expect(abs(try #require(accumulator.averagePrecision) - BinaryMetrics.averagePrecision(labels: labels, scores: scores)!) < 1e-4)
         #expect(abs(try #require(accumulator.aupro()) - RegionOverlap.aupro(images)!) < 1e-4)
     }
+
+    /// A segmentation head's probability maps (sigmoid of logits: most pixels near 0, the
+    /// defects' near 1) binned over their own range 0…1, as a two-stage run's evaluation
+    /// bins them, give the exact metrics to 1e-4.
+    @Test func probabilityMapsOnTheirOwnRangeAgreeWithTheExactMetrics() throws {
+        var generator = SeededGenerator(seed: 31)
+        func normal() -> Float {
+            let u = max(generator.nextUniform(), 1e-7), v = generator.nextUniform()
+            return (-2 * Foundation.log(u)).squareRoot() * Foundation.cos(2 * .pi * v)
+        }
+        var images: [RegionOverlap.Image] = []
+        for _ in 0..<8 {
+            let (width, height) = (64, 64)
+            let cx = Float(generator.next() % 40 + 12), cy = Float(generator.next() % 40 + 12), radius = Float(generator.next() % 6 + 3)
+            var mask = [Bool](), map = [Float]()
+            for y in 0..<height {
+                for x in 0..<width {
+                    let inside = ((Float(x) - cx) * (Float(x) - cx) + (Float(y) - cy) * (Float(y) - cy)).squareRoot() < radius
+                    mask.append(inside)
+                    let logit = inside ? 1.5 + 2 * normal() : -5 + 1.5 * normal()
+                    map.append(1 / (1 + Foundation.exp(-logit)))
+                }
+            }
+            images.append(RegionOverlap.Image(width: width, height: height, mask: mask, map: map))
+        }
+        var accumulator = PixelMetricsAccumulator(lowerBound: 0, upperBound: 1)
+        for image in images { accumulator.add(image) }
+        let labels = images.flatMap(\.mask), scores = images.flatMap(\.map)
+        #expect(abs(try #require(accumulator.auroc) - BinaryMetrics.auroc(labels: labels, scores: scores)!) < 1e-4)
+        #expect(abs(try #require(accumulator.averagePrecision) - BinaryMetrics.averagePrecision(labels: labels, scores: scores)!) < 1e-4)
+        #expect(abs(try #require(accumulator.aupro()) - RegionOverlap.aupro(images)!) < 1e-4)
+    }
 }

@@ -81,5 +81,11 @@ import Testing
         #expect(maps.anomaly.scalars.max()! > 1, "1 − cos summed over three scales of random features exceeds a probability")
         #expect(scoring.scalars.allSatisfy { $0 > 0 && $0 < 1 })
         #expect(withoutGradients { plain.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }.imageScoring == nil)
+        // The map range follows what the map is: probabilities, or summed distances.
+        #expect(Self.configuration().mapRange == 0...1 && Self.configuration(["student_map": .bool(true)]).mapRange == 0...6
+                && Self.configuration(["segmentation": .bool(false)]).mapRange == 0...6)
+        var rd = TrainingConfiguration()
+        rd.method = "rd"
+        #expect(rd.mapRange == 0...6)
     }
 }

@@ -90,10 +90,6 @@ public struct EvaluationJob: Sendable {
     /// The ROI run the detector was trained with, at another path (nil: as recorded).
     public let regionRun: String?
 
-    /// 16-bit map PNGs store value / fullScale · 65535: RD sums three 1 − cos terms, each
-    /// at most 2, so 6 covers every map (resolution 1e-4).
-    public static let mapFullScale: Float = 6
-
     public init(run: RunFolder, data: DatasetSource? = nil, savesMaps: Bool = false, regionRun: String? = nil) {
         self.run = run
         self.regionRun = regionRun
@@ -117,8 +113,10 @@ public struct EvaluationJob: Sendable {
             return (prepared, try Preprocessing.mask(samples[index].maskPath, width: prepared.width, height: prepared.height))
         }
         var scored: [ScoredImage] = []
-        // Pixel metrics in constant memory, so test sets of any size fit (maps lie in 0…6).
-        var pixels = PixelMetricsAccumulator(lowerBound: 0, upperBound: Self.mapFullScale)
+        // Pixel metrics in constant memory, so test sets of any size fit; the bins span the
+        // method's map range (probabilities 0…1, summed distances 0…6).
+        let mapRange = checkpoint.metadata.configuration.mapRange
+        var pixels = PixelMetricsAccumulator(lowerBound: mapRange.lowerBound, upperBound: mapRange.upperBound)
         var timings: [Double] = []
         var withoutPart = 0
         for (index, result) in loader.enumerated() {
@@ -130,7 +128,7 @@ public struct EvaluationJob: Sendable {
             let values = frame.map
             timings.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             let sample = samples[index]
-            if savesMaps { try saveMap(values, width: prepared.width, height: prepared.height, sample: sample) }
+            if savesMaps { try saveMap(values, width: prepared.width, height: prepared.height, sample: sample, range: mapRange) }
             scored.append(ScoredImage(path: sample.path, kind: sample.kind, isDefect: !sample.isGood, score: frame.score))
             onScored(scored[scored.count - 1])
             pixels.add(RegionOverlap.Image(width: prepared.width, height: prepared.height, mask: mask, map: values))
@@ -158,23 +156,26 @@ public struct EvaluationJob: Sendable {
         return (scored, metrics)
     }
 
-    private func saveMap(_ values: [Float], width: Int, height: Int, sample: Sample) throws {
+    /// 16-bit map PNGs store the value's place in the method's map range, 0…65535
+    /// (resolution 1e-4 of a 0…6 map, 1.5e-5 of a probability).
+    private func saveMap(_ values: [Float], width: Int, height: Int, sample: Sample, range: ClosedRange<Float>) throws {
         let path = run.savedMap(kind: sample.kind, imagePath: sample.path)
         try RunFolder.createFolder((path as NSString).deletingLastPathComponent)
-        let scaled = values.map { min(max($0 / Self.mapFullScale, 0), 1) * 255 }
+        let span = range.upperBound - range.lowerBound
+        let scaled = values.map { min(max(($0 - range.lowerBound) / span, 0), 1) * 255 }
         try PNG.write(Image(width: width, height: height, channels: 1, pixels: scaled, sourceBitDepth: 16), to: path, bitDepth: 16)
     }
 
     /// A map `eval --save-maps` wrote for `imagePath`, if it is there and newer than the
     /// training log (older maps belong to an earlier model; saving a threshold rewrites the
     /// checkpoint but not the model, so the log dates it); values back on the map's scale.
-    public static func savedMap(of run: RunFolder, kind: String, imagePath: String) -> (width: Int, height: Int, values: [Float])? {
+    public static func savedMap(of run: RunFolder, kind: String, imagePath: String, range: ClosedRange<Float>) -> (width: Int, height: Int, values: [Float])? {
         let path = run.savedMap(kind: kind, imagePath: imagePath)
         let files = FileManager.default
         guard let saved = (try? files.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
               let trained = ((try? files.attributesOfItem(atPath: run.trainLog)) ?? (try? files.attributesOfItem(atPath: run.checkpoint)))?[.modificationDate] as? Date,
               saved >= trained, let image = try? ImageFile.read(path), image.channels == 1 else { return nil }
-        return (image.width, image.height, image.pixels.map { $0 / 255 * mapFullScale })
+        return (image.width, image.height, image.pixels.map { range.lowerBound + $0 / 255 * (range.upperBound - range.lowerBound) })
     }
 
     private func write(_ images: [ScoredImage], _ metrics: EvaluationMetrics, threshold: Float?) throws {

@@ -10,6 +10,8 @@ public struct Scorer {
     let model: any DistillationModel
     let blur: GaussianBlur
     let imageScore: ImageScore
+    /// The values its maps take (the method's contract).
+    public let mapRange: ClosedRange<Float>
 
     /// The run of checkpoint file `path`, with the teacher weights it was trained with
     /// (when it recorded them and they are still there; else the installed ones), checked
@@ -39,6 +41,7 @@ public struct Scorer {
         preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: metadata.tiling, region: region)
         blur = GaussianBlur(sigma: configuration.blurSigma)
         imageScore = configuration.effectiveImageScore
+        mapRange = configuration.mapRange
     }
 
     /// The size×size anomaly map of one 1×3×size×size input.

@@ -19,6 +19,9 @@ public enum ImageScore: Equatable, Sendable, Codable {
 /// The distillation anomaly map: per scale 1 − cos(teacher, student) over channels,
 /// upsampled bilinearly to the input size (`align_corners=False`), summed, then blurred.
 public struct FeatureDistanceMap: Sendable {
+    /// Its values: three scales' 1 − cos, each in [0, 2].
+    public static let range: ClosedRange<Float> = 0...6
+
     public let height: Int, width: Int
     public let blur: GaussianBlur
 

@@ -36,6 +36,10 @@ public protocol AnomalyMethod: SendableMetatype {
 
     /// How an image's score comes from its map when the run does not say (`image_score`).
     static var imageScore: ImageScore { get }
+
+    /// The values this configuration's anomaly maps take: the pixel metrics' bins and the
+    /// 16-bit saved maps span it, so a map in [0, 1] uses every bin.
+    static func mapRange(for configuration: TrainingConfiguration) -> ClosedRange<Float>
 }
 
 extension AnomalyMethod {
@@ -51,4 +55,7 @@ extension AnomalyMethod {
     }
 
     public static var imageScore: ImageScore { .maximum }
+
+    /// Three scales' 1 − cos, each in [0, 2], summed (`FeatureDistanceMap`).
+    public static func mapRange(for configuration: TrainingConfiguration) -> ClosedRange<Float> { FeatureDistanceMap.range }
 }

@@ -103,6 +103,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         imageScore ?? (try? MethodRegistry.method(named: method))?.imageScore ?? .maximum
     }
 
+    /// The range of this configuration's anomaly maps (the method's contract).
+    public var mapRange: ClosedRange<Float> {
+        (try? MethodRegistry.method(named: method))?.mapRange(for: self) ?? FeatureDistanceMap.range
+    }
+
     /// A setting of the method: the configured value, else the method's default.
     public func setting(_ key: String, of method: any AnomalyMethod.Type) -> SettingValue? {
         settings[key] ?? method.settings.first { $0.key == key }?.defaultValue

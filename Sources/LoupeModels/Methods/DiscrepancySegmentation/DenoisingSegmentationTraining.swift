@@ -17,6 +17,12 @@ extension DenoisingSegmentationMethod {
     /// The mean of the map's 100 highest pixels (DeSTSeg's T): a map of probabilities is
     /// flat near 0 or 1, where the single maximum ranks images poorly.
     public static var imageScore: ImageScore { .topMean(100) }
+
+    /// The segmentation network's probabilities, unless the student's map is shown
+    /// (`--student-map`) or there is no segmentation network (`--no-segmentation`).
+    public static func mapRange(for configuration: TrainingConfiguration) -> ClosedRange<Float> {
+        configuration.bool("segmentation", of: self) && !configuration.bool("student_map", of: self) ? 0...1 : FeatureDistanceMap.range
+    }
 }
 
 /// What the two-stage synthetic-defect methods (pfadseg, stu-seg) share beyond the network:
