@@ -69,7 +69,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
         if let method = try? MethodRegistry.method(named: c.method), !method.settings.isEmpty {
             lines += ["", "[\(c.method)]"]
             for setting in method.settings {
-                lines.append("\(setting.key) = \(c.setting(setting.key, of: method) ?? setting.defaultValue)   # \(setting.help)")
+                lines.append("\(setting.key) = \(c.settings[setting.key] ?? setting.defaultValue)   # \(setting.help)")
             }
         }
         if c.augmentation.isActive {

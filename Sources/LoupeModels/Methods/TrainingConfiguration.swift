@@ -107,29 +107,6 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var mapRange: ClosedRange<Float> {
         (try? MethodRegistry.method(named: method))?.mapRange(for: self) ?? FeatureDistanceMap.range
     }
-
-    /// A setting of the method: the configured value, else the method's default.
-    public func setting(_ key: String, of method: any AnomalyMethod.Type) -> SettingValue? {
-        settings[key] ?? method.settings.first { $0.key == key }?.defaultValue
-    }
-
-    public func bool(_ key: String, of method: any AnomalyMethod.Type) -> Bool {
-        if case let .bool(value) = setting(key, of: method) { return value }
-        return false
-    }
-
-    public func real(_ key: String, of method: any AnomalyMethod.Type) -> Double {
-        switch setting(key, of: method) {
-        case let .real(value): return value
-        case let .integer(value): return Double(value)
-        default: return 0
-        }
-    }
-
-    public func integer(_ key: String, of method: any AnomalyMethod.Type) -> Int {
-        if case let .integer(value) = setting(key, of: method) { return value }
-        return 0
-    }
 }
 
 /// A shared training setting outside its range (`TrainingConfiguration.problem`): the key as

@@ -21,7 +21,8 @@ extension DenoisingSegmentationMethod {
     /// The segmentation network's probabilities, unless the student's map is shown
     /// (`--student-map`) or there is no segmentation network (`--no-segmentation`).
     public static func mapRange(for configuration: TrainingConfiguration) -> ClosedRange<Float> {
-        configuration.bool("segmentation", of: self) && !configuration.bool("student_map", of: self) ? 0...1 : FeatureDistanceMap.range
+        let training = DenoisingSegmentationTraining.self
+        return configuration[training.segmentation] && !configuration[training.studentMap] ? 0...1 : FeatureDistanceMap.range
     }
 }
 
@@ -29,25 +30,25 @@ extension DenoisingSegmentationMethod {
 /// their training settings, the stage split, the defect recipe and how the model is put
 /// together around a method's student.
 enum DenoisingSegmentationTraining {
+    static let segmentation = SettingKey("segmentation", default: true,
+                                         help: "train the segmentation network as stage 2 (--no-segmentation: one stage, map = summed cosine distances)")
+    static let studentMap = SettingKey("student_map", default: false,
+                                       help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)")
+    static let segmentationShare = SettingKey("segmentation_share", default: 0.57,
+                                              help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)", range: 0.05...0.95)
+    static let studentRate = SettingKey("student_lr", default: 0.5, help: "SGD learning rate of the student (stage 1)", range: 0...10)
+    static let segmentationRate = SettingKey("segmentation_lr", default: 0.1, help: "SGD learning rate of the segmentation network's residual blocks", range: 0...10)
+    static let headRate = SettingKey("head_lr", default: 0.01, help: "SGD learning rate of the segmentation head (its context module and last convolutions)",
+                                     range: 0...10)
+    static let focalGamma = SettingKey("focal_gamma", default: 4.0, help: "focusing parameter γ of the focal loss", range: 0...10)
+    static let defects = SyntheticDefectShares(textureBlend: 1, cutPaste: 0, scar: 0)
+
     /// The settings every such method has (each method adds its own before them).
-    static let settings: [MethodSetting] = [
-        MethodSetting("segmentation", default: .bool(true),
-                      help: "train the segmentation network as stage 2 (--no-segmentation: one stage, map = summed cosine distances)"),
-        MethodSetting("student_map", default: .bool(false),
-                      help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)"),
-        MethodSetting("segmentation_share", default: .real(0.57), help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)",
-                      range: 0.05...0.95),
-        MethodSetting("student_lr", default: .real(0.5), help: "SGD learning rate of the student (stage 1)", range: 0...10),
-        MethodSetting("segmentation_lr", default: .real(0.1), help: "SGD learning rate of the segmentation network's residual blocks", range: 0...10),
-        MethodSetting("head_lr", default: .real(0.01), help: "SGD learning rate of the segmentation head (its context module and last convolutions)", range: 0...10),
-        MethodSetting("focal_gamma", default: .real(4), help: "focusing parameter γ of the focal loss", range: 0...10),
-        MethodSetting("texture_blend", default: .real(1), help: "share of DRAEM texture-blend defects", range: 0...1),
-        MethodSetting("cut_paste", default: .real(0), help: "share of CutPaste defects", range: 0...1),
-        MethodSetting("scar", default: .real(0), help: "share of scar defects", range: 0...1),
-    ]
+    static let settings = [segmentation, studentMap].map(\.definition)
+        + [segmentationShare, studentRate, segmentationRate, headRate, focalGamma].map(\.definition) + defects.definitions
 
     static func syntheticAnomalies(for configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) -> SyntheticAnomalyRecipe? {
-        SyntheticAnomalyRecipe(shares: configuration, of: method)
+        defects.recipe(configuration)
     }
 
     /// The student, then the segmentation network (`segmentation_share` of the epochs, at
@@ -56,11 +57,11 @@ enum DenoisingSegmentationTraining {
         guard syntheticAnomalies(for: configuration, of: method) != nil else {
             throw MethodError.stagesDoNotFit(method: method.name, detail: "the student learns from synthetic defects: give --texture-blend, --cut-paste or --scar a share above 0")
         }
-        guard configuration.bool("segmentation", of: method) else { return [TrainingStage(name: "student", epochs: configuration.epochs)] }
+        guard configuration[segmentation] else { return [TrainingStage(name: "student", epochs: configuration.epochs)] }
         guard configuration.epochs >= 2 else {
             throw MethodError.stagesDoNotFit(method: method.name, detail: "it trains the student, then the segmentation network: give --epochs 2 or more (or --no-segmentation)")
         }
-        let share = configuration.real("segmentation_share", of: method)
+        let share = configuration[segmentationShare]
         let segmentation = min(configuration.epochs - 1, max(1, Int((Double(configuration.epochs) * share).rounded())))
         return [TrainingStage(name: "student", epochs: configuration.epochs - segmentation), TrainingStage(name: "segmentation", epochs: segmentation)]
     }
@@ -69,24 +70,12 @@ enum DenoisingSegmentationTraining {
     static func makeModel(student: any ImageStudent, teacherChannels: [Int], width: Int, attention: PyramidAttention, rectangularContext: Bool,
                           configuration: TrainingConfiguration, of method: any AnomalyMethod.Type,
                           using generator: inout SeededGenerator) -> DenoisingSegmentationModel {
-        let segmentation = configuration.bool("segmentation", of: method)
+        let segmentation = configuration[segmentation]
             ? SegmentationNetwork(inChannels: teacherChannels.prefix(3).reduce(0, +), width: width, attention: attention,
                                   rectangularContext: rectangularContext, using: &generator) : nil
         return DenoisingSegmentationModel(student: student, segmentation: segmentation,
-                                          learningRates: .init(student: Float(configuration.real("student_lr", of: method)),
-                                                               residual: Float(configuration.real("segmentation_lr", of: method)),
-                                                               head: Float(configuration.real("head_lr", of: method))),
-                                          focalGamma: Float(configuration.real("focal_gamma", of: method)),
-                                          studentMap: configuration.bool("student_map", of: method))
-    }
-}
-
-extension SyntheticAnomalyRecipe {
-    /// The recipe a method's `texture_blend`, `cut_paste` and `scar` settings give; nil when
-    /// every share is 0.
-    init?(shares configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) {
-        let weights = ["texture_blend", "cut_paste", "scar"].map { Float(configuration.real($0, of: method)) }
-        guard weights.reduce(0, +) > 0 else { return nil }
-        self.init(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+                                          learningRates: .init(student: Float(configuration[studentRate]), residual: Float(configuration[segmentationRate]),
+                                                               head: Float(configuration[headRate])),
+                                          focalGamma: Float(configuration[focalGamma]), studentMap: configuration[studentMap])
     }
 }

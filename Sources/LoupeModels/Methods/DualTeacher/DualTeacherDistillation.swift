@@ -15,17 +15,16 @@ public enum DualTeacherDistillation: AnomalyMethod {
     public static let name = "rd-dual"
     public static let summary = "two teachers fused by attention, non-mirror student"
     public static let paper = "paper 001 §3: MAFFM (dual-teacher fusion) and its student"
-    public static let settings: [MethodSetting] = [
-        MethodSetting("single_teacher", default: .bool(false),
-                      help: "distil from the first teacher alone (MSCAM, MFF, OCE and the paper's student kept; no iAFF)"),
-        MethodSetting("mscam", default: .bool(true), help: "weigh each teacher's channels with MSCAM attention before fusing"),
-        MethodSetting("iaff", default: .bool(true), help: "fuse the two teachers with iAFF (off: plain concatenation)"),
-        MethodSetting("mirror_student", default: .bool(false), help: "RD's decoder as the student instead of the paper's"),
-        MethodSetting("reduction", default: .integer(4), help: "MSCAM's and iAFF's channel reduction ratio r (Table 6)", range: 1...64),
-    ]
+    static let singleTeacher = SettingKey("single_teacher", default: false,
+                                          help: "distil from the first teacher alone (MSCAM, MFF, OCE and the paper's student kept; no iAFF)")
+    static let mscam = SettingKey("mscam", default: true, help: "weigh each teacher's channels with MSCAM attention before fusing")
+    static let iaff = SettingKey("iaff", default: true, help: "fuse the two teachers with iAFF (off: plain concatenation)")
+    static let mirrorStudent = SettingKey("mirror_student", default: false, help: "RD's decoder as the student instead of the paper's")
+    static let reduction = SettingKey("reduction", default: 4, help: "MSCAM's and iAFF's channel reduction ratio r (Table 6)", range: 1...64)
+    public static let settings = [singleTeacher, mscam, iaff, mirrorStudent].map(\.definition) + [reduction.definition]
 
     public static func teacherCount(for configuration: TrainingConfiguration) -> Int {
-        configuration.bool("single_teacher", of: self) ? 1 : 2
+        configuration[singleTeacher] ? 1 : 2
     }
 
     public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] {
@@ -34,9 +33,9 @@ public enum DualTeacherDistillation: AnomalyMethod {
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
-        return DualTeacherModel(teacher: teacher, weighsChannels: configuration.bool("mscam", of: self),
-                                fusesIteratively: configuration.bool("iaff", of: self),
-                                mirrorsTeacher: configuration.bool("mirror_student", of: self),
-                                reduction: configuration.integer("reduction", of: self), using: &generator)
+        return DualTeacherModel(teacher: teacher, weighsChannels: configuration[mscam],
+                                fusesIteratively: configuration[iaff],
+                                mirrorsTeacher: configuration[mirrorStudent],
+                                reduction: configuration[reduction], using: &generator)
     }
 }

@@ -9,22 +9,20 @@ public enum MultiScaleFusion: AnomalyMethod {
     public static let name = "rd-mff"
     public static let summary = "multi-scale fusion, transformer filter, heterogeneous student"
     public static let paper = "paper 000 §3.2: feature aggregation and filtering module"
-    public static let settings: [MethodSetting] = [
-        MethodSetting("mff", default: .bool(true), help: "fuse the stride-4 and stride-8 scales into the deepest (off: the deepest scale alone)"),
-        MethodSetting("transformer", default: .bool(true), help: "filter the fused grid with transformer encoder layers"),
-        MethodSetting("mirror_student", default: .bool(false),
-                      help: "RD's decoder as the student instead of the trunk-and-heads residual one (docs/methods.md)"),
-        MethodSetting("heads", default: .integer(4), help: "attention heads of the transformer filter", range: 1...8),
-        MethodSetting("depth", default: .integer(1), help: "transformer encoder layers (the paper uses one ViT block)", range: 1...4),
-    ]
+    static let mff = SettingKey("mff", default: true, help: "fuse the stride-4 and stride-8 scales into the deepest (off: the deepest scale alone)")
+    static let transformer = SettingKey("transformer", default: true, help: "filter the fused grid with transformer encoder layers")
+    static let mirrorStudent = SettingKey("mirror_student", default: false,
+                                          help: "RD's decoder as the student instead of the trunk-and-heads residual one (docs/methods.md)")
+    static let heads = SettingKey("heads", default: 4, help: "attention heads of the transformer filter", range: 1...8)
+    static let depth = SettingKey("depth", default: 1, help: "transformer encoder layers (the paper uses one ViT block)", range: 1...4)
+    public static let settings = [mff.definition, transformer.definition, mirrorStudent.definition, heads.definition, depth.definition]
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
         return MultiScaleFusionModel(
             channels: teacher.stageChannels, architecture: ReverseDistillationArchitecture(backbone: teacher.backbone),
             gridSize: max(1, configuration.imageSize / 16),
-            fusesScales: configuration.bool("mff", of: Self.self), filters: configuration.bool("transformer", of: Self.self),
-            mirrorsTeacher: configuration.bool("mirror_student", of: Self.self),
-            heads: configuration.integer("heads", of: Self.self), depth: configuration.integer("depth", of: Self.self), using: &generator)
+            fusesScales: configuration[mff], filters: configuration[transformer], mirrorsTeacher: configuration[mirrorStudent],
+            heads: configuration[heads], depth: configuration[depth], using: &generator)
     }
 }

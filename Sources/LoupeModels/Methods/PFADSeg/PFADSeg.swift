@@ -20,21 +20,20 @@ public enum PFADSeg: DenoisingSegmentationMethod {
     public static let name = "pfadseg"
     public static let summary = "denoising student + segmentation network, on synthetic defects"
     public static let paper = "paper 003: PFADSeg, denoising guided segmentation (PCAR, AFF, RCM)"
-    public static let settings: [MethodSetting] = [
-        MethodSetting("pcar", default: .bool(true), help: "PCAR in place of each block's second 3×3 conv (--no-pcar: the plain conv)"),
-        MethodSetting("aff", default: .bool(true), help: "attentional feature fusion in place of each block's residual sum (--no-aff: the sum)"),
-        MethodSetting("rcm", default: .bool(true), help: "RCM in the segmentation head (--no-rcm: DeSTSeg's ASPP)"),
-        MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
-    ] + DenoisingSegmentationTraining.settings
+    static let pcar = SettingKey("pcar", default: true, help: "PCAR in place of each block's second 3×3 conv (--no-pcar: the plain conv)")
+    static let aff = SettingKey("aff", default: true, help: "attentional feature fusion in place of each block's residual sum (--no-aff: the sum)")
+    static let rcm = SettingKey("rcm", default: true, help: "RCM in the segmentation head (--no-rcm: DeSTSeg's ASPP)")
+    static let width = SettingKey("width", default: 32, help: "the student's first width (ResNet-18: 64)", range: 8...128)
+    public static let settings = [pcar, aff, rcm].map(\.definition) + [width.definition] + DenoisingSegmentationTraining.settings
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
-        let attention = PyramidAttention(parallelConvolutions: configuration.bool("pcar", of: self),
-                                         attentionalFusion: configuration.bool("aff", of: self))
-        let width = configuration.integer("width", of: self)
+        let attention = PyramidAttention(parallelConvolutions: configuration[pcar],
+                                         attentionalFusion: configuration[aff])
+        let width = configuration[width]
         let student = DenoisingStudent(width: width, teacherChannels: teacher.stageChannels, attention: attention, using: &generator)
         return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacher.stageChannels, width: 2 * width, attention: attention,
-                                                       rectangularContext: configuration.bool("rcm", of: self), configuration: configuration,
+                                                       rectangularContext: configuration[rcm], configuration: configuration,
                                                        of: self, using: &generator)
     }
 }

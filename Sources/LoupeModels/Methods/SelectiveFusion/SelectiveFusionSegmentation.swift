@@ -16,16 +16,15 @@ public enum SelectiveFusionSegmentation: DenoisingSegmentationMethod {
     public static let name = "stu-seg"
     public static let summary = "U-Net student with selective fusion + segmentation network"
     public static let paper = "paper 004: knowledge distillation with a selective fusion module"
-    public static let settings: [MethodSetting] = [
-        MethodSetting("skips", default: .bool(true), help: "skip connections from the student's encoder (--no-skips: a plain decoder)"),
-        MethodSetting("sfm", default: .bool(true), help: "fuse skips by the selective fusion module (--no-sfm: a plain sum)"),
-        MethodSetting("width", default: .integer(32), help: "the student's first width (ResNet-18: 64)", range: 8...128),
-    ] + DenoisingSegmentationTraining.settings
+    static let skips = SettingKey("skips", default: true, help: "skip connections from the student's encoder (--no-skips: a plain decoder)")
+    static let sfm = SettingKey("sfm", default: true, help: "fuse skips by the selective fusion module (--no-sfm: a plain sum)")
+    static let width = SettingKey("width", default: 32, help: "the student's first width (ResNet-18: 64)", range: 8...128)
+    public static let settings = [skips.definition, sfm.definition, width.definition] + DenoisingSegmentationTraining.settings
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
-        let width = configuration.integer("width", of: self)
-        let fusion: UNetDecoderLevel.Fusion = !configuration.bool("skips", of: self) ? .noSkip : configuration.bool("sfm", of: self) ? .selective : .sum
+        let width = configuration[width]
+        let fusion: UNetDecoderLevel.Fusion = !configuration[skips] ? .noSkip : configuration[sfm] ? .selective : .sum
         let student = UNetStudent(width: width, teacherChannels: teacher.stageChannels, fusion: fusion, using: &generator)
         return DenoisingSegmentationTraining.makeModel(student: student, teacherChannels: teacher.stageChannels, width: 2 * width,
                                                        attention: PyramidAttention(parallelConvolutions: false, attentionalFusion: false),

@@ -17,30 +17,27 @@ public enum SyntheticContrastiveDistillation: AnomalyMethod {
     public static let name = "sacd"
     public static let summary = "RD + FeaCali, trained on synthetic defects with a contrastive loss"
     public static let paper = "paper 002: Synthetic-Anomaly Contrastive Distillation, Sensors 2025"
-    public static let settings: [MethodSetting] = [
-        MethodSetting("feacali", default: .bool(true), help: "calibrate the student's outputs with FeaCali (--no-feacali: plain RD student)"),
-        MethodSetting("contrastive", default: .bool(true), help: "the intra-model contrastive loss inside synthetic defects"),
-        MethodSetting("synthetic", default: .bool(true), help: "train on synthetic defects too (--no-synthetic: RD plus FeaCali)"),
-        MethodSetting("defective_weight", default: .real(1), help: "weight of the distillation loss on the defective twins (the good images' weighs 1)", range: 0...10),
-        MethodSetting("contrastive_weight", default: .real(0.1), help: "weight of the contrastive loss", range: 0...10),
-        MethodSetting("margin", default: .real(0.5), help: "cosine similarity to the teacher inside a defect above which it is pushed", range: -1...1),
-        MethodSetting("texture_blend", default: .real(0.5), help: "share of DRAEM texture-blend defects", range: 0...1),
-        MethodSetting("cut_paste", default: .real(0.25), help: "share of CutPaste defects", range: 0...1),
-        MethodSetting("scar", default: .real(0.25), help: "share of scar defects", range: 0...1),
-    ]
+    static let feacali = SettingKey("feacali", default: true, help: "calibrate the student's outputs with FeaCali (--no-feacali: plain RD student)")
+    static let contrastive = SettingKey("contrastive", default: true, help: "the intra-model contrastive loss inside synthetic defects")
+    static let synthetic = SettingKey("synthetic", default: true, help: "train on synthetic defects too (--no-synthetic: RD plus FeaCali)")
+    static let defectiveWeight = SettingKey("defective_weight", default: 1.0,
+                                            help: "weight of the distillation loss on the defective twins (the good images' weighs 1)", range: 0...10)
+    static let contrastiveWeight = SettingKey("contrastive_weight", default: 0.1, help: "weight of the contrastive loss", range: 0...10)
+    static let margin = SettingKey("margin", default: 0.5, help: "cosine similarity to the teacher inside a defect above which it is pushed", range: -1...1)
+    static let defects = SyntheticDefectShares(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25)
+    public static let settings = [feacali, contrastive, synthetic].map(\.definition)
+        + [defectiveWeight, contrastiveWeight, margin].map(\.definition) + defects.definitions
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         let distillation = ReverseDistillationModel(teacher: teacher, seed: configuration.seed)
         var generator = SeededGenerator(seed: configuration.seed &+ 0xFEAC_A11)
         return SyntheticContrastiveModel(distillation: distillation, channels: teacher.stageChannels,
-                                         calibrates: configuration.bool("feacali", of: self),
-                                         defectiveWeight: Float(configuration.real("defective_weight", of: self)),
-                                         contrastiveWeight: Float(configuration.real("contrastive_weight", of: self)),
-                                         margin: Float(configuration.real("margin", of: self)),
-                                         usesContrastive: configuration.bool("contrastive", of: self), using: &generator)
+                                         calibrates: configuration[feacali], defectiveWeight: Float(configuration[defectiveWeight]),
+                                         contrastiveWeight: Float(configuration[contrastiveWeight]), margin: Float(configuration[margin]),
+                                         usesContrastive: configuration[contrastive], using: &generator)
     }
 
     public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        configuration.bool("synthetic", of: self) ? SyntheticAnomalyRecipe(shares: configuration, of: self) : nil
+        configuration[synthetic] ? defects.recipe(configuration) : nil
     }
 }

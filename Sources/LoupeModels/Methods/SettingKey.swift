@@ -1,0 +1,74 @@
+import LoupeData
+
+/// A method's setting declared once, with its type: the method lists its `definition` in
+/// `settings` and reads it as `configuration[Self.pcar]`, so a misspelt or undeclared key
+/// is a compile error, never a silent default.
+public struct SettingKey<Value: SettingType>: Sendable {
+    public let definition: MethodSetting
+
+    public init(_ key: String, default value: Value, help: String, range: ClosedRange<Double>? = nil) {
+        definition = MethodSetting(key, default: value.settingValue, help: help, range: range)
+    }
+}
+
+/// The Swift types a setting holds: true/false, whole numbers, numbers.
+public protocol SettingType: Sendable {
+    init?(_ value: SettingValue)
+    var settingValue: SettingValue { get }
+}
+
+extension Bool: SettingType {
+    public init?(_ value: SettingValue) {
+        guard case let .bool(flag) = value else { return nil }
+        self = flag
+    }
+    public var settingValue: SettingValue { .bool(self) }
+}
+
+extension Int: SettingType {
+    public init?(_ value: SettingValue) {
+        guard case let .integer(whole) = value else { return nil }
+        self = whole
+    }
+    public var settingValue: SettingValue { .integer(self) }
+}
+
+extension Double: SettingType {
+    /// A whole number is a fine real (`MethodSetting.accept` stores it as one already).
+    public init?(_ value: SettingValue) {
+        switch value {
+        case let .real(real): self = real
+        case let .integer(whole): self = Double(whole)
+        case .bool: return nil
+        }
+    }
+    public var settingValue: SettingValue { .real(self) }
+}
+
+extension TrainingConfiguration {
+    /// The value of a declared setting: the configured one, else its default.
+    public subscript<Value>(_ key: SettingKey<Value>) -> Value {
+        settings[key.definition.key].flatMap(Value.init) ?? Value(key.definition.defaultValue)!
+    }
+}
+
+/// The shares of synthetic defect kinds a method trains on: declared once here, each method
+/// giving its defaults (sacd half texture blends; pfadseg and stu-seg all).
+public struct SyntheticDefectShares: Sendable {
+    public let textureBlend: SettingKey<Double>, cutPaste: SettingKey<Double>, scar: SettingKey<Double>
+
+    public init(textureBlend: Double, cutPaste: Double, scar: Double) {
+        self.textureBlend = SettingKey("texture_blend", default: textureBlend, help: "share of DRAEM texture-blend defects", range: 0...1)
+        self.cutPaste = SettingKey("cut_paste", default: cutPaste, help: "share of CutPaste defects", range: 0...1)
+        self.scar = SettingKey("scar", default: scar, help: "share of scar defects", range: 0...1)
+    }
+
+    public var definitions: [MethodSetting] { [textureBlend.definition, cutPaste.definition, scar.definition] }
+
+    /// The recipe these shares give in `configuration`; nil when every share is 0.
+    public func recipe(_ configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
+        let weights = [textureBlend, cutPaste, scar].map { Float(configuration[$0]) }
+        guard weights.reduce(0, +) > 0 else { return nil }
+        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+    }
+}
