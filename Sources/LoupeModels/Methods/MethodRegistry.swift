@@ -1,7 +1,7 @@
 /// Every method Loupe can train, by name: the one place a method is listed.
 public enum MethodRegistry {
-    public static let methods: [any AnomalyMethod.Type] = [ReverseDistillation.self, MultiScaleFusion.self, SyntheticContrastiveDistillation.self, PFADSeg.self, SelectiveFusionSegmentation.self,
-                                                         DualTeacherDistillation.self]
+    public static let methods: [any AnomalyMethod.Type] = [RD.self, RDMFF.self, SACD.self, PFADSeg.self, StuSeg.self,
+                                                         RDDual.self]
 
     public static var names: [String] { methods.map { $0.name } }
 

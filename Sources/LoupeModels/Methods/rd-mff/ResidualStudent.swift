@@ -1,14 +1,5 @@
 import LoupeTensor
 
-/// A student decoder: the embedding (stride 32) to the teacher's three scales, shallowest first.
-protocol StudentDecoder: Module {
-    func reconstruct(_ embedding: Tensor) -> [Tensor]
-}
-
-extension ReverseStudent: StudentDecoder {
-    func reconstruct(_ embedding: Tensor) -> [Tensor] { self(embedding) }
-}
-
 /// rd-mff's heterogeneous student (paper 000: "a custom multi-level residual network"), not
 /// a mirror of the teacher: a residual trunk doubles the resolution three times (2×2
 /// stride-2 transposed conv-BN-ReLU, then a residual block), as wide as the teacher at each

@@ -13,7 +13,7 @@ import LoupeTensor
 /// loss is good + 1.0 × defective + 0.1 × contrastive (the good branch's term is the unit;
 /// `defective_weight` and `contrastive_weight` set the others) with margin 0.5; defects drawn
 /// half DRAEM texture blends (`textures/`), a quarter CutPaste, a quarter scars.
-public enum SyntheticContrastiveDistillation: AnomalyMethod {
+public enum SACD: AnomalyMethod {
     public static let name = "sacd"
     public static let summary = "RD + FeaCali, trained on synthetic defects with a contrastive loss"
     public static let paper = "paper 002: Synthetic-Anomaly Contrastive Distillation, Sensors 2025"

@@ -12,7 +12,7 @@ import LoupeTensor
 /// light segmentation network (two plain residual blocks, RCM, a 1×1 head; width 2w) learns
 /// the masks from the teacher–student discrepancy; its map is the anomaly map and an image's
 /// score the mean of the map's 100 highest pixels. SFM is our reading (`SelectiveFusionModule`).
-public enum SelectiveFusionSegmentation: DenoisingSegmentationMethod {
+public enum StuSeg: DenoisingSegmentationMethod {
     public static let name = "stu-seg"
     public static let summary = "U-Net student with selective fusion + segmentation network"
     public static let paper = "paper 004: knowledge distillation with a selective fusion module"

@@ -2,7 +2,7 @@ import LoupeTensor
 
 /// `rd`: Reverse Distillation, the baseline every paper method extends (Deng & Li,
 /// "Anomaly Detection via Reverse Distillation from One-Class Embedding", CVPR 2022).
-public enum ReverseDistillation: AnomalyMethod {
+public enum RD: AnomalyMethod {
     public static let name = "rd"
     public static let summary = "teacher, one-class bottleneck, reverse student decoder"
     public static let paper = "Deng & Li, Reverse Distillation from One-Class Embedding, CVPR 2022"

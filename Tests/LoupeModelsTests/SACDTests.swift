@@ -8,7 +8,7 @@ import Testing
 /// sacd's pieces against PyTorch written from the same definitions (scripts/make-fixtures.py,
 /// `sacd_cases`): FeaCali forward and every gradient, `maximum(alongAxis:)` as `torch.amax`,
 /// and the intra-model contrastive loss with its gradients; then the method as a whole.
-@Suite struct SyntheticContrastiveTests {
+@Suite struct SACDTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/sacd.safetensors").path)
 
@@ -80,8 +80,8 @@ import Testing
         let plain = try MethodRegistry.makeModel(for: configuration(["feacali": .bool(false)]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
         #expect(full.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
         #expect(!plain.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
-        #expect(SyntheticContrastiveDistillation.syntheticAnomalies(for: configuration([:])) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
-        #expect(SyntheticContrastiveDistillation.syntheticAnomalies(for: configuration(["synthetic": .bool(false)])) == nil)
+        #expect(SACD.syntheticAnomalies(for: configuration([:])) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
+        #expect(SACD.syntheticAnomalies(for: configuration(["synthetic": .bool(false)])) == nil)
 
         var generator = SeededGenerator(seed: 4)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }

@@ -8,7 +8,7 @@ import Testing
 /// rd-dual's pieces against PyTorch written from the same definitions (scripts/make-fixtures.py,
 /// `rd_dual_cases`): MS-CAM, iAFF and the student's basic block, forward and every
 /// gradient; then the two-teacher plumbing (`Teacher`, `TeacherLayout`) and the ablations.
-@Suite struct DualTeacherTests {
+@Suite struct RDDualTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/rd-dual.safetensors").path)
 
@@ -86,7 +86,7 @@ import Testing
         #expect(throws: TeacherError.wrongCount(method: "rd", expected: 1, given: ["efficientnet-lite0", "resnet18"])) { try MethodRegistry.teachers(for: rd) }
         rd.backbone = "efficientnet-lite9"
         #expect(throws: TeacherError.unknownBackbone(name: "efficientnet-lite9")) { try MethodRegistry.teachers(for: rd) }
-        #expect(DualTeacherDistillation.defaultTeachers(for: Self.configuration()) == [.efficientNetLite0, .efficientNetLite2])
+        #expect(RDDual.defaultTeachers(for: Self.configuration()) == [.efficientNetLite0, .efficientNetLite2])
         #expect(throws: TeacherError.self) { try Teacher.pretrained([.efficientNetLite0, .efficientNetLite2], weights: ["one.pth"]) }
     }
 

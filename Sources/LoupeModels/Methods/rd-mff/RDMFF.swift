@@ -5,7 +5,7 @@ import LoupeTensor
 /// MFF/ViT student", §3.2, Figures 4–6, Table 3; its ablations, Table 9, are the switches
 /// here). `--mirror-student` puts RD's decoder in the student's place: better on the
 /// texture samples, worse on DeepPCB's real defects (docs/methods.md).
-public enum MultiScaleFusion: AnomalyMethod {
+public enum RDMFF: AnomalyMethod {
     public static let name = "rd-mff"
     public static let summary = "multi-scale fusion, transformer filter, heterogeneous student"
     public static let paper = "paper 000 §3.2: feature aggregation and filtering module"

@@ -8,7 +8,7 @@ import Testing
 /// small channels (8, 16, 24): the peer's initial weights, two Adam steps as RD trains,
 /// then eval-mode blurred maps. The case is well conditioned (PyTorch's float32 and float64
 /// maps agree to 6e-7), so 1e-4 is a real bar.
-@Suite struct ReverseDistillationTests {
+@Suite struct RDTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/reverse-distillation.safetensors").path)
 

@@ -8,7 +8,7 @@ import Testing
 /// stu-seg's pieces against PyTorch written from the same definitions (scripts/make-fixtures.py,
 /// `stu_seg_cases`): SFM and a U-Net decoder level, forward and every gradient; then the
 /// student's shapes and ablations, and the shared two-stage training.
-@Suite struct SelectiveFusionTests {
+@Suite struct StuSegTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/stu-seg.safetensors").path)
 
@@ -47,7 +47,7 @@ import Testing
         #expect(!(try keys(["sfm": .bool(false)])).contains { $0.contains(".selection.") })
         #expect(try keys(["skips": .bool(false)]) == keys(["sfm": .bool(false)]), "without skips there is nothing to select between")
         #expect(!(try keys(["segmentation": .bool(false)])).contains { $0.hasPrefix("segmentation.") })
-        #expect(try SelectiveFusionSegmentation.stages(for: Self.configuration()).map(\.name) == ["student", "segmentation"])
+        #expect(try StuSeg.stages(for: Self.configuration()).map(\.name) == ["student", "segmentation"])
         // SFM's weights sum to one per channel: fusing a feature with itself gives it back.
         let sfm = SelectiveFusionModule(channels: 16, using: &generator)
         let x = Tensor.randomNormal([2, 16, 3, 4], using: &generator)

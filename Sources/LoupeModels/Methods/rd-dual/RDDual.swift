@@ -11,7 +11,7 @@ import LoupeTensor
 /// decodes from. Default teachers: EfficientNet-Lite0 and Lite2 (the shipped pair; the
 /// paper's ResNet-34 and Wide-ResNet-50-2 with `--backbone resnet34,wide_resnet50_2
 /// --weights A.pth,B.pth`).
-public enum DualTeacherDistillation: AnomalyMethod {
+public enum RDDual: AnomalyMethod {
     public static let name = "rd-dual"
     public static let summary = "two teachers fused by attention, non-mirror student"
     public static let paper = "paper 001 §3: MAFFM (dual-teacher fusion) and its student"

@@ -9,7 +9,7 @@ import Testing
 /// small channels (8, 16, 24) on a 4×4 grid, with either student: the peer's initial weights load by name; the
 /// first loss's gradient of every parameter, two SGD steps' losses and weights, and
 /// eval-mode maps match. The ablations change the network as they say.
-@Suite struct MultiScaleFusionTests {
+@Suite struct RDMFFTests {
     static let fixtures = loadFixture(URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("Fixtures/multi-scale-fusion.safetensors").path)
 
@@ -76,7 +76,7 @@ import Testing
 
     @Test func settingsAreChecked() throws {
         let cases: [([String: SettingValue], MethodError)] = [
-            (["layers": .integer(2)], .unknownSetting(method: "rd-mff", key: "layers", known: MultiScaleFusion.settings.map(\.key))),
+            (["layers": .integer(2)], .unknownSetting(method: "rd-mff", key: "layers", known: RDMFF.settings.map(\.key))),
             (["heads": .bool(true)], .wrongType(key: "heads", value: "true", expected: "a whole number")),
             (["heads": .integer(9)], .outOfRange(key: "heads", value: "9", range: 1...8)),
             (["mff": .integer(0)], .wrongType(key: "mff", value: "0", expected: "true or false")),
