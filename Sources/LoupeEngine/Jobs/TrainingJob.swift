@@ -123,7 +123,10 @@ public struct TrainingJob: Sendable {
         let teacherIdentity = TeacherIdentity.describe(teacher.weights)
         let log = try TrainLog(path: run.trainLog, keepingEpochsThrough: startEpoch)
         let batch = max(1, configuration.batchSize)
-        let perEpoch = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
+        // At 32 px the bottleneck is 1×1 and BatchNorm needs two inputs per batch: a last
+        // batch of one sits out (a different input each epoch, the order being shuffled).
+        let drawn = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
+        let perEpoch = configuration.imageSize <= 32 && drawn > 1 && drawn % batch == 1 ? drawn - 1 : drawn
         let stepsPerEpoch = (perEpoch + batch - 1) / batch
         let started = Date()
         var best = BestEpoch(path: run.bestEpochWeights)
@@ -147,7 +150,7 @@ public struct TrainingJob: Sendable {
             guard let optimizer else { break }
             optimizer.schedule(epochInStage: epochInStage)
             var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
-            let order = TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator)
+            let order = Array(TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator).prefix(perEpoch))
             // The cached teacher features of this epoch's batch `step`.
             func features(_ step: Int) throws -> [Tensor] {
                 try cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]))

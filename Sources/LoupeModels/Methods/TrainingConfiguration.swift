@@ -65,6 +65,10 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         if !Self.acceptsImageSize(imageSize) { return bad("image_size", imageSize, Self.imageSizeRule) }
         if !Self.epochRange.contains(epochs) { return bad("epochs", epochs, "a whole number from 1 to \(Self.epochRange.upperBound)") }
         if !Self.batchSizeRange.contains(batchSize) { return bad("batch_size", batchSize, "a whole number from 1 to \(Self.batchSizeRange.upperBound)") }
+        // At 32 px the bottleneck is 1×1: BatchNorm needs two inputs in a batch to normalise.
+        if batchSize == 1 && imageSize == 32 { return bad("batch_size", "1 at image size 32", "2 or more at that size (BatchNorm needs two values per channel where the bottleneck is 1x1), or a size of 64 or more") }
+        // TOML's integers are signed 64-bit: a larger seed could not be written to config.toml.
+        if seed > UInt64(Int64.max) { return bad("seed", seed, "a whole number from 0 to \(Int64.max)") }
         if !(learningRate > 0 && learningRate < 10) { return bad("learning_rate", learningRate, Self.learningRateRule) }
         if ![beta1, beta2].allSatisfy({ $0 >= 0 && $0 < 1 }) { return bad("betas", [beta1, beta2], "two numbers from 0 up to (not including) 1") }
         if !(0...64).contains(blurSigma) { return bad("blur_sigma", blurSigma, "0 to 64") }
