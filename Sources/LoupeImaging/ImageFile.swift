@@ -44,7 +44,7 @@ public enum ImageFile {
         case .png: return try PNG.decode(data, source: source, maximumPixels: maximumPixels)
         case .jpeg: return try JPEG.decode(data, source: source, maximumPixels: maximumPixels)
         case .bmp: return try BMP.decode(data, source: source, maximumPixels: maximumPixels)
-        case .tiff: return try TIFF.decode(data, source: source, maximumPixels: maximumPixels)
+        case .tiff: return try TIFF.samples(data, source: source, maximumPixels: maximumPixels).image
         }
     }
 
@@ -140,6 +140,20 @@ public enum ImageFile {
             throw ImageError.unknownFormat(path: source, detail: ImageFormat.describeUnknown(data))
         }
         return format
+    }
+
+    /// Runs a C codec shim over `data`: every shim takes the bytes, their count and a message
+    /// buffer and returns a status (`check` turns it into the error); `shim` makes the call
+    /// with the codec's own output struct, which the caller then reads.
+    static func runShim(_ data: Data, format: ImageFormat, source: String,
+                        _ shim: (_ bytes: UnsafePointer<UInt8>?, _ count: Int, _ message: UnsafeMutablePointer<CChar>, _ capacity: Int) -> Int32) throws {
+        guard !data.isEmpty else { throw ImageError.empty(path: source) }
+        var message = [CChar](repeating: 0, count: 256)
+        let capacity = message.count
+        let status = data.withUnsafeBytes { bytes in
+            message.withUnsafeMutableBufferPointer { shim(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, $0.baseAddress!, capacity) }
+        }
+        try check(status, message: message, format: format, source: source, data: data)
     }
 
     /// Throws the error a C shim's status stands for. The shims share their codes: 0 ok,

@@ -12,13 +12,8 @@ public enum JPEG {
 
     /// The decoder's samples and the orientation still to apply to them.
     static func samples(_ data: Data, source: String, maximumPixels: Int) throws -> (DecodedSamples, ExifOrientation) {
-        guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_jpeg_image()
-        var message = [CChar](repeating: 0, count: 256)
-        let status = data.withUnsafeBytes { bytes in
-            loupe_jpeg_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
-        }
-        try ImageFile.check(status, message: message, format: .jpeg, source: source, data: data)
+        try ImageFile.runShim(data, format: .jpeg, source: source) { loupe_jpeg_decode($0, $1, UInt64(maximumPixels), &decoded, $2, $3) }
         let samples = DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
                                      bitDepth: 8, pointer: UnsafeMutableRawPointer(decoded.pixels))
         return (samples, ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))))
@@ -27,11 +22,7 @@ public enum JPEG {
     /// Width and height after the EXIF orientation, from the headers alone.
     static func dimensions(_ data: Data, source: String) throws -> (width: Int, height: Int) {
         var width: UInt32 = 0, height: UInt32 = 0
-        var message = [CChar](repeating: 0, count: 256)
-        let status = data.withUnsafeBytes { bytes in
-            loupe_jpeg_dimensions(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, &width, &height, &message, message.count)
-        }
-        try ImageFile.check(status, message: message, format: .jpeg, source: source, data: data)
+        try ImageFile.runShim(data, format: .jpeg, source: source) { loupe_jpeg_dimensions($0, $1, &width, &height, $2, $3) }
         let swaps = ExifOrientation.of(jpeg: [UInt8](data.prefix(1 << 17))).swapsSides
         return swaps ? (Int(height), Int(width)) : (Int(width), Int(height))
     }

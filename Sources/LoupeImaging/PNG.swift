@@ -22,13 +22,8 @@ public enum PNG {
     }
 
     static func samples(_ data: Data, source: String, maximumPixels: Int) throws -> DecodedSamples {
-        guard !data.isEmpty else { throw ImageError.empty(path: source) }
         var decoded = loupe_png_image()
-        var message = [CChar](repeating: 0, count: 256)
-        let status = data.withUnsafeBytes { bytes in
-            loupe_png_decode(bytes.bindMemory(to: UInt8.self).baseAddress, bytes.count, UInt64(maximumPixels), &decoded, &message, message.count)
-        }
-        try ImageFile.check(status, message: message, format: .png, source: source, data: data)
+        try ImageFile.runShim(data, format: .png, source: source) { loupe_png_decode($0, $1, UInt64(maximumPixels), &decoded, $2, $3) }
         return DecodedSamples(width: Int(decoded.width), height: Int(decoded.height), channels: Int(decoded.channels),
                               bitDepth: Int(decoded.bit_depth), pointer: decoded.pixels)
     }
