@@ -78,6 +78,8 @@ import Testing
                     tolerance: 1e-6, "student map")
         expectClose(scoring, withoutGradients { plain.anomalyMaps(images: images, teacherFeatures: features, height: 64, width: 64) },
                     tolerance: 1e-6, "segmentation map")
+        expectClose(withoutGradients { hybrid.anomalyMaps(images: images, teacherFeatures: features, height: 64, width: 64) }, maps.anomaly,
+                    tolerance: 0, "the shown map alone")
         #expect(maps.anomaly.scalars.max()! > 1, "1 − cos summed over three scales of random features exceeds a probability")
         #expect(scoring.scalars.allSatisfy { $0 > 0 && $0 < 1 })
         #expect(withoutGradients { plain.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }.imageScoring == nil)

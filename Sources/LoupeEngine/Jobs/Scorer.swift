@@ -44,35 +44,33 @@ public struct Scorer {
         mapRange = configuration.mapRange
     }
 
-    /// The size×size anomaly map of one 1×3×size×size input.
-    public func anomalyMap(_ input: Tensor) -> Tensor {
-        withoutGradients {
-            let features = teacher.features(input)
-            return blur(model.anomalyMaps(images: input, teacherFeatures: features, height: preprocessing.size, width: preprocessing.size))
-        }
-    }
-
     /// Tiles scored together (the batched convolution path is faster than one at a time).
     static let tileBatch = 8
 
     /// The anomaly map of a prepared image, width×height row-major: for tiled runs every
     /// tile's unblurred map stitched (mean where tiles overlap), then the frame blurred once.
     public func anomalyMap(_ prepared: Preprocessing.Prepared) -> [Float] {
-        frameMaps(prepared).anomaly
+        frameMaps(prepared, scoring: false).anomaly
     }
 
     /// A prepared image's anomaly map and its score by the run's image-score rule (read
     /// from the method's image-scoring map when it has one).
     public func score(_ prepared: Preprocessing.Prepared) -> ScoredFrame {
-        let maps = frameMaps(prepared)
+        let maps = frameMaps(prepared, scoring: true)
         return ScoredFrame(map: maps.anomaly, score: imageScore((maps.imageScoring ?? maps.anomaly)[...]))
     }
 
-    private func frameMaps(_ prepared: Preprocessing.Prepared) -> (anomaly: [Float], imageScoring: [Float]?) {
+    /// The frame's anomaly map and, when `scoring` and the method scores from another map,
+    /// that map too (the console only shows the anomaly map: it does not pay for the other).
+    private func frameMaps(_ prepared: Preprocessing.Prepared, scoring: Bool) -> (anomaly: [Float], imageScoring: [Float]?) {
         let size = preprocessing.size
+        func maps(_ inputs: Tensor) -> ScoringMaps {
+            let features = teacher.features(inputs)
+            return scoring ? model.scoringMaps(images: inputs, teacherFeatures: features, height: size, width: size)
+                : ScoringMaps(anomaly: model.anomalyMaps(images: inputs, teacherFeatures: features, height: size, width: size))
+        }
         guard let grid = prepared.grid else {
-            let input = prepared.input(0, normalization: preprocessing.normalization)
-            let maps = withoutGradients { model.scoringMaps(images: input, teacherFeatures: teacher.features(input), height: size, width: size) }
+            let maps = withoutGradients { maps(prepared.input(0, normalization: preprocessing.normalization)) }
             return (prepared.inFrame(blur(maps.anomaly).scalars), maps.imageScoring.map { prepared.inFrame(blur($0).scalars) })
         }
         var anomaly = TileStitcher(grid: grid)
@@ -81,7 +79,7 @@ public struct Scorer {
             for start in stride(from: 0, to: grid.count, by: Self.tileBatch) {
                 let indices = Array(start..<min(grid.count, start + Self.tileBatch))
                 let inputs = Tensor.concatenate(indices.map { prepared.input($0, normalization: preprocessing.normalization) }, alongAxis: 0)
-                let maps = model.scoringMaps(images: inputs, teacherFeatures: teacher.features(inputs), height: size, width: size)
+                let maps = maps(inputs)
                 let anomalyValues = maps.anomaly.scalars, scoringValues = maps.imageScoring?.scalars
                 for (position, index) in indices.enumerated() {
                     let tile = (position * size * size)..<((position + 1) * size * size)

@@ -56,16 +56,21 @@ extension DenoisingSegmentationModel: DistillationModel {
         return TrainingLoss(focal + l1, terms: [LossTerm("focal", focal.item), LossTerm("l1", l1.item)])
     }
 
+    /// The segmentation network's probabilities, or the student's summed 1 − cos without
+    /// that network or with `studentMap` (which then needs no segmentation pass).
     public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
-        scoringMaps(images: images, teacherFeatures: teacherFeatures, height: height, width: width).anomaly
+        maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: false).anomaly
     }
 
-    /// The segmentation network's probabilities (or, without it, the student's summed
-    /// 1 − cos); with `studentMap`, the student's map beside the probabilities that score.
+    /// With `studentMap`, the student's map beside the probabilities that score the image.
     public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
+        maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: true)
+    }
+
+    private func maps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int, scoring: Bool) -> ScoringMaps {
         let studentFeatures = student(images)
         func discrepancy() -> Tensor { FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: studentFeatures) }
-        guard let segmentation else { return ScoringMaps(anomaly: discrepancy()) }
+        guard let segmentation, scoring || !studentMap else { return ScoringMaps(anomaly: discrepancy()) }
         let probabilities = segmentation(discrepancyInput(teacher: teacherFeatures, student: studentFeatures)).sigmoid()
             .resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
         return studentMap ? ScoringMaps(anomaly: discrepancy(), imageScoring: probabilities) : ScoringMaps(anomaly: probabilities)
