@@ -23,9 +23,8 @@ final class TrainingSession {
     let units: [TrainingUnit]
     let cache: TeacherFeatureCache
     let batch: Int
-    /// Inputs trained per epoch: all drawn, but at 32 px a last batch of one sits out (the
-    /// bottleneck is 1×1 and BatchNorm needs two inputs; the order is shuffled, so a
-    /// different input each epoch).
+    /// Inputs trained per epoch: all drawn, but a last batch of one sits out where BatchNorm
+    /// needs two (`needsTwoInputsPerBatch`; the order is shuffled, so a different input each epoch).
     let perEpoch: Int
     var stepsPerEpoch: Int { (perEpoch + batch - 1) / batch }
     private var configuration: TrainingConfiguration { job.configuration }
@@ -51,8 +50,8 @@ final class TrainingSession {
                                         batchSize: configuration.batchSize, memoryBudget: job.memoryBudget,
                                         events: events, isCancelled: isCancelled)
         batch = max(1, configuration.batchSize)
-        let drawn = TrainingUnit.epochCount(units, tilesPerImage: resumed?.metadata.tilesPerImage ?? job.tilesPerImage)
-        perEpoch = configuration.imageSize <= 32 && drawn > 1 && drawn % batch == 1 ? drawn - 1 : drawn
+        let drawn = TrainingUnit.epochCount(units, tilesPerImage: tilesPerImage)
+        perEpoch = configuration.needsTwoInputsPerBatch && drawn > 1 && drawn % batch == 1 ? drawn - 1 : drawn
     }
 
     /// Every remaining epoch; a new stage (or the first epoch of this process) gets its own

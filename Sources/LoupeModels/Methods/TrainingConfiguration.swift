@@ -59,14 +59,17 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public static let epochRange = 1...100_000, batchSizeRange = 1...1_024
     public static let learningRateRule = "a number above 0 and below 10"
 
+    /// At 32 px the bottleneck is 1×1: BatchNorm needs two inputs in a batch to normalise,
+    /// so a batch of one is refused (`problem`) and a last batch of one sits out an epoch.
+    public var needsTwoInputsPerBatch: Bool { imageSize <= 32 }
+
     /// The first setting outside its range, or nil.
     public var problem: SettingProblem? {
         func bad(_ key: String, _ value: Any, _ expected: String) -> SettingProblem { SettingProblem(key: key, value: "\(value)", expected: expected) }
         if !Self.acceptsImageSize(imageSize) { return bad("image_size", imageSize, Self.imageSizeRule) }
         if !Self.epochRange.contains(epochs) { return bad("epochs", epochs, "a whole number from 1 to \(Self.epochRange.upperBound)") }
         if !Self.batchSizeRange.contains(batchSize) { return bad("batch_size", batchSize, "a whole number from 1 to \(Self.batchSizeRange.upperBound)") }
-        // At 32 px the bottleneck is 1×1: BatchNorm needs two inputs in a batch to normalise.
-        if batchSize == 1 && imageSize == 32 { return bad("batch_size", "1 at image size 32", "2 or more at that size (BatchNorm needs two values per channel where the bottleneck is 1x1), or a size of 64 or more") }
+        if batchSize == 1 && needsTwoInputsPerBatch { return bad("batch_size", "1 at image size 32", "2 or more at that size (BatchNorm needs two values per channel where the bottleneck is 1x1), or a size of 64 or more") }
         // TOML's integers are signed 64-bit: a larger seed could not be written to config.toml.
         if seed > UInt64(Int64.max) { return bad("seed", seed, "a whole number from 0 to \(Int64.max)") }
         if !(learningRate > 0 && learningRate < 10) { return bad("learning_rate", learningRate, Self.learningRateRule) }
