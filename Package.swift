@@ -49,6 +49,8 @@ let package = Package(
         // libpng and libjpeg report errors by longjmp, libtiff by callback; these C shims
         // catch them and return codes and messages.
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
+        // prctl and CPU affinity for the runs `loupe compare` starts (variadic or macros in C).
+        .target(name: "CProcessControl"),
 
         // Tensor engine: tensors, autograd, layers, optimisers.
         .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
@@ -96,6 +98,7 @@ let package = Package(
                 "LoupeModels",
                 "LoupeEngine",
                 "LoupeConsole",
+                "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -40,7 +40,7 @@ struct Evaluate: ParsableCommand {
     var roi: String?
 
     func run() throws {
-        engine.apply()
+        try engine.apply()
         progress.apply()
         let bar = ProgressBar(label: "scoring", total: 1)
         let (images, metrics) = try EvaluationJob(run: RunFolder(runFolder), data: try data.source(), savesMaps: saveMaps, regionRun: roi).start(progress: { done, total in

@@ -65,7 +65,7 @@ struct Infer: ParsableCommand {
     var progress: ProgressOptions
 
     func run() throws {
-        engine.apply()
+        try engine.apply()
         progress.apply()
         let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
         let files = try InferenceJob.expand(images)

@@ -22,12 +22,13 @@ struct Loupe: ParsableCommand {
         message says which), 2 an internal error (please report it).
         """,
         version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self, RegionCommand.self]
+        subcommands: [Train.self, Evaluate.self, Compare.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self, RegionCommand.self]
     )
 
     /// Runs the command with the exit statuses the discussion promises.
     static func main() {
         AllocatorTuning.keepFreedMemoryForReuse()
+        ChildProcess.exitWithParentIfAsked()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot()

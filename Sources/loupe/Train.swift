@@ -55,15 +55,8 @@ struct Train: ParsableCommand {
     @OptionGroup(title: "Training (may come from --config)")
     var training: TrainingOptions
 
-    @Option(help: ArgumentHelp("Cut frames into tiles of this many pixels at native resolution instead of shrinking them.",
-                               discussion: "For high-resolution frames with small defects; eval, infer and console reuse the tiling."))
-    var tile: Int?
-
-    @Option(help: "Overlap between neighbouring tiles in pixels (with --tile; default 32).")
-    var overlap: Int?
-
-    @Option(help: "With --tile: tiles drawn at random from each image per epoch (default: all).")
-    var tilesPerImage: Int?
+    @OptionGroup(title: "Tiling (may come from --config)")
+    var tiling: TilingOptions
 
     @Option(help: ArgumentHelp("Crop every frame to its part with this ROI run (`loupe roi train`) before detection.",
                                discussion: "Maps, metrics and overlays stay in frame pixels; eval, infer and the console crop the same way."))
@@ -118,43 +111,18 @@ struct Train: ParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        var c = try training.apply(to: file.configuration, startedFromFile: base != nil)
-        if let tile {
-            let tiling = Tiling(size: tile, overlap: overlap ?? file.tiling?.overlap ?? 32)
-            if let problem = tiling.problem { throw ValidationError("--tile/--overlap: \(problem)") }
-            file.tiling = tiling
-        } else if let overlap, let tiling = file.tiling {
-            file.tiling = Tiling(size: tiling.size, overlap: overlap)
-        }
-        if let tilesPerImage {
-            guard tilesPerImage >= 1, file.tiling != nil else { throw ValidationError("--tiles-per-image needs --tile and a positive count") }
-            file.tilesPerImage = tilesPerImage
-        }
-        if let tiling = file.tiling { c.imageSize = tiling.size }
-        // The same ranges as config.toml and --resume (`TrainingConfiguration.problem`), named
-        // by the option that set the value.
-        if let problem = c.problem { throw TrainingOptions.refusal(problem) }
-        file.configuration = c
+        try file.apply(training: training, tiling: tiling, data: data, startedFromFile: base != nil)
         file.regionRun = roi ?? file.regionRun
         if let roiMargin {
             guard (0...2).contains(roiMargin), file.regionRun != nil else { throw ValidationError("--roi-margin needs --roi and a value from 0 to 2") }
             file.regionMargin = roiMargin
-        }
-        file.data = try data.source() ?? file.data
-        file.teacherWeights = training.weights.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? file.teacherWeights
-        if let paths = file.teacherWeights {
-            let count = c.backboneNames.count
-            guard paths.count == count else {
-                throw ValidationError("--weights: " + TeacherError.weightsDoNotMatch(backbones: c.backboneNames, weights: paths).description)
-            }
-            file.teacherWeights = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         }
         guard file.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR (or a --config file that names one, or --resume a run that has one)") }
         return file
     }
 
     func run() throws {
-        engine.apply()
+        try engine.apply()
         progress.apply()
         let settings = try settings()
         let configuration = settings.configuration

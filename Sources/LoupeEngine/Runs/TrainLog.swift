@@ -79,3 +79,21 @@ public struct TrainLog {
         }
     }
 }
+
+extension TrainLog {
+    /// The median epoch's seconds in the log at `path` (each epoch's last step minus the
+    /// previous epoch's; a resumed run counts from its own start again), nil without epochs.
+    public static func medianEpochSeconds(at path: String) -> Double? {
+        var ends: [Int: Double] = [:]
+        for row in rows(at: path) { ends[row.epoch] = row.seconds }
+        var previous = 0.0
+        let durations = ends.keys.sorted().map { epoch -> Double in
+            let end = ends[epoch]!
+            defer { previous = end }
+            return previous <= end ? end - previous : end
+        }.sorted()
+        guard !durations.isEmpty else { return nil }
+        let middle = durations.count / 2
+        return durations.count % 2 == 1 ? durations[middle] : (durations[middle - 1] + durations[middle]) / 2
+    }
+}

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Foundation
+import LoupeEngine
+
+/// Trains and evaluates a comparison's runs, `lanes` at a time (each lane pinned to its own
+/// core), skipping what an earlier call finished, and reports each run's epochs with an
+/// estimate for the whole comparison.
+final class ComparisonScheduler: @unchecked Sendable {
+    private struct Job {
+        let number: Int
+        let variant: ComparisonVariant
+        let seed: UInt64
+        var label: String { "\(variant) seed \(seed)" }
+    }
+
+    private let folder: ComparisonFolder
+    private let jobs: [Job]
+    private let epochs: Int
+    private let lanes: Int
+    private let teacherArguments: [String]
+    private let quiet: Bool
+
+    private let lock = NSLock()
+    private var next = 0
+    private var running: [Int: Int] = [:]  // job number → epochs reported
+    private var finishedJobs = Set<Int>()
+    private var failure: (message: String, status: Int32)?
+    private var epochSeconds: [ComparisonVariant: Double] = [:]
+
+    init(folder: ComparisonFolder, variants: [ComparisonVariant], seeds: [UInt64], epochs: Int, lanes: Int, teacherArguments: [String], quiet: Bool) {
+        // Seed by seed: an interrupted comparison already has every variant's first seed.
+        var jobs: [Job] = []
+        for seed in seeds {
+            for variant in variants { jobs.append(Job(number: jobs.count + 1, variant: variant, seed: seed)) }
+        }
+        (self.folder, self.jobs, self.epochs, self.lanes, self.teacherArguments, self.quiet) = (folder, jobs, epochs, lanes, teacherArguments, quiet)
+    }
+
+    /// Runs every job; on a run that fails, starts no other, waits for the ones training,
+    /// prints the failure and exits with 1 (the run refused its input) or 2.
+    func runAll() throws {
+        let kept = jobs.filter { folder.state(of: $0.variant, seed: $0.seed) == .finished }.count
+        let (variantCount, seedCount) = (Set(jobs.map(\.variant)).count, Set(jobs.map(\.seed)).count)
+        say("compare: \(jobs.count) run\(jobs.count == 1 ? "" : "s") (\(variantCount) variant\(variantCount == 1 ? "" : "s") × \(seedCount) seed\(seedCount == 1 ? "" : "s"), \(epochs) epoch\(epochs == 1 ? "" : "s") each)"
+            + (kept > 0 ? ", \(kept) finished earlier" : "") + (lanes > 1 ? ", \(lanes) at a time" : "") + " in \(folder.path)")
+        let cores = Compare.allowedCores()
+        let done = DispatchGroup()
+        for lane in 0..<min(lanes, jobs.count) {
+            done.enter()
+            let pinned = lanes > 1 ? [cores[lane % cores.count]] : nil
+            Thread.detachNewThread {
+                self.work(pinnedTo: pinned)
+                done.leave()
+            }
+        }
+        while done.wait(timeout: .now() + 2) == .timedOut { reportEpochs() }
+        if let failure {
+            FileHandle.standardError.write(Data(("loupe compare: " + failure.message + "\n").utf8))
+            throw ExitCode(failure.status == 1 ? 1 : 2)
+        }
+    }
+
+    private func take() -> Job? {
+        lock.withLock {
+            guard failure == nil, next < jobs.count else { return nil }
+            defer { next += 1 }
+            return jobs[next]
+        }
+    }
+
+    private func work(pinnedTo cores: [Int32]?) {
+        while let job = take() {
+            do {
+                try run(job, engine: cores.map { ["--cores", $0.map(String.init).joined(separator: ","), "--threads", "\($0.count)"] } ?? [])
+            } catch let failed as RunFailure {
+                lock.withLock { if failure == nil { failure = (failed.message, failed.status) } }
+            } catch {
+                lock.withLock { if failure == nil { failure = ("\(job.label): \(error)", 2) } }
+            }
+            lock.withLock {
+                running[job.number] = nil
+                finishedJobs.insert(job.number)
+            }
+        }
+    }
+
+    private struct RunFailure: Error {
+        let message: String, status: Int32
+    }
+
+    private func run(_ job: Job, engine: [String]) throws {
+        let run = folder.run(job.variant, seed: job.seed)
+        let log = folder.log(of: run)
+        let prefix = "[\(job.number)/\(jobs.count)] \(job.label)"
+        let started = Date()
+        var train: [String]?
+        switch folder.state(of: job.variant, seed: job.seed) {
+        case .finished:
+            return say("\(prefix): finished earlier, kept")
+        case .trained:
+            say("\(prefix): trained earlier, evaluating")
+        case let .stopped(epoch):
+            say("\(prefix): stopped after epoch \(epoch) earlier, resuming")
+            train = ["train", "--run", run.path, "--resume"]
+        case .fresh:
+            try? FileManager.default.removeItem(atPath: run.path)
+            try RunFolder.createFolder(run.path)
+            say("\(prefix): training")
+            train = ["train", "--config", folder.settings, "--run", run.path, "--method", job.variant.method] + job.variant.arguments
+                + teacherArguments + ["--seed", "\(job.seed)"]
+        }
+        if let train {
+            lock.withLock { running[job.number] = 0 }
+            try step(train + engine, run: run, log: log, prefix: prefix)
+        }
+        try step(["eval", "--run", run.path, "--json"] + engine, run: run, log: log, prefix: prefix)
+        let seconds = Date().timeIntervalSince(started)
+        if let result = folder.result(of: job.variant, seed: job.seed) {
+            let m = result.metrics
+            let shown = [("I-AUROC", m.imageAUROC), ("AUPRO", m.aupro), ("P-AP", m.pixelAveragePrecision)].compactMap { name, value in
+                value.map { String(format: "%@ %.1f", name, 100 * $0) }
+            }
+            say("\(prefix): done in " + (seconds < 90 ? "\(Int(seconds.rounded())) s" : "\(Int((seconds / 60).rounded())) min") + ": " + shown.joined(separator: ", "))
+        }
+    }
+
+    /// One child command; its peak memory is recorded whatever its outcome.
+    private func step(_ arguments: [String], run: RunFolder, log: String, prefix: String) throws {
+        let outcome = try ChildProcess.run(arguments, log: log)
+        try? folder.recordPeakMemory(outcome.peakMemoryBytes, of: run)
+        guard outcome.status == 0 else {
+            let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(4).map { "  " + $0 }
+            throw RunFailure(message: "\(prefix): `loupe \(arguments[0])` failed (exit \(outcome.status)); its log is \(log)"
+                             + (tail.isEmpty ? "" : ":\n" + tail.joined(separator: "\n")), status: outcome.status)
+        }
+    }
+
+    /// Prints a line for every epoch a training run finished since the last call, with the
+    /// time left in the whole comparison.
+    private func reportEpochs() {
+        let watched = lock.withLock { running }
+        for (number, reported) in watched.sorted(by: { $0.key < $1.key }) {
+            let job = jobs[number - 1]
+            let run = folder.run(job.variant, seed: job.seed)
+            guard let epoch = try? Checkpoint.readMetadata(run.checkpoint).epoch, epoch > reported else { continue }
+            lock.withLock { if running[number] != nil { running[number] = epoch } }
+            if let seconds = TrainLog.medianEpochSeconds(at: run.trainLog) { lock.withLock { epochSeconds[job.variant] = seconds } }
+            say("[\(number)/\(jobs.count)] \(job.label): epoch \(epoch)/\(epochs)" + remaining())
+        }
+    }
+
+    /// "· about 12 min left": the epochs still to train, each at its variant's median epoch
+    /// time so far (another variant's mean where none is known yet), spread over the lanes.
+    private func remaining() -> String {
+        let (known, done, progress) = lock.withLock { (epochSeconds, finishedJobs, running) }
+        guard !known.isEmpty else { return "" }
+        let fallback = known.values.reduce(0, +) / Double(known.count)
+        var seconds = 0.0
+        for job in jobs where !done.contains(job.number) {
+            let trained = progress[job.number] ?? 0
+            seconds += Double(max(epochs - trained, 0)) * (known[job.variant] ?? fallback)
+        }
+        seconds /= Double(lanes)
+        return seconds < 90 ? " · about \(Int(seconds.rounded())) s left" : seconds < 5400 ? " · about \(Int((seconds / 60).rounded())) min left"
+            : String(format: " · about %.1f h left", seconds / 3600)
+    }
+
+    private func say(_ line: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import LoupeFormats
+import Testing
+
+/// `loupe compare` through the binary: an interrupted comparison goes on to the table an
+/// uninterrupted one makes, its CSV and JSON hold every cell, and data it cannot rank with
+/// is refused or shown with what it has.
+@Suite struct CompareTests {
+    static let variants = ["rd", "rd-mff"]
+    static let arguments = ["compare", "--data", "samples/texture", "--methods", variants.joined(separator: ","), "--seeds", "0,1",
+                            "--epochs", "1", "--size", "64"]
+
+    /// Killed (SIGKILL, no chance to clean up) while the third run trains, then run again:
+    /// the same metrics as a comparison never interrupted; the runs finished before the kill
+    /// are kept, and the second variant took the teacher's features from the first's cache.
+    @Test func anInterruptedComparisonGoesOnToTheSameTable() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = ["LOUPE_CACHE": folder + "/cache"]
+        let whole = try Loupe.run(Self.arguments + ["--runs", folder + "/whole"], environment: cache)
+        #expect(whole.status == 0, "\(whole.error)")
+
+        let interrupted = folder + "/interrupted"
+        let process = Process()
+        process.executableURL = Loupe.executable
+        process.arguments = Self.arguments + ["--runs", interrupted, "--quiet"]
+        process.currentDirectoryURL = Loupe.repository
+        process.environment = ProcessInfo.processInfo.environment.merging(cache) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Seed by seed: the third run is rd with seed 1; kill once it has started.
+        let third = interrupted + "/rd-seed1/compare.log"
+        let deadline = Date().addingTimeInterval(120)
+        while !FileManager.default.fileExists(atPath: third) && process.isRunning && Date() < deadline { usleep(2_000) }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(!FileManager.default.fileExists(atPath: interrupted + "/comparison.md"), "the comparison finished before it was killed")
+
+        let resumed = try Loupe.run(Self.arguments + ["--runs", interrupted], environment: cache)
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.error.contains("[1/4] rd seed 0: finished earlier, kept"), "\(resumed.error)")
+        #expect(resumed.error.contains("[2/4] rd-mff seed 0: finished earlier, kept"), "\(resumed.error)")
+        #expect(try Self.metricCells(interrupted) == Self.metricCells(folder + "/whole"))
+        #expect(try Self.metricCells(interrupted).count == 2)
+        // The teacher ran once per image: rd-mff read rd's features from the cache.
+        let log = try String(contentsOfFile: folder + "/whole/rd-mff-seed0/compare.log", encoding: .utf8)
+        #expect(log.contains("teacher features: 60 inputs in") && log.contains("(60 from the feature cache)"), "\(log)")
+        let first = try String(contentsOfFile: folder + "/whole/rd-seed0/compare.log", encoding: .utf8)
+        #expect(first.contains("(0 from the feature cache)"), "\(first)")
+    }
+
+    /// The table's rows, metric columns only (the times and memory differ between calls).
+    static func metricCells(_ folder: String) throws -> [[String]] {
+        let table = try String(contentsOfFile: folder + "/comparison.md", encoding: .utf8)
+        return table.split(separator: "\n").filter { line in variants.contains { line.hasPrefix("| \($0) |") } }.map { line in
+            Array(line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.prefix(7))
+        }
+    }
+
+    /// Every cell of comparison.md is in comparison.csv and comparison.json, and the same.
+    @Test func csvAndJSONHoldEveryCell() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let result = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd,rd-mff:no-transformer", "--seeds", "0,1", "--epochs", "1",
+                                    "--size", "32", "--runs", folder], environment: ["LOUPE_CACHE": folder + "/cache"])
+        #expect(result.status == 0, "\(result.error)")
+        let markdown = try String(contentsOfFile: folder + "/comparison.md", encoding: .utf8).split(separator: "\n")
+        #expect(result.output.contains(markdown[1]), "the table is printed too")
+        let header = markdown[1].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        let rows = markdown.filter { $0.hasPrefix("| rd") }.map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        #expect(rows.count == 2 && header.count == 10)
+        let keys = ["I-AUROC": "image_auroc", "P-AUROC": "pixel_auroc", "AUPRO": "aupro_0.3", "P-AP": "pixel_ap", "IAP": "iap",
+                    "epoch s": "epoch_s", "ms/img": "ms_per_image", "peak MiB": "peak_memory_mib"]
+
+        let records = try CSV.records(try String(contentsOfFile: folder + "/comparison.csv", encoding: .utf8)).map(\.fields)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/comparison.json"))) as? [String: Any])
+        let jsonRows = try #require(json["rows"] as? [[String: Any]])
+        #expect((json["command"] as? String)?.hasPrefix("loupe compare --data samples/texture") == true)
+        for (index, row) in rows.enumerated() {
+            let record = Dictionary(uniqueKeysWithValues: zip(records[0], records[index + 1]))
+            let entry = jsonRows[index]
+            #expect(record["variant"] == row[0] && entry["variant"] as? String == row[0])
+            #expect(record["seeds"] == "0 1" && entry["seeds"] as? [Int] == [0, 1])
+            for (column, shown) in zip(header.dropFirst(2), row.dropFirst(2)) {
+                let key = try #require(keys[column])
+                let cell = try #require((entry["cells"] as? [String: Any])?[key] as? [String: Double], "\(column)")
+                let best = shown.hasPrefix("**")
+                #expect(record[key + "_best"] == (best ? "1" : "0") && ((entry["cells"] as? [String: [String: Any]])?[key]?["best"] as? Bool) == best)
+                let fromCSV = try #require(["mean", "min", "max", "median"].map { record[key + "_" + $0].flatMap(Double.init) } as [Double?])
+                let text = shown.replacingOccurrences(of: "**", with: "")
+                if ["epoch s", "ms/img", "peak MiB"].contains(column) {
+                    let format = column == "epoch s" ? "%.2f" : "%.0f"
+                    #expect(String(format: format, fromCSV[3]!) == text && String(format: format, cell["median"]!) == text, "\(column): \(text)")
+                } else {
+                    let expected = String(format: "%.1f (%.1f–%.1f)", 100 * fromCSV[0]!, 100 * fromCSV[1]!, 100 * fromCSV[2]!)
+                    let fromJSON = String(format: "%.1f (%.1f–%.1f)", 100 * cell["mean"]!, 100 * cell["min"]!, 100 * cell["max"]!)
+                    #expect(expected == text && fromJSON == text, "\(column): \(text)")
+                }
+            }
+        }
+    }
+
+    /// Without masks the table has the image metrics and says why; without any defective
+    /// test image the command refuses before training, pointing to `infer`.
+    @Test func dataWithoutMasksOrDefects() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let unmasked = try Loupe.run(["compare", "--good", "samples/texture/train/good", "--test-good", "samples/texture/test/good",
+                                      "--defect", "samples/texture/test/hole", "--methods", "rd", "--epochs", "1", "--size", "32",
+                                      "--runs", folder + "/unmasked"], environment: ["LOUPE_CACHE": folder + "/cache"])
+        #expect(unmasked.status == 0, "\(unmasked.error)")
+        #expect(unmasked.output.contains("| variant | seeds | I-AUROC | epoch s | ms/img | peak MiB |"), "\(unmasked.output)")
+        #expect(unmasked.output.contains("no defect masks"), "\(unmasked.output)")
+
+        let unlabelled = try Loupe.run(["compare", "--good", "samples/texture/train/good", "--test-good", "samples/texture/test/good",
+                                        "--methods", "rd", "--runs", folder + "/unlabelled"])
+        #expect(unlabelled.status == 1)
+        #expect(unlabelled.error.contains("no defective test images") && unlabelled.error.contains("loupe infer"), "\(unlabelled.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/unlabelled/comparison.toml"))
+    }
+
+    /// Another shared setting in the same folder is refused by name; a method option that
+    /// does not exist is refused before anything trains.
+    @Test func changedSettingsAndUnknownOptionsAreRefusedByName() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let first = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd", "--epochs", "1", "--size", "32", "--runs", folder],
+                                  environment: ["LOUPE_CACHE": folder + "/cache"])
+        #expect(first.status == 0, "\(first.error)")
+        let changed = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd", "--epochs", "2", "--size", "32", "--runs", folder])
+        #expect(changed.status == 1)
+        #expect(changed.error.contains("started with training.epochs = 1, this call asks for 2"), "\(changed.error)")
+        let unknown = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd-mff:wings=2", "--runs", folder + "/other"])
+        #expect(unknown.status == 1)
+        #expect(unknown.error.contains("--methods rd-mff:wings=2: unknown option '--wings'"), "\(unknown.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/other"))
+    }
+}
