@@ -66,7 +66,7 @@ import Testing
         RunsView().draw(browser, on: screen)
         #expect(screen.line(11).contains("filter runs by variant or name: no-seg█"))
         browser.handle(.enter)
-        #expect(browser.rows.map(\.name) == ["s2"] && browser.message.contains("1 runs match 'no-seg'"))
+        #expect(browser.rows.map(\.name) == ["s2"] && browser.message.contains("1 row matches 'no-seg'"))
         browser.handle(.character("/"))
         browser.handle(.enter)
         #expect(browser.rows.count == runs.count, "an empty filter lists every run")
@@ -76,8 +76,9 @@ import Testing
         var browser = RunsBrowser(directory: "runs", runs: Self.runs)
         browser.handle(.enter)
         #expect(browser.takeRequests() == [.open("runs/a-rd")])
+        // Nothing marked: a opens the two first rows (readable ones) by the sorted column.
         browser.handle(.character("a"))
-        #expect(browser.takeRequests().isEmpty && browser.message.contains("mark two runs"))
+        #expect(browser.takeRequests() == [.compare("runs/a-rd", "runs/b-sacd")] && browser.message.contains("the two first by run"))
         browser.handle(.character(" "))
         browser.handle(.down)
         browser.handle(.character(" "))
@@ -93,6 +94,38 @@ import Testing
         // A refresh keeps the selection on the same run.
         browser.update(Array(Self.runs.reversed()))
         #expect(browser.selectedRun?.name == "d-torn")
+    }
+
+    /// The seeds of one variant share a row: the mean of each metric, the seeds in its name;
+    /// g lists every seed; a row of seeds opens its best seed by the sorted metric, and a
+    /// with nothing marked opens the two best rows side by side.
+    @Test func seedsOfOneVariantShareARow() {
+        func seed(_ variant: String, _ seed: UInt64, aupro: Double, input: String = "tile 256") -> RunSummary {
+            RunSummary(path: "cmp/\(variant)-seed\(seed)", method: variant, variant: variant, teacher: "efficientnet-lite0", input: input, epochs: 30,
+                       progress: .finished, threshold: 1, metrics: ["aupro_0.3": aupro, "image_auroc": 0.5 + aupro / 10], data: "pcb", seed: seed)
+        }
+        let runs = [seed("rd", 0, aupro: 0.78), seed("rd", 1, aupro: 0.80), seed("rd", 2, aupro: 0.76), seed("sacd", 0, aupro: 0.81),
+                    seed("sacd", 1, aupro: 0.85), seed("sacd", 2, aupro: 0.71, input: "256")]
+        var browser = RunsBrowser(directory: "cmp", runs: runs)
+        #expect(browser.rows.map(\.name) == ["rd · seeds 0,1,2", "sacd · seeds 0,1", "sacd-seed2"], "another input is another row")
+        #expect(abs(browser.rows[0].metrics["aupro_0.3"]! - 0.78) < 1e-12 && abs(browser.rows[1].metrics["aupro_0.3"]! - 0.83) < 1e-12)
+        let screen = MemoryScreen(width: 170, height: 10)
+        RunsView().draw(browser, on: screen)
+        #expect(screen.line(0).contains("6 runs, seeds grouped"), "\(screen.line(0))")
+        #expect(screen.line(2).contains("rd · seeds 0,1,2") && screen.line(2).contains("78.0"), "\(screen.line(2))")
+        #expect(screen.line(3).contains("83.0"), "the mean, one decimal")
+        while browser.sortColumn != .aupro { browser.handle(.right) }
+        #expect(browser.rows.map(\.name) == ["sacd · seeds 0,1", "rd · seeds 0,1,2", "sacd-seed2"])
+        browser.handle(.up)
+        browser.handle(.enter)
+        #expect(browser.takeRequests() == [.open("cmp/sacd-seed1")] && browser.message.contains("best seed by AUPRO"))
+        browser.handle(.character("a"))
+        #expect(browser.takeRequests() == [.compare("cmp/sacd-seed1", "cmp/rd-seed1")])
+        browser.handle(.character("g"))
+        #expect(browser.rows.count == 6 && browser.rows.first?.name == "sacd-seed1" && browser.message.contains("every seed listed"))
+        #expect(browser.selectedRun?.name == "sacd-seed0", "the selection stays on the group's first seed")
+        browser.handle(.character("g"))
+        #expect(browser.rows.count == 3 && browser.selectedRun?.name == "sacd · seeds 0,1")
     }
 
     @Test func rowsShowEachRunAndWhyOneCannotOpen() {

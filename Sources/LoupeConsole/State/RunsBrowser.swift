@@ -36,8 +36,10 @@ public struct RunsBrowser: Sendable {
 
     public let directory: String
     public private(set) var runs: [RunSummary] = []
-    /// Indices into `runs`, in the listed order.
-    public private(set) var order: [Int] = []
+    /// The rows listed, in order: runs, or with `groupsSeeds` one row per variant's seeds.
+    public private(set) var rows: [RunSummary] = []
+    /// Whether the seeds of one variant share a row (their mean; key g lists each seed).
+    public private(set) var groupsSeeds = true
     public private(set) var selected = 0
     public private(set) var sortColumn = Column.name
     public private(set) var descending = false
@@ -57,20 +59,19 @@ public struct RunsBrowser: Sendable {
         update(runs)
     }
 
-    public var rows: [RunSummary] { order.map { runs[$0] } }
 
     /// Whether `run` passes the filter (case-insensitive, on its variant or name).
     func passes(_ run: RunSummary) -> Bool {
         filter.isEmpty || [run.variant ?? "", run.name].contains { $0.localizedCaseInsensitiveContains(filter) }
     }
-    public var selectedRun: RunSummary? { order.indices.contains(selected) ? runs[order[selected]] : nil }
+    public var selectedRun: RunSummary? { rows.indices.contains(selected) ? rows[selected] : nil }
 
     /// New summaries (a refresh); the selected run stays selected.
     public mutating func update(_ summaries: [RunSummary]) {
         let keep = selectedRun?.path
         runs = summaries
-        marked = marked.filter { path in summaries.contains { $0.path == path } }
         sortRows(keeping: keep)
+        marked = marked.filter { path in summaries.contains { $0.path == path } || rows.contains { $0.path == path } }
     }
 
     public mutating func say(_ text: String) { message = text }
@@ -87,7 +88,7 @@ public struct RunsBrowser: Sendable {
             case .enter:
                 (filter, typedFilter) = (typed, nil)
                 sortRows(keeping: selectedRun?.path)
-                message = filter.isEmpty ? "every run listed" : "\(order.count) runs match '\(filter)' (/ then Enter clears)"
+                message = filter.isEmpty ? "every run listed" : (rows.count == 1 ? "1 row matches" : "\(rows.count) rows match") + " '\(filter)' (/ then Enter clears)"
             case .escape: typedFilter = nil
             case .backspace: typedFilter = String(typed.dropLast())
             case let .character(character): typedFilter = typed + String(character)
@@ -99,9 +100,9 @@ public struct RunsBrowser: Sendable {
         case .character("/"): typedFilter = ""
         case .quit, .character("q"): wantsToQuit = true
         case .character("?"): showsHelp = true
-        case .down, .character("j"): selected = min(selected + 1, max(order.count - 1, 0))
+        case .down, .character("j"): selected = min(selected + 1, max(rows.count - 1, 0))
         case .up, .character("k"): selected = max(selected - 1, 0)
-        case .pageDown: selected = min(selected + 10, max(order.count - 1, 0))
+        case .pageDown: selected = min(selected + 10, max(rows.count - 1, 0))
         case .pageUp: selected = max(selected - 10, 0)
         case .right, .character("l"), .left, .character("h"):
             let step = key == .right || key == .character("l") ? 1 : Column.allCases.count - 1
@@ -123,13 +124,28 @@ public struct RunsBrowser: Sendable {
             }
             message = marked.count == 2 ? "A \(name(marked[0])) · B \(name(marked[1])): a opens them side by side"
                 : marked.isEmpty ? "no runs marked" : "A \(name(marked[0])): mark a second run for B"
+        case .character("g"):
+            groupsSeeds.toggle()
+            sortRows(keeping: selectedRun?.members.first?.path ?? selectedRun?.path)
+            message = groupsSeeds ? "one row per variant: the mean over its seeds (g lists every seed)" : "every seed listed (g groups a variant's seeds)"
         case .character("a"):
-            guard marked.count == 2 else { return message = "mark two runs (space) to compare them" }
-            requests.append(.compare(marked[0], marked[1]))
+            if marked.count == 2 {
+                let (a, b) = (representative(marked[0]), representative(marked[1]))
+                requests.append(.compare(a.path, b.path))
+                return
+            }
+            // Nothing marked: the two best rows by the sorted column.
+            let readable = rows.filter { $0.problem == nil }
+            guard readable.count >= 2 else { return message = "mark two runs (space) to compare them" }
+            let (a, b) = (representative(readable[0].path), representative(readable[1].path))
+            requests.append(.compare(a.path, b.path))
+            message = "A \(a.name) · B \(b.name): the two first by \(sortColumn.header) (space marks others)"
         case .enter:
-            guard let run = selectedRun else { return }
-            if let problem = run.problem { return message = "\(run.name) cannot be opened: \(problem)" }
+            guard let row = selectedRun else { return }
+            if let problem = row.problem { return message = "\(row.name) cannot be opened: \(problem)" }
+            let run = representative(row.path)
             requests.append(.open(run.path))
+            if !row.members.isEmpty { message = "\(run.name): " + (sortColumn.metricKey != nil ? "its best seed by \(sortColumn.header)" : "its first seed") }
         default: break
         }
     }
@@ -165,6 +181,17 @@ public struct RunsBrowser: Sendable {
 
     private func name(_ path: String) -> String { (path as NSString).lastPathComponent }
 
+    /// The run a row's path stands for: itself, or for a row of seeds the best of them by
+    /// the sorted metric column (the first seed when it sorts by something else).
+    func representative(_ path: String) -> RunSummary {
+        guard let row = rows.first(where: { $0.path == path }) ?? runs.first(where: { $0.path == path }) else {
+            return RunSummary(path: path, progress: .untrained)
+        }
+        guard let first = row.members.first else { return row }
+        guard let key = sortColumn.metricKey else { return first }
+        return row.members.max { ($0.metrics[key] ?? -.infinity) < ($1.metrics[key] ?? -.infinity) } ?? first
+    }
+
     private mutating func sortRows(keeping path: String?) {
         let column = sortColumn, descending = descending
         func key(_ run: RunSummary) -> (number: Double?, text: String) {
@@ -181,10 +208,11 @@ public struct RunsBrowser: Sendable {
             default: return column.metricKey.map { (run.metrics[$0], "") } ?? (nil, Self.cell(run, column))
             }
         }
-        order = runs.indices.filter { passes(runs[$0]) }.sorted { a, b in
+        let listed = (groupsSeeds ? SeedGroup.rows(runs) : runs).filter(passes)
+        rows = listed.sorted { a, b in
             // Unreadable runs go last whatever the order.
-            if (runs[a].problem == nil) != (runs[b].problem == nil) { return runs[a].problem == nil }
-            let (x, y) = (key(runs[a]), key(runs[b]))
+            if (a.problem == nil) != (b.problem == nil) { return a.problem == nil }
+            let (x, y) = (key(a), key(b))
             // Runs without the value go last either way; ties by name.
             switch (x.number, y.number) {
             case let (p?, q?) where p != q: return descending ? p > q : p < q
@@ -192,11 +220,11 @@ public struct RunsBrowser: Sendable {
             case (nil, _?): return false
             default:
                 if x.text != y.text { return descending ? x.text > y.text : x.text < y.text }
-                return runs[a].name < runs[b].name
+                return a.name < b.name
             }
         }
-        if let path, let position = order.firstIndex(where: { runs[$0].path == path }) { selected = position }
-        selected = min(selected, max(order.count - 1, 0))
-        selected = min(selected, max(order.count - 1, 0))
+        // The row of the run kept selected, or the row of seeds that holds it.
+        if let path, let position = rows.firstIndex(where: { $0.path == path || $0.members.contains { $0.path == path } }) { selected = position }
+        selected = min(selected, max(rows.count - 1, 0))
     }
 }

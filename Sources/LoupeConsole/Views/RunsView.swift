@@ -11,7 +11,7 @@ public struct RunsView {
     /// leave, up to the longest name (at least 12).
     static func widths(for browser: RunsBrowser, screenWidth width: Int) -> [Int] {
         let others = widths.reduce(0, +) + widths.count + 4
-        let longest = browser.runs.map(\.name.count).max() ?? 12
+        let longest = browser.rows.map(\.name.count).max() ?? 12
         return [max(12, min(longest, width - others))] + widths
     }
 
@@ -19,7 +19,9 @@ public struct RunsView {
 
     public func draw(_ browser: RunsBrowser, theme: Theme = .standard, on screen: any Screen) {
         screen.clear()
-        let title = " Loupe · runs in \(browser.directory) · \(browser.runs.count) runs · sorted by \(browser.sortColumn.header)"
+        let grouped = browser.rows.contains { !$0.members.isEmpty }
+        let title = " Loupe · runs in \(browser.directory) · \(browser.runs.count) runs" + (grouped ? ", seeds grouped" : "")
+            + " · sorted by \(browser.sortColumn.header)"
             + (browser.descending ? " ↓" : " ↑") + (browser.filter.isEmpty ? "" : " · filter '\(browser.filter)': \(browser.rows.count) shown")
         screen.text(title.padding(toLength: screen.width, withPad: " ", startingAt: 0), x: 0, y: 0,
                     foreground: theme.colour(.titleText, depth: screen.depth), background: theme.colour(.titleBar, depth: screen.depth), bold: true)
@@ -51,7 +53,7 @@ public struct RunsView {
         if listed.isEmpty {
             screen.text("  no runs in \(browser.directory) yet: `loupe train --data DIR --run \(browser.directory)/NAME` makes one", x: 0, y: 2)
         }
-        let keys = "↑↓ select  ←→ sort by column  r reverse  / filter  space mark A/B  a compare A/B  Enter open  q quit  ? help"
+        let keys = "↑↓ select  ←→ sort  r reverse  / filter  g seeds  space mark A/B  a A/B (unmarked: two best)  Enter open  q quit  ? help"
         let line = browser.typedFilter.map { "filter runs by variant or name: \($0)█   (Enter applies, Esc cancels)" }
             ?? (browser.message.isEmpty ? keys : browser.message)
         screen.text(String(line.prefix(screen.width)), x: 0, y: screen.height - 1, foreground: theme.colour(.accent, depth: screen.depth))
@@ -63,9 +65,12 @@ public struct RunsView {
                        "← → h l  sort by the previous / next column (metrics: best first)",
                        "r        reverse the order",
                        "/        filter by variant (method:option+option) or name; / Enter lists every run",
+                       "g        one row per variant with the mean over its seeds, or every seed",
                        "space    mark the run as A, then B (a third mark replaces A)",
-                       "a        open A and B side by side: both maps, scores and verdicts",
-                       "Enter    open the selected run (0 comes back here)",
+                       "a        open A and B side by side: both maps, scores and verdicts;",
+                       "         with nothing marked, the two first rows by the sorted column",
+                       "Enter    open the selected run (0 comes back here); a row of seeds",
+                       "         opens its best seed by the sorted metric",
                        "", "A run trained elsewhere shows its progress as its train-log.csv grows;",
                        "a run that cannot be read shows why.",
                        "", "?        this help     q  quit", "", "any key closes this help"]

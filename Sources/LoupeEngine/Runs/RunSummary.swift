@@ -44,9 +44,15 @@ public struct RunSummary: Sendable, Equatable {
     public let data: String?
     /// Why the run cannot be opened (damaged checkpoint, unknown method, newer format).
     public let problem: String?
+    /// The seed it trained with.
+    public let seed: UInt64?
+    /// A row that stands for several runs (the seeds of one variant, grouped by the Runs
+    /// view): those runs, by seed; empty for a run's own row.
+    public let members: [RunSummary]
 
     public init(path: String, method: String? = nil, variant: String? = nil, teacher: String? = nil, input: String? = nil, epochs: Int? = nil,
-                progress: Progress, threshold: Float? = nil, metrics: [String: Double] = [:], data: String? = nil, problem: String? = nil) {
+                progress: Progress, threshold: Float? = nil, metrics: [String: Double] = [:], data: String? = nil, problem: String? = nil,
+                seed: UInt64? = nil, members: [RunSummary] = []) {
         self.path = path
         self.method = method
         self.variant = variant ?? method
@@ -58,6 +64,8 @@ public struct RunSummary: Sendable, Equatable {
         self.metrics = metrics
         self.data = data
         self.problem = problem
+        self.seed = seed
+        self.members = members
     }
 
     /// Reads the run at `path` (the checkpoint's header, the log, metrics.json); never
@@ -88,7 +96,7 @@ public struct RunSummary: Sendable, Equatable {
         }
         return RunSummary(path: path, method: metadata.method, variant: configuration.variant, teacher: configuration.backbone,
                           input: metadata.tiling.map { "tile \($0.size)" } ?? "\(configuration.imageSize)", epochs: configuration.epochs,
-                          progress: progress, threshold: metadata.threshold, metrics: metrics, data: metadata.dataRoot)
+                          progress: progress, threshold: metadata.threshold, metrics: metrics, data: metadata.dataRoot, seed: configuration.seed)
     }
 
     /// Every run folder directly in `directory` (a folder with a checkpoint, a training log
