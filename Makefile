@@ -77,12 +77,13 @@ SIZES ?= 200,1000,5000
 bench-scale: build peer-deps
 	/usr/bin/python3 scripts/bench-scale.py --sizes $(SIZES)
 
-## accept: RD on every samples/ category beside the PyTorch peer (metrics, epoch and
-## inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over seeds).
-## Takes about half an hour on 2 cores; SEEDS=0 for a quick look.
+## accept: `loupe compare` on every samples/ category, RD beside the PyTorch peer (metrics,
+## epoch and inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over
+## seeds). Takes about half an hour on 2 cores; SEEDS=0 for a quick look.
 ## METHODS=rd,rd-mff,rd-mff:no-transformer,... compares methods (and ablations) instead, on
-## CATEGORIES (default texture:192,pcb:256); KEEP=1 reuses runs an interrupted accept finished
-## and resumes the one it was training; LANES=2 trains two runs at a time, one pinned per core.
+## CATEGORIES (default texture:192,pcb:256); tables in runs/accept-NAME-SIZE/comparison.md.
+## KEEP=1 goes on with an interrupted accept (finished runs kept, the interrupted one resumed);
+## LANES=2 trains two runs at a time, one pinned per core.
 EPOCHS ?= 30
 SEEDS ?= 0,1,2
 METHODS ?=

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Prints `make accept`'s method table from the run folders it left under runs/, so seeds
-trained by separate invocations (SEEDS=0, then SEEDS=1,2) make one table.
+"""Prints a method table from the run folders `make accept` left before it wrapped `loupe
+compare` (named accept-NAME-SIZE-VARIANT-SEED, kept in docs/results/runs), so the tables of
+docs/results.md made from them can be checked again. New tables come from `loupe compare`,
+whose comparison.md/.csv/.json hold them.
 
     /usr/bin/python3 scripts/accept-table.py --category pcb:tile256 --methods rd,sacd --seeds 0,1,2
                                              [--runs runs,docs/results/runs] [--save docs/results/runs]
@@ -16,7 +18,23 @@ import os
 import shutil
 import statistics
 
-from accept import logged_epoch_seconds
+
+
+def logged_epoch_seconds(folder):
+    """The median epoch time in a run's train-log.csv (seconds since the start at each
+    epoch's last step; a resumed run starts counting again), or None without epochs."""
+    ends = {}
+    try:
+        with open(os.path.join(folder, "train-log.csv")) as f:
+            column = f.readline().strip().split(",").index("seconds")
+            for line in f:
+                fields = line.strip().split(",")
+                ends[int(fields[0])] = float(fields[column])
+    except (OSError, ValueError):
+        return None
+    if not ends:
+        return None
+    return statistics.median(ends[e] - (ends.get(e - 1, 0) if ends.get(e - 1, 0) <= ends[e] else 0) for e in sorted(ends))
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLUMNS = [("I-AUROC", "image_auroc"), ("P-AUROC", "pixel_auroc"), ("AUPRO", "aupro_0.3"), ("P-AP", "pixel_ap"), ("IAP", "iap"), ("IAP@90", "iap_90")]

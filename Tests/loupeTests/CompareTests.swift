@@ -65,8 +65,9 @@ import Testing
         let folder = HostileInputTests.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let result = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd,rd-mff:no-transformer", "--seeds", "0,1", "--epochs", "1",
-                                    "--size", "32", "--runs", folder], environment: ["LOUPE_CACHE": folder + "/cache"])
+                                    "--size", "32", "--lanes", "2", "--runs", folder], environment: ["LOUPE_CACHE": folder + "/cache"])
         #expect(result.status == 0, "\(result.error)")
+        #expect(result.error.contains("2 at a time"), "\(result.error)")
         let markdown = try String(contentsOfFile: folder + "/comparison.md", encoding: .utf8).split(separator: "\n")
         #expect(result.output.contains(markdown[1]), "the table is printed too")
         let header = markdown[1].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -139,5 +140,10 @@ import Testing
         #expect(unknown.status == 1)
         #expect(unknown.error.contains("--methods rd-mff:wings=2: unknown option '--wings'"), "\(unknown.error)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/other"))
+        // --lanes beyond the cores, and a core this process may not use, are refused.
+        let lanes = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "rd", "--lanes", "999", "--runs", folder + "/other"])
+        #expect(lanes.status == 1 && lanes.error.contains("--lanes: 999; expected 1 to"), "\(lanes.error)")
+        let cores = try Loupe.run(["eval", "--run", folder + "/rd-seed0", "--cores", "4000"])
+        #expect(cores.status == 1 && cores.error.contains("--cores 4000: this process may not run there"), "\(cores.error)")
     }
 }
