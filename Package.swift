@@ -31,12 +31,15 @@ let package = Package(
         .library(name: "LoupeMetrics", targets: ["LoupeMetrics"]),
         .library(name: "LoupeEngine", targets: ["LoupeEngine"]),
         .library(name: "LoupeConsole", targets: ["LoupeConsole"]),
+        .library(name: "LoupeExport", targets: ["LoupeExport"]),
         .library(name: "LoupeFuzzTargets", targets: ["LoupeFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         // TOML for run configurations (`loupe train --config`) and themes.
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
+        // ONNX files for `loupe export` (code generated from onnx.proto once: scripts/onnx/).
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libpng-dev, libjpeg62-turbo-dev, libtiff-dev,
@@ -76,6 +79,11 @@ let package = Package(
                                                     .product(name: "TOMLKit", package: "TOMLKit")],
                 swiftSettings: checkedSettings),
 
+        // Export: a run's scoring pass as an ONNX model (traced from the engine's operations).
+        .target(name: "LoupeExport", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeModels", "LoupeEngine",
+                                                    .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                swiftSettings: checkedSettings),
+
         // Console: screens, renderers and views; draws engine state, never computes.
         // Optimised in debug builds too, so tests measure the frame times users see.
         .target(name: "LoupeConsole", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeImaging", "LoupeData", "LoupeModels", "LoupeMetrics",
@@ -98,6 +106,7 @@ let package = Package(
                 "LoupeModels",
                 "LoupeEngine",
                 "LoupeConsole",
+                "LoupeExport",
                 "CProcessControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -117,6 +126,7 @@ let package = Package(
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"]),
         .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeData", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeExportTests", dependencies: ["LoupeExport", "LoupeEngine", "LoupeModels", "LoupeTensor"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeData", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeConsoleTests", dependencies: ["LoupeConsole", "LoupeData", "LoupeEngine", "LoupeImaging", "LoupeModels", "LoupeTensor"]),
         .testTarget(name: "LoupeModelsTests", dependencies: ["LoupeModels", "LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),

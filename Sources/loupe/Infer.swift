@@ -46,6 +46,10 @@ struct Infer: ParsableCommand {
     @Option(help: "Colour map of overlays: \(ColourMap.allCases.map(\.rawValue).joined(separator: ", ")).")
     var colourMap = ColourMap.turbo.rawValue
 
+    @Option(help: ArgumentHelp("Write each image's anomaly map as float32 .npy into this folder (numpy.load reads it).",
+                               discussion: "Frame pixels, height×width, named like the overlays (hole-000.npy)."), completion: .directory)
+    var maps: String?
+
     @Flag(help: "Print one JSON object per image.")
     var json = false
 
@@ -70,7 +74,7 @@ struct Infer: ParsableCommand {
         let shard = try self.shard.map(Shard.init(parsing:)) ?? Shard.fromEnvironment(ProcessInfo.processInfo.environment) ?? .whole
         let files = try InferenceJob.expand(images)
         let job = InferenceJob(run: RunFolder(runFolder), images: files, shard: shard, threshold: threshold, overlays: overlays,
-                               colourMap: ColourMap(rawValue: colourMap)!, regionRun: roi)
+                               colourMap: ColourMap(rawValue: colourMap)!, regionRun: roi, maps: maps)
         var part = ScoreParts.header(shard: shard, run: runFolder)
         let bar = ProgressBar(label: "scoring \(shard)", total: shard.select(files).count)
         var done = 0

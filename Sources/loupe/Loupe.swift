@@ -21,8 +21,8 @@ struct Loupe: ParsableCommand {
         Exit status: 0 success, 1 the input is wrong (a file, folder, option or weights; the \
         message says which), 2 an internal error (please report it).
         """,
-        version: "0.1.0",
-        subcommands: [Train.self, Evaluate.self, Compare.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self, RegionCommand.self]
+        version: LoupeVersion.current,
+        subcommands: [Train.self, Evaluate.self, Compare.self, Export.self, Infer.self, Merge.self, ConsoleCommand.self, Classify.self, DataCommand.self, Weights.self, RegionCommand.self]
     )
 
     /// Runs the command with the exit statuses the discussion promises.

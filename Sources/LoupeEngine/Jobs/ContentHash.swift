@@ -32,3 +32,11 @@ struct ContentHash {
 
     var hex: String { String(format: "%016llx", value) }
 }
+
+extension RunFolder {
+    /// The checkpoint's content hash (hex), which names this exact model in what is made
+    /// from it (an exported ONNX file).
+    public func checkpointHash() throws -> String {
+        String(format: "%016llx", try ContentHash.ofFile(checkpoint))
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
@@ -38,12 +39,15 @@ public struct InferenceJob: Sendable {
     /// Where to write overlay PNGs (nil: none).
     public let overlays: String?
     public let colourMap: ColourMap
+    /// Where each image's anomaly map goes as float32 `.npy` (frame pixels, height×width).
+    public let maps: String?
     /// The ROI run the detector was trained with, at another path (nil: as recorded).
     public let regionRun: String?
 
     public init(run: RunFolder, images: [String], shard: Shard = .whole, threshold: Float? = nil, overlays: String? = nil,
-                colourMap: ColourMap = .turbo, regionRun: String? = nil) {
+                colourMap: ColourMap = .turbo, regionRun: String? = nil, maps: String? = nil) {
         self.run = run
+        self.maps = maps
         self.regionRun = regionRun
         self.images = images
         self.shard = shard
@@ -88,6 +92,7 @@ public struct InferenceJob: Sendable {
         let mine = shard.select(images)
         let preprocessing = scorer.preprocessing
         if let overlays { try RunFolder.createFolder(overlays) }
+        if let maps { try RunFolder.createFolder(maps) }
         let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { index in
             let started = DispatchTime.now().uptimeNanoseconds
             let prepared = try preprocessing.prepare(mine[index])
@@ -104,6 +109,9 @@ public struct InferenceJob: Sendable {
                 try writeOverlay(mine[index], map: map, width: prepared.width, height: prepared.height,
                                  threshold: decisionThreshold ?? (map.max() ?? 1), into: overlays)
             }
+            if let maps {
+                try RunFolder.write(NumPyFile.float32(map, shape: [prepared.height, prepared.width]), to: maps + "/" + Self.outputName(mine[index], extension: "npy"))
+            }
             var result = Result(path: mine[index], score: score, isDefect: decisionThreshold.map { score >= $0 })
             result.partMissing = prepared.partMissing
             result.latency = Latency(decode: decoding, score: scoring)
@@ -116,8 +124,14 @@ public struct InferenceJob: Sendable {
     private func writeOverlay(_ path: String, map: [Float], width: Int, height: Int, threshold: Float, into folder: String) throws {
         let image = try ImageFile.read(path, resizedTo: width, height)
         let heat = Image.heatMap(map, width: width, height: height, low: 0, high: 2 * threshold, colourMap: colourMap)
-        // Parent folder and name: test/hole/000.png and test/good/000.png must not collide.
-        let parts = path.split(separator: "/").suffix(2)
-        try PNG.write(image.overlaid(with: heat, opacity: 0.45), to: folder + "/" + parts.joined(separator: "-"))
+        try PNG.write(image.overlaid(with: heat, opacity: 0.45), to: folder + "/" + Self.outputName(path, extension: nil))
+    }
+
+    /// An image's file in an output folder: parent folder and name, so test/hole/000.png
+    /// and test/good/000.png do not collide (`hole-000.png`; with `extension`, `hole-000.npy`).
+    public static func outputName(_ path: String, extension: String?) -> String {
+        let name = path.split(separator: "/").suffix(2).joined(separator: "-")
+        guard let `extension` else { return name }
+        return (name as NSString).deletingPathExtension + "." + `extension`
     }
 }

@@ -6,6 +6,15 @@ public enum ImageScore: Equatable, Sendable, Codable {
     /// The mean of the `k` highest pixels: steadier than the maximum on noisy maps.
     case topMean(Int)
 
+    /// One score per row of `maps` (N×H×W): the engine's operations, so an export records them.
+    public func callAsFunction(maps: Tensor) -> Tensor {
+        let rows = maps.reshaped([maps.shape[0], -1])
+        switch self {
+        case .maximum: return rows.maximum(alongAxis: 1).reshaped([-1])
+        case let .topMean(k): return rows.topMean(max(1, k))
+        }
+    }
+
     public func callAsFunction(_ map: ArraySlice<Float>) -> Float {
         switch self {
         case .maximum: return map.max() ?? 0

@@ -5,7 +5,8 @@ import LoupeTensor
 /// borders mirrored half-sample-symmetrically (… c b a | a b c …, scipy's "reflect").
 public struct GaussianBlur: Sendable {
     public let sigma: Double
-    let weights: [Double]
+    /// The normalised taps, centre in the middle.
+    public let weights: [Double]
     var radius: Int { weights.count / 2 }
 
     public init(sigma: Double, truncate: Double = 4) {
@@ -29,6 +30,10 @@ public struct GaussianBlur: Sendable {
     /// Blurs each H×W plane of a tensor (…×H×W).
     public func callAsFunction(_ maps: Tensor) -> Tensor {
         guard sigma > 0 else { return maps }
+        return Tensor.traced(.separableBlur(taps: weights.map(Float.init)), [maps]) { blurred(maps) }
+    }
+
+    private func blurred(_ maps: Tensor) -> Tensor {
         let (height, width) = (maps.shape[maps.rank - 2], maps.shape[maps.rank - 1])
         let planes = maps.count / max(height * width, 1)
         let taps = weights.map(Float.init), r = radius

@@ -117,3 +117,14 @@ public enum TeacherError: UserInputError, Equatable {
         }
     }
 }
+
+extension Teacher {
+    /// Every weight and buffer of the teacher by name (`teacher._blocks.1._depthwise_conv.weight`;
+    /// `teacher0.`, `teacher1.` with two), for an export to name its constants.
+    public var namedTensors: [(String, Tensor)] {
+        networks.enumerated().flatMap { index, network -> [(String, Tensor)] in
+            let prefix = networks.count > 1 ? "teacher\(index)." : "teacher."
+            return network.namedParameters.map { (prefix + $0.0, $0.1.value) } + network.namedBuffers.map { (prefix + $0.0, $0.1.value) }
+        }
+    }
+}

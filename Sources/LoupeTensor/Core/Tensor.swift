@@ -9,6 +9,8 @@ public struct Tensor: @unchecked Sendable {
     var storage: TensorStorage
     /// Set when this tensor takes part in gradient computation.
     public internal(set) var gradientNode: GradientNode?
+    /// Its value in the `OperationTrace` recording on this thread (export), if any.
+    public internal(set) var traceID: Int?
 
     /// The number of elements (the product of `shape`).
     public var count: Int { storage.count }
@@ -85,7 +87,11 @@ public struct Tensor: @unchecked Sendable {
     }
 
     /// The same values, detached from any gradient computation.
-    public var detached: Tensor { Tensor(shape: shape, storage: storage) }
+    public var detached: Tensor {
+        var result = Tensor(shape: shape, storage: storage)
+        result.traceID = traceID  // the same value in a trace being recorded
+        return result
+    }
 
     /// An independent copy of the values (no gradient history).
     public func copied() -> Tensor { Tensor(shape: shape, storage: storage.copy()) }

@@ -4,101 +4,115 @@ import Foundation
 
 extension Tensor {
     public func relu() -> Tensor {
-        let x = detached
-        return map(ElementFunctions.ReLU()).recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "relu", ElementFunctions.ReLUGradient())]
+        traced(.relu, [self]) {
+            let x = detached
+            return map(ElementFunctions.ReLU()).recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "relu", ElementFunctions.ReLUGradient())]
+            }
         }
     }
 
     /// min(max(x, 0), 6): EfficientNet-Lite's activation.
     public func relu6() -> Tensor {
-        let x = detached
-        return map(ElementFunctions.Clamp(lower: 0, upper: 6)).recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "relu6", ElementFunctions.PassInside(lower: 0, upper: 6))]
+        traced(.relu6, [self]) {
+            let x = detached
+            return map(ElementFunctions.Clamp(lower: 0, upper: 6)).recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "relu6", ElementFunctions.PassInside(lower: 0, upper: 6))]
+            }
         }
     }
 
     public func leakyRelu(negativeSlope: Float = 0.01) -> Tensor {
-        let x = detached
-        return map(ElementFunctions.LeakyReLU(slope: negativeSlope)).recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "leakyRelu", ElementFunctions.LeakyReLUGradient(slope: negativeSlope))]
+        traced(.leakyRelu(slope: negativeSlope), [self]) {
+            let x = detached
+            return map(ElementFunctions.LeakyReLU(slope: negativeSlope)).recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "leakyRelu", ElementFunctions.LeakyReLUGradient(slope: negativeSlope))]
+            }
         }
     }
 
     public func sigmoid() -> Tensor {
-        let y = map(ElementFunctions.Sigmoid())
-        let saved = y
-        return y.recorded(from: [self]) { g in
-            [Tensor.combine(g, saved, op: "sigmoid", ElementFunctions.SigmoidGradient())]
+        traced(.sigmoid, [self]) {
+            let y = map(ElementFunctions.Sigmoid())
+            let saved = y
+            return y.recorded(from: [self]) { g in
+                [Tensor.combine(g, saved, op: "sigmoid", ElementFunctions.SigmoidGradient())]
+            }
         }
     }
 
     public func tanh() -> Tensor {
-        let y = map { Foundation.tanh($0) }
-        let saved = y
-        return y.recorded(from: [self]) { g in
-            [Tensor.combine(g, saved, op: "tanh") { gv, t in gv * (1 - t * t) }]
+        traced(.tanh, [self]) {
+            let y = map { Foundation.tanh($0) }
+            let saved = y
+            return y.recorded(from: [self]) { g in
+                [Tensor.combine(g, saved, op: "tanh") { gv, t in gv * (1 - t * t) }]
+            }
         }
     }
 
     /// The exact (erf) GELU, PyTorch's default.
     public func gelu() -> Tensor {
-        let x = detached
-        let invSqrt2: Float = 0.70710678118654752
-        let invSqrt2Pi: Float = 0.39894228040143268
-        return map { v in 0.5 * v * (1 + erf(v * invSqrt2)) }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "gelu") { gv, v in
-                gv * (0.5 * (1 + erf(v * invSqrt2)) + v * invSqrt2Pi * Foundation.exp(-0.5 * v * v))
-            }]
+        traced(.gelu, [self]) {
+            let x = detached
+            let invSqrt2: Float = 0.70710678118654752
+            let invSqrt2Pi: Float = 0.39894228040143268
+            return map { v in 0.5 * v * (1 + erf(v * invSqrt2)) }.recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "gelu") { gv, v in
+                    gv * (0.5 * (1 + erf(v * invSqrt2)) + v * invSqrt2Pi * Foundation.exp(-0.5 * v * v))
+                }]
+            }
         }
     }
 
     /// exp(x) / Σ exp(x) along `axis`, computed stably.
     public func softmax(alongAxis axis: Int) -> Tensor {
-        let axis = normalizeAxis(axis, op: "softmax")
-        let slices = SoftmaxSlices(outer: shape[..<axis].reduce(1, *), length: shape[axis], inner: shape[(axis + 1)...].reduce(1, *))
-        let y = Tensor.build(shape: shape) { out in
-            let output = UncheckedSendable(out)
-            withUnsafePointer { x in
-                let input = UncheckedSendable(x)
-                slices.forEachBlock { base, count, largest, total in
-                    let (x, out) = (input.value + base, output.value + base)
-                    let (length, stride) = (slices.length, slices.inner)
-                    for i in 0..<count { largest[i] = x[i] }
-                    for k in 1..<length { for i in 0..<count { largest[i] = Swift.max(largest[i], x[k * stride + i]) } }
-                    for i in 0..<count { total[i] = 0 }
-                    for k in 0..<length {
-                        for i in 0..<count {
-                            // Below e⁻⁸⁷ a term is under Float's normal range: 0, without libm's slow underflow path.
-                            let difference = x[k * stride + i] - largest[i]
-                            let e = difference < -87 ? 0 : Foundation.exp(difference)
-                            out[k * stride + i] = e
-                            total[i] += e
+        traced(.softmax(axis: axis), [self]) {
+            let axis = normalizeAxis(axis, op: "softmax")
+            let slices = SoftmaxSlices(outer: shape[..<axis].reduce(1, *), length: shape[axis], inner: shape[(axis + 1)...].reduce(1, *))
+            let y = Tensor.build(shape: shape) { out in
+                let output = UncheckedSendable(out)
+                withUnsafePointer { x in
+                    let input = UncheckedSendable(x)
+                    slices.forEachBlock { base, count, largest, total in
+                        let (x, out) = (input.value + base, output.value + base)
+                        let (length, stride) = (slices.length, slices.inner)
+                        for i in 0..<count { largest[i] = x[i] }
+                        for k in 1..<length { for i in 0..<count { largest[i] = Swift.max(largest[i], x[k * stride + i]) } }
+                        for i in 0..<count { total[i] = 0 }
+                        for k in 0..<length {
+                            for i in 0..<count {
+                                // Below e⁻⁸⁷ a term is under Float's normal range: 0, without libm's slow underflow path.
+                                let difference = x[k * stride + i] - largest[i]
+                                let e = difference < -87 ? 0 : Foundation.exp(difference)
+                                out[k * stride + i] = e
+                                total[i] += e
+                            }
                         }
+                        for i in 0..<count { total[i] = 1 / total[i] }
+                        for k in 0..<length { for i in 0..<count { out[k * stride + i] *= total[i] } }
                     }
-                    for i in 0..<count { total[i] = 1 / total[i] }
-                    for k in 0..<length { for i in 0..<count { out[k * stride + i] *= total[i] } }
                 }
             }
-        }
-        let saved = y
-        return y.recorded(from: [self]) { g in
-            // dx = y ⊙ (g − Σ_k g_k y_k), per slice.
-            [Tensor.build(shape: saved.shape) { out in
-                let output = UncheckedSendable(out)
-                saved.withUnsafePointer { yp in
-                    g.withUnsafePointer { gp in
-                        let (ys, gs) = (UncheckedSendable(yp), UncheckedSendable(gp))
-                        slices.forEachBlock { base, count, dot, _ in
-                            let (y, g, out) = (ys.value + base, gs.value + base, output.value + base)
-                            let (length, stride) = (slices.length, slices.inner)
-                            for i in 0..<count { dot[i] = 0 }
-                            for k in 0..<length { for i in 0..<count { dot[i] += g[k * stride + i] * y[k * stride + i] } }
-                            for k in 0..<length { for i in 0..<count { out[k * stride + i] = y[k * stride + i] * (g[k * stride + i] - dot[i]) } }
+            let saved = y
+            return y.recorded(from: [self]) { g in
+                // dx = y ⊙ (g − Σ_k g_k y_k), per slice.
+                [Tensor.build(shape: saved.shape) { out in
+                    let output = UncheckedSendable(out)
+                    saved.withUnsafePointer { yp in
+                        g.withUnsafePointer { gp in
+                            let (ys, gs) = (UncheckedSendable(yp), UncheckedSendable(gp))
+                            slices.forEachBlock { base, count, dot, _ in
+                                let (y, g, out) = (ys.value + base, gs.value + base, output.value + base)
+                                let (length, stride) = (slices.length, slices.inner)
+                                for i in 0..<count { dot[i] = 0 }
+                                for k in 0..<length { for i in 0..<count { dot[i] += g[k * stride + i] * y[k * stride + i] } }
+                                for k in 0..<length { for i in 0..<count { out[k * stride + i] = y[k * stride + i] * (g[k * stride + i] - dot[i]) } }
+                            }
                         }
                     }
-                }
-            }]
+                }]
+            }
         }
     }
 }

@@ -21,138 +21,140 @@ extension Tensor {
     /// `running` in place with the unbiased variance; evaluation uses `running`.
     public func batchNormalized(weight: Tensor, bias: Tensor, running: RunningStatistics,
                                 isTraining: Bool, epsilon: Float = 1e-5) -> Tensor {
-        invariant(rank >= 2, "batchNormalized: needs N×C×…, got shape \(shape)")
-        let (batch, channels) = (shape[0], shape[1])
-        let plane = count / max(batch * channels, 1)
-        for (name, t) in [("weight", weight), ("bias", bias), ("running mean", running.mean), ("running variance", running.variance)] {
-            invariant(t.shape == [channels], "batchNormalized: \(name) shape \(t.shape) must be [\(channels)] for input \(shape)")
-        }
-        let elements = batch * plane
-        invariant(!isTraining || elements > 1, "batchNormalized: training needs more than one value per channel, got input \(shape)")
-        var means = [Float](repeating: 0, count: channels)
-        var inverseStds = [Float](repeating: 0, count: channels)
-        var variances = [Float](repeating: 0, count: channels)
-        let x = detached
-        if isTraining {
-            x.withUnsafePointer { xp in
-                means.withUnsafeMutableBufferPointer { meanOut in
-                    variances.withUnsafeMutableBufferPointer { varianceOut in
-                    inverseStds.withUnsafeMutableBufferPointer { invOut in
-                        Parallel.forChunks(of: channels, grain: max(1, 65_536 / max(elements, 1))) { range in
-                            // Two passes, as PyTorch: the mean, then squares about it. One pass
-                            // (E[x²] − E[x]²) cancels away the variance of a channel whose mean
-                            // is large beside its spread, as over the flat parts of a PCB scan.
-                            for c in range {
-                                var sum: Double = 0
-                                for n in 0..<batch { sum += Double(LaneSums.sum(xp + (n * channels + c) * plane, count: plane)) }
-                                let mean = Float(sum / Double(elements))
-                                var squares: Double = 0
-                                for n in 0..<batch {
-                                    squares += Double(LaneSums.squaredDeviations(xp + (n * channels + c) * plane, count: plane, mean: mean))
-                                }
-                                let variance = squares / Double(elements)
-                                meanOut[c] = mean
-                                varianceOut[c] = Float(variance)
-                                invOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                            }
-                        }
-                    }
-                    }
-                }
+        traced(isTraining ? .unsupported("batchNormalized in training mode") : .batchNormalization(epsilon: epsilon), [self, weight, bias, running.mean, running.variance]) {
+            invariant(rank >= 2, "batchNormalized: needs N×C×…, got shape \(shape)")
+            let (batch, channels) = (shape[0], shape[1])
+            let plane = count / max(batch * channels, 1)
+            for (name, t) in [("weight", weight), ("bias", bias), ("running mean", running.mean), ("running variance", running.variance)] {
+                invariant(t.shape == [channels], "batchNormalized: \(name) shape \(t.shape) must be [\(channels)] for input \(shape)")
             }
-            let unbias = Float(elements) / Float(elements - 1)
-            let m = running.momentum
-            running.mean.updateInPlace { rm in
-                for c in 0..<channels { rm[c] = (1 - m) * rm[c] + m * means[c] }
-            }
-            running.variance.updateInPlace { rv in
-                for c in 0..<channels {
-                    rv[c] = (1 - m) * rv[c] + m * variances[c] * unbias
-                }
-            }
-        } else {
-            running.mean.withUnsafePointer { rm in
-                running.variance.withUnsafePointer { rv in
-                    for c in 0..<channels {
-                        means[c] = rm[c]
-                        inverseStds[c] = 1 / (rv[c] + epsilon).squareRoot()
-                    }
-                }
-            }
-        }
-        let gamma = weight.detached, beta = bias.detached
-        let result = Tensor.build(shape: shape) { out in
-            x.withUnsafePointer { xp in
-                gamma.withUnsafePointer { gp in
-                    beta.withUnsafePointer { bp in
-                        Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
-                            for p in range {
-                                let c = p % channels
-                                let scale = gp[c] * inverseStds[c], shift = bp[c] - means[c] * scale
-                                let source = xp + p * plane, target = out + p * plane
-                                for i in 0..<plane { target[i] = source[i] * scale + shift }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let needs = (requiresGradient, weight.requiresGradient, bias.requiresGradient)
-        return result.recorded(from: [self, weight, bias]) { g in
-            // Per channel: Σg and Σg·x̂, then dx from the batch-statistics formula.
-            var sumG = [Float](repeating: 0, count: channels)
-            var sumGX = [Float](repeating: 0, count: channels)
-            g.withUnsafePointer { gp in
+            let elements = batch * plane
+            invariant(!isTraining || elements > 1, "batchNormalized: training needs more than one value per channel, got input \(shape)")
+            var means = [Float](repeating: 0, count: channels)
+            var inverseStds = [Float](repeating: 0, count: channels)
+            var variances = [Float](repeating: 0, count: channels)
+            let x = detached
+            if isTraining {
                 x.withUnsafePointer { xp in
-                    sumG.withUnsafeMutableBufferPointer { sg in
-                        sumGX.withUnsafeMutableBufferPointer { sgx in
+                    means.withUnsafeMutableBufferPointer { meanOut in
+                        variances.withUnsafeMutableBufferPointer { varianceOut in
+                        inverseStds.withUnsafeMutableBufferPointer { invOut in
                             Parallel.forChunks(of: channels, grain: max(1, 65_536 / max(elements, 1))) { range in
+                                // Two passes, as PyTorch: the mean, then squares about it. One pass
+                                // (E[x²] − E[x]²) cancels away the variance of a channel whose mean
+                                // is large beside its spread, as over the flat parts of a PCB scan.
                                 for c in range {
-                                    // Σg·(x − mean) directly: Σg·x − mean·Σg cancels the same way.
-                                    var s: Float = 0, sx: Float = 0
-                                    let mean = means[c]
+                                    var sum: Double = 0
+                                    for n in 0..<batch { sum += Double(LaneSums.sum(xp + (n * channels + c) * plane, count: plane)) }
+                                    let mean = Float(sum / Double(elements))
+                                    var squares: Double = 0
                                     for n in 0..<batch {
-                                        let offset = (n * channels + c) * plane
-                                        let sums = LaneSums.weightedDeviations(gp + offset, xp + offset, count: plane, mean: mean)
-                                        s += sums.weights
-                                        sx += sums.products
+                                        squares += Double(LaneSums.squaredDeviations(xp + (n * channels + c) * plane, count: plane, mean: mean))
                                     }
-                                    sg[c] = s
-                                    sgx[c] = sx * inverseStds[c]
+                                    let variance = squares / Double(elements)
+                                    meanOut[c] = mean
+                                    varianceOut[c] = Float(variance)
+                                    invOut[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
                                 }
                             }
+                        }
+                        }
+                    }
+                }
+                let unbias = Float(elements) / Float(elements - 1)
+                let m = running.momentum
+                running.mean.updateInPlace { rm in
+                    for c in 0..<channels { rm[c] = (1 - m) * rm[c] + m * means[c] }
+                }
+                running.variance.updateInPlace { rv in
+                    for c in 0..<channels {
+                        rv[c] = (1 - m) * rv[c] + m * variances[c] * unbias
+                    }
+                }
+            } else {
+                running.mean.withUnsafePointer { rm in
+                    running.variance.withUnsafePointer { rv in
+                        for c in 0..<channels {
+                            means[c] = rm[c]
+                            inverseStds[c] = 1 / (rv[c] + epsilon).squareRoot()
                         }
                     }
                 }
             }
-            let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
-                g.withUnsafePointer { gp in
-                    x.withUnsafePointer { xp in
-                        gamma.withUnsafePointer { gammas in
+            let gamma = weight.detached, beta = bias.detached
+            let result = Tensor.build(shape: shape) { out in
+                x.withUnsafePointer { xp in
+                    gamma.withUnsafePointer { gp in
+                        beta.withUnsafePointer { bp in
                             Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
                                 for p in range {
                                     let c = p % channels
-                                    let source = xp + p * plane, gradient = gp + p * plane, target = out + p * plane
-                                    let scale = gammas[c] * inverseStds[c]
-                                    if isTraining {
-                                        let meanG = sumG[c] / Float(elements), meanGX = sumGX[c] / Float(elements)
-                                        let mean = means[c], inv = inverseStds[c]
-                                        for i in 0..<plane {
-                                            let xhat = (source[i] - mean) * inv
-                                            target[i] = scale * (gradient[i] - meanG - xhat * meanGX)
+                                    let scale = gp[c] * inverseStds[c], shift = bp[c] - means[c] * scale
+                                    let source = xp + p * plane, target = out + p * plane
+                                    for i in 0..<plane { target[i] = source[i] * scale + shift }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let needs = (requiresGradient, weight.requiresGradient, bias.requiresGradient)
+            return result.recorded(from: [self, weight, bias]) { g in
+                // Per channel: Σg and Σg·x̂, then dx from the batch-statistics formula.
+                var sumG = [Float](repeating: 0, count: channels)
+                var sumGX = [Float](repeating: 0, count: channels)
+                g.withUnsafePointer { gp in
+                    x.withUnsafePointer { xp in
+                        sumG.withUnsafeMutableBufferPointer { sg in
+                            sumGX.withUnsafeMutableBufferPointer { sgx in
+                                Parallel.forChunks(of: channels, grain: max(1, 65_536 / max(elements, 1))) { range in
+                                    for c in range {
+                                        // Σg·(x − mean) directly: Σg·x − mean·Σg cancels the same way.
+                                        var s: Float = 0, sx: Float = 0
+                                        let mean = means[c]
+                                        for n in 0..<batch {
+                                            let offset = (n * channels + c) * plane
+                                            let sums = LaneSums.weightedDeviations(gp + offset, xp + offset, count: plane, mean: mean)
+                                            s += sums.weights
+                                            sx += sums.products
                                         }
-                                    } else {
-                                        for i in 0..<plane { target[i] = scale * gradient[i] }
+                                        sg[c] = s
+                                        sgx[c] = sx * inverseStds[c]
                                     }
                                 }
                             }
                         }
                     }
                 }
-            } : nil
-            return [gradInput,
-                    needs.1 ? Tensor(shape: [channels], scalars: sumGX) : nil,
-                    needs.2 ? Tensor(shape: [channels], scalars: sumG) : nil]
+                let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
+                    g.withUnsafePointer { gp in
+                        x.withUnsafePointer { xp in
+                            gamma.withUnsafePointer { gammas in
+                                Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
+                                    for p in range {
+                                        let c = p % channels
+                                        let source = xp + p * plane, gradient = gp + p * plane, target = out + p * plane
+                                        let scale = gammas[c] * inverseStds[c]
+                                        if isTraining {
+                                            let meanG = sumG[c] / Float(elements), meanGX = sumGX[c] / Float(elements)
+                                            let mean = means[c], inv = inverseStds[c]
+                                            for i in 0..<plane {
+                                                let xhat = (source[i] - mean) * inv
+                                                target[i] = scale * (gradient[i] - meanG - xhat * meanGX)
+                                            }
+                                        } else {
+                                            for i in 0..<plane { target[i] = scale * gradient[i] }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                } : nil
+                return [gradInput,
+                        needs.1 ? Tensor(shape: [channels], scalars: sumGX) : nil,
+                        needs.2 ? Tensor(shape: [channels], scalars: sumG) : nil]
+            }
         }
     }
 }

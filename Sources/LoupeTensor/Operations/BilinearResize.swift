@@ -23,56 +23,58 @@ extension Tensor {
     /// Bilinear resize of the last two dimensions to `height`×`width`, as PyTorch's
     /// `interpolate(mode="bilinear", align_corners=False)` (no antialiasing).
     public func resizedBilinear(height: Int, width: Int) -> Tensor {
-        invariant(rank >= 2 && height > 0 && width > 0, "resizedBilinear: cannot resize shape \(shape) to \(height)x\(width)")
-        let (inH, inW) = (shape[rank - 2], shape[rank - 1])
-        let planes = count / max(inH * inW, 1)
-        let ys = BilinearAxis(input: inH, output: height), xs = BilinearAxis(input: inW, output: width)
-        var outShape = shape
-        outShape[rank - 2] = height
-        outShape[rank - 1] = width
-        let result = Tensor.build(shape: outShape) { out in
-            withUnsafePointer { x in
-                Parallel.forChunks(of: planes, grain: max(1, 16_384 / max(height * width, 1))) { range in
-                    for p in range {
-                        let plane = x + p * inH * inW, target = out + p * height * width
-                        for oy in 0..<height {
-                            let wy = ys.upperWeight[oy]
-                            let top = plane + ys.lower[oy] * inW, bottom = plane + ys.upper[oy] * inW
-                            for ox in 0..<width {
-                                let wx = xs.upperWeight[ox], l = xs.lower[ox], u = xs.upper[ox]
-                                let upperRow = (1 - wx) * top[l] + wx * top[u]
-                                let lowerRow = (1 - wx) * bottom[l] + wx * bottom[u]
-                                target[oy * width + ox] = (1 - wy) * upperRow + wy * lowerRow
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        let inputShape = shape
-        return result.recorded(from: [self]) { g in
-            [Tensor.build(shape: inputShape) { out in
-                memset(out, 0, planes * inH * inW * MemoryLayout<Float>.stride)
-                g.withUnsafePointer { gp in
+        traced(.resizeBilinear(height: height, width: width), [self]) {
+            invariant(rank >= 2 && height > 0 && width > 0, "resizedBilinear: cannot resize shape \(shape) to \(height)x\(width)")
+            let (inH, inW) = (shape[rank - 2], shape[rank - 1])
+            let planes = count / max(inH * inW, 1)
+            let ys = BilinearAxis(input: inH, output: height), xs = BilinearAxis(input: inW, output: width)
+            var outShape = shape
+            outShape[rank - 2] = height
+            outShape[rank - 1] = width
+            let result = Tensor.build(shape: outShape) { out in
+                withUnsafePointer { x in
                     Parallel.forChunks(of: planes, grain: max(1, 16_384 / max(height * width, 1))) { range in
                         for p in range {
-                            let source = gp + p * height * width, plane = out + p * inH * inW
+                            let plane = x + p * inH * inW, target = out + p * height * width
                             for oy in 0..<height {
                                 let wy = ys.upperWeight[oy]
                                 let top = plane + ys.lower[oy] * inW, bottom = plane + ys.upper[oy] * inW
                                 for ox in 0..<width {
-                                    let v = source[oy * width + ox]
                                     let wx = xs.upperWeight[ox], l = xs.lower[ox], u = xs.upper[ox]
-                                    top[l] += (1 - wy) * (1 - wx) * v
-                                    top[u] += (1 - wy) * wx * v
-                                    bottom[l] += wy * (1 - wx) * v
-                                    bottom[u] += wy * wx * v
+                                    let upperRow = (1 - wx) * top[l] + wx * top[u]
+                                    let lowerRow = (1 - wx) * bottom[l] + wx * bottom[u]
+                                    target[oy * width + ox] = (1 - wy) * upperRow + wy * lowerRow
                                 }
                             }
                         }
                     }
                 }
-            }]
+            }
+            let inputShape = shape
+            return result.recorded(from: [self]) { g in
+                [Tensor.build(shape: inputShape) { out in
+                    memset(out, 0, planes * inH * inW * MemoryLayout<Float>.stride)
+                    g.withUnsafePointer { gp in
+                        Parallel.forChunks(of: planes, grain: max(1, 16_384 / max(height * width, 1))) { range in
+                            for p in range {
+                                let source = gp + p * height * width, plane = out + p * inH * inW
+                                for oy in 0..<height {
+                                    let wy = ys.upperWeight[oy]
+                                    let top = plane + ys.lower[oy] * inW, bottom = plane + ys.upper[oy] * inW
+                                    for ox in 0..<width {
+                                        let v = source[oy * width + ox]
+                                        let wx = xs.upperWeight[ox], l = xs.lower[ox], u = xs.upper[ox]
+                                        top[l] += (1 - wy) * (1 - wx) * v
+                                        top[u] += (1 - wy) * wx * v
+                                        bottom[l] += wy * (1 - wx) * v
+                                        bottom[u] += wy * wx * v
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }]
+            }
         }
     }
 }

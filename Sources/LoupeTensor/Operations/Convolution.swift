@@ -8,67 +8,69 @@ extension Tensor {
     /// written; with one, the activation is its own operation (same values).
     public func conv2d(weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding2D = .zero,
                        dilation: Int = 1, groups: Int = 1, activation: ConvolutionActivation? = nil) -> Tensor {
-        let records = GradientMode.isEnabled && (requiresGradient || weight.requiresGradient || bias?.requiresGradient == true)
-        if let activation, records {
-            return activation(conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups))
-        }
-        invariant(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
-        let (batch, channels) = (shape[0], shape[1])
-        let outChannels = weight.shape[0]
-        invariant(groups > 0 && channels % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == channels,
-                     "conv2d: input \(shape) and weight \(weight.shape) do not agree with groups \(groups)")
-        if let bias { invariant(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
-        let geometry = ConvolutionGeometry(channels: channels, height: shape[2], width: shape[3],
-                                           kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
-                                           stride: stride, padding: padding, dilation: dilation, op: "conv2d")
-        if let d = DilatedConvolution.phasedDilation(of: geometry, outChannels: outChannels, groups: groups, batch: batch) {
-            return dilationPhases(d).conv2d(weight: weight, bias: bias, padding: Padding2D(1), activation: activation)
-                .mergingDilationPhases(d, height: geometry.outputHeight, width: geometry.outputWidth)
-        }
-        let kernel = ConvolutionKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch)
-        let x = detached, w = weight.detached
-        let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
-        // The weight gradient multiplies by the same unfolded (or transformed) input: keep it from here.
-        var kept: Tensor?
-        let result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
-            x.withUnsafePointer { xp in
-                w.withUnsafePointer { wp in
-                    bias.withOptionalPointer { bp in
-                        let epilogue = ConvolutionEpilogue(bias: bp, activation: activation)
-                        guard needs.1, GradientMode.isEnabled, let count = kernel.keptCount else {
-                            // Nothing kept for a backward: reuse the weights' transform while they stay unchanged.
-                            let transformed = kernel.winograd.map { winograd in
-                                w.storage.derived(key: winograd.outputTile, count: winograd.transformedWeightCount) {
-                                    winograd.transformWeights(wp, into: $0)
+        traced(.convolution(stride: stride, padding: padding, dilation: dilation, groups: groups, activation: activation), [self, weight, bias]) {
+            let records = GradientMode.isEnabled && (requiresGradient || weight.requiresGradient || bias?.requiresGradient == true)
+            if let activation, records {
+                return activation(conv2d(weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups))
+            }
+            invariant(rank == 4 && weight.rank == 4, "conv2d: needs a 4-D input and weight, got \(shape) and \(weight.shape)")
+            let (batch, channels) = (shape[0], shape[1])
+            let outChannels = weight.shape[0]
+            invariant(groups > 0 && channels % groups == 0 && outChannels % groups == 0 && weight.shape[1] * groups == channels,
+                         "conv2d: input \(shape) and weight \(weight.shape) do not agree with groups \(groups)")
+            if let bias { invariant(bias.shape == [outChannels], "conv2d: bias \(bias.shape) must be [\(outChannels)]") }
+            let geometry = ConvolutionGeometry(channels: channels, height: shape[2], width: shape[3],
+                                               kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+                                               stride: stride, padding: padding, dilation: dilation, op: "conv2d")
+            if let d = DilatedConvolution.phasedDilation(of: geometry, outChannels: outChannels, groups: groups, batch: batch) {
+                return dilationPhases(d).conv2d(weight: weight, bias: bias, padding: Padding2D(1), activation: activation)
+                    .mergingDilationPhases(d, height: geometry.outputHeight, width: geometry.outputWidth)
+            }
+            let kernel = ConvolutionKernel(geometry: geometry, outChannels: outChannels, groups: groups, batch: batch)
+            let x = detached, w = weight.detached
+            let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
+            // The weight gradient multiplies by the same unfolded (or transformed) input: keep it from here.
+            var kept: Tensor?
+            let result = Tensor.build(shape: [batch, outChannels, geometry.outputHeight, geometry.outputWidth]) { out in
+                x.withUnsafePointer { xp in
+                    w.withUnsafePointer { wp in
+                        bias.withOptionalPointer { bp in
+                            let epilogue = ConvolutionEpilogue(bias: bp, activation: activation)
+                            guard needs.1, GradientMode.isEnabled, let count = kernel.keptCount else {
+                                // Nothing kept for a backward: reuse the weights' transform while they stay unchanged.
+                                let transformed = kernel.winograd.map { winograd in
+                                    w.storage.derived(key: winograd.outputTile, count: winograd.transformedWeightCount) {
+                                        winograd.transformWeights(wp, into: $0)
+                                    }
+                                }
+                                return withExtendedLifetime(transformed) {
+                                    kernel.forward(xp, wp, out, transformedWeights: transformed.map { UnsafePointer($0.pointer) }, epilogue: epilogue)
                                 }
                             }
-                            return withExtendedLifetime(transformed) {
-                                kernel.forward(xp, wp, out, transformedWeights: transformed.map { UnsafePointer($0.pointer) }, epilogue: epilogue)
-                            }
-                        }
-                        kept = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept, epilogue: epilogue) }
-                    }
-                }
-            }
-        }
-        return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
-            var gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { _ in } : nil
-            var gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { _ in } : nil
-            g.withUnsafePointer { gp in
-                w.withUnsafePointer { wp in
-                    x.withUnsafePointer { xp in
-                        gradInput.withOptionalMutablePointer { dx in
-                            gradWeight.withOptionalMutablePointer { dw in
-                                guard let kept else { return kernel.gradients(gp, wp, input: xp, kept: nil, dx: dx, dw: dw) }
-                                kept.withUnsafePointer { kernel.gradients(gp, wp, input: xp, kept: $0, dx: dx, dw: dw) }
-                            }
+                            kept = Tensor.build(shape: [count]) { kept in kernel.forward(xp, wp, out, keeping: kept, epilogue: epilogue) }
                         }
                     }
                 }
             }
-            var grads = [gradInput, gradWeight]
-            if bias != nil { grads.append(needs.2 ? g.channelSums() : nil) }
-            return grads
+            return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
+                var gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { _ in } : nil
+                var gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { _ in } : nil
+                g.withUnsafePointer { gp in
+                    w.withUnsafePointer { wp in
+                        x.withUnsafePointer { xp in
+                            gradInput.withOptionalMutablePointer { dx in
+                                gradWeight.withOptionalMutablePointer { dw in
+                                    guard let kept else { return kernel.gradients(gp, wp, input: xp, kept: nil, dx: dx, dw: dw) }
+                                    kept.withUnsafePointer { kernel.gradients(gp, wp, input: xp, kept: $0, dx: dx, dw: dw) }
+                                }
+                            }
+                        }
+                    }
+                }
+                var grads = [gradInput, gradWeight]
+                if bias != nil { grads.append(needs.2 ? g.channelSums() : nil) }
+                return grads
+            }
         }
     }
 

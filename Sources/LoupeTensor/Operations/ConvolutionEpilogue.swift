@@ -1,6 +1,6 @@
 /// An activation a convolution applies as it writes its output, after the bias: a frozen
 /// network's conv–BN–activation (BN folded) is then one pass over memory instead of three.
-public enum ConvolutionActivation: Sendable {
+public enum ConvolutionActivation: Sendable, Equatable {
     case relu, relu6
 
     /// The clamp it is: [0, ∞) or [0, 6].

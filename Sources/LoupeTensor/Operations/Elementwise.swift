@@ -91,95 +91,121 @@ extension Tensor {
 
 extension Tensor {
     public static func + (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "add", ElementFunctions.Add()).recorded(from: [left, right]) { g in
-            [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
-             right.requiresGradient ? g.summed(toShape: right.shape) : nil]
+        Tensor.traced(.add, [left, right]) {
+            Tensor.combine(left, right, op: "add", ElementFunctions.Add()).recorded(from: [left, right]) { g in
+                [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
+                 right.requiresGradient ? g.summed(toShape: right.shape) : nil]
+            }
         }
     }
 
     public static func - (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "subtract", ElementFunctions.Subtract()).recorded(from: [left, right]) { g in
-            [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
-             right.requiresGradient ? (-g).summed(toShape: right.shape) : nil]
+        Tensor.traced(.subtract, [left, right]) {
+            Tensor.combine(left, right, op: "subtract", ElementFunctions.Subtract()).recorded(from: [left, right]) { g in
+                [left.requiresGradient ? g.summed(toShape: left.shape) : nil,
+                 right.requiresGradient ? (-g).summed(toShape: right.shape) : nil]
+            }
         }
     }
 
     public static func * (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "multiply", ElementFunctions.Multiply()).recorded(from: [left, right]) { g in
-            [left.requiresGradient ? (g * right.detached).summed(toShape: left.shape) : nil,
-             right.requiresGradient ? (g * left.detached).summed(toShape: right.shape) : nil]
+        Tensor.traced(.multiply, [left, right]) {
+            Tensor.combine(left, right, op: "multiply", ElementFunctions.Multiply()).recorded(from: [left, right]) { g in
+                [left.requiresGradient ? (g * right.detached).summed(toShape: left.shape) : nil,
+                 right.requiresGradient ? (g * left.detached).summed(toShape: right.shape) : nil]
+            }
         }
     }
 
     public static func / (left: Tensor, right: Tensor) -> Tensor {
-        Tensor.combine(left, right, op: "divide", ElementFunctions.Divide()).recorded(from: [left, right]) { g in
-            let r = right.detached
-            return [left.requiresGradient ? (g / r).summed(toShape: left.shape) : nil,
-                    right.requiresGradient
-                        ? Tensor.combine(Tensor.combine(g, left.detached, op: "divide", *), r, op: "divide") { gl, y in -gl / (y * y) }
-                            .summed(toShape: right.shape)
-                        : nil]
+        Tensor.traced(.divide, [left, right]) {
+            Tensor.combine(left, right, op: "divide", ElementFunctions.Divide()).recorded(from: [left, right]) { g in
+                let r = right.detached
+                return [left.requiresGradient ? (g / r).summed(toShape: left.shape) : nil,
+                        right.requiresGradient
+                            ? Tensor.combine(Tensor.combine(g, left.detached, op: "divide", *), r, op: "divide") { gl, y in -gl / (y * y) }
+                                .summed(toShape: right.shape)
+                            : nil]
+            }
         }
     }
 
     public static prefix func - (x: Tensor) -> Tensor {
-        x.map { -$0 }.recorded(from: [x]) { g in [-g] }
+        Tensor.traced(.multiplyScalar(-1), [x]) { x.map { -$0 }.recorded(from: [x]) { g in [-g] } }
     }
 }
 
 // MARK: - Tensor ⊕ scalar
 
 extension Tensor {
-    public static func + (x: Tensor, s: Float) -> Tensor { x.map(ElementFunctions.AddScalar(scalar: s)).recorded(from: [x]) { g in [g] } }
+    public static func + (x: Tensor, s: Float) -> Tensor {
+        Tensor.traced(.addScalar(s), [x]) { x.map(ElementFunctions.AddScalar(scalar: s)).recorded(from: [x]) { g in [g] } }
+    }
     public static func + (s: Float, x: Tensor) -> Tensor { x + s }
     public static func - (x: Tensor, s: Float) -> Tensor { x + (-s) }
-    public static func - (s: Float, x: Tensor) -> Tensor { x.map { s - $0 }.recorded(from: [x]) { g in [-g] } }
+    public static func - (s: Float, x: Tensor) -> Tensor {
+        Tensor.traced(.scalarMinus(s), [x]) { x.map { s - $0 }.recorded(from: [x]) { g in [-g] } }
+    }
     public static func * (x: Tensor, s: Float) -> Tensor {
-        x.map(ElementFunctions.MultiplyScalar(scalar: s)).recorded(from: [x]) { g in [g * s] }
+        Tensor.traced(.multiplyScalar(s), [x]) { x.map(ElementFunctions.MultiplyScalar(scalar: s)).recorded(from: [x]) { g in [g * s] } }
     }
     public static func * (s: Float, x: Tensor) -> Tensor { x * s }
     public static func / (x: Tensor, s: Float) -> Tensor { x * (1 / s) }
     public static func / (s: Float, x: Tensor) -> Tensor {
-        x.map { s / $0 }.recorded(from: [x]) { g in [Tensor.combine(g, x.detached, op: "divide") { gv, v in -s * gv / (v * v) }] }
+        Tensor.traced(.scalarDivide(s), [x]) {
+            x.map { s / $0 }.recorded(from: [x]) { g in [Tensor.combine(g, x.detached, op: "divide") { gv, v in -s * gv / (v * v) }] }
+        }
     }
 
     /// Each element raised to `exponent`.
     public func pow(_ exponent: Float) -> Tensor {
-        let x = detached
-        return map { Foundation.pow($0, exponent) }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "pow") { gv, v in gv * exponent * Foundation.pow(v, exponent - 1) }]
+        traced(.power(exponent), [self]) {
+            let x = detached
+            return map { Foundation.pow($0, exponent) }.recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "pow") { gv, v in gv * exponent * Foundation.pow(v, exponent - 1) }]
+            }
         }
     }
 
     public func squareRoot() -> Tensor {
-        let y = map { $0.squareRoot() }
-        let saved = y
-        return y.recorded(from: [self]) { g in [Tensor.combine(g, saved, op: "sqrt") { gv, r in gv / (2 * r) }] }
+        traced(.squareRoot, [self]) {
+            let y = map { $0.squareRoot() }
+            let saved = y
+            return y.recorded(from: [self]) { g in [Tensor.combine(g, saved, op: "sqrt") { gv, r in gv / (2 * r) }] }
+        }
     }
 
     public func exp() -> Tensor {
-        let y = map { Foundation.exp($0) }
-        let saved = y
-        return y.recorded(from: [self]) { g in [g * saved] }
+        traced(.exponential, [self]) {
+            let y = map { Foundation.exp($0) }
+            let saved = y
+            return y.recorded(from: [self]) { g in [g * saved] }
+        }
     }
 
     public func log() -> Tensor {
-        let x = detached
-        return map { Foundation.log($0) }.recorded(from: [self]) { g in [g / x] }
+        traced(.logarithm, [self]) {
+            let x = detached
+            return map { Foundation.log($0) }.recorded(from: [self]) { g in [g / x] }
+        }
     }
 
     public func abs() -> Tensor {
-        let x = detached
-        return map { Swift.abs($0) }.recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "abs") { gv, v in v > 0 ? gv : (v < 0 ? -gv : 0) }]
+        traced(.absolute, [self]) {
+            let x = detached
+            return map { Swift.abs($0) }.recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "abs") { gv, v in v > 0 ? gv : (v < 0 ? -gv : 0) }]
+            }
         }
     }
 
     /// Elements limited to `[lower, upper]`; the gradient passes only where not clamped.
     public func clamped(min lower: Float = -.infinity, max upper: Float = .infinity) -> Tensor {
-        let x = detached
-        return map(ElementFunctions.Clamp(lower: lower, upper: upper)).recorded(from: [self]) { g in
-            [Tensor.combine(g, x, op: "clamp") { gv, v in v >= lower && v <= upper ? gv : 0 }]
+        traced(.clamp(lower: lower, upper: upper), [self]) {
+            let x = detached
+            return map(ElementFunctions.Clamp(lower: lower, upper: upper)).recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "clamp") { gv, v in v >= lower && v <= upper ? gv : 0 }]
+            }
         }
     }
 }

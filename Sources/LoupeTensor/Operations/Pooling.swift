@@ -3,133 +3,139 @@ import Foundation
 extension Tensor {
     /// Max pooling over k×k windows of an N×C×H×W tensor; padding counts as −∞.
     public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-        let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
-        let planes = shape[0] * shape[1]
-        let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
-        // Per output row/column, the input rows/columns inside both window and image.
-        let rows = (0..<g.outputHeight).map { oy in max(0, oy * g.stride - padding)..<min(g.height, oy * g.stride - padding + kernelSize) }
-        let columns = (0..<g.outputWidth).map { ox in max(0, ox * g.stride - padding)..<min(g.width, ox * g.stride - padding + kernelSize) }
-        let grain = max(1, 8192 / max(g.outputArea, 1))
-        guard GradientMode.isEnabled && requiresGradient else {
-            // Separable: the max over each row's window, then over the rows of each window.
-            return Tensor.build(shape: outShape) { out in
-                withUnsafePointer { x in
-                    Parallel.forChunks(of: planes, grain: grain) { range in
-                        withScratch(count: g.height * g.outputWidth) { rowMaxima in
-                            for p in range {
-                                let plane = x + p * g.imageArea, target = out + p * g.outputArea
-                                for iy in 0..<g.height {
-                                    let row = plane + iy * g.width, maxima = rowMaxima + iy * g.outputWidth
-                                    for ox in 0..<g.outputWidth {
-                                        var best = -Float.infinity
-                                        for ix in columns[ox] { best = Swift.max(best, row[ix]) }
-                                        maxima[ox] = best
-                                    }
-                                }
-                                for oy in 0..<g.outputHeight {
-                                    let line = target + oy * g.outputWidth
-                                    for ox in 0..<g.outputWidth { line[ox] = -Float.infinity }
-                                    for iy in rows[oy] {
-                                        let maxima = rowMaxima + iy * g.outputWidth
-                                        for ox in 0..<g.outputWidth { line[ox] = Swift.max(line[ox], maxima[ox]) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        var winners = [Int32](repeating: 0, count: planes * g.outputArea)
-        let result = Tensor.build(shape: outShape) { out in
-            withUnsafePointer { x in
-                winners.withUnsafeMutableBufferPointer { winner in
-                    Parallel.forChunks(of: planes, grain: grain) { range in
-                        for p in range {
-                            let plane = x + p * g.imageArea
-                            let target = out + p * g.outputArea, argmax = winner.baseAddress! + p * g.outputArea
-                            for oy in 0..<g.outputHeight {
-                                for ox in 0..<g.outputWidth {
-                                    var bestIndex = rows[oy].lowerBound * g.width + columns[ox].lowerBound
-                                    var best = plane[bestIndex]
-                                    for iy in rows[oy] {
-                                        for ix in columns[ox] where plane[iy * g.width + ix] > best {
-                                            best = plane[iy * g.width + ix]
-                                            bestIndex = iy * g.width + ix
+        traced(.maxPool(kernel: kernelSize, stride: stride ?? kernelSize, padding: padding), [self]) {
+            let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
+            let planes = shape[0] * shape[1]
+            let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
+            // Per output row/column, the input rows/columns inside both window and image.
+            let rows = (0..<g.outputHeight).map { oy in max(0, oy * g.stride - padding)..<min(g.height, oy * g.stride - padding + kernelSize) }
+            let columns = (0..<g.outputWidth).map { ox in max(0, ox * g.stride - padding)..<min(g.width, ox * g.stride - padding + kernelSize) }
+            let grain = max(1, 8192 / max(g.outputArea, 1))
+            guard GradientMode.isEnabled && requiresGradient else {
+                // Separable: the max over each row's window, then over the rows of each window.
+                return Tensor.build(shape: outShape) { out in
+                    withUnsafePointer { x in
+                        Parallel.forChunks(of: planes, grain: grain) { range in
+                            withScratch(count: g.height * g.outputWidth) { rowMaxima in
+                                for p in range {
+                                    let plane = x + p * g.imageArea, target = out + p * g.outputArea
+                                    for iy in 0..<g.height {
+                                        let row = plane + iy * g.width, maxima = rowMaxima + iy * g.outputWidth
+                                        for ox in 0..<g.outputWidth {
+                                            var best = -Float.infinity
+                                            for ix in columns[ox] { best = Swift.max(best, row[ix]) }
+                                            maxima[ox] = best
                                         }
                                     }
-                                    target[oy * g.outputWidth + ox] = best
-                                    argmax[oy * g.outputWidth + ox] = Int32(bestIndex)
+                                    for oy in 0..<g.outputHeight {
+                                        let line = target + oy * g.outputWidth
+                                        for ox in 0..<g.outputWidth { line[ox] = -Float.infinity }
+                                        for iy in rows[oy] {
+                                            let maxima = rowMaxima + iy * g.outputWidth
+                                            for ox in 0..<g.outputWidth { line[ox] = Swift.max(line[ox], maxima[ox]) }
+                                        }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
-        }
-        let inputShape = shape
-        return result.recorded(from: [self]) { gradient in
-            [Tensor.build(shape: inputShape) { out in
-                memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
-                gradient.withUnsafePointer { gp in
-                    for p in 0..<planes {
-                        for o in 0..<g.outputArea {
-                            out[p * g.imageArea + Int(winners[p * g.outputArea + o])] += gp[p * g.outputArea + o]
+            var winners = [Int32](repeating: 0, count: planes * g.outputArea)
+            let result = Tensor.build(shape: outShape) { out in
+                withUnsafePointer { x in
+                    winners.withUnsafeMutableBufferPointer { winner in
+                        Parallel.forChunks(of: planes, grain: grain) { range in
+                            for p in range {
+                                let plane = x + p * g.imageArea
+                                let target = out + p * g.outputArea, argmax = winner.baseAddress! + p * g.outputArea
+                                for oy in 0..<g.outputHeight {
+                                    for ox in 0..<g.outputWidth {
+                                        var bestIndex = rows[oy].lowerBound * g.width + columns[ox].lowerBound
+                                        var best = plane[bestIndex]
+                                        for iy in rows[oy] {
+                                            for ix in columns[ox] where plane[iy * g.width + ix] > best {
+                                                best = plane[iy * g.width + ix]
+                                                bestIndex = iy * g.width + ix
+                                            }
+                                        }
+                                        target[oy * g.outputWidth + ox] = best
+                                        argmax[oy * g.outputWidth + ox] = Int32(bestIndex)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
-            }]
+            }
+            let inputShape = shape
+            return result.recorded(from: [self]) { gradient in
+                [Tensor.build(shape: inputShape) { out in
+                    memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
+                    gradient.withUnsafePointer { gp in
+                        for p in 0..<planes {
+                            for o in 0..<g.outputArea {
+                                out[p * g.imageArea + Int(winners[p * g.outputArea + o])] += gp[p * g.outputArea + o]
+                            }
+                        }
+                    }
+                }]
+            }
         }
     }
 
     /// Average pooling over k×k windows; zero padding counts in the divisor (PyTorch's
     /// default `count_include_pad=True`).
     public func avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-        let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "avgPool2d")
-        let planes = shape[0] * shape[1]
-        let area = Float(kernelSize * kernelSize)
-        // Average pooling is a depthwise convolution with a constant filter: reuse the column
-        // arithmetic one plane at a time.
-        let planeGeometry = ConvolutionGeometry(channels: 1, height: g.height, width: g.width,
-                                                kernelHeight: kernelSize, kernelWidth: kernelSize, stride: g.stride,
-                                                padding: Padding2D(padding), dilation: 1, op: "avgPool2d")
-        let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
-            withUnsafePointer { x in
-                withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
-                for p in 0..<planes {
-                    planeGeometry.imageToColumns(x + p * g.imageArea, columns)
-                    let target = out + p * g.outputArea
-                    for o in 0..<g.outputArea { target[o] = 0 }
-                    for r in 0..<planeGeometry.columnRows {
-                        let row = columns + r * g.outputArea
-                        for o in 0..<g.outputArea { target[o] += row[o] }
+        traced(.averagePool(kernel: kernelSize, stride: stride ?? kernelSize, padding: padding), [self]) {
+            let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "avgPool2d")
+            let planes = shape[0] * shape[1]
+            let area = Float(kernelSize * kernelSize)
+            // Average pooling is a depthwise convolution with a constant filter: reuse the column
+            // arithmetic one plane at a time.
+            let planeGeometry = ConvolutionGeometry(channels: 1, height: g.height, width: g.width,
+                                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: g.stride,
+                                                    padding: Padding2D(padding), dilation: 1, op: "avgPool2d")
+            let result = Tensor.build(shape: [shape[0], shape[1], g.outputHeight, g.outputWidth]) { out in
+                withUnsafePointer { x in
+                    withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
+                    for p in 0..<planes {
+                        planeGeometry.imageToColumns(x + p * g.imageArea, columns)
+                        let target = out + p * g.outputArea
+                        for o in 0..<g.outputArea { target[o] = 0 }
+                        for r in 0..<planeGeometry.columnRows {
+                            let row = columns + r * g.outputArea
+                            for o in 0..<g.outputArea { target[o] += row[o] }
+                        }
+                        for o in 0..<g.outputArea { target[o] /= area }
                     }
-                    for o in 0..<g.outputArea { target[o] /= area }
-                }
+                    }
                 }
             }
-        }
-        let inputShape = shape
-        return result.recorded(from: [self]) { gradient in
-            [Tensor.build(shape: inputShape) { out in
-                withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
-                gradient.withUnsafePointer { gp in
-                    for p in 0..<planes {
-                        for r in 0..<planeGeometry.columnRows {
-                            for o in 0..<g.outputArea { columns[r * g.outputArea + o] = gp[p * g.outputArea + o] / area }
+            let inputShape = shape
+            return result.recorded(from: [self]) { gradient in
+                [Tensor.build(shape: inputShape) { out in
+                    withScratch(count: planeGeometry.columnRows * g.outputArea) { columns in
+                    gradient.withUnsafePointer { gp in
+                        for p in 0..<planes {
+                            for r in 0..<planeGeometry.columnRows {
+                                for o in 0..<g.outputArea { columns[r * g.outputArea + o] = gp[p * g.outputArea + o] / area }
+                            }
+                            planeGeometry.columnsToImage(columns, out + p * g.imageArea, replacing: true)
                         }
-                        planeGeometry.columnsToImage(columns, out + p * g.imageArea, replacing: true)
                     }
-                }
-                }
-            }]
+                    }
+                }]
+            }
         }
     }
 
     /// The mean of each channel over all spatial positions: N×C×H×W → N×C×1×1.
     public func globalAveragePool() -> Tensor {
-        invariant(rank == 4, "globalAveragePool: needs N×C×H×W, got \(shape)")
-        return mean(alongAxes: [2, 3], keepingDimensions: true)
+        traced(.globalAveragePool, [self]) {
+            invariant(rank == 4, "globalAveragePool: needs N×C×H×W, got \(shape)")
+            return mean(alongAxes: [2, 3], keepingDimensions: true)
+        }
     }
 
     private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {

@@ -1,0 +1,124 @@
+import Foundation
+import LoupeEngine
+import LoupeFormats
+import LoupeModels
+import LoupeTensor
+import SwiftProtobuf
+
+/// `loupe export --format onnx`: a run's scoring pass (teacher, student, map, blur, image
+/// score) as one ONNX model, built from the operations the engine records while it scores
+/// (`Scorer.traceScoringPass`), not from a hand-written copy per method.
+public enum ONNXExport {
+    /// What was exported, for the command to report.
+    public struct Summary: Sendable {
+        public let nodes: Int
+        public let initializers: Int
+        public let parameters: Int
+        public let tiled: Bool
+        public let metadata: [(String, String)]
+    }
+
+    /// The ONNX model of the run in `run`.
+    static func model(of run: RunFolder) throws -> (model: Onnx_ModelProto, summary: Summary) {
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        let scorer = try Scorer(checkpoint: checkpoint, path: run.path)
+        // Recorded at two batch sizes: what differs between them is the batch (reshapes
+        // write it -1); anything else that differs cannot be exported.
+        let one = scorer.traceScoringPass(batch: 1, seed: 1), two = scorer.traceScoringPass(batch: 2, seed: 2)
+        let reshapes = try batchReshapes(one, two)
+        try checkConstants(one, two)
+        var writer = ONNXGraphWriter(scoring: one, batchReshapes: reshapes)
+        let graph = try writer.graph(size: scorer.preprocessing.size)
+
+        let metadata = checkpoint.metadata, configuration = metadata.configuration
+        let normalization = (0..<3).map { scorer.preprocessing.normalization.affine(channel: $0) }
+        var properties: [(String, String)] = [
+            ("loupe_version", LoupeVersion.current),
+            ("method", configuration.method),
+            ("variant", configuration.variant),
+            ("teacher", configuration.backbone),
+            ("input", "N×3×\(scorer.preprocessing.size)×\(scorer.preprocessing.size) RGB, float32"),
+            // value · scale + shift per channel, from pixel values 0…255.
+            ("normalization", scorer.preprocessing.normalization.rawValue),
+            ("normalization_scale", normalization.map { "\($0.0)" }.joined(separator: ",")),
+            ("normalization_shift", normalization.map { "\($0.1)" }.joined(separator: ",")),
+            ("image_score", configuration.effectiveImageScore.name),
+            ("map_range", "\(configuration.mapRange.lowerBound)…\(configuration.mapRange.upperBound)"),
+            ("blur_sigma", "\(configuration.blurSigma)"),
+            ("run_hash", try run.checkpointHash()),
+            ("epochs", "\(metadata.epoch)"),
+        ]
+        if let threshold = metadata.threshold { properties.append(("threshold", "\(threshold)")) }
+        if let tiling = metadata.tiling {
+            properties += [("tile_size", "\(tiling.size)"), ("tile_overlap", "\(tiling.overlap)"),
+                           ("tiling", "the model maps one tile before the blur: cut tiles every tile_size − tile_overlap pixels (mirrored "
+                            + "past the frame's edge), stitch their maps (mean where they overlap), blur the frame (sigma blur_sigma), score it")]
+        }
+        var model = Onnx_ModelProto()
+        model.irVersion = 8
+        model.producerName = "loupe"
+        model.producerVersion = LoupeVersion.current
+        model.modelVersion = 1
+        var opset = Onnx_OperatorSetIdProto()
+        opset.domain = ""
+        opset.version = ONNXGraphWriter.opset
+        model.opsetImport = [opset]
+        model.graph = graph
+        model.docString = "Loupe \(configuration.variant) anomaly detector: images in, anomaly maps and image scores out."
+        model.metadataProps = properties.map { key, value in
+            var entry = Onnx_StringStringEntryProto()
+            (entry.key, entry.value) = (key, value)
+            return entry
+        }
+        let parameters = graph.initializer.reduce(0) { $0 + Int($1.dims.reduce(1, *)) }
+        return (model, Summary(nodes: graph.node.count, initializers: graph.initializer.count, parameters: parameters,
+                               tiled: metadata.tiling != nil, metadata: properties))
+    }
+
+    /// Writes the model of `run` to `path` (atomically).
+    public static func write(run: RunFolder, to path: String) throws -> Summary {
+        let (model, summary) = try model(of: run)
+        let bytes: Data = try model.serializedBytes()
+        try RunFolder.write(bytes, to: path)
+        return summary
+    }
+
+    /// Per reshape (by its output in `one`), the target with the batch written -1 where the
+    /// two recordings differ in exactly that axis.
+    static func batchReshapes(_ one: ScoringTrace, _ two: ScoringTrace) throws -> [Int: [Int]] {
+        guard one.trace.nodes.count == two.trace.nodes.count else { throw ExportError.batchDependent(operation: "the scoring pass") }
+        var targets: [Int: [Int]] = [:]
+        for (a, b) in zip(one.trace.nodes, two.trace.nodes) {
+            switch (a.operation, b.operation) {
+            case let (.reshape(x), .reshape(y)) where x != y:
+                let differing = x.indices.filter { x[$0] != y[$0] }
+                guard x.count == y.count, differing.count == 1 else { throw ExportError.batchDependent(operation: "reshape to \(x)") }
+                let axis = differing[0]
+                let (inputOne, inputTwo) = (one.trace.shapes[a.inputs[0]], two.trace.shapes[b.inputs[0]])
+                var target = x
+                if axis < inputOne.count, inputOne[axis] == x[axis], inputTwo[axis] == y[axis] {
+                    target[axis] = 0  // ONNX: the input's size on this axis (the batch)
+                } else if !x.contains(-1) {
+                    target[axis] = -1
+                } else {
+                    throw ExportError.batchDependent(operation: "reshape to \(x)")
+                }
+                targets[a.output] = target
+            default:
+                guard a.operation == b.operation else { throw ExportError.batchDependent(operation: a.operation.name) }
+            }
+        }
+        return targets
+    }
+
+    /// The constants of two recordings on different inputs must be the same: one that
+    /// differs came from a computation the trace did not see.
+    static func checkConstants(_ one: ScoringTrace, _ two: ScoringTrace) throws {
+        let (first, second) = (one.trace.constants.sorted { $0.key < $1.key }, two.trace.constants.sorted { $0.key < $1.key })
+        for (a, b) in zip(first, second) where a.value.shape != b.value.shape || a.value.scalars != b.value.scalars {
+            let reader = one.trace.nodes.first { $0.inputs.contains(a.key) }?.operation.name ?? "the outputs"
+            throw ExportError.untracedComputation(shape: a.value.shape, readBy: reader)
+        }
+        guard first.count == second.count else { throw ExportError.batchDependent(operation: "the scoring pass's constants") }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import LoupeEngine
+import LoupeExport
+
+/// `loupe export`: a trained run as a model other runtimes score with (ONNX Runtime,
+/// OpenVINO, TensorRT), giving the maps and scores `loupe eval` gives.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a trained run as an ONNX model: images in, anomaly maps and image scores out.",
+        discussion: """
+        The model takes a batch of preprocessed images (input `images`, N×3×S×S float32: the \
+        RGB image resized to S×S, each value · scale + shift as the model's metadata \
+        normalization_scale and normalization_shift give) and returns `anomaly_map` \
+        (N×S×S, the blur included) and `score` (N, by the run's image-score rule). BatchNorm \
+        is folded into the convolutions; opset 18. The metadata records the method, input \
+        size, normalisation, threshold, image-score rule, Loupe version and the run's content hash.
+
+        A tiled run exports its tile model: `anomaly_map` is each tile's map before the blur; \
+        stitching the tiles, the blur and the score are the caller's (docs/python.md shows how).
+
+        The graph is built from the operations the engine runs while scoring; an operation \
+        without an ONNX translation stops the export with its name.
+
+        Example:
+          loupe export --run runs/tex --output tex.onnx
+        """
+    )
+
+    @Option(name: .customLong("run"), help: "Run folder written by `loupe train`.", completion: .directory)
+    var runFolder: String
+
+    @Option(help: "Model format: onnx.")
+    var format = "onnx"
+
+    @Option(help: "File to write (default: model.onnx in the run folder).", completion: .file(extensions: ["onnx"]))
+    var output: String?
+
+    func validate() throws {
+        guard format == "onnx" else { throw ValidationError(ExportError.unknownFormat(format).description) }
+    }
+
+    func run() throws {
+        let run = RunFolder(runFolder)
+        guard run.exists else { throw RunError.missingRun(path: runFolder) }
+        let path = output ?? runFolder + "/model.onnx"
+        let started = Date()
+        let summary = try ONNXExport.write(run: run, to: path)
+        let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+        print("wrote \(path): \(summary.nodes) nodes, \(summary.parameters) weights (\(size / 1_048_576) MiB), opset 18, "
+              + String(format: "%.1f s", Date().timeIntervalSince(started)))
+        if summary.tiled { print("tiled run: the model maps one tile before the blur; stitch, blur and score the frame yourself (docs/python.md)") }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import LoupeData
+import LoupeEngine
+@testable import LoupeExport
+import LoupeFormats
+import LoupeModels
+import LoupeTensor
+import Testing
+
+/// `loupe export` without Python: the ONNX file's structure (inputs, outputs, opset,
+/// metadata, every initializer read), the refusal of an operation without a translation,
+/// and the blur's matrices against the engine's blur. `make interop` runs the files in
+/// ONNX Runtime against `loupe infer`.
+@Suite struct ONNXExportTests {
+    static let samples = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("samples/texture").path
+
+    static var teacherAvailable: Bool {
+        (try? BackboneName.efficientNetLite0.defaultWeightsPath()) != nil || ProcessInfo.processInfo.environment["LOUPE_REQUIRE_WEIGHTS"] == "1"
+    }
+
+    @Test func exportedRDModelHasItsInputsOutputsOpsetAndMetadata() throws {
+        guard Self.teacherAvailable else { return }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-export-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var configuration = TrainingConfiguration()
+        (configuration.epochs, configuration.imageSize) = (1, 64)
+        let run = RunFolder(root + "/rd")
+        try TrainingJob(run: run, dataset: Dataset.mvtec(root: Self.samples), configuration: configuration, teacherWeights: nil, resume: false).start()
+        let path = root + "/rd.onnx"
+        let summary = try ONNXExport.write(run: run, to: path)
+        // What a reader of the file finds, parsed back from its bytes.
+        let model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(model.opsetImport.map(\.version) == [18] && model.irVersion == 8 && model.producerName == "loupe")
+        func dimensions(_ info: Onnx_ValueInfoProto) -> [String] {
+            info.type.tensorType.shape.dim.map { dimension in
+                if case let .dimParam(name)? = dimension.value { return name }
+                return String(dimension.dimValue)
+            }
+        }
+        #expect(model.graph.input.map(\.name) == ["images"] && dimensions(model.graph.input[0]) == ["N", "3", "64", "64"])
+        #expect(model.graph.output.map(\.name) == ["anomaly_map", "score"])
+        #expect(dimensions(model.graph.output[0]) == ["N", "64", "64"] && dimensions(model.graph.output[1]) == ["N"])
+        let metadata = Dictionary(uniqueKeysWithValues: model.metadataProps.map { ($0.key, $0.value) })
+        #expect(metadata["method"] == "rd" && metadata["image_score"] == "max" && metadata["loupe_version"] == LoupeVersion.current)
+        let hash = try run.checkpointHash()
+        #expect(metadata["normalization_scale"] == "0.0078125,0.0078125,0.0078125" && metadata["run_hash"] == hash)
+        #expect(metadata["input"] == "N×3×64×64 RGB, float32" && metadata["blur_sigma"] == "4.0" && metadata["threshold"] == nil)
+        // Every initializer is read (BatchNorm folded: no convolution's unfolded weights left
+        // behind), and every node reads only names that exist.
+        let read = Set(model.graph.node.flatMap(\.input))
+        #expect(model.graph.initializer.allSatisfy { read.contains($0.name) })
+        let known = Set(model.graph.initializer.map(\.name) + model.graph.node.flatMap(\.output) + ["images", ""])
+        #expect(read.isSubset(of: known))
+        #expect(!model.graph.node.contains { $0.opType == "BatchNormalization" }, "RD's BatchNorms follow convolutions: all folded")
+        #expect(model.graph.initializer.contains { $0.name.hasPrefix("teacher._blocks.") } && model.graph.initializer.contains { $0.name.hasPrefix("model.") })
+        #expect(summary.nodes == model.graph.node.count && !summary.tiled)
+    }
+
+    /// An operation the writer cannot translate stops the export with its name.
+    @Test func anOperationWithoutTranslationIsRefusedByName() throws {
+        let trace = OperationTrace()
+        var generator = SeededGenerator(seed: 1)
+        let input = Tensor.randomNormal([2, 3, 4, 4], using: &generator)
+        let output = trace.record(inputs: [input]) { inputs in
+            inputs[0].batchNormalized(weight: .ones([3]), bias: .zeros([3]),
+                                      running: RunningStatistics(mean: .zeros([3]), variance: .ones([3]), momentum: 0.1), isTraining: true)
+        }
+        let scoring = ScoringTrace(trace: trace, input: trace.inputs[0], map: trace.value(of: output), score: nil, batch: 2, names: [:])
+        var writer = ONNXGraphWriter(scoring: scoring, batchReshapes: [:])
+        #expect(throws: ExportError.unsupportedOperation("batchNormalized in training mode")) { try writer.graph(size: 4) }
+        #expect(ExportError.unsupportedOperation("batchNormalized in training mode").description.contains("has no ONNX translation"))
+    }
+
+    /// The blur written as two matrix products equals the engine's separable blur.
+    @Test func blurMatricesEqualTheEngineBlur() {
+        let blur = GaussianBlur(sigma: 4)
+        let (height, width) = (13, 37)  // smaller than the kernel: the mirror folds more than once
+        var generator = SeededGenerator(seed: 7)
+        let map = Tensor.randomNormal([1, height, width], using: &generator)
+        let expected = blur(map).scalars, x = map.scalars
+        let taps = blur.weights.map(Float.init)
+        let rows = ONNXGraphWriter.blurMatrix(taps, size: height, transposed: false)
+        let columns = ONNXGraphWriter.blurMatrix(taps, size: width, transposed: true)
+        var worst: Float = 0
+        for i in 0..<height {
+            for j in 0..<width {
+                // (Bh · X · Bwᵀ)[i][j]
+                var sum: Float = 0
+                for k in 0..<height {
+                    var inner: Float = 0
+                    for l in 0..<width { inner += x[k * width + l] * columns[l * width + j] }
+                    sum += rows[i * height + k] * inner
+                }
+                worst = max(worst, abs(sum - expected[i * width + j]))
+            }
+        }
+        #expect(worst < 1e-5, "largest difference \(worst)")
+        // Each row of a blur matrix sums to one: mirrored borders lose no weight.
+        for i in 0..<height { #expect(abs(rows[(i * height)..<((i + 1) * height)].reduce(0, +) - 1) < 1e-5) }
+    }
+
+    /// `.npy` bytes as `numpy.save` writes them (checked against NumPy 1.26's output):
+    /// magic, version 1.0, header length, the header dict padded with spaces to 128 bytes
+    /// in all, values little-endian.
+    @Test func numPyFileHeader() {
+        let data = NumPyFile.float32([1, 2, 3, 4, 5, 6], shape: [2, 3])
+        let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"
+        #expect(Array(data.prefix(10)) == [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 0x76, 0])
+        #expect(data.count == 128 + 24 && data[127] == 0x0A)
+        #expect(String(decoding: data[10..<127], as: UTF8.self) == header + String(repeating: " ", count: 117 - header.utf8.count))
+        #expect(data.suffix(4) == Data([0, 0, 0xC0, 0x40]), "6.0 as little-endian float32")
+        #expect(NumPyFile.float32([1], shape: [1]).count == 132)
+    }
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""`make interop`: Loupe's exported ONNX models and checkpoints read by Python's own tools.
+
+For each method (and one tiled run) a small run trains on samples/ (`loupe compare`, 2
+epochs), is exported (`loupe export`) and scored by `loupe infer --maps --json`; then:
+- `onnx.checker.check_model(full_check=True)` passes;
+- ONNX Runtime scores the same images (resized with Pillow's bilinear, as Loupe does, and
+  normalised by the model's metadata): the largest map difference and score difference
+  against Loupe (both must stay under 1e-4) and whether the images rank identically;
+- for the tiled run the tiles are cut, scored, stitched, blurred and scored here in Python
+  as docs/python.md shows;
+- `safetensors.numpy.load_file` reads every run's model.safetensors;
+- ONNX Runtime's median ms per image beside Loupe's (`loupe infer`'s score p50), same
+  machine, same threads.
+
+Runs in a virtual environment with onnx, onnxruntime, safetensors, numpy, scipy and pillow
+from PyPI (`make interop` makes it); `make test` needs none of this.
+
+    python scripts/interop.py [--methods rd,rd-mff,...] [--size 128] [--epochs 2] [--runs runs/interop]
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from PIL import Image
+from safetensors.numpy import load_file
+from scipy.ndimage import gaussian_filter
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
+TOLERANCE = 1e-4
+
+
+def loupe(*arguments):
+    result = subprocess.run([LOUPE, *arguments], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"interop: loupe {' '.join(arguments)} failed:\n{result.stderr}")
+    return result
+
+
+def metadata(model):
+    return {entry.key: entry.value for entry in model.metadata_props}
+
+
+def preprocess(path, size, meta):
+    """The image as Loupe feeds it: RGB, Pillow's bilinear resize, value · scale + shift."""
+    scale = np.array([float(v) for v in meta["normalization_scale"].split(",")], np.float32)
+    shift = np.array([float(v) for v in meta["normalization_shift"].split(",")], np.float32)
+    image = Image.open(path).convert("RGB")
+    if size is not None:
+        image = image.resize((size, size), Image.BILINEAR)
+    return np.asarray(image, np.float32) * scale + shift  # H×W×3
+
+
+def tiles(frame, tile, overlap):
+    """Loupe's tile grid: tiles every tile − overlap pixels, mirrored past the frame's edge."""
+    height, width = frame.shape[:2]
+    stride = tile - overlap
+    count = lambda length: 1 if length <= tile else (length - tile + stride - 1) // stride + 1
+    padded = np.pad(frame, ((0, tile), (0, tile), (0, 0)), mode="reflect")
+    for row in range(count(height)):
+        for column in range(count(width)):
+            y, x = row * stride, column * stride
+            yield y, x, padded[y:y + tile, x:x + tile]
+
+
+def score_frame(values, rule):
+    flat = values.reshape(-1)
+    if rule == "max":
+        return float(flat.max())
+    k = int(rule.split("-")[1])
+    return float(np.sort(flat)[::-1][:k].mean())
+
+
+def check(name, run, images, session, meta, tiled):
+    """ONNX Runtime against Loupe on `images`: (max map difference, max score difference,
+    same order, ORT ms per image)."""
+    maps = os.path.join(run, "interop-maps")
+    lines = loupe("infer", "--run", run, "--maps", maps, "--json", *images).stdout.splitlines()
+    ours = {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
+    size = None if tiled else int(meta["input"].split("×")[2])
+    worst_map = worst_score = 0.0
+    theirs, timings = {}, []
+    for path in images:
+        x = preprocess(path, size, meta)
+        started = time.perf_counter()
+        if tiled:
+            tile, overlap = int(meta["tile_size"]), int(meta["tile_overlap"])
+            height, width = x.shape[:2]
+            sums, counts = np.zeros((height, width)), np.zeros((height, width))
+            for y, left, piece in tiles(x, tile, overlap):
+                tile_map = session.run(["anomaly_map"], {"images": piece.transpose(2, 0, 1)[None]})[0][0]
+                h, w = min(tile, height - y), min(tile, width - left)
+                sums[y:y + h, left:left + w] += tile_map[:h, :w]
+                counts[y:y + h, left:left + w] += 1
+            amap = gaussian_filter((sums / counts).astype(np.float32), sigma=float(meta["blur_sigma"]), mode="reflect", truncate=4)
+            score = score_frame(amap, meta["image_score"])
+        else:
+            amap, score = session.run(None, {"images": x.transpose(2, 0, 1)[None]})
+            amap, score = amap[0], float(score[0])
+        timings.append(1000 * (time.perf_counter() - started))
+        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
+        reference = np.load(os.path.join(maps, stem))
+        worst_map = max(worst_map, float(np.abs(amap - reference).max()))
+        worst_score = max(worst_score, abs(score - ours[path]))
+        theirs[path] = score
+    order = sorted(images, key=lambda p: ours[p]) == sorted(images, key=lambda p: theirs[p])
+    return worst_map, worst_score, order, statistics.median(timings)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--methods", default="rd,rd-mff,rd-dual,sacd,pfadseg,stu-seg,stu-seg:student-map")
+    parser.add_argument("--size", default="128")
+    parser.add_argument("--epochs", default="2")
+    parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "interop"))
+    args = parser.parse_args()
+    ort.set_default_logger_severity(3)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = len(os.sched_getaffinity(0))
+    texture = os.path.join(ROOT, "samples", "texture")
+    images = sorted(os.path.join(texture, "test", kind, name) for kind in ("good", "hole", "foreign")
+                    for name in os.listdir(os.path.join(texture, "test", kind)))
+    loupe("compare", "--data", texture, "--methods", args.methods, "--size", args.size, "--epochs", args.epochs, "--quiet",
+           "--runs", os.path.join(args.runs, "texture"))
+    runs = [(variant, os.path.join(args.runs, "texture", variant.replace(":", "-").replace("+", "-").replace("=", "") + "-seed0"), images, False)
+            for variant in args.methods.split(",")]
+    pcb = os.path.join(ROOT, "samples", "pcb")
+    pcb_images = sorted(os.path.join(pcb, "test", kind, name) for kind in sorted(os.listdir(os.path.join(pcb, "test")))
+                        for name in os.listdir(os.path.join(pcb, "test", kind)))[:12]
+    loupe("compare", "--data", pcb, "--methods", "rd", "--tile", "128", "--overlap", "32", "--tiles-per-image", "2",
+           "--epochs", args.epochs, "--quiet", "--runs", os.path.join(args.runs, "pcb-tiles"))
+    runs.append(("rd, 128-px tiles (pcb)", os.path.join(args.runs, "pcb-tiles", "rd-seed0"), pcb_images, True))
+
+    print("| run | checker | max map diff | max score diff | same order | ORT ms/img | Loupe ms/img | safetensors |")
+    print("|---|---|---|---|---|---|---|---|")
+    failed = False
+    for name, run, chosen, tiled in runs:
+        path = os.path.join(run, "model.onnx")
+        loupe("export", "--run", run, "--output", path)
+        model = onnx.load(path)
+        onnx.checker.check_model(model, full_check=True)
+        session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+        meta = metadata(model)
+        worst_map, worst_score, order, ort_ms = check(name, run, chosen, session, meta, tiled)
+        speed = loupe("infer", "--run", run, *chosen).stderr
+        loupe_ms = float(speed.split("score p50 ")[1].split(" ")[0]) if "score p50 " in speed else float("nan")
+        tensors = load_file(os.path.join(run, "model.safetensors"))
+        ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order
+        failed |= not ok
+        print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | {ort_ms:.1f} | {loupe_ms:.1f} | "
+              f"{len(tensors)} tensors |", flush=True)
+    if failed:
+        sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")
+
+
+if __name__ == "__main__":
+    main()
