@@ -120,7 +120,7 @@ let package = Package(
         .target(name: "CHeapUsage"),
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeFormats", "CHeapUsage"], swiftSettings: engineSettings),
         .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats"]),
+        .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats", "LoupeTensor"]),
         .testTarget(name: "LoupeFuzzTargetsTests", dependencies: ["LoupeFuzzTargets"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"]),

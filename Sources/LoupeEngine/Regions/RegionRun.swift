@@ -41,7 +41,7 @@ public struct RegionRun: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let json = String(decoding: try encoder.encode(metadata), as: UTF8.self)
-        try SafeTensors(tensors: model.stateDictionary(), metadata: [Self.metadataKey: json]).write(to: checkpoint)
+        try SafeTensors(stateDictionary: model.stateDictionary(), metadata: [Self.metadataKey: json]).write(to: checkpoint)
     }
 
     /// The metadata alone (the header, not the weights).

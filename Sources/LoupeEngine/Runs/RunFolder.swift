@@ -166,7 +166,7 @@ public struct Checkpoint: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys  // the same run writes the same bytes
         let json = try encoder.encode(metadata)
-        try SafeTensors(tensors: tensors, metadata: ["loupe": String(decoding: json, as: UTF8.self)]).write(to: path)
+        try SafeTensors(stateDictionary: tensors, metadata: ["loupe": String(decoding: json, as: UTF8.self)]).write(to: path)
     }
 
     public static func read(_ path: String) throws -> Checkpoint {

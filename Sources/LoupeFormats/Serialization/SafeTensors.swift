@@ -12,6 +12,9 @@ public struct SafeTensors: Sendable {
     public var tensors: [String: Tensor]
     /// Free-form string metadata (`__metadata__`).
     public var metadata: [String: String]
+    /// Names of tensors written as I64 (whole numbers; PyTorch's integer buffers such as
+    /// BatchNorm's `num_batches_tracked`), so `load_state_dict` gets the dtype it has.
+    public var integerNames: Set<String> = []
 
     /// Header sizes above this are refused before allocating (the reference library's limit).
     public static let maximumHeaderBytes = 100_000_000
@@ -19,6 +22,12 @@ public struct SafeTensors: Sendable {
     public init(tensors: [String: Tensor] = [:], metadata: [String: String] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
+    }
+
+    /// A module's state as PyTorch keeps it: its integer buffers (`num_batches_tracked`) as I64.
+    public init(stateDictionary tensors: [String: Tensor], metadata: [String: String] = [:]) {
+        self.init(tensors: tensors, metadata: metadata)
+        integerNames = Set(tensors.keys.filter { $0.hasSuffix("num_batches_tracked") })
     }
 
     /// Reads and validates the file at `path`.
@@ -116,7 +125,8 @@ public struct SafeTensors: Sendable {
         return header
     }
 
-    /// The encoded file: tensors as F32 in name order, header padded to 8 bytes.
+    /// The encoded file: tensors as F32 (`integerNames` as I64) in name order, header
+    /// padded to 8 bytes.
     public func encoded() -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -124,8 +134,9 @@ public struct SafeTensors: Sendable {
         let names = tensors.keys.sorted()
         for name in names {
             let tensor = tensors[name]!
-            let size = tensor.count * 4
-            header[name] = ["dtype": "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size]] as [String: Any]
+            let integer = integerNames.contains(name)
+            let size = tensor.count * (integer ? 8 : 4)
+            header[name] = ["dtype": integer ? "I64" : "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size]] as [String: Any]
             offset += size
         }
         var json = (try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])) ?? Data("{}".utf8)
@@ -134,6 +145,11 @@ public struct SafeTensors: Sendable {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { result.append(contentsOf: $0) }
         result.append(json)
         for name in names {
+            if integerNames.contains(name) {
+                let values = tensors[name]!.scalars.map { Int64($0.rounded()).littleEndian }
+                values.withUnsafeBufferPointer { result.append($0) }
+                continue
+            }
             tensors[name]!.withUnsafePointer { pointer in
                 result.append(UnsafeBufferPointer(start: pointer, count: tensors[name]!.count))
             }
