@@ -92,7 +92,8 @@ struct Compare: ParsableCommand {
         guard !seedList.isEmpty, seedList.allSatisfy({ $0 != nil && $0! <= UInt64(Int64.max) }) else { throw ComparisonError.badSeeds(seeds) }
         var shared = RunConfigurationFile(configuration: TrainingConfiguration())
         try shared.apply(training: training, tiling: tiling, data: data, startedFromFile: false)
-        guard shared.data != nil else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
+        guard let data = shared.data else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
+        shared.data = data.absolute  // the runs open from any folder later (console, eval)
         // Each variant as its run will train: its options and ranges checked now, by name.
         for variant in variants {
             do {

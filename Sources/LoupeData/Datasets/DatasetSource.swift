@@ -80,3 +80,21 @@ public struct PlainFolders: Codable, Equatable, Sendable, CustomStringConvertibl
         return parts.joined(separator: ", ")
     }
 }
+
+extension DatasetSource {
+    /// The same data set with its paths made absolute against the working folder, so runs
+    /// that record it find it from any folder (`loupe compare`'s runs, opened later in the
+    /// console from elsewhere).
+    public var absolute: DatasetSource {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        switch self {
+        case let .path(path): return .path(absolute(path))
+        case var .folders(folders):
+            folders.good = absolute(folders.good)
+            folders.defect = folders.defect.map(absolute)
+            folders.testGood = folders.testGood.map(absolute)
+            folders.masks = folders.masks.map(absolute)
+            return .folders(folders)
+        }
+    }
+}
