@@ -79,13 +79,14 @@ bench-scale: build peer-deps
 
 ## interop: every method exported to ONNX and scored by ONNX Runtime against `loupe infer`
 ## (maps and scores to 1e-4, the same ranking, ms per image), checked by onnx.checker, and
-## each checkpoint read by safetensors; onnx, onnxruntime, safetensors, numpy, scipy and
-## pillow come from PyPI into .build/interop-venv (not needed by `make test`).
+## each checkpoint read by safetensors and loaded strictly into the method's PyTorch
+## definition where scripts/ has one; onnx, onnxruntime and safetensors come from PyPI into
+## .build/interop-venv, beside Debian's torch, numpy, scipy and pillow (not needed by `make test`).
 INTEROP_VENV := .build/interop-venv
-interop: build
+interop: build peer-deps
 	@$(MAKE) --no-print-directory apt-install PACKAGES="python3-venv"
-	@[ -x $(INTEROP_VENV)/bin/python ] || python3 -m venv $(INTEROP_VENV)
-	$(INTEROP_VENV)/bin/pip install -q onnx onnxruntime safetensors numpy scipy pillow
+	@[ -x $(INTEROP_VENV)/bin/python ] || /usr/bin/python3 -m venv --system-site-packages $(INTEROP_VENV)
+	$(INTEROP_VENV)/bin/pip install -q "numpy<2" onnx onnxruntime safetensors  # numpy 1.x: Debian's torch and scipy are built on it
 	$(INTEROP_VENV)/bin/python scripts/interop.py $(if $(METHODS),--methods $(METHODS))
 
 ## accept: `loupe compare` on every samples/ category, RD beside the PyTorch peer (metrics,

@@ -124,7 +124,7 @@ let package = Package(
         .testTarget(name: "LoupeFuzzTargetsTests", dependencies: ["LoupeFuzzTargets"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeDataTests", dependencies: ["LoupeData", "LoupeFormats", "LoupeImaging", "LoupeTensor", "LoupeTestSupport"]),
-        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeData", "LoupeEngine", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "loupeTests", dependencies: ["loupe", "LoupeConsole", "LoupeData", "LoupeEngine", "LoupeExport", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeMetricsTests", dependencies: ["LoupeMetrics", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeExportTests", dependencies: ["LoupeExport", "LoupeEngine", "LoupeModels", "LoupeTensor"]),
         .testTarget(name: "LoupeEngineTests", dependencies: ["LoupeEngine", "LoupeData", "LoupeFormats", "LoupeImaging", "LoupeModels", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),

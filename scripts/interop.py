@@ -33,6 +33,12 @@ from PIL import Image
 from safetensors.numpy import load_file
 from scipy.ndimage import gaussian_filter
 
+try:  # Debian's python3-torch, seen through the virtual environment's system site packages
+    import torch
+    from safetensors.torch import load_file as load_torch_file
+except ImportError:
+    torch = None
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 TOLERANCE = 1e-4
@@ -115,6 +121,49 @@ def check(name, run, images, session, meta, tiled):
     return worst_map, worst_score, order, statistics.median(timings)
 
 
+def pytorch_definition(variant, state, size):
+    """The PyTorch definition scripts/ and the peer use for this method (their fixtures), or
+    None where there is none yet."""
+    sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
+    lite0 = (24, 40, 112)
+    if variant == "rd":
+        saved, sys.argv = sys.argv, sys.argv[:1]
+        import rd_reference as peer
+        sys.argv = saved
+        spec = peer.BACKBONES["efficientnet-lite0"]
+        net = torch.nn.Module()
+        net.ocbe = peer.OCBE(spec, spec["channels"], spec["oce_blocks"])
+        net.student = peer.Student(spec, spec["channels"], spec["student_out"])
+        return net
+    if variant == "rd-mff":
+        import rd_mff_peer
+        return rd_mff_peer.MultiScaleFusion(lite0, size // 16)
+    if variant == "pfadseg":
+        import pfadseg_peer
+        net = torch.nn.Module()
+        net.student = pfadseg_peer.DenoisingStudent(state["student.conv1.weight"].shape[0], lite0)
+        first = state["segmentation.residual.0.conv1.weight"]
+        net.segmentation = pfadseg_peer.SegmentationNetwork(first.shape[1], first.shape[0], torch.Generator().manual_seed(0))
+        return net
+    return None
+
+
+def strict_load(variant, run, size):
+    """`safetensors.torch.load_file` and `load_state_dict(strict=True)` on the method's
+    PyTorch definition, the optimiser's `optimizer.` entries left out."""
+    if torch is None:
+        return "no torch"
+    state = {k: v for k, v in load_torch_file(os.path.join(run, "model.safetensors")).items() if not k.startswith("optimizer.")}
+    net = pytorch_definition(variant, state, size)
+    if net is None:
+        return "no PyTorch definition yet"
+    try:
+        net.load_state_dict(state, strict=True)
+        return "strict load passes"
+    except RuntimeError as error:
+        return "strict load fails: " + str(error).split("\n")[1].strip()[:80]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--methods", default="rd,rd-mff,rd-dual,sacd,pfadseg,stu-seg,stu-seg:student-map")
@@ -139,8 +188,8 @@ def main():
            "--epochs", args.epochs, "--quiet", "--runs", os.path.join(args.runs, "pcb-tiles"))
     runs.append(("rd, 128-px tiles (pcb)", os.path.join(args.runs, "pcb-tiles", "rd-seed0"), pcb_images, True))
 
-    print("| run | checker | max map diff | max score diff | same order | ORT ms/img | Loupe ms/img | safetensors |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| run | checker | max map diff | max score diff | same order | ORT ms/img | Loupe ms/img | safetensors | PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|")
     failed = False
     for name, run, chosen, tiled in runs:
         path = os.path.join(run, "model.onnx")
@@ -153,10 +202,11 @@ def main():
         speed = loupe("infer", "--run", run, *chosen).stderr
         loupe_ms = float(speed.split("score p50 ")[1].split(" ")[0]) if "score p50 " in speed else float("nan")
         tensors = load_file(os.path.join(run, "model.safetensors"))
+        pytorch = strict_load(name.split(",")[0], run, int(args.size))
         ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order
         failed |= not ok
         print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | {ort_ms:.1f} | {loupe_ms:.1f} | "
-              f"{len(tensors)} tensors |", flush=True)
+              f"{len(tensors)} tensors | {pytorch} |", flush=True)
     if failed:
         sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")
 

@@ -70,13 +70,13 @@ final class ComparisonScheduler: @unchecked Sendable {
 
     private func work(pinnedTo cores: [Int32]?) {
         while let job = take() {
+            let failed: (message: String, status: Int32)?
             do {
-                try run(job, engine: cores.map { ["--cores", $0.map(String.init).joined(separator: ","), "--threads", "\($0.count)"] } ?? [])
-            } catch let failed as RunFailure {
-                lock.withLock { if failure == nil { failure = (failed.message, failed.status) } }
+                failed = try run(job, engine: cores.map { ["--cores", $0.map(String.init).joined(separator: ","), "--threads", "\($0.count)"] } ?? [])
             } catch {
-                lock.withLock { if failure == nil { failure = ("\(job.label): \(error)", 2) } }
+                failed = ("\(job.label): \(error)", 2)
             }
+            if let failed { lock.withLock { if failure == nil { failure = failed } } }
             lock.withLock {
                 running[job.number] = nil
                 finishedJobs.insert(job.number)
@@ -84,11 +84,9 @@ final class ComparisonScheduler: @unchecked Sendable {
         }
     }
 
-    private struct RunFailure: Error {
-        let message: String, status: Int32
-    }
-
-    private func run(_ job: Job, engine: [String]) throws {
+    /// Trains (or resumes) and evaluates one run; a child that failed is returned with its
+    /// message and exit status.
+    private func run(_ job: Job, engine: [String]) throws -> (message: String, status: Int32)? {
         let run = folder.run(job.variant, seed: job.seed)
         let log = folder.log(of: run)
         let prefix = "[\(job.number)/\(jobs.count)] \(job.label)"
@@ -96,7 +94,8 @@ final class ComparisonScheduler: @unchecked Sendable {
         var train: [String]?
         switch folder.state(of: job.variant, seed: job.seed) {
         case .finished:
-            return say("\(prefix): finished earlier, kept")
+            say("\(prefix): finished earlier, kept")
+            return nil
         case .trained:
             say("\(prefix): trained earlier, evaluating")
         case let .stopped(epoch):
@@ -111,9 +110,9 @@ final class ComparisonScheduler: @unchecked Sendable {
         }
         if let train {
             lock.withLock { running[job.number] = 0 }
-            try step(train + engine, run: run, log: log, prefix: prefix)
+            if let failed = try step(train + engine, run: run, log: log, prefix: prefix) { return failed }
         }
-        try step(["eval", "--run", run.path, "--json"] + engine, run: run, log: log, prefix: prefix)
+        if let failed = try step(["eval", "--run", run.path, "--json"] + engine, run: run, log: log, prefix: prefix) { return failed }
         let seconds = Date().timeIntervalSince(started)
         if let result = folder.result(of: job.variant, seed: job.seed) {
             let m = result.metrics
@@ -122,17 +121,18 @@ final class ComparisonScheduler: @unchecked Sendable {
             }
             say("\(prefix): done in " + (seconds < 90 ? "\(Int(seconds.rounded())) s" : "\(Int((seconds / 60).rounded())) min") + ": " + shown.joined(separator: ", "))
         }
+        return nil
     }
 
-    /// One child command; its peak memory is recorded whatever its outcome.
-    private func step(_ arguments: [String], run: RunFolder, log: String, prefix: String) throws {
+    /// One child command; its peak memory is recorded whatever its outcome. A failure comes
+    /// back with the log's last lines and the child's exit status.
+    private func step(_ arguments: [String], run: RunFolder, log: String, prefix: String) throws -> (message: String, status: Int32)? {
         let outcome = try ChildProcess.run(arguments, log: log)
         try? folder.recordPeakMemory(outcome.peakMemoryBytes, of: run)
-        guard outcome.status == 0 else {
-            let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(4).map { "  " + $0 }
-            throw RunFailure(message: "\(prefix): `loupe \(arguments[0])` failed (exit \(outcome.status)); its log is \(log)"
-                             + (tail.isEmpty ? "" : ":\n" + tail.joined(separator: "\n")), status: outcome.status)
-        }
+        guard outcome.status != 0 else { return nil }
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(4).map { "  " + $0 }
+        return ("\(prefix): `loupe \(arguments[0])` failed (exit \(outcome.status)); its log is \(log)"
+                + (tail.isEmpty ? "" : ":\n" + tail.joined(separator: "\n")), outcome.status)
     }
 
     /// Prints a line for every epoch a training run finished since the last call, with the

@@ -3,11 +3,13 @@ import Foundation
 import LoupeConsole
 import LoupeData
 import LoupeEngine
+import LoupeExport
 import LoupeFormats
 import LoupeImaging
 import LoupeModels
 import LoupeTensor
 import Testing
+@testable import loupe
 
 /// Every error type Loupe declares, with the exit status the command line gives it: 1 for
 /// the user's input (it adopts `UserInputError`), 2 for Loupe's own fault. A new error type
@@ -21,7 +23,9 @@ import Testing
         ("RunError", RunError.self, 1), ("SafeTensorsError", SafeTensorsError.self, 1), ("SettingProblem", SettingProblem.self, 1),
         ("ShardError", ShardError.self, 1), ("StateDictionaryError", StateDictionaryError.self, 1), ("TOMLFileError", TOMLFileError.self, 1),
         ("TeacherError", TeacherError.self, 1), ("ThemeError", ThemeError.self, 1), ("WeightsError", WeightsError.self, 1),
-        ("ValidationError", ValidationError.self, 1),
+        ("ValidationError", ValidationError.self, 1), ("ComparisonError", ComparisonError.self, 1), ("ExportError", ExportError.self, 1),
+        // A child `loupe` that cannot be started at all (exec failed): the installation's fault.
+        ("ChildProcessError", ChildProcessError.self, 2),
         // Foreign errors reaching the top are Loupe's fault: it should have named the file.
         ("CocoaError", CocoaError.self, 2), ("DecodingError", DecodingError.self, 2),
     ]
