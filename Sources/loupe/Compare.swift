@@ -33,8 +33,9 @@ struct Compare: ParsableCommand {
         DIR/<variant>-seed<N>/compare.log.
 
         Examples:
-          loupe compare --data samples/texture --methods rd,rd-mff,stu-seg:no-segmentation --runs runs/which
-          loupe compare --data DeepPCB --tile 256 --tiles-per-image 2 --methods rd,sacd --seeds 0,1,2 --lanes 2 --runs runs/pcb
+          loupe compare --data samples/texture --methods rd,sacd --runs runs/which
+          loupe compare --data DeepPCB --tile 256 --tiles-per-image 2 \\
+              --methods rd,sacd --seeds 0,1,2 --lanes 2 --runs runs/pcb
 
         \(DataOptions.layouts)
         """
@@ -44,13 +45,13 @@ struct Compare: ParsableCommand {
                                discussion: "Methods: \(MethodRegistry.names.joined(separator: ", ")); their options: `loupe train --help`."))
     var methods: String
 
-    @Option(help: "Seeds, comma-separated: each variant trains once per seed (default 0).")
+    @Option(help: "Seeds, comma-separated: each variant trains once per seed.")
     var seeds = "0"
 
     @Option(name: .customLong("runs"), help: "Folder of the comparison: its runs and its table (created if missing).", completion: .directory)
     var folder: String
 
-    @Option(help: ArgumentHelp("Runs trained at a time, each pinned to its own cores (default 1).",
+    @Option(help: ArgumentHelp("Runs trained at a time, each pinned to its own core.",
                                discussion: "Two runs pinned to one core each train more per hour than one after the other on both."))
     var lanes = 1
 
@@ -82,22 +83,17 @@ struct Compare: ParsableCommand {
     }
 
     func plan() throws -> Plan {
-        if training.method != nil { throw ValidationError("--method: name the methods with --methods (e.g. --methods rd,rd-mff)") }
-        if training.seed != nil { throw ValidationError("--seed: give the seeds with --seeds (e.g. --seeds 0,1,2)") }
-        if let stray = training.methodArguments.first {
-            throw ValidationError("unknown option '\(stray)' (a method's own options go with it in --methods: rd-mff:no-transformer+heads=2)")
-        }
         let variants = try ComparisonVariant.list(methods)
         let seedList = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
         guard !seedList.isEmpty, seedList.allSatisfy({ $0 != nil && $0! <= UInt64(Int64.max) }) else { throw ComparisonError.badSeeds(seeds) }
         var shared = RunConfigurationFile(configuration: TrainingConfiguration())
-        try shared.apply(training: training, tiling: tiling, data: data, startedFromFile: false)
+        try shared.apply(training: training, choice: try MethodChoiceOptions.parse([]), tiling: tiling, data: data, startedFromFile: false)
         guard let data = shared.data else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
         shared.data = data.absolute  // the runs open from any folder later (console, eval)
         // Each variant as its run will train: its options and ranges checked now, by name.
         for variant in variants {
             do {
-                _ = try runSettings(shared, variant)
+                _ = try runSettings(variant)
             } catch let error as ValidationError {
                 throw ValidationError("--methods \(variant): \(error.message)")
             }
@@ -107,10 +103,10 @@ struct Compare: ParsableCommand {
     }
 
     /// The settings a variant's run trains with (its `loupe train` checks them again).
-    private func runSettings(_ shared: RunConfigurationFile, _ variant: ComparisonVariant) throws -> RunConfigurationFile {
-        var file = shared
-        let options = try TrainingOptions.parse(["--method", variant.method] + variant.arguments + teacherArguments)
-        try file.apply(training: options, tiling: try TilingOptions.parse([]), data: try DataOptions.parse([]), startedFromFile: true)
+    private func runSettings(_ variant: ComparisonVariant) throws -> RunConfigurationFile {
+        var file = RunConfigurationFile(configuration: TrainingConfiguration())
+        let choice = try MethodChoiceOptions.parse(["--method", variant.method] + variant.arguments)
+        try file.apply(training: training, choice: choice, tiling: tiling, data: data, startedFromFile: false)
         return file
     }
 

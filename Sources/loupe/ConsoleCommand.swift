@@ -57,6 +57,9 @@ struct ConsoleCommand: ParsableCommand {
     @OptionGroup(title: "Training (a run trained from the console; the same settings as `loupe train`)")
     var training: TrainingOptions
 
+    @OptionGroup(title: "Method (when it trains)")
+    var choice: MethodChoiceOptions
+
     @Option(help: ArgumentHelp("ROI run: a run trained here crops every frame to its part first (see `loupe roi`).",
                                discussion: "For a run trained with --roi, the recorded ROI run is used; give it here if it moved."),
             completion: .directory)
@@ -74,7 +77,7 @@ struct ConsoleCommand: ParsableCommand {
 
 
     func validate() throws {
-        _ = try training.configuration()
+        _ = try training.configuration(choice: choice)
     }
 
     func run() throws {
@@ -83,7 +86,7 @@ struct ConsoleCommand: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 else {
             throw ValidationError("the console needs a terminal (stdin and stdout); headless, use `loupe train`, `eval` and `infer`")
         }
-        let configuration = try training.configuration()
+        let configuration = try training.configuration(choice: choice)
         let times: [Double]
         let source = try data.source()
         if runFolder == nil, runs != nil || source == nil {

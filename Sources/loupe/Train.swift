@@ -52,6 +52,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("run"), help: "Run folder to write (created if missing).", completion: .directory)
     var runFolder: String
 
+    @OptionGroup(title: "Method (may come from --config)")
+    var choice: MethodChoiceOptions
+
     @OptionGroup(title: "Training (may come from --config)")
     var training: TrainingOptions
 
@@ -111,7 +114,7 @@ struct Train: ParsableCommand {
                 throw ValidationError(error.description)
             }
         }
-        try file.apply(training: training, tiling: tiling, data: data, startedFromFile: base != nil)
+        try file.apply(training: training, choice: choice, tiling: tiling, data: data, startedFromFile: base != nil)
         file.regionRun = roi ?? file.regionRun
         if let roiMargin {
             guard (0...2).contains(roiMargin), file.regionRun != nil else { throw ValidationError("--roi-margin needs --roi and a value from 0 to 2") }

@@ -2,14 +2,12 @@ import ArgumentParser
 import LoupeData
 import LoupeModels
 
-/// The training settings `train` and `console` share, declared once: their defaults and
-/// ranges are `TrainingConfiguration`'s (the same as config.toml and `--resume` check), so a
-/// value is accepted or refused alike wherever it is given.
+/// The training settings `train`, `console` and `compare` share, declared once: their
+/// defaults and ranges are `TrainingConfiguration`'s (the same as config.toml and `--resume`
+/// check), so a value is accepted or refused alike wherever it is given. The method and the
+/// seed, which `compare` varies, are `MethodChoiceOptions`.
 struct TrainingOptions: ParsableArguments {
     static let defaults = TrainingConfiguration()
-
-    @Option(help: "Method: \(MethodRegistry.names.joined(separator: ", ")) (default \(defaults.method); `loupe train --help` lists their settings).")
-    var method: String?
 
     @Option(help: ArgumentHelp("Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")); two comma-separated for rd-dual.",
                                discussion: "Default: the method's (efficientnet-lite0; rd-dual: efficientnet-lite0,efficientnet-lite2)."))
@@ -34,9 +32,6 @@ struct TrainingOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Anneal the learning rate to zero over the epochs (cosine; default \(defaults.cosineAnnealing ? "on" : "off")).")
     var cosine: Bool?
 
-    @Option(help: "Random seed: the same seed gives the same model (default \(defaults.seed)).")
-    var seed: UInt64?
-
     @Option(help: ArgumentHelp("How an image's score comes from its map: max, or top-K-mean (the mean of the K highest pixels).",
                                discussion: "Default: the method's (max; pfadseg and stu-seg: top-100-mean)."))
     var imageScore: String?
@@ -50,22 +45,19 @@ struct TrainingOptions: ParsableArguments {
             completion: .directory)
     var textures: String?
 
-    /// The method's own settings (`--heads 8`, `--no-transformer`).
-    @Argument(parsing: .allUnrecognized, help: .hidden)
-    var methodArguments: [String] = []
-
     /// The defaults with the options given here (a run trained from the console).
-    func configuration() throws -> TrainingConfiguration {
+    func configuration(choice: MethodChoiceOptions) throws -> TrainingConfiguration {
         var defaults = TrainingConfiguration()
         defaults.useDefaultTeachers()
-        return try apply(to: defaults, startedFromFile: false)
+        return try apply(to: defaults, choice: choice, startedFromFile: false)
     }
 
-    /// `base` (defaults, a --config file or a resumed run's) with the options given here;
-    /// each command checks it in its `validate()`, where it knows the base;
-    /// refused, naming the option, where `config.toml` would refuse the same value.
-    func apply(to base: TrainingConfiguration, startedFromFile: Bool) throws -> TrainingConfiguration {
+    /// `base` (defaults, a --config file or a resumed run's) with the options given here and
+    /// the method and seed of `choice`; each command checks it in its `validate()`, where it
+    /// knows the base; refused, naming the option, where `config.toml` would refuse the same value.
+    func apply(to base: TrainingConfiguration, choice: MethodChoiceOptions, startedFromFile: Bool) throws -> TrainingConfiguration {
         var c = base
+        let method = choice.method
         if let method, method != c.method {
             c.method = method
             c.settings = [:]  // another method's settings do not carry over
@@ -73,7 +65,7 @@ struct TrainingOptions: ParsableArguments {
         let chosen: any AnomalyMethod.Type
         do {
             chosen = try MethodRegistry.method(named: c.method)
-            c.settings.merge(try MethodOptions.parse(methodArguments, for: chosen)) { _, given in given }
+            c.settings.merge(try MethodOptions.parse(choice.methodArguments, for: chosen)) { _, given in given }
         } catch let error as MethodError {
             throw ValidationError(error.description)
         }
@@ -96,7 +88,7 @@ struct TrainingOptions: ParsableArguments {
         }
         if let learningRate { c.learningRate = learningRate }
         if let cosine { c.cosineAnnealing = cosine }
-        if let seed { c.seed = seed }
+        if let seed = choice.seed { c.seed = seed }
         if let imageScore {
             guard let parsed = ImageScore(name: imageScore) else {
                 throw ValidationError("--image-score: '\(imageScore)' is neither max nor top-K-mean (K from 1), e.g. top-100-mean")
