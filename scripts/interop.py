@@ -126,14 +126,20 @@ def pytorch_definition(variant, state, size):
     None where there is none yet."""
     sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
     lite0 = (24, 40, 112)
-    if variant == "rd":
+    if variant in ("rd", "sacd"):
         saved, sys.argv = sys.argv, sys.argv[:1]
         import rd_reference as peer
         sys.argv = saved
         spec = peer.BACKBONES["efficientnet-lite0"]
+        rd = torch.nn.Module()
+        rd.ocbe = peer.OCBE(spec, spec["channels"], spec["oce_blocks"])
+        rd.student = peer.Student(spec, spec["channels"], spec["student_out"])
+        if variant == "rd":
+            return rd
+        import sacd_peer  # RD, and a FeaCali per scale on the student's features
         net = torch.nn.Module()
-        net.ocbe = peer.OCBE(spec, spec["channels"], spec["oce_blocks"])
-        net.student = peer.Student(spec, spec["channels"], spec["student_out"])
+        net.distillation = rd
+        net.calibrations = torch.nn.ModuleList(sacd_peer.FeaCali(c) for c in lite0)
         return net
     if variant == "rd-mff":
         import rd_mff_peer
