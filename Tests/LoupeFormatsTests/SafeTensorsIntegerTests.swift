@@ -17,5 +17,8 @@ import Testing
         #expect(Array(data[(8 + length)..<(8 + length + 8)]) == [0xD2, 0x04, 0, 0, 0, 0, 0, 0])
         let read = try SafeTensors(decoding: data)
         #expect(read.tensors["bn.num_batches_tracked"]?.scalars == [1234] && read.tensors["bn.weight"]?.scalars == [0.5, 2])
+        // A value that is no whole number (a diverged model's NaN) stays F32, whole.
+        let diverged = try SafeTensors(decoding: SafeTensors(stateDictionary: ["bn.num_batches_tracked": Tensor(shape: [], scalars: [.nan])]).encoded())
+        #expect(diverged.tensors["bn.num_batches_tracked"]?.scalars.first?.isNaN == true)
     }
 }

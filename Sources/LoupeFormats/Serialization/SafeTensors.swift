@@ -132,9 +132,13 @@ public struct SafeTensors: Sendable {
         if !metadata.isEmpty { header["__metadata__"] = metadata }
         var offset = 0
         let names = tensors.keys.sorted()
+        // Written as I64 only when every value is a whole number (a diverged model's NaN stays F32: nothing is lost).
+        let integers = Set(integerNames.filter { name in
+            tensors[name].map { $0.scalars.allSatisfy { $0.isFinite && $0 == $0.rounded() && Swift.abs($0) < 9.2e18 } } ?? false
+        })
         for name in names {
             let tensor = tensors[name]!
-            let integer = integerNames.contains(name)
+            let integer = integers.contains(name)
             let size = tensor.count * (integer ? 8 : 4)
             header[name] = ["dtype": integer ? "I64" : "F32", "shape": tensor.shape, "data_offsets": [offset, offset + size]] as [String: Any]
             offset += size
@@ -145,7 +149,7 @@ public struct SafeTensors: Sendable {
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { result.append(contentsOf: $0) }
         result.append(json)
         for name in names {
-            if integerNames.contains(name) {
+            if integers.contains(name) {
                 let values = tensors[name]!.scalars.map { Int64($0.rounded()).littleEndian }
                 values.withUnsafeBufferPointer { result.append($0) }
                 continue
