@@ -108,6 +108,10 @@ import Testing
                     seed("sacd", 1, aupro: 0.85), seed("sacd", 2, aupro: 0.71, input: "256")]
         var browser = RunsBrowser(directory: "cmp", runs: runs)
         #expect(browser.rows.map(\.name) == ["rd · seeds 0,1,2", "sacd · seeds 0,1", "sacd-seed2"], "another input is another row")
+        // Runs named apart are the user's own: never folded, whatever their seeds.
+        let named = [RunSummary(path: "cmp/first", method: "rd", variant: "rd", input: "256", epochs: 30, progress: .finished, data: "pcb", seed: 1),
+                     RunSummary(path: "cmp/second", method: "rd", variant: "rd", input: "256", epochs: 30, progress: .finished, data: "pcb", seed: 2)]
+        #expect(RunsBrowser(directory: "cmp", runs: named).rows.map(\.name) == ["first", "second"])
         #expect(abs(browser.rows[0].metrics["aupro_0.3"]! - 0.78) < 1e-12 && abs(browser.rows[1].metrics["aupro_0.3"]! - 0.83) < 1e-12)
         let screen = MemoryScreen(width: 170, height: 10)
         RunsView().draw(browser, on: screen)

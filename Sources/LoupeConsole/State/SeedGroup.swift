@@ -2,17 +2,20 @@ import Foundation
 import LoupeEngine
 
 /// The Runs view's rows with the seeds of one variant folded into one: runs that differ
-/// only in their seed (same variant, teacher, input, epochs and data) answer one question,
-/// and their mean is what `loupe compare` ranks by.
+/// only in their seed (same variant, teacher, input, epochs and data, and names that differ
+/// only in the seed's number, as `loupe compare` names them: `rd-seed0`, `rd-seed1`) answer
+/// one question, and their mean is what `loupe compare` ranks by. Runs a user named apart
+/// (`first`, `second`) keep their own rows.
 enum SeedGroup {
     /// `runs` with every set of two or more seeds of one variant replaced by one row
     /// (`row(of:)`), at the place of its first member. A set where a seed repeats (the same
     /// run trained twice, copies) is not a set of seeds: its runs keep their own rows.
     static func rows(_ runs: [RunSummary]) -> [RunSummary] {
-        struct Key: Hashable { let variant: String?, teacher: String?, input: String?, epochs: Int?, data: String? }
+        struct Key: Hashable { let name: String, variant: String?, teacher: String?, input: String?, epochs: Int?, data: String? }
         func key(_ run: RunSummary) -> Key? {
-            guard run.problem == nil, run.seed != nil else { return nil }
-            return Key(variant: run.variant, teacher: run.teacher, input: run.input, epochs: run.epochs, data: run.data)
+            guard run.problem == nil, let seed = run.seed, let number = run.name.range(of: String(seed), options: .backwards) else { return nil }
+            return Key(name: run.name.replacingCharacters(in: number, with: "*"), variant: run.variant, teacher: run.teacher,
+                       input: run.input, epochs: run.epochs, data: run.data)
         }
         var groups: [Key: [RunSummary]] = [:]
         for run in runs { if let key = key(run) { groups[key, default: []].append(run) } }
