@@ -144,17 +144,18 @@ final class ComparisonScheduler: @unchecked Sendable {
             let run = folder.run(job.variant, seed: job.seed)
             guard let epoch = try? Checkpoint.readMetadata(run.checkpoint).epoch, epoch > reported else { continue }
             lock.withLock { if running[number] != nil { running[number] = epoch } }
-            if let seconds = TrainLog.medianEpochSeconds(at: run.trainLog) { lock.withLock { epochSeconds[job.variant] = seconds } }
+            // The latest epoch's time: a method's later stage (a segmentation network) may be slower than its first.
+            if let seconds = TrainLog.epochSeconds(at: run.trainLog).last { lock.withLock { epochSeconds[job.variant] = seconds } }
             say("[\(number)/\(jobs.count)] \(job.label): epoch \(epoch)/\(epochs)" + remaining())
         }
     }
 
-    /// "· about 12 min left": the epochs still to train, each at its variant's median epoch
-    /// time so far (another variant's mean where none is known yet), spread over the lanes.
+    /// "· about 12 min left": the epochs still to train, each at its variant's latest epoch
+    /// time (the slowest known variant's where none is known yet), spread over the lanes.
     private func remaining() -> String {
         let (known, done, progress) = lock.withLock { (epochSeconds, finishedJobs, running) }
         guard !known.isEmpty else { return "" }
-        let fallback = known.values.reduce(0, +) / Double(known.count)
+        let fallback = known.values.max() ?? 0  // an unseen variant: rather late than early
         var seconds = 0.0
         for job in jobs where !done.contains(job.number) {
             let trained = progress[job.number] ?? 0

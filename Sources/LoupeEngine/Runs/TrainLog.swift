@@ -84,16 +84,21 @@ extension TrainLog {
     /// The median epoch's seconds in the log at `path` (each epoch's last step minus the
     /// previous epoch's; a resumed run counts from its own start again), nil without epochs.
     public static func medianEpochSeconds(at path: String) -> Double? {
-        var ends: [Int: Double] = [:]
-        for row in rows(at: path) { ends[row.epoch] = row.seconds }
-        var previous = 0.0
-        let durations = ends.keys.sorted().map { epoch -> Double in
-            let end = ends[epoch]!
-            defer { previous = end }
-            return previous <= end ? end - previous : end
-        }.sorted()
+        let durations = epochSeconds(at: path).sorted()
         guard !durations.isEmpty else { return nil }
         let middle = durations.count / 2
         return durations.count % 2 == 1 ? durations[middle] : (durations[middle - 1] + durations[middle]) / 2
+    }
+
+    /// Each logged epoch's seconds, in order (a resumed run counts from its own start again).
+    public static func epochSeconds(at path: String) -> [Double] {
+        var ends: [Int: Double] = [:]
+        for row in rows(at: path) { ends[row.epoch] = row.seconds }
+        var previous = 0.0
+        return ends.keys.sorted().map { epoch -> Double in
+            let end = ends[epoch]!
+            defer { previous = end }
+            return previous <= end ? end - previous : end
+        }
     }
 }
