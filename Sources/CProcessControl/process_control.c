@@ -21,12 +21,3 @@ int loupe_pin_to_cores(const int *cores, int count) {
     return sched_setaffinity(0, sizeof(set), &set);
 }
 
-int loupe_allowed_cores(int *cores, int capacity) {
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof(set), &set) != 0) return -1;
-    int count = 0;
-    for (int core = 0; core < CPU_SETSIZE && count < capacity; core++) {
-        if (CPU_ISSET(core, &set)) cores[count++] = core;
-    }
-    return count;
-}

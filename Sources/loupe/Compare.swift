@@ -4,6 +4,7 @@ import Foundation
 import LoupeData
 import LoupeEngine
 import LoupeModels
+import LoupeTensor
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,7 +70,7 @@ struct Compare: ParsableCommand {
 
     func validate() throws {
         _ = try plan()
-        let cores = Self.allowedCores()
+        let cores = AllowedCores.list
         guard (1...max(cores.count, 1)).contains(lanes) else {
             throw ValidationError("--lanes: \(lanes); expected 1 to \(cores.count), the cores this process may use")
         }
@@ -85,7 +86,13 @@ struct Compare: ParsableCommand {
     func plan() throws -> Plan {
         let variants = try ComparisonVariant.list(methods)
         let seedList = seeds.split(separator: ",").map { UInt64($0.trimmingCharacters(in: .whitespaces)) }
-        guard !seedList.isEmpty, seedList.allSatisfy({ $0 != nil && $0! <= UInt64(Int64.max) }) else { throw ComparisonError.badSeeds(seeds) }
+        guard !seedList.isEmpty, seedList.allSatisfy({ $0 != nil }) else { throw ComparisonError.badSeeds(seeds) }
+        // The seed's range is config.toml's (`TrainingConfiguration.problem`), named by this option.
+        for seed in seedList {
+            var configuration = TrainingConfiguration()
+            configuration.seed = seed!
+            if let problem = configuration.problem { throw ValidationError("--seeds: \(problem.value); expected \(problem.expected)") }
+        }
         var shared = RunConfigurationFile(configuration: TrainingConfiguration())
         try shared.apply(training: training, choice: try MethodChoiceOptions.parse([]), tiling: tiling, data: data, startedFromFile: false)
         guard let data = shared.data else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
@@ -141,14 +148,16 @@ struct Compare: ParsableCommand {
         let dataset = try source.open()
         let defective = dataset.testSamples.filter { !$0.isGood }
         guard !defective.isEmpty else { throw ComparisonError.noDefectiveTestImages(data: source.description) }
-        try comparison.adopt(settings: Self.sharedText(plan.shared))
+        try RunFolder.createFolder(comparison.path)
         let lock = try FolderLock(comparison.path + "/.compare.lock")
         defer { lock.release() }
+        try comparison.adopt(settings: Self.sharedText(plan.shared))
         if !defective.contains(where: { $0.maskPath != nil }) {
             say("\(source.description): no defect masks, so the table will show image metrics only")
         }
+        let quiet = progress.quiet
         let scheduler = ComparisonScheduler(folder: comparison, variants: plan.variants, seeds: plan.seeds, epochs: plan.shared.configuration.epochs,
-                                            lanes: lanes, teacherArguments: teacherArguments, quiet: progress.quiet)
+                                            lanes: lanes, teacherArguments: teacherArguments, say: { Self.say($0, quiet: quiet) })
         try scheduler.runAll()
         let runs = plan.seeds.flatMap { seed in plan.variants.compactMap { comparison.result(of: $0, seed: seed) } }
         let table = ComparisonTable(runs: runs, variants: plan.variants, command: Self.commandLine)
@@ -164,17 +173,14 @@ struct Compare: ParsableCommand {
         (["loupe"] + CommandLine.arguments.dropFirst()).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
     }
 
-    func say(_ line: String) {
-        guard !progress.quiet else { return }
+    func say(_ line: String) { Self.say(line, quiet: progress.quiet) }
+
+    /// A progress line on standard error, unless --quiet.
+    static func say(_ line: String, quiet: Bool) {
+        guard !quiet else { return }
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    /// The cores this process may use, in order.
-    static func allowedCores() -> [Int32] {
-        var cores = [Int32](repeating: 0, count: 1024)
-        let count = loupe_allowed_cores(&cores, Int32(cores.count))
-        return count > 0 ? Array(cores.prefix(Int(count))) : [0]
-    }
 }
 
 /// An exclusive lock on a file, held while one comparison works in a folder.

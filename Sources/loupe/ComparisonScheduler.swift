@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeEngine
+import LoupeTensor
 
 /// Trains and evaluates a comparison's runs, `lanes` at a time (each lane pinned to its own
 /// core), skipping what an earlier call finished, and reports each run's epochs with an
@@ -18,7 +19,8 @@ final class ComparisonScheduler: @unchecked Sendable {
     private let epochs: Int
     private let lanes: Int
     private let teacherArguments: [String]
-    private let quiet: Bool
+    /// Prints a progress line (or not, with --quiet).
+    private let say: @Sendable (String) -> Void
 
     private let lock = NSLock()
     private var next = 0
@@ -27,13 +29,14 @@ final class ComparisonScheduler: @unchecked Sendable {
     private var failure: (message: String, status: Int32)?
     private var epochSeconds: [ComparisonVariant: Double] = [:]
 
-    init(folder: ComparisonFolder, variants: [ComparisonVariant], seeds: [UInt64], epochs: Int, lanes: Int, teacherArguments: [String], quiet: Bool) {
+    init(folder: ComparisonFolder, variants: [ComparisonVariant], seeds: [UInt64], epochs: Int, lanes: Int, teacherArguments: [String],
+         say: @escaping @Sendable (String) -> Void) {
         // Seed by seed: an interrupted comparison already has every variant's first seed.
         var jobs: [Job] = []
         for seed in seeds {
             for variant in variants { jobs.append(Job(number: jobs.count + 1, variant: variant, seed: seed)) }
         }
-        (self.folder, self.jobs, self.epochs, self.lanes, self.teacherArguments, self.quiet) = (folder, jobs, epochs, lanes, teacherArguments, quiet)
+        (self.folder, self.jobs, self.epochs, self.lanes, self.teacherArguments, self.say) = (folder, jobs, epochs, lanes, teacherArguments, say)
     }
 
     /// Runs every job; on a run that fails, starts no other, waits for the ones training,
@@ -43,7 +46,7 @@ final class ComparisonScheduler: @unchecked Sendable {
         let (variantCount, seedCount) = (Set(jobs.map(\.variant)).count, Set(jobs.map(\.seed)).count)
         say("compare: \(jobs.count) run\(jobs.count == 1 ? "" : "s") (\(variantCount) variant\(variantCount == 1 ? "" : "s") × \(seedCount) seed\(seedCount == 1 ? "" : "s"), \(epochs) epoch\(epochs == 1 ? "" : "s") each)"
             + (kept > 0 ? ", \(kept) finished earlier" : "") + (lanes > 1 ? ", \(lanes) at a time" : "") + " in \(folder.path)")
-        let cores = Compare.allowedCores()
+        let cores = AllowedCores.list
         let done = DispatchGroup()
         for lane in 0..<min(lanes, jobs.count) {
             done.enter()
@@ -68,7 +71,7 @@ final class ComparisonScheduler: @unchecked Sendable {
         }
     }
 
-    private func work(pinnedTo cores: [Int32]?) {
+    private func work(pinnedTo cores: [Int]?) {
         while let job = take() {
             let failed: (message: String, status: Int32)?
             do {
@@ -164,10 +167,5 @@ final class ComparisonScheduler: @unchecked Sendable {
         seconds /= Double(lanes)
         return seconds < 90 ? " · about \(Int(seconds.rounded())) s left" : seconds < 5400 ? " · about \(Int((seconds / 60).rounded())) min left"
             : String(format: " · about %.1f h left", seconds / 3600)
-    }
-
-    private func say(_ line: String) {
-        guard !quiet else { return }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -10,6 +10,7 @@ import Testing
         #expect(AllowedCores.count(inStatus: "Name:\tx\nCpus_allowed:\tf\nCpus_allowed_list:\t0-3\nMems_allowed:\t1\n") == 4)
         #expect(AllowedCores.count(inStatus: "Cpus_allowed_list:\t0-3,8,10-11") == 7)
         #expect(AllowedCores.count(inStatus: "Cpus_allowed_list:\t5") == 1)
+        #expect(AllowedCores.cores(inStatus: "Cpus_allowed_list:\t0-2,8,10-11") == [0, 1, 2, 8, 10, 11])
         #expect(AllowedCores.count(inStatus: "Cpus_allowed:\tff") == nil)
         #expect(AllowedCores.count(inStatus: "Cpus_allowed_list:\t3-1") == nil)
         #expect(AllowedCores.count(inStatus: "Cpus_allowed_list:\tx") == nil)

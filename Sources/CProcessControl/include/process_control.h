@@ -11,7 +11,4 @@ int loupe_exit_with_parent(pid_t parent);
 // Restricts this process (all its threads to come) to `count` cores; returns 0, or -1 with
 // errno set (a core this machine or cgroup does not allow).
 int loupe_pin_to_cores(const int *cores, int count);
-// The cores this process may run on, in order, at most `capacity` of them; returns how
-// many were written, or -1.
-int loupe_allowed_cores(int *cores, int capacity);
 #endif

@@ -4,7 +4,7 @@ import Foundation
 /// machine's cores even under `taskset`, a cpuset, a batch scheduler's core binding or a
 /// container's CPU quota, and one thread per counted core then takes turns on the allowed
 /// ones (two threads on one pinned core: each loop's second half waits for a time slice).
-enum AllowedCores {
+public enum AllowedCores {
     /// This process's cores: Foundation's count, at most the affinity mask's cores and at
     /// most its CPU quota rounded up (`count(of:)`).
     static var count: Int { count(of: "self") }
@@ -25,23 +25,33 @@ enum AllowedCores {
 
     /// The cores a /proc/PID/status text allows ("Cpus_allowed_list:\t0-3,8" → 5), nil
     /// without that line or with one it cannot read.
-    static func count(inStatus status: String) -> Int? {
+    static func count(inStatus status: String) -> Int? { cores(inStatus: status)?.count }
+
+    /// The cores a /proc/PID/status text allows, in order ("Cpus_allowed_list:\t0-2,8" →
+    /// 0, 1, 2, 8), nil without that line or with one it cannot read.
+    static func cores(inStatus status: String) -> [Int]? {
         guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
-        var total = 0
+        var cores: [Int] = []
         for range in line.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
             let bounds = range.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             switch bounds.count {
             case 1:
-                guard bounds[0] != nil else { return nil }
-                total += 1
+                guard let core = bounds[0] else { return nil }
+                cores.append(core)
             case 2:
                 guard let first = bounds[0], let last = bounds[1], first <= last else { return nil }
-                total += last - first + 1
+                cores += first...last
             default:
                 return nil
             }
         }
-        return total
+        return cores
+    }
+
+    /// This process's cores by number, from its affinity mask (the machine's cores counted
+    /// from 0 where it cannot be read): where `loupe compare` pins its lanes.
+    public static var list: [Int] {
+        contents("/proc/self/status").flatMap(cores(inStatus:)) ?? Array(0..<max(1, ProcessInfo.processInfo.activeProcessorCount))
     }
 
     /// The tightest CPU quota, in cores rounded up, of the cgroups a /proc/PID/cgroup text
