@@ -198,13 +198,7 @@ public struct RunsBrowser: Sendable {
             switch column {
             case .epochs: return (run.epochs.map(Double.init), "")
             case .threshold: return (run.threshold.map(Double.init), "")
-            case .state:
-                switch run.progress {
-                case .finished: return (1_000_000, "")
-                case let .training(epoch): return (Double(500_000 + epoch), "")
-                case let .stopped(epoch): return (Double(epoch), "")
-                case .untrained: return (run.problem == nil ? -1 : -2, "")
-                }
+            case .state: return (run.problem == nil ? Double(run.progress.rank) : -1, "")  // unreadable runs below untrained ones
             default: return column.metricKey.map { (run.metrics[$0], "") } ?? (nil, Self.cell(run, column))
             }
         }

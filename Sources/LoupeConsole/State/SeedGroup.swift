@@ -52,14 +52,6 @@ enum SeedGroup {
 
     /// The state of the member furthest from finished.
     static func leastAdvanced(_ states: [RunSummary.Progress]) -> RunSummary.Progress {
-        func rank(_ state: RunSummary.Progress) -> Int {
-            switch state {
-            case .untrained: return 0
-            case let .stopped(epoch): return 1 + epoch
-            case let .training(epoch): return 100_000 + epoch
-            case .finished: return 1_000_000
-            }
-        }
-        return states.min { rank($0) < rank($1) } ?? .untrained
+        states.min { $0.rank < $1.rank } ?? .untrained
     }
 }

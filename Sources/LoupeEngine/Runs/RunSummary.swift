@@ -14,6 +14,17 @@ public struct RunSummary: Sendable, Equatable {
         /// No checkpoint yet.
         case untrained
 
+        /// How far from finished, as a number that orders states: finished above training,
+        /// training above stopped (by epoch), stopped above untrained.
+        public var rank: Int {
+            switch self {
+            case .untrained: return 0
+            case let .stopped(epoch): return 1 + epoch
+            case let .training(epoch): return 500_000 + epoch
+            case .finished: return 1_000_000
+            }
+        }
+
         public var label: String {
             switch self {
             case .finished: return "finished"
