@@ -50,8 +50,6 @@ struct ONNXGraphWriter {
         }
         var graph = Onnx_GraphProto()
         graph.name = "loupe"
-        graph.node = nodes
-        graph.initializer = initializers
         graph.input = [Self.valueInfo("images", dimensions: ["N", "3", "\(size)", "\(size)"])]
         var mapOutput = Self.valueInfo("anomaly_map", dimensions: ["N", "\(size)", "\(size)"])
         mapOutput.docString = scoring.score == nil ? "each tile's map before the blur: stitch, blur and score the frame" : "blurred anomaly map"

@@ -76,10 +76,8 @@ public struct ComparisonTable: Sendable {
             var cells: [Column: Cell] = [:]
             for column in Column.allCases {
                 let values = own.compactMap(column.value).filter(\.isFinite).sorted()
-                guard !values.isEmpty else { continue }
-                let middle = values.count / 2
-                let median = values.count % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2
-                cells[column] = Cell(mean: values.reduce(0, +) / Double(values.count), minimum: values[0], maximum: values[values.count - 1], median: median)
+                guard let median = values.median, let minimum = values.min(), let maximum = values.max() else { continue }
+                cells[column] = Cell(mean: values.reduce(0, +) / Double(values.count), minimum: minimum, maximum: maximum, median: median)
             }
             return Row(variant: variant, seeds: own.map(\.seed), cells: cells)
         }

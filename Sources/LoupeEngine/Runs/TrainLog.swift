@@ -83,12 +83,7 @@ public struct TrainLog {
 extension TrainLog {
     /// The median epoch's seconds in the log at `path` (each epoch's last step minus the
     /// previous epoch's; a resumed run counts from its own start again), nil without epochs.
-    public static func medianEpochSeconds(at path: String) -> Double? {
-        let durations = epochSeconds(at: path).sorted()
-        guard !durations.isEmpty else { return nil }
-        let middle = durations.count / 2
-        return durations.count % 2 == 1 ? durations[middle] : (durations[middle - 1] + durations[middle]) / 2
-    }
+    public static func medianEpochSeconds(at path: String) -> Double? { epochSeconds(at: path).median }
 
     /// Each logged epoch's seconds, in order (a resumed run counts from its own start again).
     public static func epochSeconds(at path: String) -> [Double] {
