@@ -65,8 +65,10 @@ extension Tensor {
             withUnsafePointer { g in
                 plan.forEachRun { go, to, _, n, gs, ts in
                     if ts == 0 {
+                        // Sixteen lanes over a contiguous run: a single running sum's rounding
+                        // grows with n and seeded most of rd-dual's difference from ONNX Runtime.
                         var sum: Float = 0
-                        for i in 0..<n { sum += g[go + i * gs] }
+                        if gs == 1 { sum = LaneSums.sum(g + go, count: n) } else { for i in 0..<n { sum += g[go + i * gs] } }
                         out[to] += sum
                     } else {
                         for i in 0..<n { out[to + i * ts] += g[go + i * gs] }
