@@ -122,8 +122,7 @@ def check(name, run, images, session, meta, tiled):
 
 
 def pytorch_definition(variant, state, size):
-    """The PyTorch definition scripts/ and the peer use for this method (their fixtures), or
-    None where there is none yet."""
+    """The PyTorch definition scripts/ and the peer use for this method (their fixtures)."""
     sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
     lite0 = (24, 40, 112)
     if variant in ("rd", "sacd"):
@@ -151,6 +150,12 @@ def pytorch_definition(variant, state, size):
         first = state["segmentation.residual.0.conv1.weight"]
         net.segmentation = pfadseg_peer.SegmentationNetwork(first.shape[1], first.shape[0], torch.Generator().manual_seed(0))
         return net
+    if variant.startswith("stu-seg"):
+        import stu_seg_peer
+        return stu_seg_peer.StuSeg(state["student.conv1.weight"].shape[0], lite0)
+    if variant == "rd-dual":
+        import rd_dual_peer
+        return rd_dual_peer.DualTeacherModel()
     return None
 
 

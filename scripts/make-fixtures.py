@@ -855,50 +855,14 @@ def record_module_cases(t, cases, g):
 
 
 def rd_dual_cases():
-    """rd-dual's pieces, written here in PyTorch from their definitions (the Swift code's doc
+    """rd-dual's pieces, from their PyTorch definitions in scripts/rd_dual_peer.py (the Swift code's doc
     comments): MS-CAM (x weighed by sigmoid(local(x) + global(mean(x))), both branches 1x1
     conv-BN-ReLU-1x1 conv-BN with r = 4), iAFF (two rounds, two independent MS-CAMs, no
     doubling) and the student's basic block (4x4 transposed conv + BN beside 3x3 conv-BN-ReLU
     then 4x4 transposed conv + BN, summed, ReLU). Forward and every gradient."""
+    from rd_dual_peer import IAFF, MSCAM, UpsamplingBlock as Block
     t = {}
     g = torch.Generator().manual_seed(61)
-
-    def branch(c, inner):
-        return nn.Sequential(nn.Conv2d(c, inner, 1), nn.BatchNorm2d(inner), nn.ReLU(), nn.Conv2d(inner, c, 1), nn.BatchNorm2d(c))
-
-    class MSCAM(nn.Module):
-        def __init__(self, c, r=4):
-            super().__init__()
-            self.local = branch(c, max(c // r, 1))
-            self.__setattr__("global", branch(c, max(c // r, 1)))
-
-        def weights(self, x):
-            return torch.sigmoid(self.local(x) + getattr(self, "global")(x.mean(dim=(2, 3), keepdim=True)))
-
-        def forward(self, x):
-            return x * self.weights(x)
-
-    class IAFF(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.first = MSCAM(c)
-            self.second = MSCAM(c)
-
-        def forward(self, x, y):
-            w = self.first.weights(x + y)
-            w2 = self.second.weights(x * w + y * (1 - w))
-            return x * w2 + y * (1 - w2)
-
-    class Block(nn.Module):
-        def __init__(self, cin, cout):
-            super().__init__()
-            self.shortcut = nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout))
-            self.residual = nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
-                                          nn.ConvTranspose2d(cout, cout, 4, stride=2, padding=1, bias=False), nn.BatchNorm2d(cout))
-
-        def forward(self, x):
-            return F.relu(self.shortcut(x) + self.residual(x))
-
     torch.manual_seed(62)
     cases = [("mscam", MSCAM(16), [torch.randn((3, 16, 6, 5), generator=g)]),
              ("iaff", IAFF(16), [torch.randn((3, 16, 5, 7), generator=g), torch.randn((3, 16, 5, 7), generator=g)]),
@@ -966,48 +930,14 @@ def roi_cases():
 
 
 def stu_seg_cases():
-    """stu-seg's pieces, written here in PyTorch from their definitions (the Swift code's doc
+    """stu-seg's pieces, from their PyTorch definitions in scripts/stu_seg_peer.py (the Swift code's doc
     comments): the selective fusion module (sum, global pool, 1x1 conv-BN-ReLU bottleneck,
     one 1x1 head per input, softmax across the two) and a U-Net decoder level (1x1 reduce,
     bilinear upsampling to the skip's size, SFM, a basic block). In float64 from float32
     values, BatchNorm in training mode; forward and every gradient."""
+    from stu_seg_peer import SFM, Level
     t = {}
     g = torch.Generator().manual_seed(51)
-
-    class SFM(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            inner = max(c // 16, 32)
-            self.squeeze = nn.Sequential(nn.Conv2d(c, inner, 1, bias=False), nn.BatchNorm2d(inner), nn.ReLU())
-            self.heads = nn.ModuleList([nn.Conv2d(inner, c, 1) for _ in range(2)])
-
-        def forward(self, skip, deeper):
-            z = self.squeeze((skip + deeper).mean(dim=(2, 3), keepdim=True))
-            w = torch.softmax(torch.stack([h(z) for h in self.heads], dim=1), dim=1)
-            return skip * w[:, 0] + deeper * w[:, 1]
-
-    class Block(nn.Module):
-        def __init__(self, c):
-            super().__init__()
-            self.conv1 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-            self.bn1 = nn.BatchNorm2d(c)
-            self.conv2 = nn.Conv2d(c, c, 3, padding=1, bias=False)
-            self.bn2 = nn.BatchNorm2d(c)
-
-        def forward(self, x):
-            return F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))) + x)
-
-    class Level(nn.Module):
-        def __init__(self, deeper, c):
-            super().__init__()
-            self.reduce = nn.Sequential(nn.Conv2d(deeper, c, 1, bias=False), nn.BatchNorm2d(c), nn.ReLU())
-            self.selection = SFM(c)
-            self.refine = Block(c)
-
-        def forward(self, deeper, skip):
-            up = F.interpolate(self.reduce(deeper), size=skip.shape[2:], mode="bilinear", align_corners=False)
-            return self.refine(self.selection(skip, up))
-
     torch.manual_seed(52)
     cases = [("sfm", SFM(16), [torch.randn((3, 16, 5, 6), generator=g), torch.randn((3, 16, 5, 6), generator=g)]),
              ("level", Level(24, 12), [torch.randn((3, 24, 4, 5), generator=g), torch.randn((3, 12, 7, 9), generator=g)])]

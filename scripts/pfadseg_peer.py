@@ -133,9 +133,9 @@ def loss(teacher, student):
 
 
 class SegmentationNetwork(nn.Module):
-    def __init__(self, cin, width, generator):
+    def __init__(self, cin, width, generator, **switches):
         super().__init__()
-        self.residual = layer(cin, width)
+        self.residual = layer(cin, width, **switches)
         self.context = RCM(width, generator)
         self.head = nn.Sequential(nn.Conv2d(width, width, 3, padding=1, bias=False), nn.BatchNorm2d(width), nn.ReLU(),
                                   nn.Conv2d(width, 1, 1))
