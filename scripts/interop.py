@@ -9,6 +9,7 @@ epochs), is exported (`loupe export`) and scored by `loupe infer --maps --json`;
   against Loupe (both must stay under 1e-4) and whether the images rank identically;
 - for the tiled run the tiles are cut, scored, stitched, blurred and scored here in Python
   as docs/python.md shows;
+- the `--with-preprocessing` model (8-bit frames in, or 8-bit tiles) gives the same maps;
 - `safetensors.numpy.load_file` reads every run's model.safetensors;
 - ONNX Runtime's median ms per image beside Loupe's (`loupe infer`'s score p50), same
   machine, same threads.
@@ -85,28 +86,37 @@ def score_frame(values, rule):
     return float(np.sort(flat)[::-1][:k].mean())
 
 
-def check(name, run, images, session, meta, tiled):
+def raw_frame(path):
+    """The frame as `--with-preprocessing` models take it: 8-bit RGB, H×W×3."""
+    return np.asarray(Image.open(path).convert("RGB"), np.uint8)
+
+
+def check(name, run, images, session, meta, tiled, raw_session):
     """ONNX Runtime against Loupe on `images`: (max map difference, max score difference,
-    same order, ORT ms per image)."""
+    same order, ORT ms per image, max map difference of the `--with-preprocessing` model)."""
     maps = os.path.join(run, "interop-maps")
     lines = loupe("infer", "--run", run, "--maps", maps, "--json", *images).stdout.splitlines()
     ours = {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
     size = None if tiled else int(meta["input"].split("×")[2])
-    worst_map = worst_score = 0.0
+    worst_map = worst_score = worst_raw = 0.0
     theirs, timings = {}, []
+
+    def stitched(frame, score_tile):
+        tile, overlap = int(meta["tile_size"]), int(meta["tile_overlap"])
+        height, width = frame.shape[:2]
+        sums, counts = np.zeros((height, width)), np.zeros((height, width))
+        for y, left, piece in tiles(frame, tile, overlap):
+            tile_map = score_tile(piece)
+            h, w = min(tile, height - y), min(tile, width - left)
+            sums[y:y + h, left:left + w] += tile_map[:h, :w]
+            counts[y:y + h, left:left + w] += 1
+        return gaussian_filter((sums / counts).astype(np.float32), sigma=float(meta["blur_sigma"]), mode="reflect", truncate=4)
+
     for path in images:
         x = preprocess(path, size, meta)
         started = time.perf_counter()
         if tiled:
-            tile, overlap = int(meta["tile_size"]), int(meta["tile_overlap"])
-            height, width = x.shape[:2]
-            sums, counts = np.zeros((height, width)), np.zeros((height, width))
-            for y, left, piece in tiles(x, tile, overlap):
-                tile_map = session.run(["anomaly_map"], {"images": piece.transpose(2, 0, 1)[None]})[0][0]
-                h, w = min(tile, height - y), min(tile, width - left)
-                sums[y:y + h, left:left + w] += tile_map[:h, :w]
-                counts[y:y + h, left:left + w] += 1
-            amap = gaussian_filter((sums / counts).astype(np.float32), sigma=float(meta["blur_sigma"]), mode="reflect", truncate=4)
+            amap = stitched(x, lambda piece: session.run(["anomaly_map"], {"images": piece.transpose(2, 0, 1)[None]})[0][0])
             score = score_frame(amap, meta["image_score"])
         else:
             amap, score = session.run(None, {"images": x.transpose(2, 0, 1)[None]})
@@ -117,8 +127,13 @@ def check(name, run, images, session, meta, tiled):
         worst_map = max(worst_map, float(np.abs(amap - reference).max()))
         worst_score = max(worst_score, abs(score - ours[path]))
         theirs[path] = score
+        if tiled:
+            raw_map = stitched(raw_frame(path), lambda piece: raw_session.run(["anomaly_map"], {"image": np.ascontiguousarray(piece)[None]})[0][0])
+        else:
+            raw_map = raw_session.run(["anomaly_map"], {"image": raw_frame(path)[None]})[0][0]
+        worst_raw = max(worst_raw, float(np.abs(raw_map - reference).max()))
     order = sorted(images, key=lambda p: ours[p]) == sorted(images, key=lambda p: theirs[p])
-    return worst_map, worst_score, order, statistics.median(timings)
+    return worst_map, worst_score, order, statistics.median(timings), worst_raw
 
 
 def pytorch_definition(variant, state, size):
@@ -199,8 +214,8 @@ def main():
            "--epochs", args.epochs, "--quiet", "--runs", os.path.join(args.runs, "pcb-tiles"))
     runs.append(("rd, 128-px tiles (pcb)", os.path.join(args.runs, "pcb-tiles", "rd-seed0"), pcb_images, True))
 
-    print("| run | checker | max map diff | max score diff | same order | ORT ms/img | Loupe ms/img | safetensors | PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| run | checker | max map diff | max score diff | same order | raw-input map diff | ORT ms/img | Loupe ms/img | safetensors | PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     failed = False
     for name, run, chosen, tiled in runs:
         path = os.path.join(run, "model.onnx")
@@ -209,14 +224,19 @@ def main():
         onnx.checker.check_model(model, full_check=True)
         session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         meta = metadata(model)
-        worst_map, worst_score, order, ort_ms = check(name, run, chosen, session, meta, tiled)
+        raw_path = os.path.join(run, "model-raw.onnx")
+        frame = [] if tiled else ["--frame", "x".join(str(n) for n in Image.open(chosen[0]).size)]
+        loupe("export", "--run", run, "--with-preprocessing", *frame, "--output", raw_path)
+        onnx.checker.check_model(onnx.load(raw_path), full_check=True)
+        raw_session = ort.InferenceSession(raw_path, options, providers=["CPUExecutionProvider"])
+        worst_map, worst_score, order, ort_ms, worst_raw = check(name, run, chosen, session, meta, tiled, raw_session)
         speed = loupe("infer", "--run", run, *chosen).stderr
         loupe_ms = float(speed.split("score p50 ")[1].split(" ")[0]) if "score p50 " in speed else float("nan")
         tensors = load_file(os.path.join(run, "model.safetensors"))
         pytorch = strict_load(name.split(",")[0], run, int(args.size))
-        ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order
+        ok = worst_map < TOLERANCE and worst_score < TOLERANCE and worst_raw < TOLERANCE and order
         failed |= not ok
-        print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | {ort_ms:.1f} | {loupe_ms:.1f} | "
+        print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | {worst_raw:.1e} | {ort_ms:.1f} | {loupe_ms:.1f} | "
               f"{len(tensors)} tensors | {pytorch} |", flush=True)
     if failed:
         sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")

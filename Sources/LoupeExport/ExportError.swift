@@ -11,6 +11,14 @@ public enum ExportError: UserInputError, Equatable {
     /// graph would hold it as a constant and be wrong.
     case untracedComputation(shape: [Int], readBy: String)
     case unknownFormat(String)
+    /// `--with-preprocessing` on an untiled run without `--frame`: the resize needs the frames' size.
+    case preprocessingNeedsFrame
+    /// `--frame` on a tiled run, whose model takes tiles at native resolution.
+    case frameOfTiledRun(tile: Int)
+    /// `--with-preprocessing` on a ROI run: each frame's crop has its own size.
+    case preprocessingWithRegion
+    /// `--frame` that is not WIDTHxHEIGHT with positive whole numbers.
+    case badFrame(String)
 
     public var description: String {
         switch self {
@@ -19,6 +27,13 @@ public enum ExportError: UserInputError, Equatable {
         case let .untracedComputation(shape, readBy):
             return "a value of shape \(shape.map(String.init).joined(separator: "×")) read by \(readBy) is computed outside the engine's operations and changes with the input: this run cannot be exported"
         case let .unknownFormat(format): return "--format \(format): Loupe exports onnx"
+        case .preprocessingNeedsFrame:
+            return "--with-preprocessing needs --frame WIDTHxHEIGHT, the size of the frames the model will take (it resizes them inside)"
+        case let .frameOfTiledRun(tile):
+            return "--frame: this run is tiled, so its model takes \(tile)×\(tile) tiles at native resolution; leave --frame out"
+        case .preprocessingWithRegion:
+            return "--with-preprocessing: this run crops each frame to its part (ROI) first, and each crop has its own size; export without it and resize the crop yourself"
+        case let .badFrame(text): return "--frame \(text): expected WIDTHxHEIGHT, e.g. 640x480"
         }
     }
 }

@@ -18,26 +18,39 @@ public enum ONNXExport {
         public let metadata: [(String, String)]
     }
 
-    /// The ONNX model of the run in `run`.
-    static func model(of run: RunFolder) throws -> (model: Onnx_ModelProto, summary: Summary) {
+    /// The ONNX model of the run in `run`; with `rawFrames`, it takes 8-bit frames of that
+    /// width and height (tiled runs: tiles, `RawFrames.tiles`) and preprocesses them inside.
+    static func model(of run: RunFolder, rawFrames: RawFrames? = nil) throws -> (model: Onnx_ModelProto, summary: Summary) {
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let scorer = try Scorer(checkpoint: checkpoint, path: run.path)
+        let normalization = (0..<3).map { scorer.preprocessing.normalization.affine(channel: $0) }
+        let size = scorer.preprocessing.size
+        let rawInput = try rawFrames.map { frames -> RawImageInput in
+            if scorer.preprocessing.region != nil { throw ExportError.preprocessingWithRegion }
+            switch (frames, scorer.preprocessing.tiling) {
+            case (.tiles, nil): throw ExportError.preprocessingNeedsFrame
+            case (.frame, _?): throw ExportError.frameOfTiledRun(tile: size)
+            case let (.frame(width, height), nil): return RawImageInput(frameWidth: width, frameHeight: height, size: size, normalization: normalization)
+            case (.tiles, _?): return RawImageInput(frameWidth: size, frameHeight: size, size: size, normalization: normalization)
+            }
+        }
         // Recorded at two batch sizes: what differs between them is the batch (reshapes
         // write it -1); anything else that differs cannot be exported.
         let one = scorer.traceScoringPass(batch: 1, seed: 1), two = scorer.traceScoringPass(batch: 2, seed: 2)
         let reshapes = try batchReshapes(one, two)
         try checkConstants(one, two)
         var writer = ONNXGraphWriter(scoring: one, batchReshapes: reshapes)
-        let graph = try writer.graph(size: scorer.preprocessing.size)
+        let graph = try writer.graph(size: size, rawInput: rawInput)
 
         let metadata = checkpoint.metadata, configuration = metadata.configuration
-        let normalization = (0..<3).map { scorer.preprocessing.normalization.affine(channel: $0) }
+        let input = rawInput.map { "N×\($0.frameHeight)×\($0.frameWidth)×3 RGB, uint8 (resized to \(size)×\(size) as Pillow's bilinear and normalised inside)" }
+            ?? "N×3×\(size)×\(size) RGB, float32"
         var properties: [(String, String)] = [
             ("loupe_version", LoupeVersion.current),
             ("method", configuration.method),
             ("variant", configuration.variant),
             ("teacher", configuration.backbone),
-            ("input", "N×3×\(scorer.preprocessing.size)×\(scorer.preprocessing.size) RGB, float32"),
+            ("input", input),
             // value · scale + shift per channel, from pixel values 0…255.
             ("normalization", scorer.preprocessing.normalization.rawValue),
             ("normalization_scale", normalization.map { "\($0.0)" }.joined(separator: ",")),
@@ -75,9 +88,17 @@ public enum ONNXExport {
                                tiled: metadata.tiling != nil, metadata: properties))
     }
 
+    /// What the model's input is when it preprocesses inside (`--with-preprocessing`).
+    public enum RawFrames: Sendable, Equatable {
+        /// Whole frames of this width and height (untiled runs).
+        case frame(width: Int, height: Int)
+        /// The run's tiles, unnormalised (tiled runs).
+        case tiles
+    }
+
     /// Writes the model of `run` to `path` (atomically).
-    public static func write(run: RunFolder, to path: String) throws -> Summary {
-        let (model, summary) = try model(of: run)
+    public static func write(run: RunFolder, to path: String, rawFrames: RawFrames? = nil) throws -> Summary {
+        let (model, summary) = try model(of: run, rawFrames: rawFrames)
         let bytes: Data = try model.serializedBytes()
         try RunFolder.write(bytes, to: path)
         return summary

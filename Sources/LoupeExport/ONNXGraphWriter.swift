@@ -30,10 +30,12 @@ struct ONNXGraphWriter {
         self.consumers = consumers
     }
 
-    /// The graph: input `images`, outputs `anomaly_map` and (untiled) `score`.
-    mutating func graph(size: Int) throws -> Onnx_GraphProto {
+    /// The graph: input `images` (or the raw frames `image`, resized and normalised inside),
+    /// outputs `anomaly_map` and (untiled) `score`.
+    mutating func graph(size: Int, rawInput: RawImageInput? = nil) throws -> Onnx_GraphProto {
         valueNames[scoring.input] = "images"
-        usedNames.insert("images")
+        usedNames.formUnion(["images", "image"])
+        if let rawInput { writeRawImageInput(rawInput, into: "images") }
         var folded = Set<Int>()  // BatchNorm nodes merged into the convolution before them
         let nodesByOutput = Dictionary(uniqueKeysWithValues: scoring.trace.nodes.map { ($0.output, $0) })
         for (index, node) in scoring.trace.nodes.enumerated() where !folded.contains(index) {
@@ -50,7 +52,11 @@ struct ONNXGraphWriter {
         }
         var graph = Onnx_GraphProto()
         graph.name = "loupe"
-        graph.input = [Self.valueInfo("images", dimensions: ["N", "3", "\(size)", "\(size)"])]
+        if let rawInput {
+            graph.input = [Self.valueInfo("image", dimensions: ["N", "\(rawInput.frameHeight)", "\(rawInput.frameWidth)", "3"], type: .uint8)]
+        } else {
+            graph.input = [Self.valueInfo("images", dimensions: ["N", "3", "\(size)", "\(size)"])]
+        }
         var mapOutput = Self.valueInfo("anomaly_map", dimensions: ["N", "\(size)", "\(size)"])
         mapOutput.docString = scoring.score == nil ? "each tile's map before the blur: stitch, blur and score the frame" : "blurred anomaly map"
         graph.output = [mapOutput]
@@ -103,9 +109,20 @@ struct ONNXGraphWriter {
         return named
     }
 
-    private mutating func constant(_ values: [Float], shape: [Int], _ hint: String) -> String {
+    mutating func constant(_ values: [Float], shape: [Int], _ hint: String) -> String {
         let named = fresh(hint)
         initializers.append(Self.tensor(named, values, shape: shape))
+        return named
+    }
+
+    mutating func doubles(_ values: [Double], shape: [Int], _ hint: String) -> String {
+        let named = fresh(hint)
+        var tensor = Onnx_TensorProto()
+        tensor.name = named
+        tensor.dataType = Int32(Onnx_TensorProto.DataType.double.rawValue)
+        tensor.dims = shape.map(Int64.init)
+        tensor.rawData = values.withUnsafeBufferPointer { Data(buffer: $0) }
+        initializers.append(tensor)
         return named
     }
 
@@ -129,11 +146,11 @@ struct ONNXGraphWriter {
         return tensor
     }
 
-    static func valueInfo(_ name: String, dimensions: [String]) -> Onnx_ValueInfoProto {
+    static func valueInfo(_ name: String, dimensions: [String], type elementType: Onnx_TensorProto.DataType = .float) -> Onnx_ValueInfoProto {
         var info = Onnx_ValueInfoProto()
         info.name = name
         var type = Onnx_TypeProto.Tensor()
-        type.elemType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        type.elemType = Int32(elementType.rawValue)
         type.shape.dim = dimensions.map { text in
             var dimension = Onnx_TensorShapeProto.Dimension()
             if let value = Int64(text) { dimension.dimValue = value } else { dimension.dimParam = text }
@@ -145,14 +162,14 @@ struct ONNXGraphWriter {
 
     // MARK: - Nodes
 
-    private enum Attribute {
+    enum Attribute {
         case int(Int), ints([Int]), float(Float), string(String)
     }
 
     /// Adds a node; returns its (first) output's name. `extraOutputs` names outputs after
     /// the first that no node reads (TopK's indices).
     @discardableResult
-    private mutating func node(_ op: String, _ inputs: [String], output: String? = nil, _ attributes: [(String, Attribute)] = [],
+    mutating func node(_ op: String, _ inputs: [String], output: String? = nil, _ attributes: [(String, Attribute)] = [],
                                extraOutputs: Int = 0) -> String {
         var node = Onnx_NodeProto()
         node.opType = op
@@ -270,7 +287,7 @@ struct ONNXGraphWriter {
         }
     }
 
-    private mutating func clip(_ input: String, _ lower: Float, _ upper: Float, output: String) {
+    mutating func clip(_ input: String, _ lower: Float, _ upper: Float, output: String) {
         let low = lower.isFinite ? constant([lower], shape: [], "min") : ""
         let high = upper.isFinite ? constant([upper], shape: [], "max") : ""
         node("Clip", [input, low, high], output: output)

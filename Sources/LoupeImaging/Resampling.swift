@@ -170,3 +170,20 @@ extension Image {
         return Image(width: newWidth, height: newHeight, channels: channels, pixels: out, sourceBitDepth: sourceBitDepth)
     }
 }
+
+/// Pillow's bilinear resampling as a matrix, for runtimes that resize by a product (the
+/// ONNX export's raw-image input): the same fixed-point weights `resized` uses.
+public enum PillowResampling {
+    /// Fractional bits of the weights: a pass's sum is rounded as (Σ + 2^(bits−1)) >> bits.
+    public static let precisionBits = ResamplingWeights.precisionBits
+
+    /// outputSize rows of inputSize integer weights each: entry [o][i] is input i's weight in output o.
+    public static func fixedPointMatrix(inputSize: Int, outputSize: Int) -> [[Int]] {
+        let table = ResamplingWeights(inputSize: inputSize, outputSize: outputSize)
+        return zip(table.starts, table.fixedPoint).map { start, weights in
+            var row = [Int](repeating: 0, count: inputSize)
+            for (k, weight) in weights.enumerated() { row[start + k] = weight }
+            return row
+        }
+    }
+}

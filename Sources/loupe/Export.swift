@@ -22,8 +22,13 @@ struct Export: ParsableCommand {
         The graph is built from the operations the engine runs while scoring; an operation \
         without an ONNX translation stops the export with its name.
 
-        Example:
+        With --with-preprocessing the model takes the frames themselves (input `image`, \
+        N×H×W×3 uint8 RGB, H×W from --frame) and resizes (Pillow's bilinear, bit-exact) and \
+        normalises them inside; a tiled run's model then takes 8-bit tiles.
+
+        Examples:
           loupe export --run runs/tex --output tex.onnx
+          loupe export --run runs/line3 --with-preprocessing --frame 640x480 --output line3.onnx
         """
     )
 
@@ -36,8 +41,24 @@ struct Export: ParsableCommand {
     @Option(help: "File to write (default: model.onnx in the run folder).", completion: .file(extensions: ["onnx"]))
     var output: String?
 
+    @Flag(help: "Take 8-bit RGB frames (N×H×W×3 uint8) and resize and normalise them inside the model, exactly as Loupe does.")
+    var withPreprocessing = false
+
+    @Option(help: ArgumentHelp("With --with-preprocessing, untiled runs: the frames' WIDTHxHEIGHT, e.g. 640x480.", valueName: "WIDTHxHEIGHT"))
+    var frame: String?
+
     func validate() throws {
         guard format == "onnx" else { throw ValidationError(ExportError.unknownFormat(format).description) }
+        if let frame { _ = try Self.frameSize(frame) }
+        if frame != nil && !withPreprocessing { throw ValidationError("--frame goes with --with-preprocessing") }
+    }
+
+    /// `--frame`'s width and height.
+    static func frameSize(_ text: String) throws -> (Int, Int) {
+        let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+        guard parts.count == 2, let width = parts[0], let height = parts[1], (1...65_536).contains(width), (1...65_536).contains(height)
+        else { throw ExportError.badFrame(text) }
+        return (width, height)
     }
 
     func run() throws {
@@ -45,7 +66,11 @@ struct Export: ParsableCommand {
         guard run.exists else { throw RunError.missingRun(path: runFolder) }
         let path = output ?? runFolder + "/model.onnx"
         let started = Date()
-        let summary = try ONNXExport.write(run: run, to: path)
+        var rawFrames: ONNXExport.RawFrames?
+        if withPreprocessing {
+            rawFrames = try frame.map { let (w, h) = try Self.frameSize($0); return .frame(width: w, height: h) } ?? .tiles
+        }
+        let summary = try ONNXExport.write(run: run, to: path, rawFrames: rawFrames)
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
         print("wrote \(path): \(summary.nodes) nodes, \(summary.parameters) weights (\(size / 1_048_576) MiB), opset 18, "
               + String(format: "%.1f s", Date().timeIntervalSince(started)))

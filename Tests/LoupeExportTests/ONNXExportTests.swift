@@ -55,6 +55,18 @@ import Testing
         #expect(!model.graph.node.contains { $0.opType == "BatchNormalization" }, "RD's BatchNorms follow convolutions: all folded")
         #expect(model.graph.initializer.contains { $0.name.hasPrefix("teacher._blocks.") } && model.graph.initializer.contains { $0.name.hasPrefix("model.") })
         #expect(summary.nodes == model.graph.node.count && !summary.tiled)
+
+        // --with-preprocessing: 8-bit frames in (N×H×W×3), the same outputs; the resize and
+        // normalisation are nodes before the network (ONNX Runtime's maps: `make interop`).
+        try ONNXExport.write(run: run, to: path, rawFrames: .frame(width: 96, height: 80))
+        let raw = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(raw.graph.input.map(\.name) == ["image"] && dimensions(raw.graph.input[0]) == ["N", "80", "96", "3"])
+        #expect(raw.graph.input[0].type.tensorType.elemType == Int32(Onnx_TensorProto.DataType.uint8.rawValue))
+        #expect(raw.graph.output.map(\.name) == ["anomaly_map", "score"] && dimensions(raw.graph.output[0]) == ["N", "64", "64"])
+        let resizes = raw.graph.initializer.filter { $0.name.hasPrefix("resize_") }
+        #expect(resizes.map(\.dims) == [[96, 64], [64, 80]] && resizes.allSatisfy { $0.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue) })
+        #expect(raw.metadataProps.first { $0.key == "input" }?.value == "N×80×96×3 RGB, uint8 (resized to 64×64 as Pillow's bilinear and normalised inside)")
+        #expect(throws: ExportError.preprocessingNeedsFrame) { try ONNXExport.write(run: run, to: path, rawFrames: .tiles) }
     }
 
     /// An operation the writer cannot translate stops the export with its name.
