@@ -10,6 +10,8 @@ epochs), is exported (`loupe export`) and scored by `loupe infer --maps --json`;
 - for the tiled run the tiles are cut, scored, stitched, blurred and scored here in Python
   as docs/python.md shows;
 - the `--with-preprocessing` model (8-bit frames in, or 8-bit tiles) gives the same maps;
+- a ROI run (`make-roi-dataset.py`'s frames): its detector and ROI segmenter, the box found
+  and the crop scored in Python as docs/python.md shows, give `loupe infer`'s frame maps;
 - `safetensors.numpy.load_file` reads every run's model.safetensors;
 - ONNX Runtime's median ms per image beside Loupe's (`loupe infer`'s score p50), same
   machine, same threads.
@@ -136,6 +138,48 @@ def check(name, run, images, session, meta, tiled, raw_session):
     return worst_map, worst_score, order, statistics.median(timings), worst_raw
 
 
+def check_roi(run, images, session, meta, segmenter, roi_meta):
+    """A ROI run scored as docs/python.md shows: the segmenter's logits resized to the frame,
+    the largest 4-connected part, its box grown by the margin, the crop scored by the
+    detector, its map pasted back (the rest at the map's minimum). (max map difference, max
+    score difference, same order) against `loupe infer`."""
+    import torch
+    from scipy.ndimage import label
+    maps = os.path.join(run, "interop-maps")
+    lines = loupe("infer", "--run", run, "--maps", maps, "--json", *images).stdout.splitlines()
+    ours = {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
+    roi_size = int(roi_meta["input"].split("×")[2].split(" ")[0].rstrip(","))
+    size, margin = int(meta["input"].split("×")[2]), float(roi_meta["roi_margin"])
+    resize = lambda a, h, w: torch.nn.functional.interpolate(torch.from_numpy(a)[None, None], size=(h, w), mode="bilinear",
+                                                             align_corners=False)[0, 0].numpy()
+    worst_map = worst_score = 0.0
+    theirs = {}
+    for path in images:
+        frame = Image.open(path).convert("RGB")
+        width, height = frame.size
+        x = preprocess(path, roi_size, roi_meta).transpose(2, 0, 1)[None]
+        logits = segmenter.run(["part_logits"], {"images": x})[0][0]
+        parts, count = label(resize(logits, height, width) > 0)
+        box = (0, 0, width - 1, height - 1)
+        if count:
+            ys, xs = np.nonzero(parts == 1 + int(np.argmax(np.bincount(parts.ravel())[1:])))
+            pad_x, pad_y = int(np.floor((xs.max() - xs.min() + 1) * margin + 0.5)), int(np.floor((ys.max() - ys.min() + 1) * margin + 0.5))
+            box = (max(0, xs.min() - pad_x), max(0, ys.min() - pad_y), min(width - 1, xs.max() + pad_x), min(height - 1, ys.max() + pad_y))
+        crop = frame.crop((box[0], box[1], box[2] + 1, box[3] + 1)).resize((size, size), Image.BILINEAR)
+        scale = np.array(meta["normalization_scale"].split(","), np.float32)
+        shift = np.array(meta["normalization_shift"].split(","), np.float32)
+        crop_map = session.run(["anomaly_map"], {"images": (np.asarray(crop, np.float32) * scale + shift).transpose(2, 0, 1)[None]})[0][0]
+        w, h = box[2] - box[0] + 1, box[3] - box[1] + 1
+        amap = np.full((height, width), crop_map.min(), np.float32)
+        amap[box[1]:box[3] + 1, box[0]:box[2] + 1] = crop_map if (w, h) == (size, size) else resize(crop_map, h, w)
+        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
+        worst_map = max(worst_map, float(np.abs(amap - np.load(os.path.join(maps, stem))).max()))
+        theirs[path] = score_frame(amap, meta["image_score"])
+        worst_score = max(worst_score, abs(theirs[path] - ours[path]))
+    order = sorted(images, key=lambda p: ours[p]) == sorted(images, key=lambda p: theirs[p])
+    return worst_map, worst_score, order
+
+
 def pytorch_definition(variant, state, size):
     """The PyTorch definition scripts/ and the peer use for this method (their fixtures)."""
     sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
@@ -238,6 +282,31 @@ def main():
         failed |= not ok
         print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | {worst_raw:.1e} | {ort_ms:.1f} | {loupe_ms:.1f} | "
               f"{len(tensors)} tensors | {pytorch} |", flush=True)
+    # A ROI run (issue 18's development set): the detector and its ROI segmenter exported together.
+    data = os.path.join(args.runs, "roi-data")
+    if not os.path.isdir(data):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "make-roi-dataset.py"), data, "--frame", "256"], check=True)
+    segmenter_run, run = os.path.join(args.runs, "roi-segmenter"), os.path.join(args.runs, "roi-rd")
+    if not os.path.exists(os.path.join(segmenter_run, "roi.safetensors")):
+        loupe("roi", "train", "--images", os.path.join(data, "roi", "train", "images"), "--masks", os.path.join(data, "roi", "train", "masks"),
+              "--run", segmenter_run, "--size", "128", "--epochs", "10", "--quiet")
+    if not os.path.exists(os.path.join(run, "model.safetensors")):
+        loupe("train", "--data", data, "--roi", segmenter_run, "--run", run, "--size", args.size, "--epochs", args.epochs, "--quiet")
+    path = os.path.join(run, "model.onnx")
+    loupe("export", "--run", run, "--output", path)
+    roi_path = os.path.join(run, "model.roi.onnx")
+    for model_path in (path, roi_path):
+        onnx.checker.check_model(onnx.load(model_path), full_check=True)
+    roi_images = sorted(os.path.join(data, "test", kind, name) for kind in ("good", "defect")
+                        for name in os.listdir(os.path.join(data, "test", kind)))[::4]
+    worst_map, worst_score, order = check_roi(run, roi_images, ort.InferenceSession(path, options, providers=["CPUExecutionProvider"]),
+                                              metadata(onnx.load(path)),
+                                              ort.InferenceSession(roi_path, options, providers=["CPUExecutionProvider"]),
+                                              metadata(onnx.load(roi_path)))
+    ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order
+    failed |= not ok
+    print(f"| rd with its ROI segmenter (roi-data) | both pass | {worst_map:.1e} | {worst_score:.1e} | {'yes' if order else 'NO'} | "
+          f"(refused: crops vary) | | | | {strict_load('rd', run, int(args.size))} |", flush=True)
     if failed:
         sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")
 

@@ -1,6 +1,7 @@
 import Foundation
 import LoupeEngine
 import LoupeFormats
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 import SwiftProtobuf
@@ -36,11 +37,8 @@ public enum ONNXExport {
         }
         // Recorded at two batch sizes: what differs between them is the batch (reshapes
         // write it -1); anything else that differs cannot be exported.
-        let one = scorer.traceScoringPass(batch: 1, seed: 1), two = scorer.traceScoringPass(batch: 2, seed: 2)
-        let reshapes = try batchReshapes(one, two)
-        try checkConstants(one, two)
-        var writer = ONNXGraphWriter(scoring: one, batchReshapes: reshapes)
-        let graph = try writer.graph(size: size, rawInput: rawInput)
+        let graph = try graph(one: scorer.traceScoringPass(batch: 1, seed: 1), two: scorer.traceScoringPass(batch: 2, seed: 2),
+                              size: size, rawInput: rawInput)
 
         let metadata = checkpoint.metadata, configuration = metadata.configuration
         let input = rawInput.map { "N×\($0.frameHeight)×\($0.frameWidth)×3 RGB, uint8 (resized to \(size)×\(size) as Pillow's bilinear and normalised inside)" }
@@ -67,6 +65,45 @@ public enum ONNXExport {
                            ("tiling", "the model maps one tile before the blur: cut tiles every tile_size − tile_overlap pixels (mirrored "
                             + "past the frame's edge), stitch their maps (mean where they overlap), blur the frame (sigma blur_sigma), score it")]
         }
+        let model = assemble(graph, properties, "Loupe \(configuration.variant) anomaly detector: images in, anomaly maps and image scores out.")
+        return (model, summary(of: graph, properties, tiled: metadata.tiling != nil))
+    }
+
+    /// The ROI segmenter's model (`loupe roi train`): normalised frames at its input size in,
+    /// the part's logits out; metadata say how Loupe turns them into the part's box.
+    static func model(of segmenter: RegionSegmenter, margin: Double) throws -> (model: Onnx_ModelProto, summary: Summary) {
+        let size = segmenter.metadata.imageSize
+        let graph = try graph(one: segmenter.traceSegmentationPass(batch: 1, seed: 1), two: segmenter.traceSegmentationPass(batch: 2, seed: 2),
+                              size: size, rawInput: nil)
+        let normalization = (0..<3).map { Normalization.efficientNetLite.affine(channel: $0) }
+        let properties: [(String, String)] = [
+            ("loupe_version", LoupeVersion.current),
+            ("method", "roi-segmenter"),
+            ("teacher", segmenter.metadata.backbone),
+            ("input", "N×3×\(size)×\(size) RGB, float32: the whole frame resized to \(size)×\(size) (Pillow's bilinear)"),
+            ("normalization", Normalization.efficientNetLite.rawValue),
+            ("normalization_scale", normalization.map { "\($0.0)" }.joined(separator: ",")),
+            ("normalization_shift", normalization.map { "\($0.1)" }.joined(separator: ",")),
+            ("roi_margin", "\(margin)"),
+            ("part_box", "resize part_logits bilinearly (align_corners=False) to the frame's size; part where above 0; keep the largest "
+             + "4-connected set; its bounding box grown by round(roi_margin · its width) and round(roi_margin · its height) on each side, "
+             + "clipped to the frame; no part: score the whole frame. Crop the frame to the box and give it to the detector's model"),
+            ("run_hash", segmenter.identity),
+            ("epochs", "\(segmenter.metadata.epoch)"),
+        ]
+        let model = assemble(graph, properties, "Loupe ROI segmenter: frames in, the part's logits out.")
+        return (model, summary(of: graph, properties, tiled: false))
+    }
+
+    /// The graph of a pass recorded at batch 1 (`one`) and 2 (`two`).
+    private static func graph(one: ScoringTrace, two: ScoringTrace, size: Int, rawInput: RawImageInput?) throws -> Onnx_GraphProto {
+        let reshapes = try batchReshapes(one, two)
+        try checkConstants(one, two)
+        var writer = ONNXGraphWriter(scoring: one, batchReshapes: reshapes)
+        return try writer.graph(size: size, rawInput: rawInput)
+    }
+
+    private static func assemble(_ graph: Onnx_GraphProto, _ properties: [(String, String)], _ documentation: String) -> Onnx_ModelProto {
         var model = Onnx_ModelProto()
         model.irVersion = 8
         model.producerName = "loupe"
@@ -77,15 +114,18 @@ public enum ONNXExport {
         opset.version = ONNXGraphWriter.opset
         model.opsetImport = [opset]
         model.graph = graph
-        model.docString = "Loupe \(configuration.variant) anomaly detector: images in, anomaly maps and image scores out."
+        model.docString = documentation
         model.metadataProps = properties.map { key, value in
             var entry = Onnx_StringStringEntryProto()
             (entry.key, entry.value) = (key, value)
             return entry
         }
+        return model
+    }
+
+    private static func summary(of graph: Onnx_GraphProto, _ properties: [(String, String)], tiled: Bool) -> Summary {
         let parameters = graph.initializer.reduce(0) { $0 + Int($1.dims.reduce(1, *)) }
-        return (model, Summary(nodes: graph.node.count, initializers: graph.initializer.count, parameters: parameters,
-                               tiled: metadata.tiling != nil, metadata: properties))
+        return Summary(nodes: graph.node.count, initializers: graph.initializer.count, parameters: parameters, tiled: tiled, metadata: properties)
     }
 
     /// What the model's input is when it preprocesses inside (`--with-preprocessing`).
@@ -99,8 +139,17 @@ public enum ONNXExport {
     /// Writes the model of `run` to `path` (atomically).
     public static func write(run: RunFolder, to path: String, rawFrames: RawFrames? = nil) throws -> Summary {
         let (model, summary) = try model(of: run, rawFrames: rawFrames)
-        let bytes: Data = try model.serializedBytes()
-        try RunFolder.write(bytes, to: path)
+        try RunFolder.write(try model.serializedBytes() as Data, to: path)
+        return summary
+    }
+
+    /// Writes the ROI segmenter a run crops its frames with to `path` (atomically); nil when
+    /// the run scores whole frames.
+    public static func writeRegionSegmenter(of run: RunFolder, to path: String) throws -> Summary? {
+        let checkpoint = try Checkpoint.read(run.checkpoint)
+        guard let region = try Scorer(checkpoint: checkpoint, path: run.path).preprocessing.region else { return nil }
+        let (model, summary) = try model(of: region.segmenter, margin: region.margin)
+        try RunFolder.write(try model.serializedBytes() as Data, to: path)
         return summary
     }
 

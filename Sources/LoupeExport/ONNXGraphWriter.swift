@@ -34,7 +34,7 @@ struct ONNXGraphWriter {
     /// outputs `anomaly_map` and (untiled) `score`.
     mutating func graph(size: Int, rawInput: RawImageInput? = nil) throws -> Onnx_GraphProto {
         valueNames[scoring.input] = "images"
-        usedNames.formUnion(["images", "image"])
+        usedNames.formUnion(["images", "image", scoring.mapName])
         if let rawInput { writeRawImageInput(rawInput, into: "images") }
         var folded = Set<Int>()  // BatchNorm nodes merged into the convolution before them
         let nodesByOutput = Dictionary(uniqueKeysWithValues: scoring.trace.nodes.map { ($0.output, $0) })
@@ -57,10 +57,10 @@ struct ONNXGraphWriter {
         } else {
             graph.input = [Self.valueInfo("images", dimensions: ["N", "3", "\(size)", "\(size)"])]
         }
-        var mapOutput = Self.valueInfo("anomaly_map", dimensions: ["N", "\(size)", "\(size)"])
-        mapOutput.docString = scoring.score == nil ? "each tile's map before the blur: stitch, blur and score the frame" : "blurred anomaly map"
+        var mapOutput = Self.valueInfo(scoring.mapName, dimensions: ["N", "\(size)", "\(size)"])
+        mapOutput.docString = scoring.mapDescription
         graph.output = [mapOutput]
-        identity(from: name(of: scoring.map), to: "anomaly_map")
+        identity(from: name(of: scoring.map), to: scoring.mapName)
         if let score = scoring.score {
             graph.output.append(Self.valueInfo("score", dimensions: ["N"]))
             identity(from: name(of: score), to: "score")

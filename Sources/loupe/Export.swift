@@ -22,6 +22,10 @@ struct Export: ParsableCommand {
         The graph is built from the operations the engine runs while scoring; an operation \
         without an ONNX translation stops the export with its name.
 
+        A run trained with --roi also gets its ROI segmenter, beside it as NAME.roi.onnx: \
+        frames in, the part's logits out; its metadata part_box says how Loupe turns them \
+        into the box the detector's model scores.
+
         With --with-preprocessing the model takes the frames themselves (input `image`, \
         N×H×W×3 uint8 RGB, H×W from --frame) and resizes (Pillow's bilinear, bit-exact) and \
         normalises them inside; a tiled run's model then takes 8-bit tiles.
@@ -75,5 +79,10 @@ struct Export: ParsableCommand {
         print("wrote \(path): \(summary.nodes) nodes, \(summary.parameters) weights (\(size / 1_048_576) MiB), opset 18, "
               + String(format: "%.1f s", Date().timeIntervalSince(started)))
         if summary.tiled { print("tiled run: the model maps one tile before the blur; stitch, blur and score the frame yourself (docs/python.md)") }
+        let segmenterPath = (path.hasSuffix(".onnx") ? String(path.dropLast(5)) : path) + ".roi.onnx"
+        if let roi = try ONNXExport.writeRegionSegmenter(of: run, to: segmenterPath) {
+            print("wrote \(segmenterPath): the ROI segmenter, \(roi.nodes) nodes, \(roi.parameters) weights; "
+                  + "crop each frame to the part it finds, then score the crop with \(path) (docs/python.md)")
+        }
     }
 }

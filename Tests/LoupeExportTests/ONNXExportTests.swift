@@ -1,9 +1,9 @@
 import Foundation
 import LoupeData
-import LoupeEngine
+@testable import LoupeEngine
 @testable import LoupeExport
 import LoupeFormats
-import LoupeModels
+@testable import LoupeModels
 import LoupeTensor
 import Testing
 
@@ -67,6 +67,35 @@ import Testing
         #expect(resizes.map(\.dims) == [[96, 64], [64, 80]] && resizes.allSatisfy { $0.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue) })
         #expect(raw.metadataProps.first { $0.key == "input" }?.value == "N×80×96×3 RGB, uint8 (resized to 64×64 as Pillow's bilinear and normalised inside)")
         #expect(throws: ExportError.preprocessingNeedsFrame) { try ONNXExport.write(run: run, to: path, rawFrames: .tiles) }
+        #expect(try ONNXExport.writeRegionSegmenter(of: run, to: root + "/rd.roi.onnx") == nil, "whole frames: no segmenter")
+    }
+
+    /// A run trained with --roi exports its ROI segmenter too (frames in, the part's logits
+    /// out, the box rule in its metadata), and refuses --with-preprocessing by name.
+    @Test func regionRunExportsItsSegmenter() throws {
+        guard Self.teacherAvailable else { return }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-export-roi-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: root + "/roi", withIntermediateDirectories: true)
+        let segmenter = RegionRun(root + "/roi")
+        try segmenter.write(model: try RegionSegmentationModel.make(backbone: "efficientnet-lite0", weights: nil, seed: 1),
+                            metadata: RegionRunMetadata(backbone: "efficientnet-lite0", imageSize: 64, epochs: 1, epoch: 1, batchSize: 1,
+                                                        learningRate: 0.001, seed: 0, teacherWeights: "none"))
+        var configuration = TrainingConfiguration()
+        (configuration.epochs, configuration.imageSize) = (1, 64)
+        let run = RunFolder(root + "/rd")
+        try TrainingJob(run: run, dataset: Dataset.mvtec(root: Self.samples), configuration: configuration, teacherWeights: nil, resume: false,
+                        featureStoreDirectory: nil, regionRun: segmenter.path, regionMargin: 0.2).start()
+        let path = root + "/rd.roi.onnx"
+        let summary = try #require(try ONNXExport.writeRegionSegmenter(of: run, to: path))
+        let model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+        #expect(model.graph.input.map(\.name) == ["images"] && model.graph.output.map(\.name) == ["part_logits"])
+        #expect(model.graph.output[0].type.tensorType.shape.dim.map(\.dimValue) == [0, 64, 64])
+        let metadata = Dictionary(uniqueKeysWithValues: model.metadataProps.map { ($0.key, $0.value) })
+        let identity = try segmenter.identity()
+        #expect(metadata["method"] == "roi-segmenter" && metadata["roi_margin"] == "0.2" && metadata["run_hash"] == identity)
+        #expect(model.graph.initializer.contains { $0.name.hasPrefix("roi.") } && summary.nodes == model.graph.node.count)
+        #expect(throws: ExportError.preprocessingWithRegion) { try ONNXExport.write(run: run, to: root + "/rd.onnx", rawFrames: .frame(width: 192, height: 192)) }
     }
 
     /// An operation the writer cannot translate stops the export with its name.
