@@ -28,49 +28,53 @@ public struct ScoringTrace {
     }
 }
 
-extension RegionSegmenter {
-    /// Records the segmenter's pass on `batch` random frames at its input size: normalised
-    /// images (N×3×S×S) in, the part's logits (N×S×S: part where above 0) out.
-    public func traceSegmentationPass(batch: Int, seed: UInt64 = 1) -> ScoringTrace {
-        let size = metadata.imageSize
+extension ScoringTrace {
+    /// Records `pass` on `batch` random normalised images of side `size` (their values do not
+    /// matter: the operations do, and they are the same for every input); `pass` returns the
+    /// map and, if any, the score. `named` are the modules whose tensors are the weights,
+    /// each with the prefix its initializers get.
+    static func record(batch: Int, size: Int, seed: UInt64, named: [(String, Module)], teacher: [(String, Tensor)] = [],
+                       mapName: String = "anomaly_map", mapDescription: String? = nil,
+                       _ pass: (Tensor) -> (map: Tensor, score: Tensor?)) -> ScoringTrace {
         var generator = SeededGenerator(seed: seed)
         let images = Tensor.randomNormal([batch, 3, size, size], using: &generator)
         let trace = OperationTrace()
-        let (input, logits) = trace.record(inputs: [images]) { inputs -> (Int, Tensor) in
-            withoutGradients { (trace.valueIndex(of: inputs[0])!, model(inputs[0]).reshaped([batch, size, size])) }
+        let (input, outputs) = trace.record(inputs: [images]) { inputs in
+            withoutGradients { (trace.valueIndex(of: inputs[0])!, pass(inputs[0])) }
         }
         var names: [ObjectIdentifier: String] = [:]
-        for (name, parameter) in model.namedParameters { names[parameter.value.storageIdentity] = "roi." + name }
-        for (name, buffer) in model.namedBuffers { names[buffer.value.storageIdentity] = "roi." + name }
-        return ScoringTrace(trace: trace, input: input, map: trace.value(of: logits), score: nil, batch: batch, names: names,
-                            mapName: "part_logits", mapDescription: "the part's logits: resize to the frame, part where above 0")
+        for (name, tensor) in teacher { names[tensor.storageIdentity] = name }
+        for (prefix, module) in named {
+            for (name, parameter) in module.namedParameters { names[parameter.value.storageIdentity] = prefix + name }
+            for (name, buffer) in module.namedBuffers { names[buffer.value.storageIdentity] = prefix + name }
+        }
+        return ScoringTrace(trace: trace, input: input, map: trace.value(of: outputs.map), score: outputs.score.map(trace.value(of:)),
+                            batch: batch, names: names, mapName: mapName, mapDescription: mapDescription)
+    }
+}
+
+extension RegionSegmenter {
+    /// Records the segmenter's pass: normalised frames at its input size (N×3×S×S) in, the
+    /// part's logits (N×S×S: part where above 0) out.
+    public func traceSegmentationPass(batch: Int, seed: UInt64 = 1) -> ScoringTrace {
+        let size = metadata.imageSize
+        return ScoringTrace.record(batch: batch, size: size, seed: seed, named: [("roi.", model)], mapName: "part_logits",
+                                   mapDescription: "the part's logits: resize to the frame, part where above 0") { images in
+            (model(images).reshaped([batch, size, size]), nil)
+        }
     }
 }
 
 extension Scorer {
-    /// Records the scoring pass of `batch` random inputs (their values do not matter: the
-    /// operations do, and they are the same for every input).
+    /// Records the scoring pass: normalised images in, the blurred maps and the image scores
+    /// out (a tiled run's: the tile's map before the blur, no score).
     public func traceScoringPass(batch: Int, seed: UInt64 = 1) -> ScoringTrace {
-        let size = preprocessing.size
-        var generator = SeededGenerator(seed: seed)
-        let images = Tensor.randomNormal([batch, 3, size, size], using: &generator)
-        let trace = OperationTrace()
-        let tiled = preprocessing.tiling != nil
-        let (input, outputs) = trace.record(inputs: [images]) { inputs -> (Int, (Tensor, Tensor?)) in
-            withoutGradients {
-                let features = teacher.features(inputs[0])
-                let maps = model.scoringMaps(images: inputs[0], teacherFeatures: features, height: size, width: size)
-                if tiled { return (trace.valueIndex(of: inputs[0])!, (maps.anomaly, nil)) }
-                let anomaly = blur(maps.anomaly)
-                let scoring = maps.imageScoring.map { blur($0) } ?? anomaly
-                return (trace.valueIndex(of: inputs[0])!, (anomaly, imageScore(maps: scoring)))
-            }
+        let size = preprocessing.size, tiled = preprocessing.tiling != nil
+        return ScoringTrace.record(batch: batch, size: size, seed: seed, named: [("model.", model as Module)], teacher: teacher.namedTensors) { images in
+            let maps = model.scoringMaps(images: images, teacherFeatures: teacher.features(images), height: size, width: size)
+            if tiled { return (maps.anomaly, nil) }
+            let anomaly = blur(maps.anomaly)
+            return (anomaly, imageScore(maps: maps.imageScoring.map { blur($0) } ?? anomaly))
         }
-        var names: [ObjectIdentifier: String] = [:]
-        for (name, tensor) in teacher.namedTensors { names[tensor.storageIdentity] = name }
-        for (name, parameter) in model.namedParameters { names[parameter.value.storageIdentity] = "model." + name }
-        for (name, buffer) in model.namedBuffers { names[buffer.value.storageIdentity] = "model." + name }
-        return ScoringTrace(trace: trace, input: input, map: trace.value(of: outputs.0), score: outputs.1.map(trace.value(of:)),
-                            batch: batch, names: names)
     }
 }
