@@ -21,7 +21,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pfadseg_peer  # noqa: E402
+import rd_dual_peer  # noqa: E402
 import rd_mff_peer as mff  # noqa: E402
+import stu_seg_peer  # noqa: E402
 
 
 def timeit(fn, repeats, warmup):
@@ -106,6 +108,27 @@ def main():
     time_training_step("pfadseg_segmentation_step_256_n8", SegmentationStage(), torch.randn(16, 3, 256, 256),
                        lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
                        torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
+
+    stu_seg = stu_seg_peer.StuSeg(32, (24, 40, 112))
+    teacher = lite0_features()
+    time_training_step("stu-seg_student_step_256_n8", stu_seg.student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
+                       torch.optim.SGD(stu_seg.student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
+    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
+
+    class StuSegSegmentationStage(nn.Module):
+        def forward(self, images):
+            stu_seg.student.eval()
+            with torch.no_grad():
+                features = stu_seg.student(images)
+            return stu_seg.segmentation(pfadseg_peer.discrepancy_input(teacher, features))
+    time_training_step("stu-seg_segmentation_step_256_n8", StuSegSegmentationStage(), torch.randn(16, 3, 256, 256),
+                       lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
+                       torch.optim.SGD(stu_seg.segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
+
+    dual = rd_dual_peer.DualTeacherModel()
+    features = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
+    time_training_step("rd-dual_step_256_n8", dual, features, lambda out: mff.loss(features, out),
+                       torch.optim.Adam(dual.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@ import LoupeTensor
 /// forward and forward+backward, and a whole rd-mff training step on cached
 /// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches, a
 /// whole step of its denoising student at 256² (batch 8, SGD) and one of its segmentation
-/// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy).
+/// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy);
+/// the same two steps of stu-seg, and one rd-dual step on Lite0 + Lite2 features (Adam).
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
@@ -36,6 +37,16 @@ enum MethodBenchmark {
             return trainingStep(model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
         addPFADSegCases(to: &cases, using: &generator)
+        addTwoStageCases("stu-seg", to: &cases, using: &generator)
+        cases.add("rd-dual_step_256_n8") {
+            // Lite0 + Lite2 features concatenated per scale (24+24, 40+48, 112+120 channels).
+            var configuration = TrainingConfiguration()
+            configuration.method = "rd-dual"
+            let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [[24, 40, 112], [24, 48, 120]])
+            guard let model = try? MethodRegistry.makeModel(for: configuration, teacher: layout) else { return nil }
+            let features = [48, 88, 232].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
+            return trainingStep(model, TrainingBatch(teacherFeatures: features), Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
+        }
         let benchmarks = cases.benchmarks
         guard !benchmarks.isEmpty else { return }
         var results = benchmarks.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
@@ -49,7 +60,8 @@ enum MethodBenchmark {
             for (index, benchmark) in benchmarks.enumerated() { results[index].samples += benchmark.sample(repeats: repeats, warmup: 1) }
         }
         print("")
-        print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps):")
+        print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps; "
+              + "stu-seg's student and segmentation steps; rd-dual's step):")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {
             let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
@@ -75,27 +87,39 @@ extension MethodBenchmark {
                 return { x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation).backward(gradient: gradient) }
             }
         }
-        lazy var model = lite0Model("pfadseg")
+        addTwoStageCases("pfadseg", to: &cases, using: &generator)
+    }
+
+    /// One stage-1 step of a two-stage method's student (default width 32, 256² images,
+    /// EfficientNet-Lite0's channels, SGD as the method's) and one stage-2 step (the frozen
+    /// student on 8 good and 8 defective images, the segmentation network on their discrepancy).
+    static func addTwoStageCases(_ method: String, to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
+        // Model, images and features are built at the first case that asks, then shared.
+        lazy var model = lite0Model(method)
         lazy var images = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
         lazy var teacherFeatures = lite0Features(using: &generator)
-        cases.add("pfadseg_student_step_256_n8") {
+        cases.add("\(method)_student_step_256_n8") {
             guard let model else { return nil }
             let batch = TrainingBatch(teacherFeatures: teacherFeatures, images: images)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4))
         }
-        cases.add("pfadseg_segmentation_step_256_n8") {
+        cases.add("\(method)_segmentation_step_256_n8") {
             guard let model else { return nil }
             // A 64×128 defect in each defective image; only the segmentation network learns.
-            let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
-                let (row, column) = (index / 256 % 256, index % 256)
-                return (96..<160).contains(row) && (64..<192).contains(column) ? 1 : 0
-            })
-            let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: masks,
+            let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: defectMasks(),
                                                   images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
             let batch = TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: images, stage: 1)
             let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
         }
+    }
+
+    /// A 64×128 defect in each of 8 images at 256², as the PyTorch side's.
+    static func defectMasks() -> Tensor {
+        Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { index in
+            let (row, column) = (index / 256 % 256, index % 256)
+            return (96..<160).contains(row) && (64..<192).contains(column) ? 1 : 0
+        })
     }
 
     /// A method's model for EfficientNet-Lite0's three stages, default settings.
