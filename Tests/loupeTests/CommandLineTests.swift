@@ -106,6 +106,8 @@ enum Loupe {
              "loupe: samples/texture/train/good/000.png: no mask of the same name in samples/texture/ground_truth/hole"),
             (["roi", "train", "--images", "i", "--masks", "m", "--run", "r", "--size", "48"], "loupe roi train: --size must be a multiple of 32"),
             (["roi", "eval", "--run", "runs/none", "--images", "i", "--masks", "m"], "loupe: runs/none: not a ROI run"),
+            (["export", "--run", "r", "--frame", "640x480"], "loupe export: --frame goes with --with-preprocessing"),
+            (["export", "--run", "r", "--with-preprocessing", "--frame", "640by480"], "loupe export: --frame 640by480: expected WIDTHxHEIGHT, e.g. 640x480"),
             (["train", "--run", "r", "--data", "samples/texture", "--roi-margin", "0.3"], "loupe train: --roi-margin needs --roi"),
             (["train", "--run", "r", "--data", "samples/texture", "--memory-budget", "lots"], "loupe train: --memory-budget: 'lots' is not a size like 2G"),
             (["train", "--run", "r", "--data", "samples/texture", "--memory-budget", "1G", "--no-feature-cache"], "--memory-budget streams from the feature cache"),
