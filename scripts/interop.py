@@ -12,7 +12,10 @@ epochs), is exported (`loupe export`) and scored by `loupe infer --maps --json`;
 - the `--with-preprocessing` model (8-bit frames in, or 8-bit tiles) gives the same maps;
 - a ROI run (`make-roi-dataset.py`'s frames): its detector and ROI segmenter, the box found
   and the crop scored in Python as docs/python.md shows, give `loupe infer`'s frame maps;
-- `safetensors.numpy.load_file` reads every run's model.safetensors;
+- `safetensors.numpy.load_file` reads every run's model.safetensors, which loads strictly into
+  the method's PyTorch definition; where the method's map is RD's (rd, rd-mff, rd-dual,
+  stu-seg --student-map, the ResNet-18 rd), the PyTorch teacher and definition compute the
+  whole map, compared with Loupe's;
 - ONNX Runtime's median ms per image beside Loupe's (`loupe infer`'s score p50), same
   machine, same threads.
 
@@ -201,9 +204,7 @@ def pytorch_definition(variant, state, size, backbone="efficientnet-lite0"):
     sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
     lite0 = (24, 40, 112)
     if variant in ("rd", "sacd"):
-        saved, sys.argv = sys.argv, sys.argv[:1]
-        import rd_reference as peer
-        sys.argv = saved
+        peer = reference_peer()
         spec = peer.BACKBONES[backbone]
         rd = torch.nn.Module()
         rd.ocbe = peer.OCBE(spec, spec["channels"], spec["oce_blocks"])
@@ -232,6 +233,74 @@ def pytorch_definition(variant, state, size, backbone="efficientnet-lite0"):
         import rd_dual_peer
         return rd_dual_peer.DualTeacherModel()
     return None
+
+
+def reference_peer():
+    """The PyTorch reference (`../shared/peer/rd_reference.py`), which reads sys.argv when imported."""
+    sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
+    saved, sys.argv = sys.argv, sys.argv[:1]
+    import rd_reference
+    sys.argv = saved
+    return rd_reference
+
+
+def teacher_weights(name):
+    """The EfficientNet-Lite weights Loupe installed (`make weights`), for the PyTorch teacher."""
+    import glob
+    cache = os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache"))
+    found = sorted(glob.glob(os.path.join(cache, "loupe", "weights", f"{name}-*.pth")))
+    return found[0] if found else None
+
+
+def pytorch_maps(variant, net, images, size, meta, resnet_weights):
+    """The method's whole scoring map in PyTorch: the peer's teacher (Loupe's installed
+    weights), the loaded network, RD's map (per scale 1 - cos, bilinear, summed), scipy's
+    blur. None where the network's map is not RD's (sacd's calibration, the segmentation heads)."""
+    peer = reference_peer()
+    if variant == "rd, ResNet-18 teacher":
+        teachers = [peer.Teacher("resnet18", resnet_weights)]
+    elif variant == "rd-dual":
+        teachers = [peer.Teacher("efficientnet-lite0", teacher_weights("efficientnet-lite0")),
+                    peer.Teacher("efficientnet-lite2", teacher_weights("efficientnet-lite2"))]
+    elif variant in ("rd", "rd-mff", "stu-seg:student-map"):
+        teachers = [peer.Teacher("efficientnet-lite0", teacher_weights("efficientnet-lite0"))]
+    else:
+        return None
+    net.eval()
+    maps = []
+    with torch.no_grad():
+        for path in images:
+            x = torch.from_numpy(preprocess(path, size, meta).transpose(2, 0, 1)[None].copy())
+            per_teacher = [teacher(x) for teacher in teachers]
+            features = [torch.cat(scale, dim=1) for scale in zip(*per_teacher)]
+            if variant == "stu-seg:student-map":
+                student = net.student(x)
+            elif variant == "rd-mff" or variant == "rd-dual":
+                student = net(features)
+            else:
+                student = net.student(net.ocbe(features))
+            amap = peer.anomaly_map(features, student, size)[0].numpy()
+            maps.append(gaussian_filter(amap, sigma=float(meta["blur_sigma"]), mode="reflect", truncate=4))
+    return maps
+
+
+def pytorch_map_difference(variant, run, images, size, meta, resnet_weights):
+    """The largest difference between the PyTorch definition's whole scoring map and
+    `loupe infer`'s (its .npy maps), or a note why there is none."""
+    if torch is None:
+        return "no torch"
+    state = {k: v for k, v in load_torch_file(os.path.join(run, "model.safetensors")).items() if not k.startswith("optimizer.")}
+    backbone = "resnet18" if "ResNet-18" in variant else "efficientnet-lite0"
+    net = pytorch_definition(variant.split(",")[0] if "ResNet" not in variant else "rd", state, size, backbone)
+    net.load_state_dict(state, strict=True)
+    maps = pytorch_maps(variant, net, images, size, meta, resnet_weights)
+    if maps is None:
+        return "—"
+    worst = 0.0
+    for path, amap in zip(images, maps):
+        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
+        worst = max(worst, float(np.abs(amap - np.load(os.path.join(run, "interop-maps", stem))).max()))
+    return f"{worst:.1e}"
 
 
 def strict_load(variant, run, size):
@@ -285,8 +354,8 @@ def main():
           "--epochs", args.epochs, "--quiet", "--runs", os.path.join(args.runs, "resnet18"))
     runs.append(("rd, ResNet-18 teacher", os.path.join(args.runs, "resnet18", "rd-seed0"), images, False))
 
-    print("| run | checker | max map diff | max score diff | same order | raw-input map diff | ORT ms/img | Loupe ms/img | safetensors | PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| run | checker | max map diff | max score diff | same order | raw-input map diff | ORT ms/img | Loupe ms/img | safetensors | PyTorch | PyTorch map diff |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     failed = False
     for name, run, chosen, tiled in runs:
         path = os.path.join(run, "model.onnx")
@@ -305,10 +374,11 @@ def main():
         loupe_ms = float(speed.split("score p50 ")[1].split(" ")[0]) if "score p50 " in speed else float("nan")
         tensors = load_file(os.path.join(run, "model.safetensors"))
         pytorch = strict_load(name, run, int(args.size))
+        forward = pytorch_map_difference(name, run, chosen, int(args.size), meta, weights) if not tiled else "—"
         ok = worst_map < TOLERANCE and worst_score < TOLERANCE and worst_raw < TOLERANCE and order != "NO"
         failed |= not ok
         print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {order} | {worst_raw:.1e} | {ort_ms:.1f} | {loupe_ms:.1f} | "
-              f"{len(tensors)} tensors | {pytorch} |", flush=True)
+              f"{len(tensors)} tensors | {pytorch} | {forward} |", flush=True)
     # A ROI run (issue 18's development set): the detector and its ROI segmenter exported together.
     data = os.path.join(args.runs, "roi-data")
     if not os.path.isdir(data):
@@ -333,7 +403,7 @@ def main():
     ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order != "NO"
     failed |= not ok
     print(f"| rd with its ROI segmenter (roi-data) | both pass | {worst_map:.1e} | {worst_score:.1e} | {order} | "
-          f"(refused: crops vary) | | | | {strict_load('rd', run, int(args.size))} |", flush=True)
+          f"(refused: crops vary) | | | | {strict_load('rd', run, int(args.size))} | — |", flush=True)
     if failed:
         sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")
 
