@@ -21,11 +21,12 @@ public enum ONNXExport {
 
     /// The ONNX model of the run in `run`; with `rawFrames`, it takes 8-bit frames of that
     /// width and height (tiled runs: tiles, `RawFrames.tiles`) and preprocesses them inside.
-    static func model(of run: RunFolder, rawFrames: RawFrames? = nil) throws -> (model: Onnx_ModelProto, summary: Summary) {
+    /// The run's ROI cropper comes along: its segmenter is exported beside the detector.
+    static func model(of run: RunFolder, rawFrames: RawFrames? = nil) throws
+        -> (model: Onnx_ModelProto, summary: Summary, region: RegionCropper?) {
         let checkpoint = try Checkpoint.read(run.checkpoint)
         let scorer = try Scorer(checkpoint: checkpoint, path: run.path)
-        let normalization = (0..<3).map { scorer.preprocessing.normalization.affine(channel: $0) }
-        let size = scorer.preprocessing.size
+        let (size, normalization) = (scorer.preprocessing.size, scorer.preprocessing.normalization)
         let rawInput = try rawFrames.map { frames -> RawImageInput in
             if scorer.preprocessing.region != nil { throw ExportError.preprocessingWithRegion }
             switch (frames, scorer.preprocessing.tiling) {
@@ -49,10 +50,7 @@ public enum ONNXExport {
             ("variant", configuration.variant),
             ("teacher", configuration.backbone),
             ("input", input),
-            // value · scale + shift per channel, from pixel values 0…255.
-            ("normalization", scorer.preprocessing.normalization.rawValue),
-            ("normalization_scale", normalization.map { "\($0.0)" }.joined(separator: ",")),
-            ("normalization_shift", normalization.map { "\($0.1)" }.joined(separator: ",")),
+        ] + normalizationProperties(normalization) + [
             ("image_score", configuration.effectiveImageScore.name),
             ("map_range", "\(configuration.mapRange.lowerBound)…\(configuration.mapRange.upperBound)"),
             ("blur_sigma", "\(configuration.blurSigma)"),
@@ -66,7 +64,7 @@ public enum ONNXExport {
                             + "past the frame's edge), stitch their maps (mean where they overlap), blur the frame (sigma blur_sigma), score it")]
         }
         let model = assemble(graph, properties, "Loupe \(configuration.variant) anomaly detector: images in, anomaly maps and image scores out.")
-        return (model, summary(of: graph, properties, tiled: metadata.tiling != nil))
+        return (model, summary(of: graph, properties, tiled: metadata.tiling != nil), scorer.preprocessing.region)
     }
 
     /// The ROI segmenter's model (`loupe roi train`): normalised frames at its input size in,
@@ -75,15 +73,12 @@ public enum ONNXExport {
         let size = segmenter.metadata.imageSize
         let graph = try graph(one: segmenter.traceSegmentationPass(batch: 1, seed: 1), two: segmenter.traceSegmentationPass(batch: 2, seed: 2),
                               size: size, rawInput: nil)
-        let normalization = (0..<3).map { Normalization.efficientNetLite.affine(channel: $0) }
         let properties: [(String, String)] = [
             ("loupe_version", LoupeVersion.current),
             ("method", "roi-segmenter"),
             ("teacher", segmenter.metadata.backbone),
             ("input", "N×3×\(size)×\(size) RGB, float32: the whole frame resized to \(size)×\(size) (Pillow's bilinear)"),
-            ("normalization", Normalization.efficientNetLite.rawValue),
-            ("normalization_scale", normalization.map { "\($0.0)" }.joined(separator: ",")),
-            ("normalization_shift", normalization.map { "\($0.1)" }.joined(separator: ",")),
+        ] + normalizationProperties(.efficientNetLite) + [
             ("roi_margin", "\(margin)"),
             ("part_box", "resize part_logits bilinearly (align_corners=False) to the frame's size; part where above 0; keep the largest "
              + "4-connected set; its bounding box grown by round(roi_margin · its width) and round(roi_margin · its height) on each side, "
@@ -93,6 +88,14 @@ public enum ONNXExport {
         ]
         let model = assemble(graph, properties, "Loupe ROI segmenter: frames in, the part's logits out.")
         return (model, summary(of: graph, properties, tiled: false))
+    }
+
+    /// How a model's input is normalised: value · scale + shift per channel, from pixel values 0…255.
+    private static func normalizationProperties(_ normalization: Normalization) -> [(String, String)] {
+        let affine = (0..<3).map { normalization.affine(channel: $0) }
+        return [("normalization", normalization.rawValue),
+                ("normalization_scale", affine.map { "\($0.0)" }.joined(separator: ",")),
+                ("normalization_shift", affine.map { "\($0.1)" }.joined(separator: ","))]
     }
 
     /// The graph of a pass recorded at batch 1 (`one`) and 2 (`two`).
@@ -136,21 +139,22 @@ public enum ONNXExport {
         case tiles
     }
 
-    /// Writes the model of `run` to `path` (atomically).
-    public static func write(run: RunFolder, to path: String, rawFrames: RawFrames? = nil) throws -> Summary {
-        let (model, summary) = try model(of: run, rawFrames: rawFrames)
-        try RunFolder.write(try model.serializedBytes() as Data, to: path)
-        return summary
+    /// What `write` wrote: the detector, and the ROI segmenter when the run crops its frames.
+    public struct Written: Sendable {
+        public let detector: Summary
+        public let segmenter: Summary?
     }
 
-    /// Writes the ROI segmenter a run crops its frames with to `path` (atomically); nil when
-    /// the run scores whole frames.
-    public static func writeRegionSegmenter(of run: RunFolder, to path: String) throws -> Summary? {
-        let checkpoint = try Checkpoint.read(run.checkpoint)
-        guard let region = try Scorer(checkpoint: checkpoint, path: run.path).preprocessing.region else { return nil }
-        let (model, summary) = try model(of: region.segmenter, margin: region.margin)
+    /// Writes the model of `run` to `path` and, when the run crops its frames to their part
+    /// and `segmenterPath` is given, its ROI segmenter there (each atomically).
+    @discardableResult
+    public static func write(run: RunFolder, to path: String, rawFrames: RawFrames? = nil, segmenterTo segmenterPath: String? = nil) throws -> Written {
+        let (model, summary, region) = try model(of: run, rawFrames: rawFrames)
         try RunFolder.write(try model.serializedBytes() as Data, to: path)
-        return summary
+        guard let region, let segmenterPath else { return Written(detector: summary, segmenter: nil) }
+        let segmenter = try self.model(of: region.segmenter, margin: region.margin)
+        try RunFolder.write(try segmenter.model.serializedBytes() as Data, to: segmenterPath)
+        return Written(detector: summary, segmenter: segmenter.summary)
     }
 
     /// Per reshape (by its output in `one`), the target with the batch written -1 where the

@@ -11,13 +11,10 @@ public struct RawImageInput: Sendable, Equatable {
     let size: Int
     let scale: [Float], shift: [Float]
 
-    init(frameWidth: Int, frameHeight: Int, size: Int, normalization: [(Float, Float)]) {
+    init(frameWidth: Int, frameHeight: Int, size: Int, normalization: Normalization) {
         (self.frameWidth, self.frameHeight, self.size) = (frameWidth, frameHeight, size)
-        (scale, shift) = (normalization.map(\.0), normalization.map(\.1))
-    }
-
-    public static func == (a: Self, b: Self) -> Bool {
-        (a.frameWidth, a.frameHeight, a.size, a.scale, a.shift) == (b.frameWidth, b.frameHeight, b.size, b.scale, b.shift)
+        let affine = (0..<3).map { normalization.affine(channel: $0) }
+        (scale, shift) = (affine.map(\.0), affine.map(\.1))
     }
 }
 

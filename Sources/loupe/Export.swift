@@ -74,13 +74,14 @@ struct Export: ParsableCommand {
         if withPreprocessing {
             rawFrames = try frame.map { let (w, h) = try Self.frameSize($0); return .frame(width: w, height: h) } ?? .tiles
         }
-        let summary = try ONNXExport.write(run: run, to: path, rawFrames: rawFrames)
+        let segmenterPath = (path.hasSuffix(".onnx") ? String(path.dropLast(5)) : path) + ".roi.onnx"
+        let written = try ONNXExport.write(run: run, to: path, rawFrames: rawFrames, segmenterTo: segmenterPath)
+        let summary = written.detector
         let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
         print("wrote \(path): \(summary.nodes) nodes, \(summary.parameters) weights (\(size / 1_048_576) MiB), opset 18, "
               + String(format: "%.1f s", Date().timeIntervalSince(started)))
         if summary.tiled { print("tiled run: the model maps one tile before the blur; stitch, blur and score the frame yourself (docs/python.md)") }
-        let segmenterPath = (path.hasSuffix(".onnx") ? String(path.dropLast(5)) : path) + ".roi.onnx"
-        if let roi = try ONNXExport.writeRegionSegmenter(of: run, to: segmenterPath) {
+        if let roi = written.segmenter {
             print("wrote \(segmenterPath): the ROI segmenter, \(roi.nodes) nodes, \(roi.parameters) weights; "
                   + "crop each frame to the part it finds, then score the crop with \(path) (docs/python.md)")
         }

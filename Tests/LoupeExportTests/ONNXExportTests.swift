@@ -28,7 +28,7 @@ import Testing
         let run = RunFolder(root + "/rd")
         try TrainingJob(run: run, dataset: Dataset.mvtec(root: Self.samples), configuration: configuration, teacherWeights: nil, resume: false).start()
         let path = root + "/rd.onnx"
-        let summary = try ONNXExport.write(run: run, to: path)
+        let summary = try ONNXExport.write(run: run, to: path).detector
         // What a reader of the file finds, parsed back from its bytes.
         let model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(model.opsetImport.map(\.version) == [18] && model.irVersion == 8 && model.producerName == "loupe")
@@ -67,7 +67,7 @@ import Testing
         #expect(resizes.map(\.dims) == [[96, 64], [64, 80]] && resizes.allSatisfy { $0.dataType == Int32(Onnx_TensorProto.DataType.double.rawValue) })
         #expect(raw.metadataProps.first { $0.key == "input" }?.value == "N×80×96×3 RGB, uint8 (resized to 64×64 as Pillow's bilinear and normalised inside)")
         #expect(throws: ExportError.preprocessingNeedsFrame) { try ONNXExport.write(run: run, to: path, rawFrames: .tiles) }
-        #expect(try ONNXExport.writeRegionSegmenter(of: run, to: root + "/rd.roi.onnx") == nil, "whole frames: no segmenter")
+        #expect(try ONNXExport.write(run: run, to: path, segmenterTo: root + "/rd.roi.onnx").segmenter == nil, "whole frames: no segmenter")
     }
 
     /// A run trained with --roi exports its ROI segmenter too (frames in, the part's logits
@@ -87,7 +87,7 @@ import Testing
         try TrainingJob(run: run, dataset: Dataset.mvtec(root: Self.samples), configuration: configuration, teacherWeights: nil, resume: false,
                         featureStoreDirectory: nil, regionRun: segmenter.path, regionMargin: 0.2).start()
         let path = root + "/rd.roi.onnx"
-        let summary = try #require(try ONNXExport.writeRegionSegmenter(of: run, to: path))
+        let summary = try #require(try ONNXExport.write(run: run, to: root + "/rd.onnx", segmenterTo: path).segmenter)
         let model = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
         #expect(model.graph.input.map(\.name) == ["images"] && model.graph.output.map(\.name) == ["part_logits"])
         #expect(model.graph.output[0].type.tensorType.shape.dim.map(\.dimValue) == [0, 64, 64])
