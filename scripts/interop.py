@@ -46,6 +46,7 @@ except ImportError:
     torch = None
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]  # the PyTorch definitions
 LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 TOLERANCE = 1e-4
 
@@ -61,14 +62,30 @@ def metadata(model):
     return {entry.key: entry.value for entry in model.metadata_props}
 
 
-def preprocess(path, size, meta):
-    """The image as Loupe feeds it: RGB, Pillow's bilinear resize, value · scale + shift."""
+def normalised(image, meta):
+    """An RGB image's values · scale + shift, as the model's metadata give them (H×W×3)."""
     scale = np.array([float(v) for v in meta["normalization_scale"].split(",")], np.float32)
     shift = np.array([float(v) for v in meta["normalization_shift"].split(",")], np.float32)
+    return np.asarray(image, np.float32) * scale + shift
+
+
+def preprocess(path, size, meta):
+    """The image as Loupe feeds it: RGB, Pillow's bilinear resize, normalised."""
     image = Image.open(path).convert("RGB")
     if size is not None:
         image = image.resize((size, size), Image.BILINEAR)
-    return np.asarray(image, np.float32) * scale + shift  # H×W×3
+    return normalised(image, meta)
+
+
+def loupe_scores(run, images):
+    """`loupe infer --maps RUN/interop-maps --json` on `images`: the score of each image."""
+    lines = loupe("infer", "--run", run, "--maps", os.path.join(run, "interop-maps"), "--json", *images).stdout.splitlines()
+    return {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
+
+
+def loupe_map(run, path):
+    """Loupe's float32 map of the image at `path`, from `loupe_scores` (<kind>-<stem>.npy)."""
+    return np.load(os.path.join(run, "interop-maps", "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"))
 
 
 def tiles(frame, tile, overlap):
@@ -115,9 +132,7 @@ def raw_frame(path):
 def check(name, run, images, session, meta, tiled, raw_session):
     """ONNX Runtime against Loupe on `images`: (max map difference, max score difference,
     same order, ORT ms per image, max map difference of the `--with-preprocessing` model)."""
-    maps = os.path.join(run, "interop-maps")
-    lines = loupe("infer", "--run", run, "--maps", maps, "--json", *images).stdout.splitlines()
-    ours = {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
+    ours = loupe_scores(run, images)
     size = None if tiled else int(meta["input"].split("×")[2])
     worst_map = worst_score = worst_raw = 0.0
     theirs, timings = {}, []
@@ -143,8 +158,7 @@ def check(name, run, images, session, meta, tiled, raw_session):
             amap, score = session.run(None, {"images": x.transpose(2, 0, 1)[None]})
             amap, score = amap[0], float(score[0])
         timings.append(1000 * (time.perf_counter() - started))
-        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
-        reference = np.load(os.path.join(maps, stem))
+        reference = loupe_map(run, path)
         worst_map = max(worst_map, float(np.abs(amap - reference).max()))
         worst_score = max(worst_score, abs(score - ours[path]))
         theirs[path] = score
@@ -164,9 +178,7 @@ def check_roi(run, images, session, meta, segmenter, roi_meta):
     score difference, same order) against `loupe infer`."""
     import torch
     from scipy.ndimage import label
-    maps = os.path.join(run, "interop-maps")
-    lines = loupe("infer", "--run", run, "--maps", maps, "--json", *images).stdout.splitlines()
-    ours = {json.loads(line)["file"]: json.loads(line)["score"] for line in lines}
+    ours = loupe_scores(run, images)
     roi_size = int(roi_meta["input"].split("×")[2].split(" ")[0].rstrip(","))
     size, margin = int(meta["input"].split("×")[2]), float(roi_meta["roi_margin"])
     resize = lambda a, h, w: torch.nn.functional.interpolate(torch.from_numpy(a)[None, None], size=(h, w), mode="bilinear",
@@ -185,14 +197,11 @@ def check_roi(run, images, session, meta, segmenter, roi_meta):
             pad_x, pad_y = int(np.floor((xs.max() - xs.min() + 1) * margin + 0.5)), int(np.floor((ys.max() - ys.min() + 1) * margin + 0.5))
             box = (max(0, xs.min() - pad_x), max(0, ys.min() - pad_y), min(width - 1, xs.max() + pad_x), min(height - 1, ys.max() + pad_y))
         crop = frame.crop((box[0], box[1], box[2] + 1, box[3] + 1)).resize((size, size), Image.BILINEAR)
-        scale = np.array(meta["normalization_scale"].split(","), np.float32)
-        shift = np.array(meta["normalization_shift"].split(","), np.float32)
-        crop_map = session.run(["anomaly_map"], {"images": (np.asarray(crop, np.float32) * scale + shift).transpose(2, 0, 1)[None]})[0][0]
+        crop_map = session.run(["anomaly_map"], {"images": normalised(crop, meta).transpose(2, 0, 1)[None]})[0][0]
         w, h = box[2] - box[0] + 1, box[3] - box[1] + 1
         amap = np.full((height, width), crop_map.min(), np.float32)
         amap[box[1]:box[3] + 1, box[0]:box[2] + 1] = crop_map if (w, h) == (size, size) else resize(crop_map, h, w)
-        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
-        worst_map = max(worst_map, float(np.abs(amap - np.load(os.path.join(maps, stem))).max()))
+        worst_map = max(worst_map, float(np.abs(amap - loupe_map(run, path)).max()))
         theirs[path] = score_frame(amap, meta["image_score"])
         worst_score = max(worst_score, abs(theirs[path] - ours[path]))
     order = same_order(images, ours, theirs)
@@ -201,7 +210,6 @@ def check_roi(run, images, session, meta, segmenter, roi_meta):
 
 def pytorch_definition(variant, state, size, backbone="efficientnet-lite0"):
     """The PyTorch definition scripts/ and the peer use for this method (their fixtures)."""
-    sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
     lite0 = (24, 40, 112)
     if variant in ("rd", "sacd"):
         peer = reference_peer()
@@ -237,7 +245,6 @@ def pytorch_definition(variant, state, size, backbone="efficientnet-lite0"):
 
 def reference_peer():
     """The PyTorch reference (`../shared/peer/rd_reference.py`), which reads sys.argv when imported."""
-    sys.path[:0] = [os.path.join(ROOT, "scripts"), os.path.join(ROOT, "..", "shared", "peer")]
     saved, sys.argv = sys.argv, sys.argv[:1]
     import rd_reference
     sys.argv = saved
@@ -284,40 +291,26 @@ def pytorch_maps(variant, net, images, size, meta, resnet_weights):
     return maps
 
 
-def pytorch_map_difference(variant, run, images, size, meta, resnet_weights):
-    """The largest difference between the PyTorch definition's whole scoring map and
-    `loupe infer`'s (its .npy maps), or a note why there is none."""
+def pytorch_checks(variant, run, images, size, meta, resnet_weights, compare_maps=True):
+    """The checkpoint in PyTorch: `safetensors.torch.load_file`, `load_state_dict(strict=True)`
+    on the method's definition (the optimiser's `optimizer.` entries left out), then, where
+    the method's map is RD's, the largest difference between the definition's whole map and
+    `loupe infer`'s. (strict load's outcome, map difference or "—")."""
     if torch is None:
-        return "no torch"
+        return "no torch", "—"
     state = {k: v for k, v in load_torch_file(os.path.join(run, "model.safetensors")).items() if not k.startswith("optimizer.")}
-    backbone = "resnet18" if "ResNet-18" in variant else "efficientnet-lite0"
-    net = pytorch_definition(variant.split(",")[0] if "ResNet" not in variant else "rd", state, size, backbone)
-    net.load_state_dict(state, strict=True)
-    maps = pytorch_maps(variant, net, images, size, meta, resnet_weights)
-    if maps is None:
-        return "—"
-    worst = 0.0
-    for path, amap in zip(images, maps):
-        stem = "-".join(path.split("/")[-2:]).rsplit(".", 1)[0] + ".npy"
-        worst = max(worst, float(np.abs(amap - np.load(os.path.join(run, "interop-maps", stem))).max()))
-    return f"{worst:.1e}"
-
-
-def strict_load(variant, run, size):
-    """`safetensors.torch.load_file` and `load_state_dict(strict=True)` on the method's
-    PyTorch definition, the optimiser's `optimizer.` entries left out."""
-    if torch is None:
-        return "no torch"
-    state = {k: v for k, v in load_torch_file(os.path.join(run, "model.safetensors")).items() if not k.startswith("optimizer.")}
-    backbone = "resnet18" if "ResNet-18" in variant else "efficientnet-lite0"
-    net = pytorch_definition(variant.split(",")[0], state, size, backbone)
+    net = pytorch_definition(variant.split(",")[0], state, size, "resnet18" if "ResNet-18" in variant else "efficientnet-lite0")
     if net is None:
-        return "no PyTorch definition yet"
+        return "no PyTorch definition yet", "—"
     try:
         net.load_state_dict(state, strict=True)
-        return "strict load passes"
     except RuntimeError as error:
-        return "strict load fails: " + str(error).split("\n")[1].strip()[:80]
+        return "strict load fails: " + str(error).split("\n")[1].strip()[:80], "—"
+    maps = pytorch_maps(variant, net, images, size, meta, resnet_weights) if compare_maps else None
+    if maps is None:
+        return "strict load passes", "—"
+    worst = max(float(np.abs(amap - loupe_map(run, path)).max()) for path, amap in zip(images, maps))
+    return "strict load passes", f"{worst:.1e}"
 
 
 def main():
@@ -373,8 +366,7 @@ def main():
         speed = loupe("infer", "--run", run, *chosen).stderr
         loupe_ms = float(speed.split("score p50 ")[1].split(" ")[0]) if "score p50 " in speed else float("nan")
         tensors = load_file(os.path.join(run, "model.safetensors"))
-        pytorch = strict_load(name, run, int(args.size))
-        forward = pytorch_map_difference(name, run, chosen, int(args.size), meta, weights) if not tiled else "—"
+        pytorch, forward = pytorch_checks(name, run, chosen, int(args.size), meta, weights, compare_maps=not tiled)
         ok = worst_map < TOLERANCE and worst_score < TOLERANCE and worst_raw < TOLERANCE and order != "NO"
         failed |= not ok
         print(f"| {name} | passes | {worst_map:.1e} | {worst_score:.1e} | {order} | {worst_raw:.1e} | {ort_ms:.1f} | {loupe_ms:.1f} | "
@@ -391,19 +383,19 @@ def main():
         loupe("train", "--data", data, "--roi", segmenter_run, "--run", run, "--size", args.size, "--epochs", args.epochs, "--quiet")
     path = os.path.join(run, "model.onnx")
     loupe("export", "--run", run, "--output", path)
-    roi_path = os.path.join(run, "model.roi.onnx")
-    for model_path in (path, roi_path):
-        onnx.checker.check_model(onnx.load(model_path), full_check=True)
+    models = {}
+    for model_path in (path, os.path.join(run, "model.roi.onnx")):
+        model = onnx.load(model_path)
+        onnx.checker.check_model(model, full_check=True)
+        models[model_path] = (ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"]), metadata(model))
     roi_images = sorted(os.path.join(data, "test", kind, name) for kind in ("good", "defect")
                         for name in os.listdir(os.path.join(data, "test", kind)))[::4]
-    worst_map, worst_score, order = check_roi(run, roi_images, ort.InferenceSession(path, options, providers=["CPUExecutionProvider"]),
-                                              metadata(onnx.load(path)),
-                                              ort.InferenceSession(roi_path, options, providers=["CPUExecutionProvider"]),
-                                              metadata(onnx.load(roi_path)))
+    (session, meta), (segmenter, roi_meta) = models.values()
+    worst_map, worst_score, order = check_roi(run, roi_images, session, meta, segmenter, roi_meta)
     ok = worst_map < TOLERANCE and worst_score < TOLERANCE and order != "NO"
     failed |= not ok
     print(f"| rd with its ROI segmenter (roi-data) | both pass | {worst_map:.1e} | {worst_score:.1e} | {order} | "
-          f"(refused: crops vary) | | | | {strict_load('rd', run, int(args.size))} | — |", flush=True)
+          f"(refused: crops vary) | | | | {pytorch_checks('rd', run, roi_images, int(args.size), None, None, compare_maps=False)[0]} | — |", flush=True)
     if failed:
         sys.exit("interop: ONNX Runtime differs from Loupe beyond 1e-4 (or ranks images differently)")
 
