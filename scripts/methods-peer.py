@@ -54,6 +54,29 @@ def time_training_step(name, model, inputs, loss, optimizer, args):
     print(json.dumps({"name": name, "ms": timeit(step, args.repeats, args.warmup)}), flush=True)
 
 
+def time_two_stage_steps(method, student, segmentation, args):
+    """One stage-1 step of the student (8 images at 256², SGD as the method's) and one stage-2
+    step (the frozen student on 8 good and 8 defective images, a 64x128 defect in each of the
+    latter, the segmentation network trained on their discrepancy), as loupe-bench's
+    `addTwoStageCases`."""
+    teacher = lite0_features()
+    time_training_step(f"{method}_student_step_256_n8", student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
+                       torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
+    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
+    masks = torch.zeros(16, 1, 256, 256)
+    masks[8:, :, 96:160, 64:192] = 1
+
+    class SegmentationStage(nn.Module):
+        def forward(self, images):
+            student.eval()
+            with torch.no_grad():
+                features = student(images)
+            return segmentation(pfadseg_peer.discrepancy_input(teacher, features))
+    time_training_step(f"{method}_segmentation_step_256_n8", SegmentationStage(), torch.randn(16, 3, 256, 256),
+                       lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
+                       torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=10)
@@ -89,41 +112,10 @@ def main():
             F.conv2d(x, weight, padding=dilation, dilation=dilation).backward(gout)
         print(json.dumps({"name": f"conv3x3_dilation{dilation}_32c_64x64_n8_fwdbwd", "ms": timeit(convolution, args.repeats, args.warmup)}),
               flush=True)
-    student = pfadseg_peer.DenoisingStudent(32, (24, 40, 112))
-    teacher = lite0_features()
-    time_training_step("pfadseg_student_step_256_n8", student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
-                       torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
-
-    segmentation = pfadseg_peer.SegmentationNetwork(24 + 40 + 112, 64, torch.Generator().manual_seed(0))
-    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
-    masks = torch.zeros(16, 1, 256, 256)
-    masks[8:, :, 96:160, 64:192] = 1
-
-    class SegmentationStage(nn.Module):
-        def forward(self, images):
-            student.eval()
-            with torch.no_grad():
-                features = student(images)
-            return segmentation(pfadseg_peer.discrepancy_input(teacher, features))
-    time_training_step("pfadseg_segmentation_step_256_n8", SegmentationStage(), torch.randn(16, 3, 256, 256),
-                       lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
-                       torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
-
+    time_two_stage_steps("pfadseg", pfadseg_peer.DenoisingStudent(32, (24, 40, 112)),
+                         pfadseg_peer.SegmentationNetwork(24 + 40 + 112, 64, torch.Generator().manual_seed(0)), args)
     stu_seg = stu_seg_peer.StuSeg(32, (24, 40, 112))
-    teacher = lite0_features()
-    time_training_step("stu-seg_student_step_256_n8", stu_seg.student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
-                       torch.optim.SGD(stu_seg.student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
-    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
-
-    class StuSegSegmentationStage(nn.Module):
-        def forward(self, images):
-            stu_seg.student.eval()
-            with torch.no_grad():
-                features = stu_seg.student(images)
-            return stu_seg.segmentation(pfadseg_peer.discrepancy_input(teacher, features))
-    time_training_step("stu-seg_segmentation_step_256_n8", StuSegSegmentationStage(), torch.randn(16, 3, 256, 256),
-                       lambda logits: sum(pfadseg_peer.segmentation_loss(logits, masks, 4.0)),
-                       torch.optim.SGD(stu_seg.segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
+    time_two_stage_steps("stu-seg", stu_seg.student, stu_seg.segmentation, args)
 
     dual = rd_dual_peer.DualTeacherModel()
     features = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
