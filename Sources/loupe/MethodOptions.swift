@@ -24,7 +24,7 @@ enum MethodOptions {
                 negated = true
             }
             guard let setting = method.settings.first(where: { $0.key == key }) else {
-                let known = method.settings.map { "--" + $0.key.replacingOccurrences(of: "_", with: "-") }
+                let known = method.settings.map { "--" + $0.option }
                 throw ValidationError("unknown option '--\(name)'" + (known.isEmpty ? "" : " (\(method.name) takes \(known.joined(separator: ", ")))"))
             }
             let value: SettingValue
@@ -62,7 +62,7 @@ enum MethodOptions {
         return MethodRegistry.methods.map { method in
             let pad = String(repeating: " ", count: width - method.name.count)
             let options = method.settings.map { setting -> String in
-                let flag = setting.key.replacingOccurrences(of: "_", with: "-")
+                let flag = setting.option
                 switch setting.defaultValue {
                 case .bool(true): return "--no-\(flag)"
                 case .bool(false): return "--\(flag)"

@@ -55,6 +55,9 @@ public struct MethodSetting: Sendable {
         self.range = range
     }
 
+    /// The key as the command line spells it, without dashes: `segmentation_share` is `segmentation-share`.
+    public var option: String { key.replacingOccurrences(of: "_", with: "-") }
+
     /// `value` as this setting accepts it (a whole number is a fine real), or why not.
     public func accept(_ value: SettingValue) -> Result<SettingValue, MethodError> {
         let accepted: SettingValue

@@ -6,7 +6,7 @@ extension TrainingConfiguration {
         guard let method = try? MethodRegistry.method(named: self.method) else { return self.method }
         let changed = method.settings.compactMap { setting -> String? in
             guard let value = settings[setting.key], value != setting.defaultValue else { return nil }
-            let option = setting.key.replacingOccurrences(of: "_", with: "-")
+            let option = setting.option
             switch value {
             case let .bool(on): return on ? option : "no-" + option
             default: return option + "=" + value.description
