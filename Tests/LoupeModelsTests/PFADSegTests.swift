@@ -78,8 +78,28 @@ import Testing
         #expect(throws: MethodError.self) {
             try PFADSeg.stages(for: Self.configuration(["texture_blend": .real(0)]))
         }
+        // The segmentation network draws its own defects, needed only when it trains.
+        #expect(throws: MethodError.stagesDoNotFit(method: "pfadseg", detail: "the segmentation network learns from synthetic defects: give "
+                                                       + "--segmentation-texture-blend, --segmentation-cut-paste, --segmentation-scar a share above 0")) {
+            try PFADSeg.stages(for: Self.configuration(["segmentation_texture_blend": .real(0)]))
+        }
+        #expect(try PFADSeg.stages(for: Self.configuration(["segmentation": .bool(false), "segmentation_texture_blend": .real(0)])).count == 1)
         #expect(TrainingStage.locate(epoch: 13, in: try PFADSeg.stages(for: Self.configuration())) == (0, 12))
         #expect(TrainingStage.locate(epoch: 14, in: try PFADSeg.stages(for: Self.configuration())) == (1, 0))
+    }
+
+    /// Stage 0 (the student) draws the method's shares, stage 1 (the segmentation network)
+    /// its own; both default to texture blends only.
+    @Test func eachStageHasItsOwnDefectShares() {
+        let textures = SyntheticAnomalyRecipe(textureBlend: 1)
+        #expect(PFADSeg.syntheticAnomalies(for: Self.configuration(), stage: 0) == textures)
+        #expect(PFADSeg.syntheticAnomalies(for: Self.configuration(), stage: 1) == textures)
+        let split = Self.configuration(["texture_blend": .real(0.5), "cut_paste": .real(0.25), "scar": .real(0.25)])
+        #expect(PFADSeg.syntheticAnomalies(for: split, stage: 0) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
+        #expect(PFADSeg.syntheticAnomalies(for: split, stage: 1) == textures)
+        let head = Self.configuration(["segmentation_texture_blend": .real(0), "segmentation_scar": .real(1)])
+        #expect(PFADSeg.syntheticAnomalies(for: head, stage: 0) == textures)
+        #expect(PFADSeg.syntheticAnomalies(for: head, stage: 1) == SyntheticAnomalyRecipe(textureBlend: 0, scar: 1))
     }
 
     /// Each ablation switch removes its module (Table 4's rows).

@@ -80,8 +80,8 @@ import Testing
         let plain = try MethodRegistry.makeModel(for: configuration(["feacali": .bool(false)]), teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
         #expect(full.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
         #expect(!plain.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
-        #expect(SACD.syntheticAnomalies(for: configuration([:])) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
-        #expect(SACD.syntheticAnomalies(for: configuration(["synthetic": .bool(false)])) == nil)
+        #expect(SACD.syntheticAnomalies(for: configuration([:]), stage: 0) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
+        #expect(SACD.syntheticAnomalies(for: configuration(["synthetic": .bool(false)]), stage: 0) == nil)
 
         var generator = SeededGenerator(seed: 4)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }

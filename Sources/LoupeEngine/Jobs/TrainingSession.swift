@@ -18,7 +18,8 @@ final class TrainingSession {
     let tilesPerImage: Int?
     let region: (reference: RegionReference, cropper: RegionCropper)?
     let preprocessing: Preprocessing
-    let synthesis: SyntheticAnomalyRecipe?
+    /// Each stage's synthetic defects (a stage may have none, or its own kinds).
+    let synthesis: [SyntheticAnomalyRecipe?]
     let textures: TextureSource?
     let units: [TrainingUnit]
     let cache: TeacherFeatureCache
@@ -41,9 +42,9 @@ final class TrainingSession {
         let preprocessing = Preprocessing(size: configuration.imageSize, normalization: teacher.normalization, tiling: tiling, region: region?.cropper)
         self.preprocessing = preprocessing
         let store = try job.featureStoreDirectory.map { try FeatureStore(directory: $0, teacher: teacher, preprocessing: preprocessing) }
-        let synthesis = method.syntheticAnomalies(for: configuration)
+        let synthesis = stages.indices.map { method.syntheticAnomalies(for: configuration, stage: $0) }
         self.synthesis = synthesis
-        textures = try synthesis.flatMap { $0.needsTextures ? try TextureSource.load(folder: configuration.textures) : nil }
+        textures = try synthesis.contains { $0?.needsTextures == true } ? TextureSource.load(folder: configuration.textures) : nil
         let units = try TrainingUnit.all(job.dataset.trainSamples, preprocessing: preprocessing)
         self.units = units
         cache = try TeacherFeatureCache(units: units, teacher: teacher, preprocessing: preprocessing, store: store,
@@ -114,6 +115,7 @@ final class TrainingSession {
         // With augmentation the teacher sees this epoch's changed inputs instead, and with
         // synthetic defects it also sees the defective inputs, a batch at a time; the
         // images are read and changed ahead on the loader's threads.
+        let synthesis = self.synthesis[stage]
         let made = configuration.augmentation.isActive || synthesis != nil || model.readsImages
             ? StepBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
                           augmentation: configuration.augmentation.isActive ? configuration.augmentation : nil,

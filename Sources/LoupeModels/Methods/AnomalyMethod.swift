@@ -26,9 +26,11 @@ public protocol AnomalyMethod: SendableMetatype {
     /// The teachers when the user names none.
     static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName]
 
-    /// The synthetic defects this configuration trains on (nil: good images only). With a
-    /// recipe, each step's batch also carries its images made defective (`TrainingBatch`).
-    static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe?
+    /// The synthetic defects stage `stage` of this configuration trains on (nil: good images
+    /// only). With a recipe, each step's batch also carries its images made defective
+    /// (`TrainingBatch`). Stages may differ: a student and a segmentation head learn
+    /// different things from the same kinds of defect.
+    static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe?
 
     /// The stages training goes through, their epochs summing to `configuration.epochs`;
     /// throws when the epochs cannot hold them.
@@ -47,7 +49,7 @@ extension AnomalyMethod {
 
     public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] { [.efficientNetLite0] }
 
-    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? { nil }
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? { nil }
 
     /// One stage of every epoch.
     public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {

@@ -53,17 +53,27 @@ extension TrainingConfiguration {
 }
 
 /// The shares of synthetic defect kinds a method trains on: declared once here, each method
-/// giving its defaults (sacd half texture blends; pfadseg and stu-seg all).
+/// giving its defaults (sacd half texture blends; pfadseg and stu-seg all), and a two-stage
+/// method a second set for its segmentation network (`learner` names it in keys and help).
 public struct SyntheticDefectShares: Sendable {
     public let textureBlend: SettingKey<Double>, cutPaste: SettingKey<Double>, scar: SettingKey<Double>
 
-    public init(textureBlend: Double, cutPaste: Double, scar: Double) {
-        self.textureBlend = SettingKey("texture_blend", default: textureBlend, help: "share of DRAEM texture-blend defects", range: 0...1)
-        self.cutPaste = SettingKey("cut_paste", default: cutPaste, help: "share of CutPaste defects", range: 0...1)
-        self.scar = SettingKey("scar", default: scar, help: "share of scar defects", range: 0...1)
+    /// `learner`: nil for the method's one set (`texture_blend`), else the network a second
+    /// set trains (`segmentation` gives `segmentation_texture_blend`).
+    public init(textureBlend: Double, cutPaste: Double, scar: Double, learner: String? = nil) {
+        let key = { (kind: String) in learner.map { "\($0)_\(kind)" } ?? kind }
+        let learns = learner.map { " the \($0) network learns from" } ?? ""
+        self.textureBlend = SettingKey(key("texture_blend"), default: textureBlend, help: "share of DRAEM texture-blend defects\(learns)", range: 0...1)
+        self.cutPaste = SettingKey(key("cut_paste"), default: cutPaste, help: "share of CutPaste defects\(learns)", range: 0...1)
+        self.scar = SettingKey(key("scar"), default: scar, help: "share of scar defects\(learns)", range: 0...1)
     }
 
     public var definitions: [MethodSetting] { [textureBlend.definition, cutPaste.definition, scar.definition] }
+
+    /// The options that set these shares, as a user types them (for errors that name them).
+    public var optionNames: String {
+        definitions.map { "--" + $0.option }.joined(separator: ", ")
+    }
 
     /// The recipe these shares give in `configuration`; nil when every share is 0.
     public func recipe(_ configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {

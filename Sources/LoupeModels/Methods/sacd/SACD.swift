@@ -37,7 +37,7 @@ public enum SACD: AnomalyMethod {
                                          usesContrastive: configuration[contrastive], using: &generator)
     }
 
-    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? {
         configuration[synthetic] ? defects.recipe(configuration) : nil
     }
 }

@@ -6,8 +6,8 @@ import LoupeTensor
 protocol DenoisingSegmentationMethod: AnomalyMethod {}
 
 extension DenoisingSegmentationMethod {
-    public static func syntheticAnomalies(for configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
-        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, of: self)
+    public static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? {
+        DenoisingSegmentationTraining.syntheticAnomalies(for: configuration, stage: stage)
     }
 
     public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {
@@ -41,23 +41,32 @@ enum DenoisingSegmentationTraining {
     static let headRate = SettingKey("head_lr", default: 0.01, help: "SGD learning rate of the segmentation head (its context module and last convolutions)",
                                      range: 0...10)
     static let focalGamma = SettingKey("focal_gamma", default: 4.0, help: "focusing parameter γ of the focal loss", range: 0...10)
+    /// The student's defects, and apart from them the segmentation network's: on DeepPCB
+    /// tiles CutPaste and scars sharpen the student's map but unsettle the network's verdict.
     static let defects = SyntheticDefectShares(textureBlend: 1, cutPaste: 0, scar: 0)
+    static let segmentationDefects = SyntheticDefectShares(textureBlend: 1, cutPaste: 0, scar: 0, learner: "segmentation")
 
     /// The settings every such method has (each method adds its own before them).
     static let settings = [segmentation, studentMap].map(\.definition)
-        + [segmentationShare, studentRate, segmentationRate, headRate, focalGamma].map(\.definition) + defects.definitions
+        + [segmentationShare, studentRate, segmentationRate, headRate, focalGamma].map(\.definition)
+        + defects.definitions + segmentationDefects.definitions
 
-    static func syntheticAnomalies(for configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) -> SyntheticAnomalyRecipe? {
-        defects.recipe(configuration)
+    /// Stage 0 (the student) draws `defects`, stage 1 (the segmentation network) `segmentationDefects`.
+    static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? {
+        (stage == 0 ? defects : segmentationDefects).recipe(configuration)
     }
 
     /// The student, then the segmentation network (`segmentation_share` of the epochs, at
     /// least one each); the student alone with `--no-segmentation`.
     static func stages(for configuration: TrainingConfiguration, of method: any AnomalyMethod.Type) throws -> [TrainingStage] {
-        guard syntheticAnomalies(for: configuration, of: method) != nil else {
-            throw MethodError.stagesDoNotFit(method: method.name, detail: "the student learns from synthetic defects: give --texture-blend, --cut-paste or --scar a share above 0")
+        guard defects.recipe(configuration) != nil else {
+            throw MethodError.stagesDoNotFit(method: method.name, detail: "the student learns from synthetic defects: give \(defects.optionNames) a share above 0")
         }
         guard configuration[segmentation] else { return [TrainingStage(name: "student", epochs: configuration.epochs)] }
+        guard segmentationDefects.recipe(configuration) != nil else {
+            throw MethodError.stagesDoNotFit(method: method.name,
+                                             detail: "the segmentation network learns from synthetic defects: give \(segmentationDefects.optionNames) a share above 0")
+        }
         guard configuration.epochs >= 2 else {
             throw MethodError.stagesDoNotFit(method: method.name, detail: "it trains the student, then the segmentation network: give --epochs 2 or more (or --no-segmentation)")
         }
