@@ -6,7 +6,10 @@ EfficientNet-Lite0 features at 256 (batch 8, Adam); pfadseg's dilated 3x3 convol
 (PCAR's branches, 32 channels at 64x64, forward+backward) and one step of its denoising
 student (scripts/pfadseg_peer.py; width 32, 256 images, batch 8, SGD) and one step of its
 segmentation stage (the frozen student on the 8 good and 8 defective images, the segmentation
-network of width 64 trained on their discrepancy). Prints one JSON object per case:
+network of width 64 trained on their discrepancy); the same two steps of stu-seg
+(scripts/stu_seg_peer.py), one rd-dual step (scripts/rd_dual_peer.py), and the scoring pass
+of rd-mff, pfadseg, stu-seg and rd-dual on one 256 input (eval mode, the map at 256 before
+the blur). Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
 import argparse
@@ -77,6 +80,31 @@ def time_two_stage_steps(method, student, segmentation, args):
                        torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
 
 
+def time_scoring(name, score, args):
+    """Prints the median time of one scoring pass, without gradients."""
+    with torch.no_grad():
+        print(json.dumps({"name": name, "ms": timeit(score, args.repeats, args.warmup)}), flush=True)
+
+
+def time_scoring_passes(args, pfadseg, stu_seg, dual):
+    """Each method's scoring pass on one 256 input, as loupe-bench's `addScoringCases`:
+    rd-mff and rd-dual map the sum of 1 - cos upsampled; pfadseg and stu-seg run the student
+    on the image and upsample the segmentation network's probabilities."""
+    lite0 = [torch.randn(1, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+    image = torch.randn(1, 3, 256, 256)
+    rd_mff = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1).eval()
+    time_scoring("rd-mff_scoring_256_n1", lambda: mff.anomaly_map(lite0, rd_mff(lite0), 256), args)
+    for method, (student, segmentation) in (("pfadseg", pfadseg), ("stu-seg", stu_seg)):
+        student.eval()
+        segmentation.eval()
+        time_scoring(f"{method}_scoring_256_n1", lambda: F.interpolate(
+            torch.sigmoid(segmentation(pfadseg_peer.discrepancy_input(lite0, student(image)))), size=256, mode="bilinear",
+            align_corners=False), args)
+    dual.eval()
+    features = [torch.randn(1, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
+    time_scoring("rd-dual_scoring_256_n1", lambda: mff.anomaly_map(features, dual(features), 256), args)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=10)
@@ -112,8 +140,8 @@ def main():
             F.conv2d(x, weight, padding=dilation, dilation=dilation).backward(gout)
         print(json.dumps({"name": f"conv3x3_dilation{dilation}_32c_64x64_n8_fwdbwd", "ms": timeit(convolution, args.repeats, args.warmup)}),
               flush=True)
-    time_two_stage_steps("pfadseg", pfadseg_peer.DenoisingStudent(32, (24, 40, 112)),
-                         pfadseg_peer.SegmentationNetwork(24 + 40 + 112, 64, torch.Generator().manual_seed(0)), args)
+    pfadseg = (pfadseg_peer.DenoisingStudent(32, (24, 40, 112)), pfadseg_peer.SegmentationNetwork(24 + 40 + 112, 64, torch.Generator().manual_seed(0)))
+    time_two_stage_steps("pfadseg", *pfadseg, args)
     stu_seg = stu_seg_peer.StuSeg(32, (24, 40, 112))
     time_two_stage_steps("stu-seg", stu_seg.student, stu_seg.segmentation, args)
 
@@ -121,6 +149,7 @@ def main():
     features = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
     time_training_step("rd-dual_step_256_n8", dual, features, lambda out: mff.loss(features, out),
                        torch.optim.Adam(dual.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
+    time_scoring_passes(args, pfadseg, (stu_seg.student, stu_seg.segmentation), dual)
 
 
 if __name__ == "__main__":

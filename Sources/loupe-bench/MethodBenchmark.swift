@@ -8,7 +8,8 @@ import LoupeTensor
 /// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches, a
 /// whole step of its denoising student at 256² (batch 8, SGD) and one of its segmentation
 /// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy);
-/// the same two steps of stu-seg, and one rd-dual step on Lite0 + Lite2 features (Adam).
+/// the same two steps of stu-seg, and one rd-dual step on Lite0 + Lite2 features (Adam);
+/// then each of these methods' scoring pass on one 256² input (`addScoringCases`).
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
@@ -39,14 +40,11 @@ enum MethodBenchmark {
         addPFADSegCases(to: &cases, using: &generator)
         addTwoStageCases("stu-seg", to: &cases, using: &generator)
         cases.add("rd-dual_step_256_n8") {
-            // Lite0 + Lite2 features concatenated per scale (24+24, 40+48, 112+120 channels).
-            var configuration = TrainingConfiguration()
-            configuration.method = "rd-dual"
-            let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [[24, 40, 112], [24, 48, 120]])
-            guard let model = try? MethodRegistry.makeModel(for: configuration, teacher: layout) else { return nil }
+            guard let model = dualModel() else { return nil }
             let features = [48, 88, 232].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
             return trainingStep(model, TrainingBatch(teacherFeatures: features), Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
+        addScoringCases(to: &cases, using: &generator)
         let benchmarks = cases.benchmarks
         guard !benchmarks.isEmpty else { return }
         var results = benchmarks.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
@@ -61,7 +59,7 @@ enum MethodBenchmark {
         }
         print("")
         print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps; "
-              + "stu-seg's student and segmentation steps; rd-dual's step):")
+              + "stu-seg's student and segmentation steps; rd-dual's step; each one's scoring pass):")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {
             let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
@@ -112,6 +110,34 @@ extension MethodBenchmark {
             let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
         }
+    }
+
+    /// Each method's scoring pass on one 256² input, as `loupe infer` runs it once the
+    /// teacher has its features: the network in eval mode, then its anomaly map at 256²
+    /// before the blur (rd-mff, rd-dual: Σ 1 − cos upsampled; pfadseg, stu-seg: the student
+    /// on the image, the segmentation network's probabilities upsampled).
+    static func addScoringCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
+        lazy var image = Tensor.randomNormal([1, 3, 256, 256], using: &generator)
+        for method in ["rd-mff", "pfadseg", "stu-seg", "rd-dual"] {
+            cases.add("\(method)_scoring_256_n1") {
+                let dual = method == "rd-dual"
+                guard let model = dual ? dualModel() : lite0Model(method) else { return nil }
+                model.eval()
+                let features = (dual ? [48, 88, 232] : [24, 40, 112]).enumerated().map { index, channels in
+                    Tensor.randomNormal([1, channels, 64 >> index, 64 >> index], using: &generator)
+                }
+                let image = image
+                return { _ = withoutGradients { model.anomalyMaps(images: image, teacherFeatures: features, height: 256, width: 256) } }
+            }
+        }
+    }
+
+    /// Default rd-dual on Lite0 + Lite2 (features concatenated per scale: 24+24, 40+48, 112+120 channels).
+    static func dualModel() -> (any DistillationModel)? {
+        var configuration = TrainingConfiguration()
+        configuration.method = "rd-dual"
+        let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [[24, 40, 112], [24, 48, 120]])
+        return try? MethodRegistry.makeModel(for: configuration, teacher: layout)
     }
 
     /// A 64×128 defect in each of 8 images at 256², as the PyTorch side's.
