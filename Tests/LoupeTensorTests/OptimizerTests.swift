@@ -52,6 +52,15 @@ import Testing
                     Self.fixtures["schedule/warmupCosine"], tolerance: 1e-6, "warm-up then cosine")
     }
 
+    /// Past its period the cosine comes back up, as PyTorch's closed form does (hand-computed:
+    /// period 4, base 0.1: 0.05 at 2, 0 at 4, 0.05 at 6, 0.1 at 8).
+    @Test func cosineAnnealingRisesAgainPastItsPeriod() {
+        let schedule = CosineAnnealingSchedule(base: 0.1, period: 4)
+        for (step, rate) in [(0, 0.1), (2, 0.05), (4, 0), (5, 0.1 * (1 - Float(0.5).squareRoot()) / 2), (6, 0.05), (8, 0.1)] as [(Int, Float)] {
+            #expect(abs(schedule.learningRate(at: step) - rate) < 1e-7, "step \(step)")
+        }
+    }
+
     @Test func frozenParametersRecordNoGradient() {
         let frozen = Parameter(Tensor.ones([3]), requiresGradient: false)
         let trained = Parameter(Tensor.ones([3]))

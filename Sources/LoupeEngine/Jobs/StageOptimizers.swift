@@ -14,13 +14,13 @@ final class StageOptimizers {
     private let optimizers: [any Optimizer]
     private let schedules: [any LearningRateSchedule]
 
-    init(stage: Int, of stages: [TrainingStage], optimization: StageOptimization, cosineAnnealing: Bool) {
+    /// `cosinePeriod`: the cosine schedule's period in epochs, nil for a constant rate.
+    init(stage: Int, of stages: [TrainingStage], optimization: StageOptimization, cosinePeriod: Int?) {
         self.stage = stage
         stageCount = stages.count
         optimizers = optimization.makeOptimizers()
         schedules = optimization.groups.map { group in
-            cosineAnnealing ? CosineAnnealingSchedule(base: group.learningRate, period: stages[stage].epochs)
-                : ConstantSchedule(group.learningRate) as any LearningRateSchedule
+            cosinePeriod.map { CosineAnnealingSchedule(base: group.learningRate, period: $0) } ?? ConstantSchedule(group.learningRate) as any LearningRateSchedule
         }
     }
 

@@ -70,7 +70,7 @@ final class TrainingSession {
             let (stage, epochInStage) = TrainingStage.locate(epoch: epoch, in: stages)
             if optimizer?.stage != stage {
                 let made = StageOptimizers(stage: stage, of: stages, optimization: model.optimization(forStage: stage, configuration: configuration),
-                                           cosineAnnealing: configuration.cosineAnnealing)
+                                           cosinePeriod: configuration.cosinePeriod(stageEpochs: stages[stage].epochs))
                 if optimizer == nil, let resumed { made.restore(resumed.optimizer) }
                 // The last stage's activations have other shapes: free them rather than keep them for reuse.
                 if optimizer != nil { Tensor.releaseCachedBuffers() }
@@ -116,9 +116,10 @@ final class TrainingSession {
         // synthetic defects it also sees the defective inputs, a batch at a time; the
         // images are read and changed ahead on the loader's threads.
         let synthesis = self.synthesis[stage]
-        let made = configuration.augmentation.isActive || synthesis != nil || model.readsImages
+        let augmentation = configuration.effectiveAugmentation
+        let made = augmentation.isActive || synthesis != nil || model.readsImages
             ? StepBatches(units: units, order: order, batchSize: batch, preprocessing: preprocessing,
-                          augmentation: configuration.augmentation.isActive ? configuration.augmentation : nil,
+                          augmentation: augmentation.isActive ? augmentation : nil,
                           synthesis: synthesis, textures: textures, keepsImages: model.readsImages,
                           seed: configuration.seed, epoch: epoch) : nil
         let epochStart = Date()

@@ -32,6 +32,9 @@ public protocol AnomalyMethod: SendableMetatype {
     /// different things from the same kinds of defect.
     static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe?
 
+    /// The paper's training recipe when this configuration follows it (`--paper-recipe`), else nil.
+    static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe?
+
     /// The stages training goes through, their epochs summing to `configuration.epochs`;
     /// throws when the epochs cannot hold them.
     static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage]
@@ -50,6 +53,8 @@ extension AnomalyMethod {
     public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] { [.efficientNetLite0] }
 
     public static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? { nil }
+
+    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? { nil }
 
     /// One stage of every epoch.
     public static func stages(for configuration: TrainingConfiguration) throws -> [TrainingStage] {

@@ -12,8 +12,9 @@ public struct ConstantSchedule: LearningRateSchedule {
     public func learningRate(at step: Int) -> Float { rate }
 }
 
-/// Cosine annealing from `base` to `minimum` over `period` steps (`CosineAnnealingLR`'s
-/// closed form), then held at `minimum`.
+/// Cosine annealing from `base` to `minimum` over `period` steps, then back up over as many
+/// again, and so on (`CosineAnnealingLR`'s closed form, which PyTorch follows past `T_max`:
+/// paper 001 anneals with a period of 32 over 200 epochs).
 public struct CosineAnnealingSchedule: LearningRateSchedule {
     public let base: Float, minimum: Float, period: Int
 
@@ -23,8 +24,7 @@ public struct CosineAnnealingSchedule: LearningRateSchedule {
     }
 
     public func learningRate(at step: Int) -> Float {
-        let t = Double(min(step, period))
-        return minimum + (base - minimum) * Float((1 + cos(Double.pi * t / Double(period))) / 2)
+        minimum + (base - minimum) * Float((1 + cos(Double.pi * Double(step) / Double(period))) / 2)
     }
 }
 

@@ -21,7 +21,12 @@ public enum RDDual: AnomalyMethod {
     static let iaff = SettingKey("iaff", default: true, help: "fuse the two teachers with iAFF (off: plain concatenation)")
     static let mirrorStudent = SettingKey("mirror_student", default: false, help: "RD's decoder as the student instead of the paper's")
     static let reduction = SettingKey("reduction", default: 4, help: "MSCAM's and iAFF's channel reduction ratio r (Table 6)", range: 1...64)
-    public static let settings = [singleTeacher, mscam, iaff, mirrorStudent].map(\.definition) + [reduction.definition]
+    static let recipe = PaperRecipe.paper001
+    public static let settings = [singleTeacher, mscam, iaff, mirrorStudent].map(\.definition) + [reduction.definition, recipe.setting.definition]
+
+    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? {
+        configuration[recipe.setting] ? recipe : nil
+    }
 
     public static func teacherCount(for configuration: TrainingConfiguration) -> Int {
         configuration[singleTeacher] ? 1 : 2

@@ -15,7 +15,13 @@ public enum RDMFF: AnomalyMethod {
                                           help: "RD's decoder as the student instead of the trunk-and-heads residual one (docs/methods.md)")
     static let heads = SettingKey("heads", default: 4, help: "attention heads of the transformer filter", range: 1...8)
     static let depth = SettingKey("depth", default: 1, help: "transformer encoder layers (the paper uses one ViT block)", range: 1...4)
-    public static let settings = [mff.definition, transformer.definition, mirrorStudent.definition, heads.definition, depth.definition]
+    static let recipe = PaperRecipe.paper000
+    public static let settings = [mff.definition, transformer.definition, mirrorStudent.definition, heads.definition, depth.definition,
+                                  recipe.setting.definition]
+
+    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? {
+        configuration[recipe.setting] ? recipe : nil
+    }
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
