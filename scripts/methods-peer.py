@@ -7,8 +7,9 @@ EfficientNet-Lite0 features at 256 (batch 8, Adam); pfadseg's dilated 3x3 convol
 student (scripts/pfadseg_peer.py; width 32, 256 images, batch 8, SGD) and one step of its
 segmentation stage (the frozen student on the 8 good and 8 defective images, the segmentation
 network of width 64 trained on their discrepancy); the same two steps of stu-seg
-(scripts/stu_seg_peer.py), one rd-dual step (scripts/rd_dual_peer.py), and the scoring pass
-of rd-mff, pfadseg, stu-seg and rd-dual on one 256 input (eval mode, the map at 256 before
+(scripts/stu_seg_peer.py), one rd-dual step (scripts/rd_dual_peer.py), one sacd step (the
+reference's RD with scripts/sacd_peer.py's FeaCali), and the scoring pass of every method
+on one 256 input (eval mode, the map at 256 before
 the blur). Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
@@ -22,11 +23,18 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(1, os.path.join(HERE, "..", "..", "shared", "peer"))
 import pfadseg_peer  # noqa: E402
 import rd_dual_peer  # noqa: E402
 import rd_mff_peer as mff  # noqa: E402
+import sacd_peer  # noqa: E402
 import stu_seg_peer  # noqa: E402
+
+_argv, sys.argv = sys.argv, sys.argv[:1]  # the reference reads sys.argv when imported
+import rd_reference  # noqa: E402
+sys.argv = _argv
 
 
 def timeit(fn, repeats, warmup):
@@ -80,6 +88,44 @@ def time_two_stage_steps(method, student, segmentation, args):
                        torch.optim.SGD(segmentation.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-4), args)
 
 
+class SACD(nn.Module):
+    """sacd's network as Loupe's SyntheticContrastiveModel: RD's bottleneck and student
+    (the reference's, for EfficientNet-Lite0), then FeaCali on each output."""
+
+    def __init__(self):
+        super().__init__()
+        rd = rd_reference.RD("efficientnet-lite0")
+        self.ocbe, self.student = rd.ocbe, rd.student
+        self.calibrations = nn.ModuleList(sacd_peer.FeaCali(c) for c in (24, 40, 112))
+
+    def forward(self, features):
+        return [c(s) for c, s in zip(self.calibrations, self.student(self.ocbe(features)))]
+
+
+def contrastive(anomaly, normal, teacher_of_anomaly, masks, margin=0.5):
+    """Paper 002's intra-model contrastive loss at one scale, inside the defect only."""
+    inside = F.max_pool2d(masks, masks.shape[2] // anomaly.shape[2])[:, 0]
+    pull = 1 - F.cosine_similarity(anomaly, normal.detach(), dim=1)
+    push = F.relu(F.cosine_similarity(anomaly, teacher_of_anomaly, dim=1) - margin)
+    return ((pull + push) * inside).sum() / inside.sum().clamp(min=1)
+
+
+def time_sacd_step(args):
+    """One sacd step as loupe-bench's: 8 good and 8 defective images' features through
+    the network as one batch, RD's loss on both branches against the good teacher features,
+    plus 0.1 x the contrastive loss inside a 64x128 defect (Adam)."""
+    model, good, defective = SACD(), lite0_features(), lite0_features()
+    masks = torch.zeros(8, 1, 256, 256)
+    masks[:, :, 96:160, 64:192] = 1
+
+    def loss(both):
+        normal, anomaly = [b[:8] for b in both], [b[8:] for b in both]
+        return (rd_reference.rd_loss(good, normal) + rd_reference.rd_loss(good, anomaly)
+                + 0.1 * sum(contrastive(a, n, t, masks) for a, n, t in zip(anomaly, normal, defective)))
+    time_training_step("sacd_step_256_n8", model, [torch.cat([g, d]) for g, d in zip(good, defective)], loss,
+                       torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
+
+
 def time_scoring(name, score, args):
     """Prints the median time of one scoring pass, without gradients."""
     with torch.no_grad():
@@ -92,6 +138,10 @@ def time_scoring_passes(args, pfadseg, stu_seg, dual):
     on the image and upsample the segmentation network's probabilities."""
     lite0 = [torch.randn(1, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
     image = torch.randn(1, 3, 256, 256)
+    rd = rd_reference.RD("efficientnet-lite0").eval()
+    time_scoring("rd_scoring_256_n1", lambda: rd_reference.anomaly_map(lite0, rd.student_forward(lite0), 256), args)
+    sacd = SACD().eval()
+    time_scoring("sacd_scoring_256_n1", lambda: rd_reference.anomaly_map(lite0, sacd(lite0), 256), args)
     rd_mff = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1).eval()
     time_scoring("rd-mff_scoring_256_n1", lambda: mff.anomaly_map(lite0, rd_mff(lite0), 256), args)
     for method, (student, segmentation) in (("pfadseg", pfadseg), ("stu-seg", stu_seg)):
@@ -149,6 +199,7 @@ def main():
     features = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
     time_training_step("rd-dual_step_256_n8", dual, features, lambda out: mff.loss(features, out),
                        torch.optim.Adam(dual.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
+    time_sacd_step(args)
     time_scoring_passes(args, pfadseg, (stu_seg.student, stu_seg.segmentation), dual)
 
 

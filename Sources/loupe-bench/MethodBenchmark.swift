@@ -8,8 +8,9 @@ import LoupeTensor
 /// EfficientNet-Lite0 features at 256² (batch 8, Adam); pfadseg's dilated PCAR branches, a
 /// whole step of its denoising student at 256² (batch 8, SGD) and one of its segmentation
 /// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy);
-/// the same two steps of stu-seg, and one rd-dual step on Lite0 + Lite2 features (Adam);
-/// then each of these methods' scoring pass on one 256² input (`addScoringCases`).
+/// the same two steps of stu-seg, one rd-dual step on Lite0 + Lite2 features (Adam), one
+/// sacd step (good and defective features as one batch, Adam); then every method's scoring
+/// pass on one 256² input (`addScoringCases`).
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
         var generator = SeededGenerator(seed: 3)
@@ -44,6 +45,13 @@ enum MethodBenchmark {
             let features = [48, 88, 232].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
             return trainingStep(model, TrainingBatch(teacherFeatures: features), Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
+        cases.add("sacd_step_256_n8") {
+            // 8 good and 8 defective images' features, a 64×128 defect in each (the contrastive term's cells).
+            guard let model = lite0Model("sacd") else { return nil }
+            let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: defectMasks())
+            let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator), synthetic: synthetic)
+            return trainingStep(model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
+        }
         addScoringCases(to: &cases, using: &generator)
         let benchmarks = cases.benchmarks
         guard !benchmarks.isEmpty else { return }
@@ -59,7 +67,7 @@ enum MethodBenchmark {
         }
         print("")
         print("methods (rd-mff's transformer filter and training step; pfadseg's dilated PCAR convolutions, student and segmentation steps; "
-              + "stu-seg's student and segmentation steps; rd-dual's step; each one's scoring pass):")
+              + "stu-seg's student and segmentation steps; rd-dual's and sacd's steps; every method's scoring pass):")
         print("benchmark".padded(to: 44) + "  loupe ms   torch ms    ratio")
         for result in results {
             let line = result.name.padded(to: 44) + String(format: "%10.2f", result.milliseconds)
@@ -114,11 +122,11 @@ extension MethodBenchmark {
 
     /// Each method's scoring pass on one 256² input, as `loupe infer` runs it once the
     /// teacher has its features: the network in eval mode, then its anomaly map at 256²
-    /// before the blur (rd-mff, rd-dual: Σ 1 − cos upsampled; pfadseg, stu-seg: the student
+    /// before the blur (rd, rd-mff, sacd, rd-dual: Σ 1 − cos upsampled; pfadseg, stu-seg: the student
     /// on the image, the segmentation network's probabilities upsampled).
     static func addScoringCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
         lazy var image = Tensor.randomNormal([1, 3, 256, 256], using: &generator)
-        for method in ["rd-mff", "pfadseg", "stu-seg", "rd-dual"] {
+        for method in MethodRegistry.names {
             cases.add("\(method)_scoring_256_n1") {
                 let dual = method == "rd-dual"
                 guard let model = dual ? dualModel() : lite0Model(method) else { return nil }
