@@ -55,12 +55,8 @@ extension Tensor {
     public func gelu() -> Tensor {
         traced(.gelu, [self]) {
             let x = detached
-            let invSqrt2: Float = 0.70710678118654752
-            let invSqrt2Pi: Float = 0.39894228040143268
-            return map { v in 0.5 * v * (1 + erf(v * invSqrt2)) }.recorded(from: [self]) { g in
-                [Tensor.combine(g, x, op: "gelu") { gv, v in
-                    gv * (0.5 * (1 + erf(v * invSqrt2)) + v * invSqrt2Pi * Foundation.exp(-0.5 * v * v))
-                }]
+            return map(ElementFunctions.GELU()).recorded(from: [self]) { g in
+                [Tensor.combine(g, x, op: "gelu", ElementFunctions.GELUGradient())]
             }
         }
     }
