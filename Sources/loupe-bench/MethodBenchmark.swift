@@ -33,6 +33,7 @@ enum MethodBenchmark {
                 }
             }
         }
+        addActivationCases(to: &cases, using: &generator)
         cases.add("rd-mff_step_lite0_256_n8") {
             guard let model = lite0Model("rd-mff") else { return nil }
             let batch = TrainingBatch(teacherFeatures: lite0Features(using: &generator))
@@ -146,6 +147,25 @@ extension MethodBenchmark {
         configuration.method = "rd-dual"
         let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [[24, 40, 112], [24, 48, 120]])
         return try? MethodRegistry.makeModel(for: configuration, teacher: layout)
+    }
+
+    /// The exponential activations the methods lean on, on 4M values (16×64×64×64): sigmoid
+    /// (segmentation maps, attention gates), softmax over 64 channels (PCAR's weights, SFM),
+    /// GELU forward and backward (RCM, the transformer's MLP).
+    static func addActivationCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
+        lazy var x = Tensor.randomNormal([16, 64, 64, 64], using: &generator)
+        cases.add("sigmoid_4M") {
+            let x = x
+            return { _ = withoutGradients { x.sigmoid() } }
+        }
+        cases.add("softmax_64c_4M") {
+            let x = x
+            return { _ = withoutGradients { x.softmax(alongAxis: 1) } }
+        }
+        cases.add("gelu_4M_fwdbwd") {
+            let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal(x.shape, using: &generator))
+            return { tracked.gelu().backward(gradient: gradient) }
+        }
     }
 
     /// A 64×128 defect in each of 8 images at 256², as the PyTorch side's.

@@ -25,3 +25,17 @@ import Testing
         #expect(ElementFunctions.errorFunction(0) == 0 && ElementFunctions.errorFunction(20) == 1 && ElementFunctions.errorFunction(-20) == -1)
     }
 }
+
+extension ElementFunctionTests {
+    /// The sigmoid built on `exponential`, against libm's in Double, saturating cleanly at both ends.
+    @Test func sigmoidMatchesLibm() {
+        var worst: Double = 0
+        for i in -100_000...100_000 {
+            let x = Float(i) / 1000
+            let exact = 1 / (1 + Foundation.exp(-Double(x)))
+            worst = max(worst, abs(Double(ElementFunctions.Sigmoid()(x)) - exact))
+        }
+        #expect(worst < 2e-7, "worst absolute error \(worst)")
+        #expect(ElementFunctions.Sigmoid()(200) == 1 && ElementFunctions.Sigmoid()(-200) >= 0)
+    }
+}

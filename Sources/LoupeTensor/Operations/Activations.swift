@@ -78,9 +78,9 @@ extension Tensor {
                         for i in 0..<count { total[i] = 0 }
                         for k in 0..<length {
                             for i in 0..<count {
-                                // Below e⁻⁸⁷ a term is under Float's normal range: 0, without libm's slow underflow path.
+                                // Below e⁻⁸⁷ a term is under Float's normal range: 0. No libm call, so the loop vectorises.
                                 let difference = x[k * stride + i] - largest[i]
-                                let e = difference < -87 ? 0 : Foundation.exp(difference)
+                                let e = difference < -87 ? 0 : ElementFunctions.exponential(difference)
                                 out[k * stride + i] = e
                                 total[i] += e
                             }

@@ -72,9 +72,12 @@ enum ElementFunctions {
         @inline(__always) func callAsFunction(_ gradient: Float, _ x: Float) -> Float { x > 0 ? gradient : gradient * slope }
     }
 
+    /// 1 / (1 + e⁻ˣ) from e^−|x| (never overflows), with `exponential` so the loop vectorises.
     struct Sigmoid: UnaryElementFunction {
         @inline(__always) func callAsFunction(_ x: Float) -> Float {
-            x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
+            let e = exponential(-Swift.abs(x))
+            let r = 1 / (1 + e)
+            return x >= 0 ? r : e * r
         }
     }
 
