@@ -10,7 +10,7 @@ network of width 64 trained on their discrepancy); the same two steps of stu-seg
 (scripts/stu_seg_peer.py), one rd-dual step (scripts/rd_dual_peer.py), one sacd step (the
 reference's RD with scripts/sacd_peer.py's FeaCali), and the scoring pass of every method
 on one 256 input (eval mode, the map at 256 before
-the blur). Prints one JSON object per case:
+the blur). Also sigmoid, softmax and GELU (forward and backward) on 4M values. Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
 import argparse
@@ -176,6 +176,12 @@ def main():
             layer.zero_grad()
             layer(xs).backward(gout)
         print(json.dumps({"name": f"transformer_layer_128c_4h_{grid}x{grid}_n8_fwdbwd", "ms": timeit(step, args.repeats, args.warmup)}), flush=True)
+    x = torch.randn(16, 64, 64, 64)
+    with torch.no_grad():
+        print(json.dumps({"name": "sigmoid_4M", "ms": timeit(lambda: torch.sigmoid(x), args.repeats, args.warmup)}), flush=True)
+        print(json.dumps({"name": "softmax_64c_4M", "ms": timeit(lambda: torch.softmax(x, dim=1), args.repeats, args.warmup)}), flush=True)
+    xs, gout = x.clone().requires_grad_(True), torch.randn_like(x)
+    print(json.dumps({"name": "gelu_4M_fwdbwd", "ms": timeit(lambda: F.gelu(xs).backward(gout), args.repeats, args.warmup)}), flush=True)
     model = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1)
     feats = lite0_features()
     time_training_step("rd-mff_step_lite0_256_n8", model, feats, lambda out: mff.loss(feats, out),
