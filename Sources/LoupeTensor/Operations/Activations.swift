@@ -73,6 +73,19 @@ extension Tensor {
                     slices.forEachBlock { base, count, largest, total in
                         let (x, out) = (input.value + base, output.value + base)
                         let (length, stride) = (slices.length, slices.inner)
+                        if stride == 1 {
+                            // Along the last axis (attention rows) the slice is contiguous:
+                            // loops over it vectorise, where the strided form below would not.
+                            var most = x[0]
+                            for k in 1..<length { most = Swift.max(most, x[k]) }
+                            for k in 0..<length {
+                                let difference = x[k] - most
+                                out[k] = difference < -87 ? 0 : ElementFunctions.exponential(difference)
+                            }
+                            let scale = 1 / LaneSums.sum(out, count: length)
+                            for k in 0..<length { out[k] *= scale }
+                            return
+                        }
                         for i in 0..<count { largest[i] = x[i] }
                         for k in 1..<length { for i in 0..<count { largest[i] = Swift.max(largest[i], x[k * stride + i]) } }
                         for i in 0..<count { total[i] = 0 }
