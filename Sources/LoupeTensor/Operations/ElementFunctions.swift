@@ -104,11 +104,15 @@ enum ElementFunctions {
     /// libm), 2ᵏ written into the exponent bits. x is clamped to [−87, 88] (Float's normal range).
     @inline(__always) static func exponential(_ x: Float) -> Float {
         let x = Swift.min(Swift.max(x, -87), 88)
-        let k = (x * 1.44269504).rounded(.toNearestOrEven)
+        // Adding 1.5·2²³ rounds x·log₂e to an integer k held in the mantissa's low bits:
+        // k as a Float and 2ᵏ's exponent bits without a conversion that could trap, which
+        // would keep the loop scalar.
+        let shifted = x * 1.44269504 + 12_582_912
+        let k = shifted - 12_582_912
         // ln 2 split in two so k·ln 2 is exact in its high part (Cody and Waite).
         let r = (x - k * 0.693359375) + k * 2.12194440e-4
         let p = 1 + r * (1 + r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040)))))))
-        return p * Float(bitPattern: UInt32(bitPattern: Int32(k) + 127) << 23)
+        return p * Float(bitPattern: (shifted.bitPattern &+ 127) << 23)
     }
 
     /// erf(x) by Abramowitz and Stegun's 7.1.26 (their bound 1.5e-7; in Float arithmetic
