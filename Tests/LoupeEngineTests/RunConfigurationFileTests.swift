@@ -34,7 +34,7 @@ import Testing
         var read = try RunConfigurationFile.read(path)
         // Written out, every setting has its value; the defaults read back as set values.
         #expect(read.configuration.settings == ["heads": .integer(2), "transformer": .bool(false), "mff": .bool(true),
-                                                "mirror_student": .bool(false), "depth": .integer(1)])
+                                                "mirror_student": .bool(false), "depth": .integer(1), "paper_recipe": .bool(false)])
         read.configuration.settings = configuration.settings
         #expect(read == file)
         let plain = RunConfigurationFile(configuration: TrainingConfiguration())
