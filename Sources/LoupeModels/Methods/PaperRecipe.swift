@@ -22,6 +22,11 @@ public struct PaperRecipe: Sendable, Equatable {
 
     /// The method setting that switches it on, with this recipe's help.
     public var setting: SettingKey<Bool> { SettingKey("paper_recipe", default: false, help: help) }
+
+    /// This recipe when `configuration` switches it on, else nil (a method's `paperRecipe(for:)`).
+    public func chosen(in configuration: TrainingConfiguration) -> PaperRecipe? {
+        configuration[setting] ? self : nil
+    }
 }
 
 extension TrainingConfiguration {

@@ -24,9 +24,7 @@ public enum RDDual: AnomalyMethod {
     static let recipe = PaperRecipe.paper001
     public static let settings = [singleTeacher, mscam, iaff, mirrorStudent].map(\.definition) + [reduction.definition, recipe.setting.definition]
 
-    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? {
-        configuration[recipe.setting] ? recipe : nil
-    }
+    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? { recipe.chosen(in: configuration) }
 
     public static func teacherCount(for configuration: TrainingConfiguration) -> Int {
         configuration[singleTeacher] ? 1 : 2

@@ -19,9 +19,7 @@ public enum RDMFF: AnomalyMethod {
     public static let settings = [mff.definition, transformer.definition, mirrorStudent.definition, heads.definition, depth.definition,
                                   recipe.setting.definition]
 
-    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? {
-        configuration[recipe.setting] ? recipe : nil
-    }
+    public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? { recipe.chosen(in: configuration) }
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         var generator = SeededGenerator(seed: configuration.seed)
