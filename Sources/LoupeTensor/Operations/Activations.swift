@@ -78,10 +78,7 @@ extension Tensor {
                             // loops over it vectorise, where the strided form below would not.
                             var most = x[0]
                             for k in 1..<length { most = Swift.max(most, x[k]) }
-                            for k in 0..<length {
-                                let difference = x[k] - most
-                                out[k] = difference < -87 ? 0 : ElementFunctions.exponential(difference)
-                            }
+                            for k in 0..<length { out[k] = ElementFunctions.softmaxTerm(x[k] - most) }
                             let scale = 1 / LaneSums.sum(out, count: length)
                             for k in 0..<length { out[k] *= scale }
                             return
@@ -91,9 +88,7 @@ extension Tensor {
                         for i in 0..<count { total[i] = 0 }
                         for k in 0..<length {
                             for i in 0..<count {
-                                // Below e⁻⁸⁷ a term is under Float's normal range: 0. No libm call, so the loop vectorises.
-                                let difference = x[k * stride + i] - largest[i]
-                                let e = difference < -87 ? 0 : ElementFunctions.exponential(difference)
+                                let e = ElementFunctions.softmaxTerm(x[k * stride + i] - largest[i])
                                 out[k * stride + i] = e
                                 total[i] += e
                             }

@@ -115,6 +115,11 @@ enum ElementFunctions {
         return p * Float(bitPattern: (shifted.bitPattern &+ 127) << 23)
     }
 
+    /// A softmax term eᵈ of d = x − max ≤ 0: below e⁻⁸⁷ it is under Float's normal range, 0.
+    @inline(__always) static func softmaxTerm(_ difference: Float) -> Float {
+        difference < -87 ? 0 : exponential(difference)
+    }
+
     /// erf(x) by Abramowitz and Stegun's 7.1.26 (their bound 1.5e-7; in Float arithmetic
     /// under 5e-7 against libm, far inside the PyTorch fixture's 1e-4), with `exponential`:
     /// no call, so the loop vectorises.
