@@ -48,9 +48,13 @@ def timeit(fn, repeats, warmup):
     return sorted(times)[len(times) // 2]
 
 
-def lite0_features():
-    """Random EfficientNet-Lite0 features of 8 images at 256: strides 4, 8 and 16."""
-    return [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+LITE0, DUAL = (24, 40, 112), (48, 88, 232)  # Lite0's channels; Lite0 + Lite2's concatenated (rd-dual)
+
+
+def teacher_features(channels=LITE0, batch=8):
+    """Random teacher features of `batch` images at 256: strides 4, 8 and 16."""
+    return [torch.randn(batch, c, 256 // s, 256 // s) for c, s in zip(channels, (4, 8, 16))]
+
 
 
 def time_training_step(name, model, inputs, loss, optimizer, args):
@@ -70,10 +74,10 @@ def time_two_stage_steps(method, student, segmentation, args):
     step (the frozen student on 8 good and 8 defective images, a 64x128 defect in each of the
     latter, the segmentation network trained on their discrepancy), as loupe-bench's
     `addTwoStageCases`."""
-    teacher = lite0_features()
+    teacher = teacher_features()
     time_training_step(f"{method}_student_step_256_n8", student, torch.randn(8, 3, 256, 256), lambda out: pfadseg_peer.loss(teacher, out),
                        torch.optim.SGD(student.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-4), args)
-    teacher = [torch.cat([t, d]) for t, d in zip(lite0_features(), lite0_features())]
+    teacher = [torch.cat([t, d]) for t, d in zip(teacher_features(), teacher_features())]
     masks = torch.zeros(16, 1, 256, 256)
     masks[8:, :, 96:160, 64:192] = 1
 
@@ -114,7 +118,7 @@ def time_sacd_step(args):
     """One sacd step as loupe-bench's: 8 good and 8 defective images' features through
     the network as one batch, RD's loss on both branches against the good teacher features,
     plus 0.1 x the contrastive loss inside a 64x128 defect (Adam)."""
-    model, good, defective = SACD(), lite0_features(), lite0_features()
+    model, good, defective = SACD(), teacher_features(), teacher_features()
     masks = torch.zeros(8, 1, 256, 256)
     masks[:, :, 96:160, 64:192] = 1
 
@@ -136,7 +140,7 @@ def time_scoring_passes(args, pfadseg, stu_seg, dual):
     """Each method's scoring pass on one 256 input, as loupe-bench's `addScoringCases`:
     rd-mff and rd-dual map the sum of 1 - cos upsampled; pfadseg and stu-seg run the student
     on the image and upsample the segmentation network's probabilities."""
-    lite0 = [torch.randn(1, c, 256 // s, 256 // s) for c, s in zip((24, 40, 112), (4, 8, 16))]
+    lite0 = teacher_features(batch=1)
     image = torch.randn(1, 3, 256, 256)
     rd = rd_reference.RD("efficientnet-lite0").eval()
     time_scoring("rd_scoring_256_n1", lambda: rd_reference.anomaly_map(lite0, rd.student_forward(lite0), 256), args)
@@ -151,7 +155,7 @@ def time_scoring_passes(args, pfadseg, stu_seg, dual):
             torch.sigmoid(segmentation(pfadseg_peer.discrepancy_input(lite0, student(image)))), size=256, mode="bilinear",
             align_corners=False), args)
     dual.eval()
-    features = [torch.randn(1, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
+    features = teacher_features(DUAL, batch=1)
     time_scoring("rd-dual_scoring_256_n1", lambda: mff.anomaly_map(features, dual(features), 256), args)
 
 
@@ -183,7 +187,7 @@ def main():
     xs, gout = x.clone().requires_grad_(True), torch.randn_like(x)
     print(json.dumps({"name": "gelu_4M_fwdbwd", "ms": timeit(lambda: F.gelu(xs).backward(gout), args.repeats, args.warmup)}), flush=True)
     model = mff.MultiScaleFusion((24, 40, 112), grid=16, heads=4, depth=1)
-    feats = lite0_features()
+    feats = teacher_features()
     time_training_step("rd-mff_step_lite0_256_n8", model, feats, lambda out: mff.loss(feats, out),
                        torch.optim.Adam(model.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
 
@@ -202,7 +206,7 @@ def main():
     time_two_stage_steps("stu-seg", stu_seg.student, stu_seg.segmentation, args)
 
     dual = rd_dual_peer.DualTeacherModel()
-    features = [torch.randn(8, c, 256 // s, 256 // s) for c, s in zip((48, 88, 232), (4, 8, 16))]
+    features = teacher_features(DUAL)
     time_training_step("rd-dual_step_256_n8", dual, features, lambda out: mff.loss(features, out),
                        torch.optim.Adam(dual.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
     time_sacd_step(args)

@@ -43,8 +43,7 @@ enum MethodBenchmark {
         addTwoStageCases("stu-seg", to: &cases, using: &generator)
         cases.add("rd-dual_step_256_n8") {
             guard let model = dualModel() else { return nil }
-            let features = [48, 88, 232].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
-            return trainingStep(model, TrainingBatch(teacherFeatures: features), Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
+            return trainingStep(model, TrainingBatch(teacherFeatures: features(channels: dualChannels, using: &generator)), Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
         cases.add("sacd_step_256_n8") {
             // 8 good and 8 defective images' features, a 64×128 defect in each (the contrastive term's cells).
@@ -132,9 +131,7 @@ extension MethodBenchmark {
                 let dual = method == "rd-dual"
                 guard let model = dual ? dualModel() : lite0Model(method) else { return nil }
                 model.eval()
-                let features = (dual ? [48, 88, 232] : [24, 40, 112]).enumerated().map { index, channels in
-                    Tensor.randomNormal([1, channels, 64 >> index, 64 >> index], using: &generator)
-                }
+                let features = features(channels: dual ? dualChannels : lite0Channels, batch: 1, using: &generator)
                 let image = image
                 return { _ = withoutGradients { model.anomalyMaps(images: image, teacherFeatures: features, height: 256, width: 256) } }
             }
@@ -145,7 +142,7 @@ extension MethodBenchmark {
     static func dualModel() -> (any DistillationModel)? {
         var configuration = TrainingConfiguration()
         configuration.method = "rd-dual"
-        let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [[24, 40, 112], [24, 48, 120]])
+        let layout = TeacherLayout(backbones: [.efficientNetLite0, .efficientNetLite2], channels: [lite0Channels, [24, 48, 120]])
         return try? MethodRegistry.makeModel(for: configuration, teacher: layout)
     }
 
@@ -180,13 +177,19 @@ extension MethodBenchmark {
     static func lite0Model(_ method: String) -> (any DistillationModel)? {
         var configuration = TrainingConfiguration()
         configuration.method = method
-        return try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [24, 40, 112]))
+        return try? MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: lite0Channels))
     }
 
-    /// Random EfficientNet-Lite0 features of 8 images at 256²: strides 4, 8 and 16.
-    static func lite0Features(using generator: inout SeededGenerator) -> [Tensor] {
-        [24, 40, 112].enumerated().map { index, channels in Tensor.randomNormal([8, channels, 64 >> index, 64 >> index], using: &generator) }
+    /// EfficientNet-Lite0's channels at strides 4, 8, 16, and Lite0 + Lite2's concatenated (rd-dual).
+    static let lite0Channels = [24, 40, 112], dualChannels = [48, 88, 232]
+
+    /// Random teacher features of `batch` images at 256²: strides 4, 8 and 16.
+    static func features(channels: [Int], batch: Int = 8, using generator: inout SeededGenerator) -> [Tensor] {
+        channels.enumerated().map { index, channels in Tensor.randomNormal([batch, channels, 64 >> index, 64 >> index], using: &generator) }
     }
+
+    /// Random EfficientNet-Lite0 features of 8 images at 256².
+    static func lite0Features(using generator: inout SeededGenerator) -> [Tensor] { features(channels: lite0Channels, using: &generator) }
 
     /// One training step timed whole: loss, backward, optimiser.
     static func trainingStep(_ model: any DistillationModel, _ batch: TrainingBatch, _ optimizer: any Optimizer) -> () -> Void {
