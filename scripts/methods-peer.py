@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+import numpy as np
+from scipy import ndimage
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -154,6 +156,8 @@ def time_scoring_passes(args, pfadseg, stu_seg, dual):
         time_scoring(f"{method}_scoring_256_n1", lambda: F.interpolate(
             torch.sigmoid(segmentation(pfadseg_peer.discrepancy_input(lite0, student(image)))), size=256, mode="bilinear",
             align_corners=False), args)
+    blurred = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
+    time_scoring("blur_sigma4_256_n1", lambda: ndimage.gaussian_filter(blurred, sigma=4), args)
     dual.eval()
     features = teacher_features(DUAL, batch=1)
     time_scoring("rd-dual_scoring_256_n1", lambda: mff.anomaly_map(features, dual(features), 256), args)

@@ -136,6 +136,11 @@ extension MethodBenchmark {
                 return { _ = withoutGradients { model.anomalyMaps(images: image, teacherFeatures: features, height: 256, width: 256) } }
             }
         }
+        // The blur every map gets after its pass (σ = 4, as scipy's gaussian_filter in the peer).
+        cases.add("blur_sigma4_256_n1") {
+            let map = Tensor.randomNormal([1, 256, 256], using: &generator), blur = GaussianBlur(sigma: 4)
+            return { _ = blur(map) }
+        }
     }
 
     /// Default rd-dual on Lite0 + Lite2 (features concatenated per scale: 24+24, 40+48, 112+120 channels).
