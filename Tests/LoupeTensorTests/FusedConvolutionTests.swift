@@ -37,6 +37,8 @@ import Testing
         // Pointwise: several column blocks (the last one not a whole vector), one image and a batch.
         dense(batch: 2, channels: 5, outChannels: 520, height: 20, width: 35, kernel: 1, padding: Padding2D(0)),
         dense(batch: 1, channels: 9, outChannels: 6, height: 3, width: 7, kernel: 1, padding: Padding2D(0)),
+        // One image whose product (a million multiply-adds) is split over the cores in column blocks.
+        dense(batch: 1, channels: 64, outChannels: 96, height: 13, width: 13, kernel: 1, padding: Padding2D(0)),
         // Dense (im2col, then Winograd), where the epilogue is its own pass.
         dense(batch: 2, channels: 3, outChannels: 4, height: 7, width: 9, kernel: 3, stride: 2, padding: Padding2D(1)),
         dense(batch: 2, channels: 24, outChannels: 24, height: 10, width: 13, kernel: 3, padding: Padding2D(1)),

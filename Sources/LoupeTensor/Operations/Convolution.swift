@@ -288,7 +288,12 @@ struct ConvolutionKernel {
     private func pointwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                                   epilogue: ConvolutionEpilogue) {
         let area = geometry.outputArea, channels = geometry.channels
-        let blockWidth = min(area, max(256, (1 << 17) / max(outChannels, 1)) & ~15)
+        var blockWidth = min(area, max(256, (1 << 17) / max(outChannels, 1)) & ~15)
+        // At batch 1 the deep layers' small planes were one block: one core did the product.
+        let blocksForCores = (Parallel.coreCount + batch - 1) / batch
+        if blocksForCores > 1 && outChannels * area * channels >= MatrixThreads.grain {
+            blockWidth = min(blockWidth, max(16, (area + blocksForCores - 1) / blocksForCores + 15) & ~15)
+        }
         let blocksPerImage = (area + blockWidth - 1) / blockWidth
         let work = UncheckedSendable((x, out))
         Parallel.forEach(batch * blocksPerImage) { task in
