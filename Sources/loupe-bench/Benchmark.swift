@@ -16,6 +16,28 @@ struct Benchmark {
             return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         }
     }
+
+    /// Where one run's time goes, by operation and output shape (a trace times each
+    /// operation; only forward operations are traced, so this is for forward passes).
+    func profile(top: Int = 25) {
+        run()
+        let trace = OperationTrace()
+        let start = DispatchTime.now().uptimeNanoseconds
+        trace.record(inputs: []) { _ in run() }
+        let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        var totals: [String: (ms: Double, count: Int)] = [:]
+        for node in trace.nodes {
+            func shape(_ value: Int) -> String { trace.shapes[value].map(String.init).joined(separator: "×") }
+            let key = node.operation.name + " " + node.inputs.map(shape).joined(separator: ", ") + " → " + shape(node.output)
+            totals[key, default: (0, 0)].ms += Double(node.nanoseconds) / 1e6
+            totals[key, default: (0, 0)].count += 1
+        }
+        let traced = totals.values.reduce(0) { $0 + $1.ms }
+        print("profile of \(name): \(String(format: "%.2f", total)) ms, \(String(format: "%.2f", traced)) ms in \(trace.nodes.count) operations")
+        for (key, value) in totals.sorted(by: { $0.value.ms > $1.value.ms }).prefix(top) {
+            print(String(format: "  %7.2f ms %5.1f %%  ×%-3d ", value.ms, 100 * value.ms / max(total, 1e-9), value.count) + key)
+        }
+    }
 }
 
 /// The benchmarks `--only` asks for, each built (model, inputs) only when asked: building
@@ -51,6 +73,8 @@ struct BenchmarkOptions {
     var repeats = 10, warmup = 2, threads = 2, batch = 8, size = 256
     var only: [String] = []
     var peer: String?
+    /// Print each case's time by operation instead of timing it (`--profile`).
+    var profile = false
 
     init(_ arguments: [String]) {
         var index = 1
@@ -68,11 +92,13 @@ struct BenchmarkOptions {
             case "--size": size = Int(value()) ?? size
             case "--only": only = value().split(separator: ",").map(String.init)
             case "--peer": peer = value()
+            case "--profile": profile = true
             case "--help", "-h":
                 print("""
-                usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py]
+                usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py] [--profile]
                 Times the engine's conv layers and networks; with --peer, runs PyTorch's torch_bench.py on the
                 same shapes in the same run and prints both side by side (ratio > 1: Loupe is faster).
+                --profile prints, for each case --only picks, one run's time by operation and output shape.
                 """)
                 exit(0)
             default:

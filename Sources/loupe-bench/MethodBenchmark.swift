@@ -12,7 +12,7 @@ import LoupeTensor
 /// sacd step (good and defective features as one batch, Adam); then every method's scoring
 /// pass on one 256² input (`addScoringCases`).
 enum MethodBenchmark {
-    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool) {
+    static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool, profile: Bool = false) {
         var generator = SeededGenerator(seed: 3)
         var cases = BenchmarkList(wants: wants)
         for grid in [8, 16] {
@@ -55,6 +55,7 @@ enum MethodBenchmark {
         addScoringCases(to: &cases, using: &generator)
         let benchmarks = cases.benchmarks
         guard !benchmarks.isEmpty else { return }
+        if profile { return benchmarks.forEach { $0.profile() } }
         var results = benchmarks.map { BenchmarkResult(name: $0.name, gigaflops: nil, samples: $0.sample(repeats: repeats, warmup: warmup)) }
         var theirs: [String: Double] = [:]
         if comparePeer {

@@ -14,6 +14,12 @@ Benchmarks.addNetworks(to: &list, batch: options.batch, size: options.size)
 Benchmarks.addElementOperations(to: &list, batch: options.batch)
 Benchmarks.addReverseDistillation(to: &list, batch: options.batch, size: options.size)
 let benchmarks = list.benchmarks
+if options.profile {
+    benchmarks.forEach { $0.profile() }
+    MethodBenchmark.run(repository: FileManager.default.currentDirectoryPath, repeats: 0, warmup: 0, threads: options.threads,
+                        comparePeer: false, wants: options.wants, profile: true)
+    exit(0)
+}
 var results: [BenchmarkResult] = []
 for benchmark in benchmarks {
     let result = BenchmarkResult(name: benchmark.name, gigaflops: benchmark.gigaflops,

@@ -11,6 +11,8 @@ public final class OperationTrace: @unchecked Sendable {
         public let operation: TracedOperation
         public let inputs: [Int]
         public let output: Int
+        /// How long it took: a trace of one pass is also its profile by operation.
+        public let nanoseconds: UInt64
     }
 
     /// The values in order of appearance: the inputs given, constants and results.
@@ -90,11 +92,13 @@ public final class OperationTrace: @unchecked Sendable {
     func add(_ operation: TracedOperation, _ inputs: [Tensor?], _ compute: () -> Tensor) -> Tensor {
         let ids = inputs.compactMap { $0.map(value(of:)) }
         Self.setActive(nil)
+        let started = DispatchTime.now().uptimeNanoseconds
         var result = compute()
+        let elapsed = DispatchTime.now().uptimeNanoseconds - started
         Self.setActive(self)
         let id = newValue(shape: result.shape)
         result.traceID = serial << 32 | id
-        nodes.append(Node(operation: operation, inputs: ids, output: id))
+        nodes.append(Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed))
         return result
     }
 }
