@@ -6,7 +6,7 @@ APT_PACKAGES := pkg-config libncursesw5-dev libpng-dev libjpeg62-turbo-dev libti
 PEER_PACKAGES := python3-torch python3-torchvision python3-numpy python3-pil python3-png python3-skimage python3-scipy python3-tifffile
 RELEASE      := .build/release
 
-.PHONY: deps system-packages weights peer-deps build install test test-sanitize demo bench bench-scale accept accept-roi interop apt-install fuzz soak fixtures samples clean
+.PHONY: deps system-packages weights peer-deps build install test test-sanitize demo bench bench-scale bench-methods accept accept-roi interop apt-install fuzz soak fixtures samples clean
 
 ## deps: install the system libraries Loupe links against (only those missing), then the
 ## default teacher weights.
@@ -76,6 +76,15 @@ bench: deps peer-deps
 SIZES ?= 200,1000,5000
 bench-scale: build peer-deps
 	/usr/bin/python3 scripts/bench-scale.py --sizes $(SIZES)
+
+## bench-methods: every method end to end on IMAGES DeepPCB crops (default 1,000), `loupe train`
+## and `loupe eval` beside a PyTorch loop over the same data (decode included): epoch s per stage,
+## ms per image, peak RSS (about 45 minutes on 2 cores). RD as issue 42 measures it:
+## make bench-methods IMAGES=200 BENCH_EPOCHS=5 METHODS=rd
+IMAGES ?= 1000
+BENCH_EPOCHS ?= 1
+bench-methods: build peer-deps
+	/usr/bin/python3 scripts/bench-methods.py --images $(IMAGES) --epochs $(BENCH_EPOCHS) $(if $(METHODS),--methods $(METHODS))
 
 ## interop: every method exported to ONNX and scored by ONNX Runtime against `loupe infer`
 ## (maps and scores to 1e-4, the same ranking, ms per image), checked by onnx.checker, and

@@ -19,14 +19,20 @@ import os
 import sys
 import time
 
-import numpy as np
-from scipy import ndimage
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import peer_setup  # noqa: E402
+
+# Threads and OpenMP's passive waiting set before torch loads (it reads them once): spinning
+# OpenMP threads ran 2-7x slower whenever anything else shared the cores.
+peer_setup.configure(int(sys.argv[sys.argv.index("--threads") + 1]) if "--threads" in sys.argv else 2)
+
+import numpy as np  # noqa: E402
+from scipy import ndimage  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
 sys.path.insert(1, os.path.join(HERE, "..", "..", "shared", "peer"))
 import pfadseg_peer  # noqa: E402
 import rd_dual_peer  # noqa: E402
