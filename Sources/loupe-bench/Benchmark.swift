@@ -17,8 +17,8 @@ struct Benchmark {
         }
     }
 
-    /// Where one run's time goes, by operation and output shape (a trace times each
-    /// operation; only forward operations are traced, so this is for forward passes).
+    /// Where one run's time goes, by operation and its input and output shapes (a trace
+    /// times each operation; only forward operations are traced, so this is for forward passes).
     func profile(top: Int = 25) {
         run()
         let trace = OperationTrace()
@@ -98,7 +98,7 @@ struct BenchmarkOptions {
                 usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py] [--profile]
                 Times the engine's conv layers and networks; with --peer, runs PyTorch's torch_bench.py on the
                 same shapes in the same run and prints both side by side (ratio > 1: Loupe is faster).
-                --profile prints, for each case --only picks, one run's time by operation and output shape.
+                --profile prints, for each case --only picks, one run's time by operation and shapes (forward passes).
                 """)
                 exit(0)
             default:
