@@ -29,11 +29,13 @@ import statistics
 import subprocess
 import sys
 
+import peer_setup
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # LOUPE=PATH runs another build (a frozen copy, while the tree is rebuilt).
 LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
-WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "efficientnet-lite0-57934424.pth")
+WEIGHTS = peer_setup.teacher_weights("efficientnet-lite0")
 PEER_METRICS = [("image AUROC", "image_auroc"), ("pixel AUROC", "pixel_auroc"), ("AUPRO@0.3", "aupro_0.3"), ("pixel AP", "pixel_ap")]
 # Issue 7's measurement with the PyTorch peer on DeepPCB (RD, EfficientNet-Lite0).
 PEER_PCB_TILED = {"image_auroc": 0.84, "pixel_auroc": 0.95, "aupro_0.3": 0.79}

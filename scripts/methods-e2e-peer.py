@@ -50,8 +50,6 @@ import rd_reference  # noqa: E402
 methods_peer = __import__("importlib").import_module("methods-peer")
 sys.argv = _argv
 
-WEIGHTS = os.path.join(os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights")), "{}")
-TEACHER_WEIGHTS = {"efficientnet-lite0": "efficientnet-lite0-57934424.pth", "efficientnet-lite2": "efficientnet-lite2-9656183e.pth"}
 TWO_STAGE = ("pfadseg", "stu-seg")
 
 
@@ -175,7 +173,7 @@ def main():
     _, train, _, test, _ = rd_reference.load_split(args.data, 256, "pil", "lite")
     decode_s = time.perf_counter() - started
     names = ["efficientnet-lite0", "efficientnet-lite2"] if args.method == "rd-dual" else ["efficientnet-lite0"]
-    teachers = [rd_reference.Teacher(name, WEIGHTS.format(TEACHER_WEIGHTS[name])) for name in names]
+    teachers = [rd_reference.Teacher(name, peer_setup.teacher_weights(name)) for name in names]
     method = Method(args.method, teachers)
     started = time.perf_counter()
     parts = [method.features(train[i:i + args.batch]) for i in range(0, len(train), args.batch)]

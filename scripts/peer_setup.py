@@ -1,7 +1,17 @@
 """The shared start of the PyTorch peer scripts: thread settings made before torch loads
-(they are read once, at import), and the peer's `rd_reference.py` put on the import path."""
+(they are read once, at import), the peer's `rd_reference.py` put on the import path, and
+where the teachers' weights are (`make weights` fetches them)."""
 import os
 import sys
+
+# The torchvision-style weight files `scripts/fetch-weights.sh` installs, by teacher.
+TEACHER_WEIGHT_FILES = {"efficientnet-lite0": "efficientnet-lite0-57934424.pth", "efficientnet-lite2": "efficientnet-lite2-9656183e.pth"}
+
+
+def teacher_weights(name):
+    """The path of teacher `name`'s weights: in LOUPE_WEIGHTS, else ~/.cache/loupe/weights."""
+    folder = os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights"))
+    return os.path.join(folder, TEACHER_WEIGHT_FILES[name])
 
 
 def configure(threads):
