@@ -41,12 +41,10 @@ public struct GaussianBlur: Sendable {
         let (height, width) = (maps.shape[maps.rank - 2], maps.shape[maps.rank - 1])
         let planes = maps.count / max(height * width, 1), area = height * width
         let taps = weights.map(Float.init), r = radius
-        var horizontal = [Float](repeating: 0, count: maps.count)
-        horizontal.withUnsafeMutableBufferPointer { horizontal in
-            let rows = horizontal.baseAddress!
+        let horizontal = Tensor.build(shape: maps.shape) { rows in
             maps.withUnsafePointer { input in
                 Parallel.forChunks(of: planes * height, grain: 16) { chunk in
-                    var padded = [Float](repeating: 0, count: width + 2 * r + 8)
+                    var padded = [Float](repeating: 0, count: width + 2 * r)
                     padded.withUnsafeMutableBufferPointer { line in
                         let line = line.baseAddress!
                         for rowIndex in chunk {
@@ -71,8 +69,7 @@ public struct GaussianBlur: Sendable {
             }
         }
         return Tensor.build(shape: maps.shape) { out in
-            horizontal.withUnsafeBufferPointer { horizontal in
-                let rows = horizontal.baseAddress!
+            horizontal.withUnsafePointer { rows in
                 Parallel.forChunks(of: planes * height, grain: 16) { chunk in
                     for rowIndex in chunk {
                         let plane = rowIndex / height, y = rowIndex % height
