@@ -34,8 +34,7 @@ public final class Console: TerminalApplication {
     /// same pane is free.
     private var paneCache: [Int: (key: String, image: Image)] = [:]
     private var baseCache: [Int: (name: String, width: Int, height: Int, image: Image?, mask: [Bool]?)] = [:]
-    /// Every frame's draw time, for the 50 ms budget.
-    public private(set) var frameMilliseconds: [Double] = []
+    public private(set) var frameTimes = FrameTimes()
 
     /// Opens a run. Without a checkpoint it trains one on `data` first (Training view);
     /// without scores.csv it scores the test set in the background, images appearing as
@@ -301,15 +300,15 @@ public final class Console: TerminalApplication {
 
     /// Draws the current view onto `screen` and records how long the frame took.
     public func draw(on screen: any Screen) {
-        let started = DispatchTime.now().uptimeNanoseconds
-        if Chrome.drawsTooSmall(state, theme: theme, on: screen) {
-            // Nothing else fits; the help overlay still opens over the note.
-        } else {
-            drawView(on: screen)
+        frameTimes.measure {
+            if Chrome.drawsTooSmall(state, theme: theme, on: screen) {
+                // Nothing else fits; the help overlay still opens over the note.
+            } else {
+                drawView(on: screen)
+            }
+            if state.showsHelp { HelpOverlay().draw(state, theme: theme, on: screen) }
+            screen.present()
         }
-        if state.showsHelp { HelpOverlay().draw(state, theme: theme, on: screen) }
-        screen.present()
-        frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
     }
 
     private func drawView(on screen: any Screen) {

@@ -14,8 +14,7 @@ public final class ConsoleSession: TerminalApplication {
     private var opened: (key: String, console: Console)?
     private var consoles: [String: Console] = [:]
     private var lastRefresh = Date.distantPast
-    /// Every frame's draw time, for the 50 ms budget.
-    public private(set) var frameMilliseconds: [Double] = []
+    public private(set) var frameTimes = FrameTimes()
 
     public init(directory: String, theme: Theme = .standard) {
         catalog = RunCatalog(directory: directory)
@@ -74,14 +73,14 @@ public final class ConsoleSession: TerminalApplication {
     }
 
     public func draw(on screen: any Screen) {
-        let started = DispatchTime.now().uptimeNanoseconds
-        if let console = opened?.console {
-            console.draw(on: screen)
-        } else {
-            RunsView().draw(browser, theme: theme, on: screen)
-            screen.present()
+        frameTimes.measure {
+            if let console = opened?.console {
+                console.draw(on: screen)
+            } else {
+                RunsView().draw(browser, theme: theme, on: screen)
+                screen.present()
+            }
         }
-        frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
     }
 
     public func stop() {

@@ -97,11 +97,11 @@ struct ConsoleCommand: ParsableCommand {
             }
             let session = ConsoleSession(directory: directory, theme: chosen)
             try session.runInTerminal(forceASCII: monochrome)
-            times = session.frameMilliseconds
+            times = session.frameTimes.wall
         } else {
             let console = try Console(run: RunFolder(try chosenRun()), data: try data.source(), theme: chosen, newRunConfiguration: configuration, regionRun: roi)
             try console.runInTerminal(forceASCII: monochrome)
-            times = console.frameMilliseconds
+            times = console.frameTimes.wall
         }
         if frameTimes, let summary = LatencySummary(milliseconds: times) {
             print(String(format: "%d frames: median %.2f ms, 99th percentile %.2f ms, slowest %.2f ms (budget 50 ms)", summary.count,

@@ -48,9 +48,7 @@ import Testing
         #expect(console.state.tuning.images.count == 48 && FileManager.default.fileExists(atPath: run.scores))
         // Images appeared while scoring ran, not all at once at the end.
         #expect(sawScoringGrow.count > 3)
-        let slowest = console.frameMilliseconds.max() ?? 0
-        print("console frames: \(console.frameMilliseconds.count), slowest \(slowest) ms, median \(console.frameMilliseconds.sorted()[console.frameMilliseconds.count / 2]) ms")
-        if FrameBudget.isChecked { #expect(slowest < FrameBudget.milliseconds, "slowest frame \(slowest) ms of \(console.frameMilliseconds.count)") }
+        FrameBudget.check(console.frameTimes, "console while training and scoring")
 
         // The selected image's map arrives from its worker; the pane shows it.
         try console.handle(.character("1"))

@@ -57,9 +57,7 @@ import Testing
         session.draw(on: screen)
         #expect(session.console == nil && screen.line(0).contains("200 runs"))
         #expect((0..<40).map(screen.line).contains { $0.contains("zz-torn") } == false, "the damaged run sorts last, off screen")
-        let frames = session.frameMilliseconds.sorted()
-        print("runs session frames: \(frames.count), median \(frames[frames.count / 2]) ms, slowest \(frames.last ?? 0) ms")
-        if FrameBudget.isChecked { #expect((frames.last ?? 0) < FrameBudget.milliseconds, "slowest frame \(frames.last ?? 0) ms") }
+        FrameBudget.check(session.frameTimes, "runs session")
         try session.handle(.character("q"))
         #expect(session.isFinished)
         session.stop()

@@ -29,14 +29,6 @@ public struct InferenceJob: Sendable {
         public var decode: Double = 0
         public var score: Double = 0
         public var total: Double { decode + score }
-
-        /// This thread's CPU time in milliseconds, what decoding is timed by: it runs on a
-        /// low-priority loader thread, whose wall time also counts waiting for a free core.
-        static func threadTime() -> Double {
-            var time = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
-            return Double(time.tv_sec) * 1e3 + Double(time.tv_nsec) / 1e6
-        }
     }
 
     public let run: RunFolder
@@ -101,10 +93,12 @@ public struct InferenceJob: Sendable {
         let preprocessing = scorer.preprocessing
         if let overlays { try RunFolder.createFolder(overlays) }
         if let maps { try RunFolder.createFolder(maps) }
+        // Decoding is timed by CPU time: it runs on a low-priority loader thread, whose wall
+        // time also counts waiting for a free core.
         let loader = PrefetchingLoader(count: mine.count, prefetch: 8) { index in
-            let started = Latency.threadTime()
+            let started = ThreadClock.milliseconds()
             let prepared = try preprocessing.prepare(mine[index])
-            return (prepared, Latency.threadTime() - started)
+            return (prepared, ThreadClock.milliseconds() - started)
         }
         for (index, input) in loader.enumerated() {
             if isCancelled() { throw RunError.cancelled }
