@@ -44,6 +44,31 @@ import Testing
         }
     }
 
+    /// With a defective share of one half, about half the twins over a few epochs are the
+    /// good input itself with an empty mask, and the rest have a defect as before.
+    @Test func aDefectiveShareLeavesTheOtherTwinsGood() throws {
+        let recipe = SyntheticAnomalyRecipe(textureBlend: 0, cutPaste: 1, scar: 1, defectiveShare: 0.5)
+        var good = 0, defective = 0
+        for epoch in 0..<5 {
+            let batch = try Self.batches(recipe: recipe, textures: nil, epoch: epoch).next()
+            let inputs = try #require(batch.good), (twins, masks) = try #require(batch.defective)
+            let (plane, image) = (64 * 64, 3 * 64 * 64)
+            for index in 0..<6 {
+                let mask = masks.scalars[(index * plane)..<((index + 1) * plane)]
+                let same = inputs.scalars[(index * image)..<((index + 1) * image)] == twins.scalars[(index * image)..<((index + 1) * image)]
+                if mask.allSatisfy({ $0 == 0 }) {
+                    #expect(same, "epoch \(epoch) image \(index): an empty mask on a changed twin")
+                    good += 1
+                } else {
+                    #expect(!same, "epoch \(epoch) image \(index): a mask on an unchanged twin")
+                    defective += 1
+                }
+            }
+        }
+        // 30 draws at one half: 8 to 22 of either is 99.5 % likely; the seed fixes the draw.
+        #expect((8...22).contains(good) && good + defective == 30, "\(good) good twins of 30")
+    }
+
     @Test func sameSeedAndEpochMakeTheSameBatch() throws {
         let recipe = SyntheticAnomalyRecipe(textureBlend: 0, cutPaste: 1, scar: 1)
         let first = try Self.batches(recipe: recipe, textures: nil).next(), again = try Self.batches(recipe: recipe, textures: nil).next()

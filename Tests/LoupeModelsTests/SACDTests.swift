@@ -82,6 +82,8 @@ import Testing
         #expect(!plain.stateDictionary().keys.contains { $0.hasPrefix("calibrations.") })
         #expect(SACD.syntheticAnomalies(for: configuration([:]), stage: 0) == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25))
         #expect(SACD.syntheticAnomalies(for: configuration(["synthetic": .bool(false)]), stage: 0) == nil)
+        #expect(SACD.syntheticAnomalies(for: configuration(["defective_share": .real(0.5)]), stage: 0)
+                == SyntheticAnomalyRecipe(textureBlend: 0.5, cutPaste: 0.25, scar: 0.25, defectiveShare: 0.5))
 
         var generator = SeededGenerator(seed: 4)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }

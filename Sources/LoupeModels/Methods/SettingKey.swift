@@ -54,9 +54,11 @@ extension TrainingConfiguration {
 
 /// The shares of synthetic defect kinds a method trains on: declared once here, each method
 /// giving its defaults (sacd half texture blends; pfadseg and stu-seg all), and a two-stage
-/// method a second set for its segmentation network (`learner` names it in keys and help).
+/// method a second set for its segmentation network (`learner` names it in keys and help);
+/// with them, the share of a batch's images that get a defect at all.
 public struct SyntheticDefectShares: Sendable {
     public let textureBlend: SettingKey<Double>, cutPaste: SettingKey<Double>, scar: SettingKey<Double>
+    public let defectiveShare: SettingKey<Double>
 
     /// `learner`: nil for the method's one set (`texture_blend`), else the network a second
     /// set trains (`segmentation` gives `segmentation_texture_blend`).
@@ -66,19 +68,25 @@ public struct SyntheticDefectShares: Sendable {
         self.textureBlend = SettingKey(key("texture_blend"), default: textureBlend, help: "share of DRAEM texture-blend defects\(learns)", range: 0...1)
         self.cutPaste = SettingKey(key("cut_paste"), default: cutPaste, help: "share of CutPaste defects\(learns)", range: 0...1)
         self.scar = SettingKey(key("scar"), default: scar, help: "share of scar defects\(learns)", range: 0...1)
+        defectiveShare = SettingKey(key("defective_share"), default: 1,
+                                    help: "share of each batch's images made defective\(learns); the rest stay good with an empty mask (DRAEM: 0.5)",
+                                    range: 0.05...1)
     }
 
-    public var definitions: [MethodSetting] { [textureBlend.definition, cutPaste.definition, scar.definition] }
+    /// The kinds' shares, which `optionNames` lists, then how many images get one.
+    public var definitions: [MethodSetting] { kindDefinitions + [defectiveShare.definition] }
+    private var kindDefinitions: [MethodSetting] { [textureBlend.definition, cutPaste.definition, scar.definition] }
 
-    /// The options that set these shares, as a user types them (for errors that name them).
+    /// The options that set the kinds' shares, as a user types them (for errors that name them).
     public var optionNames: String {
-        definitions.map { "--" + $0.option }.joined(separator: ", ")
+        kindDefinitions.map { "--" + $0.option }.joined(separator: ", ")
     }
 
     /// The recipe these shares give in `configuration`; nil when every share is 0.
     public func recipe(_ configuration: TrainingConfiguration) -> SyntheticAnomalyRecipe? {
         let weights = [textureBlend, cutPaste, scar].map { Float(configuration[$0]) }
         guard weights.reduce(0, +) > 0 else { return nil }
-        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2])
+        return SyntheticAnomalyRecipe(textureBlend: weights[0], cutPaste: weights[1], scar: weights[2],
+                                      defectiveShare: Float(configuration[defectiveShare]))
     }
 }
