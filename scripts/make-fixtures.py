@@ -872,55 +872,13 @@ def rd_dual_cases():
 
 
 def roi_cases():
-    """The ROI segmenter's pieces (paper 000 section 3.1), written here in PyTorch from their
-    definitions (the Swift code's doc comments): AMAM (1x1 view; four views of depthwise 3x1
-    then 1x3 convs dilated 4, 8, 12, 16 and a pointwise conv; a pooled 1x1 view broadcast
-    back; a 3x3 conv and sigmoid weighing the input), the attention gate (x * sigmoid(psi(
-    relu(Wg g + Wx x)))) and a decoder stage (x2 bilinear, 3x3 conv-BN-ReLU, gated skip
-    concatenated, 3x3 conv-BN-ReLU). Forward and every gradient."""
+    """The ROI segmenter's pieces (paper 000 section 3.1), from their PyTorch definitions in
+    scripts/roi_peer.py: AMAM, the attention gate and a decoder stage. Forward and every
+    gradient."""
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from roi_peer import AMAM, Gate, Stage
     t = {}
     g = torch.Generator().manual_seed(71)
-
-    def cbr(cin, cout, k=1, padding=0):
-        return [nn.Conv2d(cin, cout, k, padding=padding, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
-
-    class AMAM(nn.Module):
-        def __init__(self, c, b):
-            super().__init__()
-            self.pointwise = nn.Sequential(*cbr(c, b))
-            self.dilated = nn.ModuleList([nn.Sequential(
-                nn.Conv2d(c, c, (3, 1), padding=(r, 0), dilation=r, groups=c, bias=False), nn.BatchNorm2d(c), nn.ReLU(),
-                nn.Conv2d(c, c, (1, 3), padding=(0, r), dilation=r, groups=c, bias=False),
-                *cbr(c, b)) for r in (4, 8, 12, 16)])
-            self.pooled = nn.Sequential(*cbr(c, b))
-            self.gate = nn.Conv2d(6 * b, c, 3, padding=1)
-
-        def forward(self, x):
-            pooled = F.interpolate(self.pooled(x.mean(dim=(2, 3), keepdim=True)), size=x.shape[2:], mode="bilinear", align_corners=False)
-            views = [self.pointwise(x)] + [d(x) for d in self.dilated] + [pooled]
-            return x * torch.sigmoid(self.gate(torch.cat(views, dim=1)))
-
-    class Gate(nn.Module):
-        def __init__(self, cg, cx, inner):
-            super().__init__()
-            self.gating = nn.Sequential(nn.Conv2d(cg, inner, 1), nn.BatchNorm2d(inner))
-            self.skip = nn.Sequential(nn.Conv2d(cx, inner, 1), nn.BatchNorm2d(inner))
-            self.psi = nn.Sequential(nn.Conv2d(inner, 1, 1), nn.BatchNorm2d(1))
-
-        def forward(self, gate, x):
-            return x * torch.sigmoid(self.psi(F.relu(self.gating(gate) + self.skip(x))))
-
-    class Stage(nn.Module):
-        def __init__(self, cin, cout, cskip):
-            super().__init__()
-            self.upsample = nn.Sequential(*cbr(cin, cout, 3, 1))
-            self.gate = Gate(cout, cskip, max(cout // 2, 8))
-            self.merge = nn.Sequential(*cbr(cout + cskip, cout, 3, 1))
-
-        def forward(self, x, skip):
-            up = self.upsample(F.interpolate(x, size=skip.shape[2:], mode="bilinear", align_corners=False))
-            return self.merge(torch.cat([up, self.gate(up, skip)], dim=1))
-
     torch.manual_seed(72)
     cases = [("amam", AMAM(12, 4), [torch.randn((3, 12, 9, 10), generator=g)]),
              ("gate", Gate(10, 6, 8), [torch.randn((3, 10, 7, 6), generator=g), torch.randn((3, 6, 7, 6), generator=g)]),

@@ -10,7 +10,7 @@ network of width 64 trained on their discrepancy); the same two steps of stu-seg
 (scripts/stu_seg_peer.py), one rd-dual step (scripts/rd_dual_peer.py), one sacd step (the
 reference's RD with scripts/sacd_peer.py's FeaCali), and the scoring pass of every method
 on one 256 input (eval mode, the map at 256 before
-the blur). Also sigmoid, softmax and GELU (forward and backward) on 4M values. Prints one JSON object per case:
+the blur); and the ROI segmenter's training step and scoring pass (scripts/roi_peer.py). Also sigmoid, softmax and GELU (forward and backward) on 4M values. Prints one JSON object per case:
 {"name": ..., "ms": median}. Names match Sources/loupe-bench/MethodBenchmark.swift.
 """
 import argparse
@@ -37,6 +37,7 @@ sys.path.insert(1, os.path.join(HERE, "..", "..", "shared", "peer"))
 import pfadseg_peer  # noqa: E402
 import rd_dual_peer  # noqa: E402
 import rd_mff_peer as mff  # noqa: E402
+import roi_peer  # noqa: E402
 import sacd_peer  # noqa: E402
 import stu_seg_peer  # noqa: E402
 
@@ -169,6 +170,19 @@ def time_scoring_passes(args, pfadseg, stu_seg, dual):
     time_scoring("rd-dual_scoring_256_n1", lambda: mff.anomaly_map(features, dual(features), 256), args)
 
 
+def time_roi(args):
+    """The ROI segmenter (scripts/roi_peer.py, Lite0 encoder at output stride 16): one
+    training step as `loupe roi train`'s (8 frames at 256, BCE on the logits, Adam, the
+    encoder fine-tuned) and one scoring pass on one frame (the part's probabilities)."""
+    model = roi_peer.RegionSegmentation()
+    frames, masks = torch.randn(8, 3, 256, 256), (torch.rand(8, 1, 256, 256) > 0.5).float()
+    time_training_step("roi_step_256_n8", model, frames, lambda logits: F.binary_cross_entropy_with_logits(logits, masks),
+                       torch.optim.Adam(model.parameters(), lr=0.002, betas=(0.5, 0.999)), args)
+    model.eval()
+    frame = frames[:1]
+    time_scoring("roi_scoring_256_n1", lambda: torch.sigmoid(model(frame)), args)
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--repeats", type=int, default=10)
@@ -221,6 +235,7 @@ def main():
                        torch.optim.Adam(dual.parameters(), lr=0.005, betas=(0.5, 0.999)), args)
     time_sacd_step(args)
     time_scoring_passes(args, pfadseg, (stu_seg.student, stu_seg.segmentation), dual)
+    time_roi(args)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import LoupeTensor
 /// stage (the frozen student on 8 good and 8 defective images, the network on their discrepancy);
 /// the same two steps of stu-seg, one rd-dual step on Lite0 + Lite2 features (Adam), one
 /// sacd step (good and defective features as one batch, Adam); then every method's scoring
-/// pass on one 256² input (`addScoringCases`).
+/// pass on one 256² input (`addScoringCases`), and the ROI segmenter's (`addRegionCases`).
 enum MethodBenchmark {
     static func run(repository: String, repeats: Int, warmup: Int, threads: Int, comparePeer: Bool, wants: @escaping (String) -> Bool, profile: Bool = false) {
         var generator = SeededGenerator(seed: 3)
@@ -53,6 +53,7 @@ enum MethodBenchmark {
             return trainingStep(model, batch, Adam(parameters: model.parameters, learningRate: 0.005, betas: (0.5, 0.999)))
         }
         addScoringCases(to: &cases, using: &generator)
+        addRegionCases(to: &cases, using: &generator)
         let benchmarks = cases.benchmarks
         guard !benchmarks.isEmpty else { return }
         if profile { return benchmarks.forEach { $0.profile() } }
@@ -145,6 +146,32 @@ extension MethodBenchmark {
     }
 
     /// Default rd-dual on Lite0 + Lite2 (features concatenated per scale: 24+24, 40+48, 112+120 channels).
+    /// The ROI segmenter (a Lite0 encoder at output stride 16, random weights): one training
+    /// step as `loupe roi train`'s (8 frames at 256², BCE on the logits, Adam, the encoder
+    /// fine-tuned) and one scoring pass on one frame, as `RegionSegmenter.mask` runs it.
+    static func addRegionCases(to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
+        lazy var model = RegionSegmentationModel(encoder: EfficientNetLite(.lite0, outputStride: 16, using: &generator), using: &generator)
+        cases.add("roi_step_256_n8") {
+            let model = model
+            model.train()
+            let frames = Tensor.randomNormal([8, 3, 256, 256], using: &generator)
+            let masks = Tensor(shape: [8, 1, 256, 256], scalars: (0..<(8 * 256 * 256)).map { _ in generator.nextUniform() < 0.5 ? 1 : 0 })
+            let optimizer = Adam(parameters: model.parameters, learningRate: 0.002, betas: (0.5, 0.999))
+            return {
+                let loss = model(frames).binaryCrossEntropyElements(withLogitsTargets: masks).mean()
+                optimizer.zeroGradients()
+                loss.backward()
+                optimizer.step()
+            }
+        }
+        cases.add("roi_scoring_256_n1") {
+            let model = model
+            model.eval()
+            let frame = Tensor.randomNormal([1, 3, 256, 256], using: &generator)
+            return { _ = withoutGradients { model(frame).sigmoid() } }
+        }
+    }
+
     static func dualModel() -> (any DistillationModel)? {
         var configuration = TrainingConfiguration()
         configuration.method = "rd-dual"
