@@ -21,6 +21,13 @@ import Testing
         #expect(kernel(channels: 224, outChannels: 224, size: 6).winograd?.outputTile == 2)
     }
 
+    /// The ROI segmenter's decoder: 16 channels at 256², 32 → 16 at 128²; below 16, im2col.
+    @Test func regionDecoderConvolutionsUseIt() {
+        #expect(kernel(channels: 16, outChannels: 16, size: 256).winograd?.outputTile == 4)
+        #expect(kernel(channels: 32, outChannels: 16, size: 128).winograd?.outputTile == 4)
+        #expect(kernel(channels: 16, outChannels: 16, size: 256, batch: 1).winograd?.outputTile == 4)
+    }
+
     @Test func theTestCasesCoverBothTileSizes() {
         // OperationCatalog's convWinograd, deconvWinograd, convWinograd4x4, then
         // ConvolutionReferenceTests'.
@@ -32,6 +39,7 @@ import Testing
         #expect(kernel(channels: 24, outChannels: 24, size: 10, width: 30, batch: 2).winograd?.outputTile == 4)
         #expect(kernel(channels: 24, outChannels: 24, size: 9, width: 66, batch: 1).winograd?.outputTile == 4)
         #expect(kernel(channels: 24, outChannels: 24, size: 9, width: 66, batch: 1).winograd?.vectorTiles == 16)
+        #expect(kernel(channels: 16, outChannels: 17, size: 11, width: 13, batch: 2).winograd?.outputTile == 4)
     }
 
     /// A training step's input gradient uses the weight transform its forward kept; with
@@ -55,7 +63,8 @@ import Testing
     }
 
     @Test func otherConvolutionsDoNot() {
-        #expect(kernel(channels: 16, outChannels: 16, size: 64).winograd == nil, "too few channels")
+        #expect(kernel(channels: 8, outChannels: 16, size: 64).winograd == nil, "too few channels")
+        #expect(kernel(channels: 16, outChannels: 15, size: 64).winograd == nil, "too few channels")
         #expect(kernel(channels: 64, outChannels: 64, size: 16, stride: 2).winograd == nil)
         #expect(kernel(channels: 64, outChannels: 64, size: 16, kernel: 5, padding: 2).winograd == nil)
         #expect(kernel(channels: 64, outChannels: 64, size: 16, padding: 0).winograd == nil)

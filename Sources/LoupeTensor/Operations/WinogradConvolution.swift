@@ -38,7 +38,9 @@ struct WinogradKernel {
     /// transforms cost more than the multiplies they save. Measured forward + backward at
     /// batch 8 (`loupe-bench --only conv3x3`, noisy machine): 24 channels at 64² ~18 → ~11–15 ms with
     /// F(4×4, 3×3) (F(2×2, 3×3): ~15 ms); im2col → F(2×2) 15 → 12 ms on 112 at 16² and 224 at 8².
-    static let minimumChannels = 24
+    /// At 16 the ROI segmenter's decoder (16 channels at 256², 32 → 16 at 128²) still gains:
+    /// its training step 1,201–1,514 → 986–1,193 ms, its scoring pass 42–45 → 35–39 ms.
+    static let minimumChannels = 16
 
     /// F(4×4, 3×3) where the activations outweigh the weights and its products are clearly
     /// fewer; F(2×2, 3×3) otherwise. Its 36 positions make the weight transforms 2.25× those of
