@@ -29,6 +29,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import peer_setup  # noqa: E402  (only its paths: this script runs the peers as processes)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")
@@ -124,7 +127,8 @@ def main():
     parser.add_argument("--frames", type=int, default=500)
     parser.add_argument("--skip-peer", action="store_true")
     parser.add_argument("--budget", default="512M", help="also train the largest set under this --memory-budget ('' to skip)")
-    parser.add_argument("--weights", default=os.path.expanduser("~/.cache/loupe/weights/efficientnet-lite0-57934424.pth"))
+    parser.add_argument("--weights", default=peer_setup.teacher_weights("efficientnet-lite0"),
+                        help="the peer's Lite0 weights (default: where Loupe finds its own, LOUPE_WEIGHTS or ~/.cache/loupe/weights)")
     args = parser.parse_args()
     os.makedirs(WORK, exist_ok=True)
     rows, first_run = [], None

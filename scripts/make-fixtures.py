@@ -559,7 +559,7 @@ def jpeg_dataset(out_dir):
                 os.path.join(folders["masks"], stem + ".bmp"))
 
 
-def efficientnet_cases(out_dir, weights_dir):
+def efficientnet_cases(out_dir):
     """Real ImageNet EfficientNet-Lite0/2 weights run by the peer's own implementation
     (../shared/peer/rd_reference.py) on three scikit-image photos resized to 256x256 with
     Pillow: the inputs (PNG), Lite0's four stage features for the coffee photo, and logits
@@ -579,9 +579,10 @@ def efficientnet_cases(out_dir, weights_dir):
         x = torch.from_numpy(np.asarray(image, dtype=np.float32)).permute(2, 0, 1)[None]
         inputs[name] = (x - 127.0) / 128.0
     tensors = {}
-    for variant, file in (("efficientnet-lite0", "efficientnet-lite0-57934424.pth"),
-                          ("efficientnet-lite2", "efficientnet-lite2-9656183e.pth")):
-        net = rd_reference.build_backbone(variant, os.path.join(weights_dir, file)).eval()
+    sys.path.insert(0, os.path.join(ROOT, "scripts"))
+    from peer_setup import teacher_weights
+    for variant in ("efficientnet-lite0", "efficientnet-lite2"):
+        net = rd_reference.build_backbone(variant, teacher_weights(variant)).eval()
         with torch.no_grad():
             for name, x in inputs.items():
                 logits = net(x)
@@ -974,8 +975,7 @@ def main():
     models = os.path.join(ROOT, "Tests", "LoupeModelsTests", "Fixtures")
     os.makedirs(models, exist_ok=True)
     write_safetensors(os.path.join(models, "resnet.safetensors"), resnet_cases(), meta)
-    weights_dir = os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights"))
-    write_safetensors(os.path.join(models, "efficientnet.safetensors"), efficientnet_cases(models, weights_dir), meta)
+    write_safetensors(os.path.join(models, "efficientnet.safetensors"), efficientnet_cases(models), meta)
     write_safetensors(os.path.join(models, "checkpoints.safetensors"), checkpoint_cases(models), meta)
     write_safetensors(os.path.join(models, "reverse-distillation.safetensors"), reverse_distillation_case(), meta)
     imagenet_classes_swift(os.path.join(ROOT, "Sources", "LoupeModels", "Backbones", "ImageNetClasses.swift"))
