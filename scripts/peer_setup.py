@@ -9,8 +9,9 @@ TEACHER_WEIGHT_FILES = {"efficientnet-lite0": "efficientnet-lite0-57934424.pth",
 
 
 def teacher_weights(name):
-    """The path of teacher `name`'s weights: in LOUPE_WEIGHTS, else ~/.cache/loupe/weights."""
-    folder = os.environ.get("LOUPE_WEIGHTS", os.path.expanduser("~/.cache/loupe/weights"))
+    """The path of teacher `name`'s weights: in LOUPE_WEIGHTS, else (unset or empty, as Loupe
+    reads it) ~/.cache/loupe/weights."""
+    folder = os.environ.get("LOUPE_WEIGHTS") or os.path.expanduser("~/.cache/loupe/weights")
     return os.path.join(folder, TEACHER_WEIGHT_FILES[name])
 
 
