@@ -29,11 +29,13 @@ import Testing
         let state = model.stateDictionary()
         let final = fixtureCase(Self.fixtures, "final")
         #expect(Set(state.keys) == Set(final.keys))
-        // Parameters to 1e-3: for a weight whose gradient is near zero, Adam's m/√v after two
+        // Parameters to 2e-3: for a weight whose gradient is near zero, Adam's m/√v after two
         // steps turns rounding differences into ~1 % of one step (seen: 9e-4 of the RMS on
-        // 3 of 120k weights). The maps below depend on every weight and hold to 1e-4.
+        // 3 of 120k weights with im2col; 1.1e-3 on one once the 16-channel layers took
+        // Winograd, whose transforms round differently). The losses above hold to 1e-5 and
+        // the maps below, which depend on every weight, to 1e-4.
         for (key, expected) in final {
-            expectClose(state[key], expected, tolerance: 1e-3, scale: .tensorRootMeanSquare, key)
+            expectClose(state[key], expected, tolerance: 2e-3, scale: .tensorRootMeanSquare, key)
         }
         model.eval()
         let maps = FeatureDistanceMap(height: 128, width: 128, sigma: 4)(teacher: teacher, student: withoutGradients { model(teacher) })
