@@ -2,7 +2,9 @@ import Foundation
 import LoupeData
 @testable import LoupeEngine
 import LoupeImaging
+import LoupeModels
 import LoupeTensor
+import LoupeTestSupport
 import Testing
 
 /// The inputs made each step: a synthetic defect's mask lines up with its image after
@@ -56,6 +58,7 @@ import Testing
             for index in 0..<6 {
                 let mask = masks.scalars[(index * plane)..<((index + 1) * plane)]
                 let same = inputs.scalars[(index * image)..<((index + 1) * image)] == twins.scalars[(index * image)..<((index + 1) * image)]
+                #expect(batch.cleanTwins.contains(index) == mask.allSatisfy({ $0 == 0 }), "epoch \(epoch) image \(index): clean twins listed")
                 if mask.allSatisfy({ $0 == 0 }) {
                     #expect(same, "epoch \(epoch) image \(index): an empty mask on a changed twin")
                     good += 1
@@ -67,6 +70,30 @@ import Testing
         }
         // 30 draws at one half: 8 to 22 of either is 99.5 % likely; the seed fixes the draw.
         #expect((8...22).contains(good) && good + defective == 30, "\(good) good twins of 30")
+    }
+
+    /// The twins' teacher features: a clean twin's are the good input's, as given; the others
+    /// are the teacher's on those twins alone (to rounding of a smaller batch).
+    @Test func cleanTwinsTakeTheGoodFeatures() {
+        var generator = SeededGenerator(seed: 5)
+        // As a pretrained teacher runs: BatchNorms folded, so an image's features do not depend on its batch.
+        let network = EfficientNetLite(.lite0, using: &generator)
+        network.foldBatchNorms()
+        let teacher = Teacher([.efficientNetLite0], networks: [network])
+        let twins = Tensor.randomNormal([3, 3, 32, 32], using: &generator)
+        let good = teacher.features(Tensor.randomNormal([3, 3, 32, 32], using: &generator))
+        let teachers = teacher.features(twins)
+        let mixed = TrainingSession.twinFeatures(twins, clean: [1], good: good, teacher: teacher)
+        for scale in 0..<3 {
+            #expect(mixed[scale].shape == teachers[scale].shape)
+            #expect(mixed[scale].sliced(alongAxis: 0, 1..<2).scalars == good[scale].sliced(alongAxis: 0, 1..<2).scalars)
+            for row in [0, 2] {
+                expectClose(mixed[scale].sliced(alongAxis: 0, row..<(row + 1)), teachers[scale].sliced(alongAxis: 0, row..<(row + 1)),
+                            tolerance: 1e-5, "scale \(scale) twin \(row)")
+            }
+        }
+        #expect(TrainingSession.twinFeatures(twins, clean: [0, 1, 2], good: good, teacher: teacher).map(\.scalars) == good.map(\.scalars))
+        #expect(TrainingSession.twinFeatures(twins, clean: [], good: good, teacher: teacher).map(\.scalars) == teachers.map(\.scalars))
     }
 
     @Test func sameSeedAndEpochMakeTheSameBatch() throws {

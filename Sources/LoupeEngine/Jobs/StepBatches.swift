@@ -17,6 +17,9 @@ final class StepBatches {
         let isAugmented: Bool
         /// The inputs with synthetic defects, and their N×1×size×size masks (0 or 1).
         let defective: (inputs: Tensor, masks: Tensor)?
+        /// The twins a defective share below 1 left clean (each the good input, its mask
+        /// empty), by position in the batch: their teacher features are the good ones.
+        var cleanTwins: [Int] = []
     }
 
     private let loader: PrefetchingLoader<Batch>
@@ -26,7 +29,7 @@ final class StepBatches {
         let batches = (order.count + batchSize - 1) / batchSize
         loader = PrefetchingLoader(count: batches, prefetch: 2) { step in
             let positions = (step * batchSize)..<min(order.count, (step + 1) * batchSize)
-            var good: [Tensor] = [], defective: [Tensor] = [], masks: [Tensor] = []
+            var good: [Tensor] = [], defective: [Tensor] = [], masks: [Tensor] = [], clean: [Int] = []
             for position in positions {
                 let unit = units[order[position]]
                 let base = seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(epoch) &* 0x9E37_79B9 &+ UInt64(position)
@@ -39,12 +42,14 @@ final class StepBatches {
                 if let synthesis {
                     var generator = SeededGenerator(seed: base ^ 0x5EED_DEFEC7)
                     let anomaly = try synthesis.make(image, textures: textures, using: &generator)
+                    if synthesis.defectiveShare < 1, !anomaly.mask.pixels.contains(where: { $0 > 127 }) { clean.append(position - positions.lowerBound) }
                     defective.append(anomaly.image.tensor(normalization: preprocessing.normalization))
                     masks.append(Tensor(shape: [1, 1, anomaly.mask.height, anomaly.mask.width], scalars: anomaly.mask.pixels.map { $0 > 127 ? 1 : 0 }))
                 }
             }
             return Batch(good: good.isEmpty ? nil : Tensor.concatenate(good, alongAxis: 0), isAugmented: augmentation != nil,
-                         defective: synthesis == nil ? nil : (Tensor.concatenate(defective, alongAxis: 0), Tensor.concatenate(masks, alongAxis: 0)))
+                         defective: synthesis == nil ? nil : (Tensor.concatenate(defective, alongAxis: 0), Tensor.concatenate(masks, alongAxis: 0)),
+                         cleanTwins: clean)
         }
     }
 

@@ -129,9 +129,11 @@ final class TrainingSession {
             let inputs = try made?.next()
             let teacherFeatures = try inputs.flatMap { $0.isAugmented ? $0.good : nil }
                 .map { augmented in withoutGradients { teacher.features(augmented) } } ?? features(step)
-            let synthetic = inputs?.defective.map { defective in
-                SyntheticAnomalyBatch(masks: defective.masks, images: defective.inputs) { [teacher] in
-                    withoutGradients { teacher.features(defective.inputs) }
+            let synthetic = inputs.flatMap { inputs in
+                inputs.defective.map { defective in
+                    SyntheticAnomalyBatch(masks: defective.masks, images: defective.inputs) { [teacher] in
+                        withoutGradients { Self.twinFeatures(defective.inputs, clean: inputs.cleanTwins, good: teacherFeatures, teacher: teacher) }
+                    }
                 }
             }
             let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage))
@@ -147,6 +149,25 @@ final class TrainingSession {
                          learningRate: optimizer.learningRate, imagesPerSecond: Double(done) / max(elapsed, 1e-9)))
         }
         return (rows, features)
+    }
+
+    /// The teacher's features of a batch's twins: the teacher runs on the defective ones only;
+    /// a clean twin is its good input, whose features the step already has.
+    static func twinFeatures(_ twins: Tensor, clean: [Int], good: [Tensor], teacher: Teacher) -> [Tensor] {
+        guard !clean.isEmpty else { return teacher.features(twins) }
+        let count = twins.shape[0]
+        let defective = (0..<count).filter { !clean.contains($0) }
+        guard !defective.isEmpty else { return good }
+        func rows(_ x: Tensor, _ indices: [Int]) -> Tensor {
+            Tensor.concatenate(indices.map { x.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0)
+        }
+        let computed = teacher.features(rows(twins, defective))
+        return zip(good, computed).map { good, computed in
+            Tensor.concatenate((0..<count).map { index in
+                if let row = defective.firstIndex(of: index) { return computed.sliced(alongAxis: 0, row..<(row + 1)) }
+                return good.sliced(alongAxis: 0, index..<(index + 1))
+            }, alongAxis: 0)
+        }
     }
 
     /// After the final epoch, before its checkpoint (a run killed here redoes that epoch):
