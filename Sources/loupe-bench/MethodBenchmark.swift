@@ -145,7 +145,6 @@ extension MethodBenchmark {
         }
     }
 
-    /// Default rd-dual on Lite0 + Lite2 (features concatenated per scale: 24+24, 40+48, 112+120 channels).
     /// The ROI segmenter (a Lite0 encoder at output stride 16, random weights): one training
     /// step as `loupe roi train`'s (8 frames at 256², BCE on the logits, Adam, the encoder
     /// fine-tuned) and one scoring pass on one frame, as `RegionSegmenter.mask` runs it.
@@ -172,6 +171,7 @@ extension MethodBenchmark {
         }
     }
 
+    /// Default rd-dual on Lite0 + Lite2 (features concatenated per scale: 24+24, 40+48, 112+120 channels).
     static func dualModel() -> (any DistillationModel)? {
         var configuration = TrainingConfiguration()
         configuration.method = "rd-dual"

@@ -42,9 +42,10 @@ final class StepBatches {
                 if let synthesis {
                     var generator = SeededGenerator(seed: base ^ 0x5EED_DEFEC7)
                     let anomaly = try synthesis.make(image, textures: textures, using: &generator)
-                    if synthesis.defectiveShare < 1, !anomaly.mask.pixels.contains(where: { $0 > 127 }) { clean.append(position - positions.lowerBound) }
+                    let inside: [Float] = anomaly.mask.pixels.map { $0 > 127 ? 1 : 0 }
+                    if synthesis.defectiveShare < 1, !inside.contains(1) { clean.append(position - positions.lowerBound) }
                     defective.append(anomaly.image.tensor(normalization: preprocessing.normalization))
-                    masks.append(Tensor(shape: [1, 1, anomaly.mask.height, anomaly.mask.width], scalars: anomaly.mask.pixels.map { $0 > 127 ? 1 : 0 }))
+                    masks.append(Tensor(shape: [1, 1, anomaly.mask.height, anomaly.mask.width], scalars: inside))
                 }
             }
             return Batch(good: good.isEmpty ? nil : Tensor.concatenate(good, alongAxis: 0), isAugmented: augmentation != nil,
