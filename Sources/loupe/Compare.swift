@@ -28,7 +28,9 @@ struct Compare: ParsableCommand {
         Interrupted (Ctrl-C, kill, a reboot), the same command goes on: finished runs are \
         kept and an interrupted run resumes from its last epoch. Other shared settings for \
         the same DIR are refused by name; more variants or seeds are added to the table. \
-        Runs that share a teacher share its features through the feature cache.
+        Runs that share a teacher share its features through the feature cache; a variant \
+        that differs from an earlier one only in how it scores (stu-seg:student-map beside \
+        stu-seg) takes that one's training and is only evaluated.
 
         Each run is a `loupe train` and a `loupe eval` of its own; what they print goes to \
         DIR/<variant>-seed<N>/compare.log.
@@ -81,6 +83,14 @@ struct Compare: ParsableCommand {
         let variants: [ComparisonVariant]
         let seeds: [UInt64]
         let shared: RunConfigurationFile
+        /// Variants that differ from an earlier one only in how they score.
+        let sharedTrainings: [ComparisonVariant: SharedTraining]
+    }
+
+    /// A variant trained by another (`stu-seg:student-map` by `stu-seg`), and how it scores.
+    struct SharedTraining {
+        let trainer: ComparisonVariant
+        let scoring: TrainingConfiguration
     }
 
     func plan() throws -> Plan {
@@ -98,15 +108,23 @@ struct Compare: ParsableCommand {
         guard let data = shared.data else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
         shared.data = data.absolute  // the runs open from any folder later (console, eval)
         // Each variant as its run will train: its options and ranges checked now, by name.
+        var configurations: [TrainingConfiguration] = []
         for variant in variants {
             do {
-                _ = try runSettings(variant)
+                configurations.append(try runSettings(variant).configuration)
             } catch let error as ValidationError {
                 throw ValidationError("--methods \(variant): \(error.message)")
             }
         }
+        var sharedTrainings: [ComparisonVariant: SharedTraining] = [:]
+        for (index, variant) in variants.enumerated() {
+            if let trainer = configurations[..<index].firstIndex(where: { $0.trainsLike(configurations[index]) }) {
+                sharedTrainings[variant] = SharedTraining(trainer: variants[trainer], scoring: configurations[index])
+            }
+        }
         var seen = Set<UInt64>()
-        return Plan(variants: variants, seeds: seedList.map { $0! }.filter { seen.insert($0).inserted }, shared: shared)
+        return Plan(variants: variants, seeds: seedList.map { $0! }.filter { seen.insert($0).inserted }, shared: shared,
+                    sharedTrainings: sharedTrainings)
     }
 
     /// The settings a variant's run trains with (its `loupe train` checks them again).
@@ -156,7 +174,8 @@ struct Compare: ParsableCommand {
             say("\(source.description): no defect masks, so the table will show image metrics only")
         }
         let quiet = progress.quiet
-        let scheduler = ComparisonScheduler(folder: comparison, variants: plan.variants, seeds: plan.seeds, epochs: plan.shared.configuration.epochs,
+        let scheduler = ComparisonScheduler(folder: comparison, variants: plan.variants, shared: plan.sharedTrainings, seeds: plan.seeds,
+                                            epochs: plan.shared.configuration.epochs,
                                             lanes: lanes, teacherArguments: teacherArguments, say: { Self.say($0, quiet: quiet) })
         try scheduler.runAll()
         let runs = plan.seeds.flatMap { seed in plan.variants.compactMap { comparison.result(of: $0, seed: seed) } }

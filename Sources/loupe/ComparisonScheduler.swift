@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LoupeEngine
+import LoupeModels
 import LoupeTensor
 
 /// Trains and evaluates a comparison's runs, `lanes` at a time (each lane pinned to its own
@@ -11,6 +12,8 @@ final class ComparisonScheduler: @unchecked Sendable {
         let number: Int
         let variant: ComparisonVariant
         let seed: UInt64
+        /// The job whose training this one scores differently, if any (`Compare.sharedTrainings`).
+        let trainer: Int?
         var label: String { "\(variant) seed \(seed)" }
     }
 
@@ -19,6 +22,8 @@ final class ComparisonScheduler: @unchecked Sendable {
     private let epochs: Int
     private let lanes: Int
     private let teacherArguments: [String]
+    /// How each variant that shares another's training scores.
+    private let scoring: [ComparisonVariant: TrainingConfiguration]
     /// Prints a progress line (or not, with --quiet).
     private let say: @Sendable (String) -> Void
 
@@ -29,14 +34,21 @@ final class ComparisonScheduler: @unchecked Sendable {
     private var failure: (message: String, status: Int32)?
     private var epochSeconds: [ComparisonVariant: Double] = [:]
 
-    init(folder: ComparisonFolder, variants: [ComparisonVariant], seeds: [UInt64], epochs: Int, lanes: Int, teacherArguments: [String],
-         say: @escaping @Sendable (String) -> Void) {
+    /// `shared`: the variants that differ from an earlier one only in how they score; each
+    /// takes that variant's training, scored as its own settings say, on the same lane.
+    init(folder: ComparisonFolder, variants: [ComparisonVariant], shared: [ComparisonVariant: Compare.SharedTraining], seeds: [UInt64], epochs: Int,
+         lanes: Int, teacherArguments: [String], say: @escaping @Sendable (String) -> Void) {
         // Seed by seed: an interrupted comparison already has every variant's first seed.
         var jobs: [Job] = []
         for seed in seeds {
-            for variant in variants { jobs.append(Job(number: jobs.count + 1, variant: variant, seed: seed)) }
+            let first = jobs.count + 1
+            for variant in variants {
+                let trainer = shared[variant].flatMap { variants.firstIndex(of: $0.trainer) }.map { first + $0 }
+                jobs.append(Job(number: jobs.count + 1, variant: variant, seed: seed, trainer: trainer))
+            }
         }
         (self.folder, self.jobs, self.epochs, self.lanes, self.teacherArguments, self.say) = (folder, jobs, epochs, lanes, teacherArguments, say)
+        scoring = shared.mapValues(\.scoring)
     }
 
     /// Runs every job; on a run that fails, starts no other, waits for the ones training,
@@ -63,26 +75,33 @@ final class ComparisonScheduler: @unchecked Sendable {
         }
     }
 
+    /// The next job that trains; the jobs sharing its training follow it on the same lane.
     private func take() -> Job? {
         lock.withLock {
-            guard failure == nil, next < jobs.count else { return nil }
-            defer { next += 1 }
-            return jobs[next]
+            while failure == nil, next < jobs.count {
+                defer { next += 1 }
+                if jobs[next].trainer == nil { return jobs[next] }
+            }
+            return nil
         }
     }
 
     private func work(pinnedTo cores: [Int]?) {
+        let engine = cores.map { ["--cores", $0.map(String.init).joined(separator: ","), "--threads", "\($0.count)"] } ?? []
         while let job = take() {
-            let failed: (message: String, status: Int32)?
-            do {
-                failed = try run(job, engine: cores.map { ["--cores", $0.map(String.init).joined(separator: ","), "--threads", "\($0.count)"] } ?? [])
-            } catch {
-                failed = ("\(job.label): \(error)", 2)
-            }
-            if let failed { lock.withLock { if failure == nil { failure = failed } } }
-            lock.withLock {
-                running[job.number] = nil
-                finishedJobs.insert(job.number)
+            for each in [job] + jobs.filter({ $0.trainer == job.number }) {
+                let failed: (message: String, status: Int32)?
+                do {
+                    failed = try run(each, engine: engine)
+                } catch {
+                    failed = ("\(each.label): \(error)", 2)
+                }
+                if let failed { lock.withLock { if failure == nil { failure = failed } } }
+                lock.withLock {
+                    running[each.number] = nil
+                    finishedJobs.insert(each.number)
+                }
+                if failed != nil { break }
             }
         }
     }
@@ -101,6 +120,10 @@ final class ComparisonScheduler: @unchecked Sendable {
             return nil
         case .trained:
             say("\(prefix): trained earlier, evaluating")
+        case .stopped where job.trainer != nil, .fresh where job.trainer != nil:
+            let trainer = jobs[job.trainer! - 1]
+            say("\(prefix): scoring the training of \(trainer.label)")
+            try run.adoptTraining(of: folder.run(trainer.variant, seed: trainer.seed), scoringAs: scoring[job.variant]!)
         case let .stopped(epoch):
             say("\(prefix): stopped after epoch \(epoch) earlier, resuming")
             train = ["train", "--run", run.path, "--resume"]
@@ -160,7 +183,7 @@ final class ComparisonScheduler: @unchecked Sendable {
         guard !known.isEmpty else { return "" }
         let fallback = known.values.max() ?? 0  // an unseen variant: rather late than early
         var seconds = 0.0
-        for job in jobs where !done.contains(job.number) {
+        for job in jobs where !done.contains(job.number) && job.trainer == nil {
             let trained = progress[job.number] ?? 0
             seconds += Double(max(epochs - trained, 0)) * (known[job.variant] ?? fallback)
         }

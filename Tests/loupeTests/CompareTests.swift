@@ -1,5 +1,6 @@
 import Foundation
 import LoupeFormats
+import LoupeTensor
 import Testing
 
 /// `loupe compare` through the binary: an interrupted comparison goes on to the table an
@@ -49,6 +50,42 @@ import Testing
         #expect(log.contains("teacher features: 60 inputs in") && log.contains("(60 from the feature cache)"), "\(log)")
         let first = try String(contentsOfFile: folder + "/whole/rd-seed0/compare.log", encoding: .utf8)
         #expect(first.contains("(0 from the feature cache)"), "\(first)")
+    }
+
+    /// A variant that differs from an earlier one only in how it scores takes its training:
+    /// the same weights, and the metrics of a run of its own trained from the start; the
+    /// student's map scores otherwise than the segmentation network's.
+    @Test func aVariantThatOnlyScoresOtherwiseSharesTheTraining() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let cache = ["LOUPE_CACHE": folder + "/cache"]
+        let comparison = folder + "/compare"
+        let result = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "stu-seg,stu-seg:student-map", "--epochs", "2", "--size", "64",
+                                    "--runs", comparison], environment: cache)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.error.contains("[2/2] stu-seg:student-map seed 0: scoring the training of stu-seg seed 0"), "\(result.error)")
+        #expect(result.error.contains("[1/2] stu-seg seed 0: training"), "\(result.error)")
+        let (trainer, shared) = (comparison + "/stu-seg-seed0", comparison + "/stu-seg-student-map-seed0")
+        #expect(try String(contentsOfFile: shared + "/config.toml", encoding: .utf8).contains("student_map = true"))
+        let sharedLog = try String(contentsOfFile: shared + "/compare.log", encoding: .utf8)
+        #expect(!sharedLog.contains("`loupe train`") && !sharedLog.contains("epoch 1/"), "it trained: \(sharedLog)")
+        let weights = try SafeTensors(contentsOf: trainer + "/model.safetensors").tensors
+        let sharedWeights = try SafeTensors(contentsOf: shared + "/model.safetensors").tensors
+        #expect(weights.keys.sorted() == sharedWeights.keys.sorted())
+        #expect(weights.allSatisfy { name, tensor in sharedWeights[name]?.scalars == tensor.scalars })
+
+        let own = folder + "/own"
+        let trained = try Loupe.run(["train", "--config", comparison + "/comparison.toml", "--run", own, "--method", "stu-seg", "--student-map",
+                                     "--seed", "0"], environment: cache)
+        #expect(trained.status == 0, "\(trained.error)")
+        #expect(try Loupe.run(["eval", "--run", own]).status == 0)
+        func metrics(_ run: String) throws -> [String: Double] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/metrics.json"))) as? [String: Any])
+            return object.filter { $0.key != "infer_ms_per_image" }.compactMapValues { ($0 as? NSNumber)?.doubleValue }
+        }
+        #expect(try metrics(shared) == metrics(own))
+        #expect(try metrics(shared)["aupro_0.3"] != metrics(trainer)["aupro_0.3"], "the student's map scored as the network's")
     }
 
     /// The table's rows, metric columns only (the times and memory differ between calls).

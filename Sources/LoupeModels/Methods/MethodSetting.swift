@@ -47,12 +47,16 @@ public struct MethodSetting: Sendable {
     public let help: String
     /// Accepted range for numbers (inclusive).
     public let range: ClosedRange<Double>?
+    /// Changes how a trained model scores, never what it learns: runs that differ only in
+    /// such settings can share one training (`TrainingConfiguration.trainsLike`).
+    public let scoringOnly: Bool
 
-    public init(_ key: String, default defaultValue: SettingValue, help: String, range: ClosedRange<Double>? = nil) {
+    public init(_ key: String, default defaultValue: SettingValue, help: String, range: ClosedRange<Double>? = nil, scoringOnly: Bool = false) {
         self.key = key
         self.defaultValue = defaultValue
         self.help = help
         self.range = range
+        self.scoringOnly = scoringOnly
     }
 
     /// The key as the command line spells it, without dashes: `segmentation_share` is `segmentation-share`.

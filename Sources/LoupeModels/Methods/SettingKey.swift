@@ -6,8 +6,8 @@ import LoupeData
 public struct SettingKey<Value: SettingType>: Sendable {
     public let definition: MethodSetting
 
-    public init(_ key: String, default value: Value, help: String, range: ClosedRange<Double>? = nil) {
-        definition = MethodSetting(key, default: value.settingValue, help: help, range: range)
+    public init(_ key: String, default value: Value, help: String, range: ClosedRange<Double>? = nil, scoringOnly: Bool = false) {
+        definition = MethodSetting(key, default: value.settingValue, help: help, range: range, scoringOnly: scoringOnly)
     }
 }
 

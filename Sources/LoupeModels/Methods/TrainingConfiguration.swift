@@ -122,3 +122,35 @@ public struct SettingProblem: UserInputError, Equatable, Sendable {
     public let key: String, value: String, expected: String
     public var description: String { "'training.\(key)' is \(value); expected \(expected)" }
 }
+
+extension TrainingConfiguration {
+    /// The same training as `other`: equal but for how the model scores (image score, map
+    /// blur, the method's scoring-only settings), so one trained model serves both.
+    public func trainsLike(_ other: TrainingConfiguration) -> Bool {
+        trainingPart == other.trainingPart
+    }
+
+    /// This training scored as `other` scores: its image score, map blur and scoring-only settings.
+    public func scored(like other: TrainingConfiguration) -> TrainingConfiguration {
+        var scored = self
+        scored.imageScore = other.imageScore
+        scored.blurSigma = other.blurSigma
+        for setting in declaredSettings where setting.scoringOnly { scored.settings[setting.key] = other.settings[setting.key] }
+        return scored
+    }
+
+    /// Without what only scoring reads, every other declared setting spelt out (a default
+    /// left unset and one written out train alike).
+    private var trainingPart: TrainingConfiguration {
+        var part = self
+        part.imageScore = nil
+        part.blurSigma = TrainingConfiguration().blurSigma
+        part.settings = [:]
+        for setting in declaredSettings where !setting.scoringOnly {
+            part.settings[setting.key] = settings[setting.key] ?? setting.defaultValue
+        }
+        return part
+    }
+
+    private var declaredSettings: [MethodSetting] { (try? MethodRegistry.method(named: method))?.settings ?? [] }
+}

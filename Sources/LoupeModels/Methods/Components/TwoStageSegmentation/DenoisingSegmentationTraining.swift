@@ -33,7 +33,8 @@ enum DenoisingSegmentationTraining {
     static let segmentation = SettingKey("segmentation", default: true,
                                          help: "train the segmentation network as stage 2 (--no-segmentation: one stage, map = summed cosine distances)")
     static let studentMap = SettingKey("student_map", default: false,
-                                       help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)")
+                                       help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)",
+                                       scoringOnly: true)
     static let segmentationShare = SettingKey("segmentation_share", default: 0.57,
                                               help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)", range: 0.05...0.95)
     static let studentRate = SettingKey("student_lr", default: 0.5, help: "SGD learning rate of the student (stage 1)", range: 0...10)
