@@ -10,28 +10,32 @@ enum Benchmarks {
             return { _ = a.matmul(b) }
         }
 
-        // (label, in channels, out channels, kernel, padding, spatial size)
-        let convolutions = [("conv3x3_64c_64x64", 64, 64, 3, 1, 64), ("conv3x3_128c_32x32", 128, 128, 3, 1, 32),
-                            ("conv3x3_256c_16x16", 256, 256, 3, 1, 16), ("conv1x1_256to64_64x64", 256, 64, 1, 0, 64),
+        // (label, in channels, out channels, kernel, padding, spatial size, stride)
+        let convolutions = [("conv3x3_64c_64x64", 64, 64, 3, 1, 64, 1), ("conv3x3_128c_32x32", 128, 128, 3, 1, 32, 1),
+                            ("conv3x3_256c_16x16", 256, 256, 3, 1, 16, 1), ("conv1x1_256to64_64x64", 256, 64, 1, 0, 64, 1),
                             // RD's student at 256² with the EfficientNet-Lite0 teacher (no PyTorch counterpart).
-                            ("conv3x3_224c_8x8", 224, 224, 3, 1, 8), ("conv3x3_112c_16x16", 112, 112, 3, 1, 16),
-                            ("conv3x3_40c_32x32", 40, 40, 3, 1, 32), ("conv3x3_24c_64x64", 24, 24, 3, 1, 64)]
-        for (label, cin, cout, k, padding, spatial) in convolutions {
+                            ("conv3x3_224c_8x8", 224, 224, 3, 1, 8, 1), ("conv3x3_112c_16x16", 112, 112, 3, 1, 16, 1),
+                            ("conv3x3_40c_32x32", 40, 40, 3, 1, 32, 1), ("conv3x3_24c_64x64", 24, 24, 3, 1, 64, 1),
+                            // Its bottleneck's stride-2 fusion convolutions.
+                            ("conv3x3s2_336to224_16x16", 336, 224, 3, 1, 16, 2), ("conv3x3s2_40to112_32x32", 40, 112, 3, 1, 32, 2),
+                            ("conv3x3s2_24to40_64x64", 24, 40, 3, 1, 64, 2)]
+        for (label, cin, cout, k, padding, spatial, stride) in convolutions {
             func inputs() -> (x: Tensor, weight: Parameter) {
                 (Tensor.randomNormal([n, cin, spatial, spatial], using: &generator),
                  Parameter(Tensor.randomNormal([cout, cin, k, k], standardDeviation: 0.05, using: &generator)))
             }
-            let flops = 2.0 * Double(n * cout * spatial * spatial * cin * k * k) / 1e9
+            let outSpatial = spatial / stride
+            let flops = 2.0 * Double(n * cout * outSpatial * outSpatial * cin * k * k) / 1e9
             list.add("\(label)_n\(n)_fwd", gigaflops: flops) {
                 let (x, weight) = inputs()
-                return { _ = withoutGradients { x.conv2d(weight: weight.value, padding: Padding2D(padding)) } }
+                return { _ = withoutGradients { x.conv2d(weight: weight.value, stride: stride, padding: Padding2D(padding)) } }
             }
             list.add("\(label)_n\(n)_fwdbwd", gigaflops: 3 * flops) {
                 let (x, weight) = inputs()
-                let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal([n, cout, spatial, spatial], using: &generator))
+                let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal([n, cout, outSpatial, outSpatial], using: &generator))
                 return {
                     weight.zeroGradient()
-                    tracked.conv2d(weight: weight.value, padding: Padding2D(padding)).backward(gradient: gradient)
+                    tracked.conv2d(weight: weight.value, stride: stride, padding: Padding2D(padding)).backward(gradient: gradient)
                 }
             }
         }

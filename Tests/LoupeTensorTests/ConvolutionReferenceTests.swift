@@ -35,6 +35,14 @@ import Testing
         Geometry(batch: 2, channels: 2, outChannels: 3, height: 7, width: 35, kernelHeight: 2, kernelWidth: 2, stride: 2,
                  padding: Padding2D(0)),
         Geometry(batch: 1, channels: 2, outChannels: 2, height: 9, width: 8),
+        // Stride 2 with output rows a multiple of eight (RD's bottleneck): even and odd
+        // widths and heights, TensorFlow's uneven padding, a 5×5 kernel, a batch (columns
+        // side by side) and a single image (split over the channels).
+        Geometry(batch: 2, height: 7, width: 16, stride: 2, padding: Padding2D(1)),
+        Geometry(batch: 2, channels: 5, height: 9, width: 31, stride: 2, padding: Padding2D(1)),
+        Geometry(batch: 2, height: 6, width: 16, stride: 2, padding: Padding2D(top: 0, left: 0, bottom: 1, right: 1)),
+        Geometry(batch: 2, height: 8, width: 15, kernelHeight: 5, kernelWidth: 5, stride: 2, padding: Padding2D(2)),
+        Geometry(batch: 1, channels: 4, outChannels: 3, height: 5, width: 32, stride: 2, padding: Padding2D(1)),
         // 1×1: one product per column block of each image, a batch and a single image.
         Geometry(batch: 3, channels: 5, outChannels: 7, height: 9, width: 11, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         Geometry(batch: 1, channels: 6, outChannels: 3, height: 5, width: 13, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
