@@ -17,8 +17,8 @@ struct Benchmark {
         }
     }
 
-    /// Where one run's time goes, by operation and its input and output shapes (a trace
-    /// times each operation; only forward operations are traced, so this is for forward passes).
+    /// Where one run's time goes, by operation and its input and output shapes: a trace
+    /// times each forward operation, and each backward rule by the operation that recorded it.
     func profile(top: Int = 25) {
         run()
         let trace = OperationTrace()
@@ -34,6 +34,19 @@ struct Benchmark {
         }
         let traced = totals.values.reduce(0) { $0 + $1.ms }
         print("profile of \(name): \(String(format: "%.2f", total)) ms, \(String(format: "%.2f", traced)) ms in \(trace.nodes.count) operations")
+        Self.printTop(totals, of: total, top: top)
+        guard !trace.backward.isEmpty else { return }
+        var backward: [String: (ms: Double, count: Int)] = [:]
+        for (operation, nanoseconds) in trace.backward {
+            backward[operation, default: (0, 0)].ms += Double(nanoseconds) / 1e6
+            backward[operation, default: (0, 0)].count += 1
+        }
+        let inBackward = backward.values.reduce(0) { $0 + $1.ms }
+        print("  backward: \(String(format: "%.2f", inBackward)) ms in \(trace.backward.count) rules (each with its gradients' accumulation)")
+        Self.printTop(backward, of: total, top: top)
+    }
+
+    private static func printTop(_ totals: [String: (ms: Double, count: Int)], of total: Double, top: Int) {
         for (key, value) in totals.sorted(by: { $0.value.ms > $1.value.ms }).prefix(top) {
             print(String(format: "  %7.2f ms %5.1f %%  ×%-3d ", value.ms, 100 * value.ms / max(total, 1e-9), value.count) + key)
         }
@@ -98,7 +111,7 @@ struct BenchmarkOptions {
                 usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py] [--profile]
                 Times the engine's conv layers and networks; with --peer, runs PyTorch's torch_bench.py on the
                 same shapes in the same run and prints both side by side (ratio > 1: Loupe is faster).
-                --profile prints, for each case --only picks, one run's time by operation and shapes (forward passes).
+                --profile prints, for each case --only picks, one run's time by operation and shapes (forward operations, then backward rules).
                 """)
                 exit(0)
             default:

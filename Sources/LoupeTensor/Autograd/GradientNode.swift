@@ -1,3 +1,5 @@
+import Foundation
+
 /// One recorded operation on the tape: its inputs' nodes and how to map the gradient of its
 /// output to gradients of those inputs. A node with no inputs is a leaf (a parameter or an
 /// input the caller asked gradients for) and keeps its accumulated gradient.
@@ -8,6 +10,8 @@ public final class GradientNode: @unchecked Sendable {
     var propagate: ((Tensor) -> [Tensor?])?
     /// The accumulated gradient of the output of this node.
     public internal(set) var gradient: Tensor?
+    /// The operation that made it, as a trace names it (set only while tracing, for profiles).
+    var label: String?
 
     init(parents: [GradientNode?], propagate: ((Tensor) -> [Tensor?])?) {
         self.parents = parents
@@ -75,14 +79,17 @@ extension Tensor {
         invariant(seed.shape == shape, "backward: seed shape \(seed.shape) differs from tensor shape \(shape)")
         let order = GradientNode.topologicalOrder(from: root)
         root.accumulate(seed)
+        let trace = OperationTrace.active
         withoutGradients {
             for node in order.reversed() where !node.isLeaf {
                 guard let outgoing = node.gradient, let propagate = node.propagate else { continue }
+                let started = trace == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 let incoming = propagate(outgoing)
                 invariant(incoming.count == node.parents.count, "backward: rule returned \(incoming.count) gradients for \(node.parents.count) inputs")
                 for (parent, gradient) in zip(node.parents, incoming) {
                     if let parent, let gradient { parent.accumulate(gradient) }
                 }
+                if let trace { trace.addBackward(node.label ?? "untraced", nanoseconds: DispatchTime.now().uptimeNanoseconds - started) }
                 node.propagate = nil
                 node.gradient = nil
             }

@@ -22,6 +22,9 @@ public final class OperationTrace: @unchecked Sendable {
     public private(set) var nodes: [Node] = []
     /// The values `record`'s inputs were given.
     public private(set) var inputs: [Int] = []
+    /// Backward rules run while recording, by the operation that recorded them (its name
+    /// and shapes), and how long each took with its gradients' accumulation: a profile.
+    public private(set) var backward: [(operation: String, nanoseconds: UInt64)] = []
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
@@ -99,7 +102,13 @@ public final class OperationTrace: @unchecked Sendable {
         let id = newValue(shape: result.shape)
         result.traceID = serial << 32 | id
         nodes.append(Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed))
+        result.gradientNode?.label = operation.name + " " + ids.map { shapes[$0].map(String.init).joined(separator: "×") }.joined(separator: ", ")
+            + " → " + result.shape.map(String.init).joined(separator: "×")
         return result
+    }
+
+    func addBackward(_ operation: String, nanoseconds: UInt64) {
+        backward.append((operation, nanoseconds))
     }
 }
 

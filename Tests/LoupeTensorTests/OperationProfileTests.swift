@@ -1,0 +1,26 @@
+import LoupeTensor
+import Testing
+
+/// A trace is also a profile (`loupe-bench --profile`): each forward operation once, and
+/// each backward rule under the name and shapes of the operation that recorded it.
+@Suite struct OperationProfileTests {
+    @Test func backwardRulesAreTimedByTheOperationThatRecordedThem() {
+        var generator = SeededGenerator(seed: 3)
+        let x = Tensor.randomNormal([2, 3, 8, 8], using: &generator).requiringGradient()
+        let weight = Tensor.randomNormal([4, 3, 3, 3], using: &generator).requiringGradient()
+        let trace = OperationTrace()
+        trace.record(inputs: []) { _ in
+            x.conv2d(weight: weight, padding: Padding2D(1)).relu().sum().backward()
+        }
+        let forward = trace.nodes.map(\.operation.name)
+        #expect(forward.contains("convolution") && forward.contains("relu"), "\(forward)")
+        let backward = trace.backward.map(\.operation)
+        #expect(backward.contains("convolution 2×3×8×8, 4×3×3×3 → 2×4×8×8"), "\(backward)")
+        #expect(backward.contains("relu 2×4×8×8 → 2×4×8×8"), "\(backward)")
+        #expect(!backward.contains("untraced"), "every rule was recorded by a traced operation: \(backward)")
+        // Without a trace nothing is kept.
+        let untraced = OperationTrace()
+        x.conv2d(weight: weight, padding: Padding2D(1)).sum().backward()
+        #expect(untraced.backward.isEmpty)
+    }
+}
