@@ -123,7 +123,10 @@ final class ComparisonScheduler: @unchecked Sendable {
         case .stopped where job.trainer != nil, .fresh where job.trainer != nil:
             let trainer = jobs[job.trainer! - 1]
             say("\(prefix): scoring the training of \(trainer.label)")
-            try run.adoptTraining(of: folder.run(trainer.variant, seed: trainer.seed), scoringAs: scoring[job.variant]!)
+            let trained = folder.run(trainer.variant, seed: trainer.seed)
+            try run.adoptTraining(of: trained, scoringAs: scoring[job.variant]!)
+            // The table's memory is the training's, as for every other run.
+            if let peak = folder.peakMemory(of: trained) { try folder.recordPeakMemory(peak, of: run) }
         case let .stopped(epoch):
             say("\(prefix): stopped after epoch \(epoch) earlier, resuming")
             train = ["train", "--run", run.path, "--resume"]

@@ -74,6 +74,11 @@ import Testing
         let sharedWeights = try SafeTensors(contentsOf: shared + "/model.safetensors").tensors
         #expect(weights.keys.sorted() == sharedWeights.keys.sorted())
         #expect(weights.allSatisfy { name, tensor in sharedWeights[name]?.scalars == tensor.scalars })
+        func peakMemory(_ run: String) throws -> Int? {
+            let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: run + "/resources.json"))) as? [String: Any]
+            return (object?["peak_memory_bytes"] as? NSNumber)?.intValue
+        }
+        #expect(try peakMemory(shared)! >= peakMemory(trainer)!, "the shared run's memory is its training's")
 
         let own = folder + "/own"
         let trained = try Loupe.run(["train", "--config", comparison + "/comparison.toml", "--run", own, "--method", "stu-seg", "--student-map",
