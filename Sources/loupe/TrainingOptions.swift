@@ -9,7 +9,7 @@ import LoupeModels
 struct TrainingOptions: ParsableArguments {
     static let defaults = TrainingConfiguration()
 
-    @Option(help: ArgumentHelp("Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")); two comma-separated for rd-dual.",
+    @Option(help: ArgumentHelp("Teacher: \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")); two comma-separated for \(MethodRegistry.methodsTakingTwoTeachers.joined(separator: ", ")).",
                                discussion: "Default: the method's (efficientnet-lite0; rd-dual: efficientnet-lite0,efficientnet-lite2)."))
     var backbone: String?
 

@@ -78,12 +78,25 @@ import Testing
         #expect(try MethodRegistry.teachers(for: Self.configuration()) == [.efficientNetLite0, .efficientNetLite2])
         var one = Self.configuration()
         one.backbone = "efficientnet-lite0"
-        #expect(throws: TeacherError.wrongCount(method: "rd-dual", expected: 2, given: ["efficientnet-lite0"])) { try MethodRegistry.teachers(for: one) }
+        #expect(throws: TeacherError.wrongCount(method: "rd-dual", expected: 2...2, given: ["efficientnet-lite0"])) { try MethodRegistry.teachers(for: one) }
         one.settings = ["single_teacher": .bool(true)]
         #expect(try MethodRegistry.teachers(for: one) == [.efficientNetLite0])
         var rd = TrainingConfiguration()
         rd.backbone = "efficientnet-lite0, resnet18"
-        #expect(throws: TeacherError.wrongCount(method: "rd", expected: 1, given: ["efficientnet-lite0", "resnet18"])) { try MethodRegistry.teachers(for: rd) }
+        #expect(throws: TeacherError.wrongCount(method: "rd", expected: 1...1, given: ["efficientnet-lite0", "resnet18"])) { try MethodRegistry.teachers(for: rd) }
+        #expect(TeacherError.wrongCount(method: "rd", expected: 1...1, given: ["a", "b"]).description.contains("--method sacd, pfadseg, stu-seg, rd-dual"))
+        // sacd and the two-stage methods take one teacher or two (their students reconstruct both concatenated).
+        for method in ["sacd", "pfadseg", "stu-seg"] {
+            var configuration = TrainingConfiguration()
+            configuration.method = method
+            #expect(try MethodRegistry.teachers(for: configuration) == [.efficientNetLite0])
+            configuration.backbone = "efficientnet-lite0,efficientnet-lite2"
+            #expect(try MethodRegistry.teachers(for: configuration) == [.efficientNetLite0, .efficientNetLite2])
+            configuration.backbone = "efficientnet-lite0,efficientnet-lite2,resnet18"
+            #expect(throws: TeacherError.wrongCount(method: method, expected: 1...2, given: ["efficientnet-lite0", "efficientnet-lite2", "resnet18"])) {
+                try MethodRegistry.teachers(for: configuration)
+            }
+        }
         rd.backbone = "efficientnet-lite9"
         #expect(throws: TeacherError.unknownBackbone(name: "efficientnet-lite9")) { try MethodRegistry.teachers(for: rd) }
         #expect(RDDual.defaultTeachers(for: Self.configuration()) == [.efficientNetLite0, .efficientNetLite2])

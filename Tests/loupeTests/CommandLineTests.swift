@@ -316,6 +316,36 @@ extension Loupe {
         #expect(missing.status == 1 && missing.error.contains("shards 1 of 2 are missing"))
     }
 
+    /// sacd and the student-only variant distil from both shipped teachers at once
+    /// (`--backbone A,B`): the student reconstructs their features concatenated, so it is
+    /// wider than with one teacher, and the run evaluates, scores and exports like any other.
+    @Test(arguments: [["--method", "sacd"], ["--method", "stu-seg", "--no-segmentation"]]) func twoTeachers(_ method: [String]) throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("loupe-two-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func train(_ run: String, _ backbone: String) throws {
+            let result = try Loupe.run(["train", "--data", "samples/texture", "--run", folder + "/" + run, "--epochs", "1", "--size", "64",
+                                        "--backbone", backbone] + method)
+            #expect(result.status == 0, "\(result.error)")
+        }
+        try train("one", "efficientnet-lite0")
+        try train("two", "efficientnet-lite0,efficientnet-lite2")
+        #expect(try String(contentsOfFile: folder + "/two/config.toml", encoding: .utf8).contains("backbone = \"efficientnet-lite0,efficientnet-lite2\""))
+        func values(_ run: String) throws -> Int {
+            try SafeTensors(contentsOf: folder + "/" + run + "/model.safetensors").tensors.filter { !$0.key.hasPrefix("optimizer.") }.values.reduce(0) { $0 + $1.count }
+        }
+        #expect(try values("two") > values("one"), "the second teacher's channels widen the student")
+        let evaluation = try Loupe.run(["eval", "--run", folder + "/two", "--json"])
+        #expect(evaluation.status == 0 && evaluation.output.contains("pixel_auroc"), "\(evaluation.error)")
+        let scored = try Loupe.run(["infer", "--run", folder + "/two", "--output", folder + "/scores.csv", "samples/texture/test"])
+        #expect(scored.status == 0, "\(scored.error)")
+        let exported = try Loupe.run(["export", "--run", folder + "/two", "--output", folder + "/two.onnx"])
+        #expect(exported.status == 0 && FileManager.default.fileExists(atPath: folder + "/two.onnx"), "\(exported.error)")
+        let three = try Loupe.run(["train", "--data", "samples/texture", "--run", folder + "/three", "--epochs", "1", "--size", "64",
+                                   "--backbone", "efficientnet-lite0,efficientnet-lite2,resnet18"] + method)
+        #expect(three.status == 1 && three.error.contains("1 to 2 teachers"), "\(three.error)")
+    }
+
     /// `train --config` reads what a run wrote: a second run from it trains the same losses;
     /// options override it; `--resume` alone picks up a run's own settings; a mistake in it is
     /// one line naming the file, line and key.

@@ -114,7 +114,7 @@ public struct RunConfigurationFile: Equatable, Sendable {
             c.backbone = backbone
             guard c.backboneNames.allSatisfy({ BackboneName(rawValue: $0) != nil }) else {
                 throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
-                                        expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (two comma-separated for rd-dual)")
+                                        expected: "one of \(BackboneName.allCases.map(\.rawValue).joined(separator: ", ")) (two comma-separated for \(MethodRegistry.methodsTakingTwoTeachers.joined(separator: ", ")))")
             }
         }
         // Values are taken as written, then checked by the one rule set (`problem`) below.
@@ -161,7 +161,8 @@ public struct RunConfigurationFile: Equatable, Sendable {
         if let backbone, case let .failure(error) = Result(catching: { try MethodRegistry.teachers(for: c) }),
            case let .wrongCount(method, expected, _)? = error as? TeacherError {
             throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
-                                    expected: expected == 1 ? "one backbone for \(method)" : "\(expected) backbones for \(method), comma-separated")
+                                    expected: expected == 1...1 ? "one backbone for \(method)"
+                                        : "\(expected.lowerBound == expected.upperBound ? "\(expected.lowerBound)" : "\(expected.lowerBound) or \(expected.upperBound)") backbones for \(method), comma-separated")
         }
         var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
                                         teacherWeights: try document.strings("teacher_weights"))

@@ -99,7 +99,7 @@ public struct TeacherLayout: Equatable, Sendable {
 public enum TeacherError: UserInputError, Equatable {
     case unknownBackbone(name: String)
     /// The method distils from another number of teachers than `--backbone` names.
-    case wrongCount(method: String, expected: Int, given: [String])
+    case wrongCount(method: String, expected: ClosedRange<Int>, given: [String])
     case weightsDoNotMatch(backbones: [String], weights: [String])
 
     public var description: String {
@@ -108,9 +108,15 @@ public enum TeacherError: UserInputError, Equatable {
             return "unknown backbone '\(name)'; choose from \(BackboneName.allCases.map(\.rawValue).joined(separator: ", "))"
         case let .wrongCount(method, expected, given):
             let names = given.joined(separator: ",")
-            return expected == 1
-                ? "\(method) distils from one teacher, but '\(names)' names \(given.count) (two teachers: --method rd-dual)"
-                : "\(method) distils from \(expected) teachers: name them comma-separated (--backbone A,B), not '\(names)'"
+            switch (expected.lowerBound, expected.upperBound) {
+            case (1, 1):
+                let two = MethodRegistry.methodsTakingTwoTeachers.joined(separator: ", ")
+                return "\(method) distils from one teacher, but '\(names)' names \(given.count) (two teachers: --method \(two))"
+            case let (low, high) where low == high:
+                return "\(method) distils from \(low) teachers: name them comma-separated (--backbone A,B), not '\(names)'"
+            case let (low, high):
+                return "\(method) distils from \(low) to \(high) teachers (--backbone A or A,B), not '\(names)'"
+            }
         case let .weightsDoNotMatch(backbones, weights):
             return "\(weights.count) weights file\(weights.count == 1 ? "" : "s") (\(weights.joined(separator: ","))) for \(backbones.count) "
                 + "teacher\(backbones.count == 1 ? "" : "s") (\(backbones.joined(separator: ","))): give one per teacher, comma-separated, in the same order"

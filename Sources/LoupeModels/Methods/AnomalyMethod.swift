@@ -20,8 +20,9 @@ public protocol AnomalyMethod: SendableMetatype {
     /// initialised from `configuration.seed`, with `configuration.settings` already checked.
     static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel
 
-    /// How many teachers this configuration distils from (`--backbone A,B` names two).
-    static func teacherCount(for configuration: TrainingConfiguration) -> Int
+    /// How many teachers this configuration may distil from (`--backbone A,B` names two):
+    /// a student that reconstructs the teachers' features concatenated per scale takes one or two.
+    static func teacherCounts(for configuration: TrainingConfiguration) -> ClosedRange<Int>
 
     /// The teachers when the user names none.
     static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName]
@@ -48,7 +49,7 @@ public protocol AnomalyMethod: SendableMetatype {
 }
 
 extension AnomalyMethod {
-    public static func teacherCount(for configuration: TrainingConfiguration) -> Int { 1 }
+    public static func teacherCounts(for configuration: TrainingConfiguration) -> ClosedRange<Int> { 1...1 }
 
     public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] { [.efficientNetLite0] }
 

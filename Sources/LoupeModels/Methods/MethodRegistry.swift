@@ -5,6 +5,17 @@ public enum MethodRegistry {
 
     public static var names: [String] { methods.map { $0.name } }
 
+    /// The methods that can distil from two teachers at once (with their default settings).
+    public static var methodsTakingTwoTeachers: [String] {
+        var names: [String] = []
+        for method in methods {
+            var configuration = TrainingConfiguration()
+            configuration.method = method.name
+            if method.teacherCounts(for: configuration).contains(2) { names.append(method.name) }
+        }
+        return names
+    }
+
     /// The method called `name`.
     public static func method(named name: String) throws -> any AnomalyMethod.Type {
         guard let method = methods.first(where: { $0.name == name }) else { throw MethodError.unknownMethod(name: name, known: names) }
@@ -43,8 +54,8 @@ public enum MethodRegistry {
         }
         var checked = configuration
         checked.settings = try validated(configuration.settings, for: method)
-        let expected = method.teacherCount(for: checked)
-        guard backbones.count == expected else { throw TeacherError.wrongCount(method: method.name, expected: expected, given: names) }
+        let expected = method.teacherCounts(for: checked)
+        guard expected.contains(backbones.count) else { throw TeacherError.wrongCount(method: method.name, expected: expected, given: names) }
         return backbones
     }
 

@@ -26,12 +26,12 @@ public enum RDDual: AnomalyMethod {
 
     public static func paperRecipe(for configuration: TrainingConfiguration) -> PaperRecipe? { recipe.chosen(in: configuration) }
 
-    public static func teacherCount(for configuration: TrainingConfiguration) -> Int {
-        configuration[singleTeacher] ? 1 : 2
+    public static func teacherCounts(for configuration: TrainingConfiguration) -> ClosedRange<Int> {
+        configuration[singleTeacher] ? 1...1 : 2...2
     }
 
     public static func defaultTeachers(for configuration: TrainingConfiguration) -> [BackboneName] {
-        teacherCount(for: configuration) == 1 ? [.efficientNetLite0] : [.efficientNetLite0, .efficientNetLite2]
+        configuration[singleTeacher] ? [.efficientNetLite0] : [.efficientNetLite0, .efficientNetLite2]
     }
 
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {

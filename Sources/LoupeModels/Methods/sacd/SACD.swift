@@ -28,6 +28,9 @@ public enum SACD: AnomalyMethod {
     public static let settings = [feacali, contrastive, synthetic].map(\.definition)
         + [defectiveWeight, contrastiveWeight, margin].map(\.definition) + defects.definitions
 
+    /// Two teachers (`--backbone A,B`): the student reconstructs their features concatenated per scale.
+    public static func teacherCounts(for configuration: TrainingConfiguration) -> ClosedRange<Int> { 1...2 }
+
     public static func makeModel(teacher: TeacherLayout, configuration: TrainingConfiguration) -> any DistillationModel {
         let distillation = ReverseDistillationModel(teacher: teacher, seed: configuration.seed)
         var generator = SeededGenerator(seed: configuration.seed &+ 0xFEAC_A11)

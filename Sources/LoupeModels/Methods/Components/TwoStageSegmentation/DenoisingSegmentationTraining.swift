@@ -14,6 +14,10 @@ extension DenoisingSegmentationMethod {
         try DenoisingSegmentationTraining.stages(for: configuration, of: self)
     }
 
+    /// Two teachers (`--backbone A,B`): the student reconstructs their features concatenated
+    /// per scale, and the segmentation network reads the discrepancy of both.
+    public static func teacherCounts(for configuration: TrainingConfiguration) -> ClosedRange<Int> { 1...2 }
+
     /// The mean of the map's 100 highest pixels (DeSTSeg's T): a map of probabilities is
     /// flat near 0 or 1, where the single maximum ranks images poorly.
     public static var imageScore: ImageScore { .topMean(100) }
