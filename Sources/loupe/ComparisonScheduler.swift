@@ -22,7 +22,7 @@ final class ComparisonScheduler: @unchecked Sendable {
     private let epochs: Int
     private let lanes: Int
     private let teacherArguments: [String]
-    /// How each variant that shares another's training scores.
+    /// How each variant that shares another's training scores (its seed is the job's).
     private let scoring: [ComparisonVariant: TrainingConfiguration]
     /// Prints a progress line (or not, with --quiet).
     private let say: @Sendable (String) -> Void
@@ -124,7 +124,9 @@ final class ComparisonScheduler: @unchecked Sendable {
             let trainer = jobs[job.trainer! - 1]
             say("\(prefix): scoring the training of \(trainer.label)")
             let trained = folder.run(trainer.variant, seed: trainer.seed)
-            try run.adoptTraining(of: trained, scoringAs: scoring[job.variant]!)
+            var scoring = scoring[job.variant]!
+            scoring.seed = job.seed
+            try run.adoptTraining(of: trained, scoringAs: scoring)
             // The table's memory is the training's, as for every other run.
             if let peak = folder.peakMemory(of: trained) { try folder.recordPeakMemory(peak, of: run) }
         case let .stopped(epoch):

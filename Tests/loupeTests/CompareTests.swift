@@ -62,10 +62,14 @@ import Testing
         let cache = ["LOUPE_CACHE": folder + "/cache"]
         let comparison = folder + "/compare"
         let result = try Loupe.run(["compare", "--data", "samples/texture", "--methods", "stu-seg,stu-seg:student-map", "--epochs", "2", "--size", "64",
-                                    "--runs", comparison], environment: cache)
+                                    "--seeds", "0,1", "--runs", comparison], environment: cache)
         #expect(result.status == 0, "\(result.error)")
-        #expect(result.error.contains("[2/2] stu-seg:student-map seed 0: scoring the training of stu-seg seed 0"), "\(result.error)")
-        #expect(result.error.contains("[1/2] stu-seg seed 0: training"), "\(result.error)")
+        #expect(result.error.contains("[2/4] stu-seg:student-map seed 0: scoring the training of stu-seg seed 0"), "\(result.error)")
+        #expect(result.error.contains("[4/4] stu-seg:student-map seed 1: scoring the training of stu-seg seed 1"), "\(result.error)")
+        #expect(result.error.contains("[1/4] stu-seg seed 0: training"), "\(result.error)")
+        let seedOne = (try SafeTensors(contentsOf: comparison + "/stu-seg-seed1/model.safetensors").tensors,
+                       try SafeTensors(contentsOf: comparison + "/stu-seg-student-map-seed1/model.safetensors").tensors)
+        #expect(seedOne.0.allSatisfy { name, tensor in seedOne.1[name]?.scalars == tensor.scalars }, "seed 1 takes seed 1's training")
         let (trainer, shared) = (comparison + "/stu-seg-seed0", comparison + "/stu-seg-student-map-seed0")
         #expect(try String(contentsOfFile: shared + "/config.toml", encoding: .utf8).contains("student_map = true"))
         let sharedLog = try String(contentsOfFile: shared + "/compare.log", encoding: .utf8)
