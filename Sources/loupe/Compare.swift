@@ -104,7 +104,9 @@ struct Compare: ParsableCommand {
             if let problem = configuration.problem { throw ValidationError("--seeds: \(problem.value); expected \(problem.expected)") }
         }
         var shared = RunConfigurationFile(configuration: TrainingConfiguration())
-        try shared.apply(training: training, choice: try MethodChoiceOptions.parse([]), tiling: tiling, data: data, startedFromFile: false)
+        // Without a method yet: how many teachers --backbone may name is each variant's rule.
+        try shared.apply(training: training, choice: try MethodChoiceOptions.parse([]), tiling: tiling, data: data, startedFromFile: false,
+                         checksTeachers: false)
         guard let data = shared.data else { throw ValidationError("no data set: pass --data PATH or --good DIR") }
         shared.data = data.absolute  // the runs open from any folder later (console, eval)
         // Each variant as its run will train: its options and ranges checked now, by name.

@@ -7,9 +7,11 @@ extension RunConfigurationFile {
     /// These settings (defaults, a --config file or a resumed run's) with the training, tiling
     /// and data options given on the command line: what `train` and each run of `compare`
     /// train with, checked by the rules config.toml follows and refused by option name.
+    /// `checksTeachers`: false for settings with no method yet (`compare`'s shared ones: each
+    /// variant checks its teachers against its own method).
     mutating func apply(training: TrainingOptions, choice: MethodChoiceOptions, tiling: TilingOptions, data: DataOptions,
-                        startedFromFile: Bool) throws {
-        var c = try training.apply(to: configuration, choice: choice, startedFromFile: startedFromFile)
+                        startedFromFile: Bool, checksTeachers: Bool = true) throws {
+        var c = try training.apply(to: configuration, choice: choice, startedFromFile: startedFromFile, checksTeachers: checksTeachers)
         try tiling.apply(to: &self)
         if let tiling = self.tiling { c.imageSize = tiling.size }
         // The same ranges as config.toml and --resume (`TrainingConfiguration.problem`), named

@@ -55,7 +55,7 @@ struct TrainingOptions: ParsableArguments {
     /// `base` (defaults, a --config file or a resumed run's) with the options given here and
     /// the method and seed of `choice`; each command checks it in its `validate()`, where it
     /// knows the base; refused, naming the option, where `config.toml` would refuse the same value.
-    func apply(to base: TrainingConfiguration, choice: MethodChoiceOptions, startedFromFile: Bool) throws -> TrainingConfiguration {
+    func apply(to base: TrainingConfiguration, choice: MethodChoiceOptions, startedFromFile: Bool, checksTeachers: Bool = true) throws -> TrainingConfiguration {
         var c = base
         let method = choice.method
         if let method, method != c.method {
@@ -76,7 +76,7 @@ struct TrainingOptions: ParsableArguments {
             c.useDefaultTeachers()
         }
         do {
-            _ = try MethodRegistry.teachers(for: c)
+            if checksTeachers { _ = try MethodRegistry.teachers(for: c) }
         } catch let error as TeacherError {
             throw ValidationError("--backbone: \(error)")
         }

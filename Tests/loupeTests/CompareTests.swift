@@ -150,6 +150,21 @@ import Testing
         }
     }
 
+    /// `--backbone A,B` is shared by every variant, so each variant's method must take two
+    /// teachers: sacd trains on both, rd beside it is refused by name before anything trains.
+    @Test func twoTeachersForEveryVariant() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let both = ["compare", "--data", "samples/texture", "--backbone", "efficientnet-lite0,efficientnet-lite2", "--epochs", "1", "--size", "64"]
+        let mixed = try Loupe.run(both + ["--methods", "sacd,rd", "--runs", folder + "/mixed"])
+        #expect(mixed.status == 1 && mixed.error.contains("--methods rd: --backbone: rd distils from one teacher"), "\(mixed.error)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/mixed"))
+        let result = try Loupe.run(both + ["--methods", "sacd", "--runs", folder + "/both"], environment: ["LOUPE_CACHE": folder + "/cache"])
+        #expect(result.status == 0 && result.output.contains("| sacd | 0 |"), "\(result.error)")
+        #expect(try String(contentsOfFile: folder + "/both/comparison.toml", encoding: .utf8).contains("backbone = \"efficientnet-lite0,efficientnet-lite2\""))
+    }
+
     /// Without masks the table has the image metrics and says why; without any defective
     /// test image the command refuses before training, pointing to `infer`.
     @Test func dataWithoutMasksOrDefects() throws {

@@ -94,7 +94,8 @@ public struct RunConfigurationFile: Equatable, Sendable {
     /// Reads and checks a settings file; every mistake names the file, line and key.
     public static func read(_ path: String) throws -> RunConfigurationFile {
         let document = try TOMLDocument(path: path)
-        let methodName = try document.string("method") ?? "rd"
+        let namedMethod = try document.string("method")
+        let methodName = namedMethod ?? "rd"
         let method: any AnomalyMethod.Type
         do {
             method = try MethodRegistry.method(named: methodName)
@@ -157,8 +158,9 @@ public struct RunConfigurationFile: Equatable, Sendable {
             }
             c.augmentation[key] = Float(value)
         }
-        // As many teachers as the method distils from (checked once its settings are read).
-        if let backbone, case let .failure(error) = Result(catching: { try MethodRegistry.teachers(for: c) }),
+        // As many teachers as the method distils from (checked once its settings are read); a
+        // file without a method (`compare`'s shared settings) leaves that to the method given with it.
+        if let backbone, namedMethod != nil, case let .failure(error) = Result(catching: { try MethodRegistry.teachers(for: c) }),
            case let .wrongCount(method, expected, _)? = error as? TeacherError {
             throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
                                     expected: expected == 1...1 ? "one backbone for \(method)"
