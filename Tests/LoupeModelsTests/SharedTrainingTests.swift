@@ -18,8 +18,10 @@ import Testing
         scored.blurSigma = 0
         scored.imageScore = .topMean(10)
         #expect(base.trainsLike(scored))
-        // A default written out trains as one left unset.
+        // A default written out trains as one left unset, and a whole-number real read back
+        // from a checkpoint's JSON as an integer is the same real.
         #expect(base.trainsLike(Self.pfadseg(["segmentation_share": .real(0.57)])))
+        #expect(base.trainsLike(Self.pfadseg(["cut_paste": .integer(0), "texture_blend": .integer(1), "width": .integer(32)])))
     }
 
     @Test func everyOtherSettingDoes() {
@@ -29,6 +31,9 @@ import Testing
         var other = base
         other.seed = 1
         #expect(!base.trainsLike(other))
+        #expect(base.trainingDifference(from: other) == "seed: 0 ≠ 1")
+        #expect(base.trainingDifference(from: Self.pfadseg(["student_map": .bool(true)])) == nil)
+        #expect(base.trainingDifference(from: Self.pfadseg(["segmentation_share": .real(0.43)]))?.hasPrefix("settings: ") == true)
         other = base
         other.method = "stu-seg"
         #expect(!base.trainsLike(other))

@@ -19,7 +19,7 @@ public enum RunError: UserInputError, Equatable {
     /// A checkpoint written by a newer Loupe, in a layout this one does not know.
     case newerFormat(path: String, version: Int, supported: Int)
     /// A run asked to take over another's training that trains differently (`adoptTraining`).
-    case trainedDifferently(path: String, source: String)
+    case trainedDifferently(path: String, source: String, difference: String)
     /// A run whose training other runs would share has not finished its epochs.
     case unfinishedTraining(path: String, epoch: Int, epochs: Int)
     case cancelled
@@ -41,8 +41,8 @@ public enum RunError: UserInputError, Equatable {
         case let .cannotWrite(path, reason): return "\(path): cannot write: \(reason) (a file already there is unchanged)"
         case let .newerFormat(path, version, supported):
             return "\(path): written by a newer Loupe (checkpoint format \(version); this Loupe reads up to \(supported)): update Loupe to use this run"
-        case let .trainedDifferently(path, source):
-            return "\(path): cannot share the training of \(source): they differ in more than how they score"
+        case let .trainedDifferently(path, source, difference):
+            return "\(path): cannot share the training of \(source): they differ in more than how they score (\(difference))"
         case let .unfinishedTraining(path, epoch, epochs):
             return "\(path): trained \(epoch) of \(epochs) epochs; finish it (`loupe train --run \(path) --resume`) before other runs share it"
         case .cancelled: return "cancelled"

@@ -13,7 +13,9 @@ extension RunFolder {
         guard trained.epoch >= trained.configuration.epochs else {
             throw RunError.unfinishedTraining(path: source.path, epoch: trained.epoch, epochs: trained.configuration.epochs)
         }
-        guard trained.configuration.trainsLike(configuration) else { throw RunError.trainedDifferently(path: path, source: source.path) }
+        if let difference = trained.configuration.trainingDifference(from: configuration) {
+            throw RunError.trainedDifferently(path: path, source: source.path, difference: difference)
+        }
         checkpoint.metadata.configuration = trained.configuration.scored(like: configuration)
         checkpoint.metadata.threshold = nil
         try create()

@@ -130,6 +130,25 @@ extension TrainingConfiguration {
         trainingPart == other.trainingPart
     }
 
+    /// The first training setting in which `other` differs (`epochs: 30 ≠ 10`), nil when it
+    /// trains alike: what an error names.
+    public func trainingDifference(from other: TrainingConfiguration) -> String? {
+        func fields(_ c: TrainingConfiguration) -> [String: String] {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            guard let data = try? encoder.encode(c.trainingPart),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+            return object.mapValues { value in
+                (try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])).map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
+            }
+        }
+        let (mine, theirs) = (fields(self), fields(other))
+        for key in Set(mine.keys).union(theirs.keys).sorted() where mine[key] != theirs[key] {
+            return "\(key): \(mine[key] ?? "(unset)") ≠ \(theirs[key] ?? "(unset)")"
+        }
+        return trainsLike(other) ? nil : "the settings"
+    }
+
     /// This training scored as `other` scores: its image score, map blur and scoring-only settings.
     public func scored(like other: TrainingConfiguration) -> TrainingConfiguration {
         var scored = self
@@ -139,15 +158,17 @@ extension TrainingConfiguration {
         return scored
     }
 
-    /// Without what only scoring reads, every other declared setting spelt out (a default
-    /// left unset and one written out train alike).
+    /// Without what only scoring reads, every other declared setting spelt out as its type
+    /// holds it (a default left unset and one written out train alike, and a checkpoint's
+    /// whole-number real, which JSON reads back as an integer, is the real it was).
     private var trainingPart: TrainingConfiguration {
         var part = self
         part.imageScore = nil
         part.blurSigma = TrainingConfiguration().blurSigma
         part.settings = [:]
         for setting in declaredSettings where !setting.scoringOnly {
-            part.settings[setting.key] = settings[setting.key] ?? setting.defaultValue
+            let value = settings[setting.key] ?? setting.defaultValue
+            part.settings[setting.key] = (try? setting.accept(value).get()) ?? value
         }
         return part
     }
