@@ -130,6 +130,27 @@ import Testing
             return false
         }
     }
+
+    /// JSON reads a whole-number real back as an integer (`cut_paste = 0.0` as 0): a checkpoint
+    /// gives its settings back as their definitions type them, so a resumed run trains like
+    /// the one that wrote it (`loupe compare` shares trainings by that test).
+    @Test func checkpointSettingsComeBackAsTheirTypesHoldThem() throws {
+        let run = Self.temporaryRun()
+        defer { try? FileManager.default.removeItem(atPath: run.path) }
+        try FileManager.default.createDirectory(atPath: run.path, withIntermediateDirectories: true)
+        var configuration = TrainingConfiguration()
+        configuration.method = "pfadseg"
+        configuration.settings = ["cut_paste": .real(0), "texture_blend": .real(1), "width": .integer(32)]
+        let metadata = CheckpointMetadata(configuration: configuration, data: .path("data"), epoch: 1, threshold: nil, teacherWeights: "w")
+        try Checkpoint(model: [:], optimizer: [:], metadata: metadata).write(to: run.checkpoint)
+        let text = try SafeTensors.metadata(ofFileAt: run.checkpoint)["loupe"] ?? ""
+        #expect(text.contains(#""cut_paste":0"#) && !text.contains(#""cut_paste":0.0"#))
+        let read = try Checkpoint.readMetadata(run.checkpoint).configuration
+        #expect(read.settings == configuration.settings)
+        var defaults = TrainingConfiguration()
+        defaults.method = "pfadseg"
+        #expect(read.trainsLike(defaults))
+    }
 }
 
 extension ReverseDistillationRunTests {

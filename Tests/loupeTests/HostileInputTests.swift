@@ -55,7 +55,8 @@ import Testing
     }
 
     /// Sizes in a checkpoint's metadata pass config.toml's rules: an overlap equal to the tile
-    /// (stride 0), a zero batch, an input size that is no multiple of 32.
+    /// (stride 0), a zero batch, an input size that is no multiple of 32; the method's
+    /// settings pass their definitions (range, known key).
     @Test func checkpointMetadataOutsideTheRulesIsRefused() throws {
         let folder = Self.folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -66,6 +67,9 @@ import Testing
             ("batch0", { $0.configuration.batchSize = 0 }, "'training.batch_size' is 0; expected a whole number from 1 to 1024"),
             ("size50", { $0.configuration.imageSize = 50 }, "'training.image_size' is 50; expected a multiple of 32"),
             ("tiles0", { $0.tiling = Tiling(size: 64, overlap: 8); $0.tilesPerImage = 0 }, "tiles_per_image is 0"),
+            ("share2", { $0.method = "pfadseg"; $0.configuration.method = "pfadseg"; $0.configuration.settings = ["segmentation_share": .real(2)] },
+             "'segmentation_share' is 2.0; expected 0.05 to 0.95"),
+            ("unknown", { $0.configuration.settings = ["heads": .integer(4)] }, "'heads' is not a setting of rd (it has none)"),
         ]
         var expectations: [([String], String)] = []
         for (name, change, message) in cases {

@@ -202,18 +202,22 @@ public struct Checkpoint: Sendable {
         guard let text = entries["loupe"], let decoded = try? JSONDecoder().decode(CheckpointMetadata.self, from: Data(text.utf8)) else {
             throw RunError.damagedCheckpoint(path: path, detail: "no Loupe metadata (not written by `loupe train`)")
         }
-        guard MethodRegistry.names.contains(decoded.method) else {
+        guard let method = try? MethodRegistry.method(named: decoded.method) else {
             throw RunError.unknownMethod(path: path, found: decoded.method, known: MethodRegistry.names)
         }
         // Sizes and rates from a file someone handed over pass the rules config.toml passes:
         // a stride of 0 or a batch of billions would otherwise reach the tile plan and allocation.
         func damaged(_ detail: String) -> RunError { .damagedCheckpoint(path: path, detail: "its metadata says \(detail)") }
         if let problem = decoded.configuration.problem { throw damaged(problem.description) }
+        // The method's settings too, and as their types hold them: JSON reads a whole-number
+        // real (`cut_paste = 0.0`) back as an integer, and every reader should see the real.
+        var metadata = decoded
+        do { metadata.configuration.settings = try MethodRegistry.validated(decoded.configuration.settings, for: method) }
+        catch let error as MethodError { throw damaged(error.description) }
         if let problem = decoded.tiling?.problem { throw damaged("tiling: \(problem)") }
         if let count = decoded.tilesPerImage, count < 1 { throw damaged("tiles_per_image is \(count); expected a positive whole number") }
         if decoded.epoch < 0 { throw damaged("epoch is \(decoded.epoch); expected a whole number from 0") }
         // Checkpoints from before methods were plug-ins name it only at the top.
-        var metadata = decoded
         metadata.configuration.method = metadata.method
         return metadata
     }

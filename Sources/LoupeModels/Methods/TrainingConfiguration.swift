@@ -158,17 +158,16 @@ extension TrainingConfiguration {
         return scored
     }
 
-    /// Without what only scoring reads, every other declared setting spelt out as its type
-    /// holds it (a default left unset and one written out train alike, and a checkpoint's
-    /// whole-number real, which JSON reads back as an integer, is the real it was).
+    /// Without what only scoring reads, every other declared setting spelt out (a default
+    /// left unset and one written out train alike). Values are as their types hold them:
+    /// every reader of settings checks them (`MethodRegistry.validated`), checkpoints too.
     private var trainingPart: TrainingConfiguration {
         var part = self
         part.imageScore = nil
         part.blurSigma = TrainingConfiguration().blurSigma
         part.settings = [:]
         for setting in declaredSettings where !setting.scoringOnly {
-            let value = settings[setting.key] ?? setting.defaultValue
-            part.settings[setting.key] = (try? setting.accept(value).get()) ?? value
+            part.settings[setting.key] = settings[setting.key] ?? setting.defaultValue
         }
         return part
     }
