@@ -161,10 +161,8 @@ public struct RunConfigurationFile: Equatable, Sendable {
         // As many teachers as the method distils from (checked once its settings are read); a
         // file without a method (`compare`'s shared settings) leaves that to the method given with it.
         if let backbone, namedMethod != nil, case let .failure(error) = Result(catching: { try MethodRegistry.teachers(for: c) }),
-           case let .wrongCount(method, expected, _)? = error as? TeacherError {
-            throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"",
-                                    expected: expected == 1...1 ? "one backbone for \(method)"
-                                        : "\(expected.lowerBound == expected.upperBound ? "\(expected.lowerBound)" : "\(expected.lowerBound) or \(expected.upperBound)") backbones for \(method), comma-separated")
+           let expected = (error as? TeacherError)?.expectation {
+            throw document.badValue("backbone", in: "training", value: "\"\(backbone)\"", expected: expected)
         }
         var file = RunConfigurationFile(configuration: c, data: try document.string("data").map(DatasetSource.path),
                                         teacherWeights: try document.strings("teacher_weights"))

@@ -122,6 +122,15 @@ public enum TeacherError: UserInputError, Equatable {
                 + "teacher\(backbones.count == 1 ? "" : "s") (\(backbones.joined(separator: ","))): give one per teacher, comma-separated, in the same order"
         }
     }
+
+    /// What a `backbone` value must be, for errors that quote the value (`config.toml`):
+    /// "one backbone for rd", "1 or 2 backbones for sacd, comma-separated"; nil for other cases.
+    public var expectation: String? {
+        guard case let .wrongCount(method, expected, _) = self else { return nil }
+        if expected == 1...1 { return "one backbone for \(method)" }
+        let count = expected.lowerBound == expected.upperBound ? "\(expected.lowerBound)" : "\(expected.lowerBound) or \(expected.upperBound)"
+        return "\(count) backbones for \(method), comma-separated"
+    }
 }
 
 extension Teacher {
