@@ -13,7 +13,7 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     }
     let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
     let beta: Float = accumulate ? 1 : 0
-    _ = MatrixThreads.singleThreadedBLAS
+    _ = MatrixThreads.openBLASReady
     let parts = min(Parallel.coreCount, MatrixThreads.limit, partLimit, m * n * k / MatrixThreads.grain)
     if parts <= 1 {
         cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
@@ -48,8 +48,11 @@ enum MatrixThreads {
     static let grain = 1 << 20
     /// At most this many parts per product (`setMatrixThreads`).
     nonisolated(unsafe) static var limit = Parallel.coreCount
-    /// OpenBLAS set to one thread, once, before the first product.
-    static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+    /// OpenBLAS on the best kernels this CPU runs and on one thread, once, before the first product.
+    static let openBLASReady: Void = {
+        OpenBLASKernel.chooseForThisCPU()
+        openblas_set_num_threads(1)
+    }()
 }
 
 extension Tensor {
@@ -118,7 +121,7 @@ func gemmBatch(count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k
                                   b: b + i * strideB, ldb: ldb, c: c + i * strideC, ldc: ldc) }
         return
     }
-    _ = MatrixThreads.singleThreadedBLAS
+    _ = MatrixThreads.openBLASReady
     let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
     let work = UncheckedSendable((a, b, c))
     let product = { (i: Int) in
