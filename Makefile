@@ -75,6 +75,7 @@ bench: deps peer-deps
 ## `loupe infer` over 500 frames, each beside the PyTorch peer (about 40 minutes on 2 cores).
 SIZES ?= 200,1000,5000
 bench-scale: build peer-deps
+	$(SWIFT) build -c release --product loupe-bench  # the peers take its OpenBLAS kernels (scripts/peer_setup.py)
 	/usr/bin/python3 scripts/bench-scale.py --sizes $(SIZES)
 
 ## bench-methods: every method end to end on IMAGES DeepPCB crops (default 1,000), `loupe train`
@@ -84,6 +85,7 @@ bench-scale: build peer-deps
 IMAGES ?= 1000
 BENCH_EPOCHS ?= 1
 bench-methods: build peer-deps
+	$(SWIFT) build -c release --product loupe-bench
 	/usr/bin/python3 scripts/bench-methods.py --images $(IMAGES) --epochs $(BENCH_EPOCHS) $(if $(METHODS),--methods $(METHODS))
 
 ## interop: every method exported to ONNX and scored by ONNX Runtime against `loupe infer`

@@ -32,6 +32,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import peer_setup  # noqa: E402  (only its paths: this script runs the peers as processes)
 
+peer_setup.use_loupe_openblas_kernels()  # rd_reference.py and infer-peer.py inherit it
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOUPE = os.environ.get("LOUPE", os.path.join(ROOT, ".build", "release", "loupe"))
 PEER = os.path.join(ROOT, "..", "shared", "peer", "rd_reference.py")

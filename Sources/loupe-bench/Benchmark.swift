@@ -106,12 +106,17 @@ struct BenchmarkOptions {
             case "--only": only = value().split(separator: ",").map(String.init)
             case "--peer": peer = value()
             case "--profile": profile = true
+            case "--openblas-core":
+                // What the PyTorch peers take as OPENBLAS_CORETYPE (scripts/peer_setup.py).
+                print(OpenBLASKernel.current)
+                exit(0)
             case "--help", "-h":
                 print("""
-                usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py] [--profile]
+                usage: loupe-bench [--repeats N] [--warmup N] [--threads N] [--batch N] [--size N] [--only a,b] [--peer torch_bench.py] [--profile] [--openblas-core]
                 Times the engine's conv layers and networks; with --peer, runs PyTorch's torch_bench.py on the
                 same shapes in the same run and prints both side by side (ratio > 1: Loupe is faster).
                 --profile prints, for each case --only picks, one run's time by operation and shapes (forward operations, then backward rules).
+                --openblas-core prints the OpenBLAS kernel set the engine runs on this CPU (the peers run on it too).
                 """)
                 exit(0)
             default:

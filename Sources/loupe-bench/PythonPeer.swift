@@ -1,4 +1,5 @@
 import Foundation
+import LoupeTensor
 
 /// Runs a Python peer script with Debian's python3 (where PyTorch is installed) and reads
 /// the JSON objects it prints, one per line: every PyTorch comparison goes through here.
@@ -8,6 +9,11 @@ enum PythonPeer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = [script] + arguments
+        // PyTorch's matrix products go through the same OpenBLAS: on the kernels Loupe chose
+        // (`OpenBLASKernel`), not an older set OpenBLAS may fall back to for a CPU it does not know.
+        var environment = ProcessInfo.processInfo.environment
+        if environment["OPENBLAS_CORETYPE"] == nil { environment["OPENBLAS_CORETYPE"] = OpenBLASKernel.current }
+        process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe
         if !showErrors { process.standardError = FileHandle.nullDevice }
