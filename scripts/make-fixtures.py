@@ -7,6 +7,7 @@ python3-torchvision):
     /usr/bin/python3 scripts/make-fixtures.py
     /usr/bin/python3 scripts/make-fixtures.py --only methods   # attention and the methods' blocks only
     /usr/bin/python3 scripts/make-fixtures.py --only formats   # JPEG, TIFF and BMP files, the JPEG data set
+    /usr/bin/python3 scripts/make-fixtures.py --only operations   # the engine operations' cases only
 
 It writes the Fixtures/ folders of Tests/LoupeTensorTests, LoupeModelsTests and
 LoupeImagingTests. Needs python3-torch, python3-torchvision, python3-pil, python3-png and
@@ -29,6 +30,21 @@ import torchvision
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "Tests", "LoupeTensorTests", "Fixtures")
 DTYPES = {torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16", torch.int64: "I64"}
+
+
+def read_safetensors(path):
+    """The float32 tensors of a file `write_safetensors` wrote."""
+    with open(path, "rb") as f:
+        length = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(length))
+        data = f.read()
+    header.pop("__metadata__", None)
+    tensors = {}
+    for name, entry in header.items():
+        assert entry["dtype"] == "F32", f"{path}: {name} is {entry['dtype']}"
+        start, end = entry["data_offsets"]
+        tensors[name] = torch.frombuffer(bytearray(data[start:end]), dtype=torch.float32).reshape(entry["shape"])
+    return tensors
 
 
 def write_safetensors(path, tensors, metadata=None):
@@ -177,6 +193,20 @@ def op_cases():
     c.add("convWinograd", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(2, 32, 7, 6), w=r(33, 32, 3, 3), b=r(33))
     c.add("deconvWinograd", lambda x, w: F.conv_transpose2d(x, w, stride=1, padding=1), x=r(2, 33, 5, 7), w=r(33, 32, 3, 3))
     c.add("convWinograd4x4", lambda x, w, b: F.conv2d(x, w, b, stride=1, padding=1), x=r(1, 24, 17, 35), w=r(24, 24, 3, 3), b=r(24))
+    # Appended, so the cases above keep their random draws.
+    c.add("adaptiveAveragePool", lambda x: F.adaptive_avg_pool2d(x, (2, 3)), x=r(3, 5, 7, 8))
+    c.add("adaptiveAveragePoolEven", lambda x: F.adaptive_avg_pool2d(x, 2), x=r(2, 3, 6, 4))
+
+    def softmax_weighted_sum(a, b, d):
+        stacked = torch.stack([a, b, d], dim=1)
+        return (stacked.softmax(dim=1) * stacked).sum(dim=1)
+    c.add("softmaxWeightedSum", softmax_weighted_sum, a=r(2, 5, 7, 9), b=r(2, 5, 7, 9, scale=2.0), d=r(2, 5, 7, 9, offset=0.5))
+
+    def sigmoid_blend(a, b, z):
+        w = torch.sigmoid(z)
+        return a * w + b * (1 - w)
+    c.add("sigmoidBlend", sigmoid_blend, a=r(2, 5, 7, 9), b=r(2, 5, 7, 9), z=r(2, 5, 7, 9, scale=3.0))
+    c.add("sigmoidBlendBroadcast", sigmoid_blend, a=r(2, 5, 7, 9), b=r(2, 5, 7, 9), z=r(2, 5, 1, 1, scale=3.0))
     return c.tensors
 
 
@@ -949,7 +979,17 @@ def attention_cases():
 def main():
     only_methods = sys.argv[1:] == ["--only", "methods"]  # read first: some cases reset sys.argv
     only_formats = sys.argv[1:] == ["--only", "formats"]
+    only_operations = sys.argv[1:] == ["--only", "operations"]
     os.makedirs(OUT, exist_ok=True)
+    if only_operations:
+        # New cases only: a case already in the file keeps its values (another machine's
+        # kernels round the last bit differently, and the tests need no churn for that).
+        torch.set_num_threads(1)
+        path = os.path.join(OUT, "operations.safetensors")
+        tensors = op_cases()
+        tensors.update(read_safetensors(path) if os.path.exists(path) else {})
+        write_safetensors(path, tensors, {"torch": torch.__version__, "script": "scripts/make-fixtures.py"})
+        return
     imaging = os.path.join(ROOT, "Tests", "LoupeImagingTests", "Fixtures")
     if only_formats:
         meta = {"script": "scripts/make-fixtures.py"}

@@ -225,6 +225,15 @@ struct ONNXGraphWriter {
             node("Mul", [node("Mul", [inputs[0], constant([0.5], shape: [], "half")]), plusOne], output: out)
         case let .leakyRelu(slope): node("LeakyRelu", inputs, output: out, [("alpha", .float(slope))])
         case let .softmax(axis): node("Softmax", inputs, output: out, [("axis", .int(axis))])
+        case .sigmoidBlend:
+            // b + σ(z)·(a − b).
+            let chosen = node("Mul", [node("Sigmoid", [inputs[2]]), node("Sub", [inputs[0], inputs[1]])])
+            node("Add", [inputs[1], chosen], output: out)
+        case .softmaxWeightedSum:
+            // The branches stacked on a new axis 1, their softmax there weighting them, summed.
+            let stacked = node("Concat", inputs.map { node("Unsqueeze", [$0, integers([1], "axes")]) }, [("axis", .int(1))])
+            let weighted = node("Mul", [node("Softmax", [stacked], [("axis", .int(1))]), stacked])
+            node("ReduceSum", [weighted, integers([1], "axes")], output: out, [("keepdims", .int(0))])
         case .add: node("Add", inputs, output: out)
         case .subtract: node("Sub", inputs, output: out)
         case .multiply: node("Mul", inputs, output: out)
@@ -257,6 +266,8 @@ struct ONNXGraphWriter {
             node("AveragePool", inputs, output: out, [("kernel_shape", .ints([kernel, kernel])), ("strides", .ints([stride, stride])),
                                                       ("pads", .ints([padding, padding, padding, padding])), ("count_include_pad", .int(1))])
         case .globalAveragePool: node("GlobalAveragePool", inputs, output: out)
+        case let .adaptiveAveragePool(bins, columns):
+            writeAdaptiveAveragePool(inputs[0], shape: shapes[0], bins: bins, columns: columns, output: out)
         case let .sum(axes, keep): node("ReduceSum", [inputs[0], integers(axes, "axes")], output: out, [("keepdims", .int(keep ? 1 : 0))])
         case let .mean(axes, keep): node("ReduceMean", [inputs[0], integers(axes, "axes")], output: out, [("keepdims", .int(keep ? 1 : 0))])
         case let .maximum(axis): node("ReduceMax", [inputs[0], integers([axis], "axes")], output: out, [("keepdims", .int(1))])  // the engine keeps the axis
@@ -285,6 +296,30 @@ struct ONNXGraphWriter {
         case .identity: node("Identity", inputs, output: out)
         case let .unsupported(what): throw ExportError.unsupportedOperation(what)
         }
+    }
+
+    /// adaptive_avg_pool2d as ONNX has none: an AveragePool where the bins tile the plane,
+    /// else each bin's mean (bins overlap where their count does not divide the side).
+    mutating func writeAdaptiveAveragePool(_ input: String, shape: [Int], bins: Int, columns: Int, output: String) {
+        let (height, width) = (shape[2], shape[3])
+        if height % bins == 0 && width % columns == 0 {
+            let kernel = [height / bins, width / columns]
+            node("AveragePool", [input], output: output, [("kernel_shape", .ints(kernel)), ("strides", .ints(kernel))])
+            return
+        }
+        func range(_ index: Int, _ count: Int, _ length: Int) -> (Int, Int) {
+            (index * length / count, ((index + 1) * length + count - 1) / count)
+        }
+        let rows = (0..<bins).map { i in
+            let (top, bottom) = range(i, bins, height)
+            let cells = (0..<columns).map { j in
+                let (left, right) = range(j, columns, width)
+                let cell = node("Slice", [input, integers([top, left], "starts"), integers([bottom, right], "ends"), integers([2, 3], "axes")])
+                return node("ReduceMean", [cell, integers([2, 3], "axes")], [("keepdims", .int(1))])
+            }
+            return node("Concat", cells, [("axis", .int(3))])
+        }
+        node("Concat", rows, output: output, [("axis", .int(2))])
     }
 
     mutating func clip(_ input: String, _ lower: Float, _ upper: Float, output: String) {

@@ -123,6 +123,12 @@ let operationCases: [OperationCase] = [
     OperationCase("avgPool", ["x"]) { $0["x"]!.avgPool2d(kernelSize: 3, stride: 2, padding: 1) },
     OperationCase("avgPool2x2", ["x"]) { $0["x"]!.avgPool2d(kernelSize: 2) },
     OperationCase("globalAveragePool", ["x"]) { $0["x"]!.globalAveragePool() },
+    // 7×8 into 2×3 bins: overlapping bins (rows 0..<4 and 3..<7; columns 0..<3, 2..<6, 5..<8).
+    OperationCase("adaptiveAveragePool", ["x"]) { $0["x"]!.adaptiveAveragePool2d(height: 2, width: 3) },
+    OperationCase("adaptiveAveragePoolEven", ["x"]) { $0["x"]!.adaptiveAveragePool2d(height: 2, width: 2) },
+    OperationCase("softmaxWeightedSum", ["a", "b", "d"]) { Tensor.softmaxWeightedSum([$0["a"]!, $0["b"]!, $0["d"]!]) },
+    OperationCase("sigmoidBlend", ["a", "b", "z"]) { Tensor.sigmoidBlend($0["a"]!, $0["b"]!, logits: $0["z"]!) },
+    OperationCase("sigmoidBlendBroadcast", ["a", "b", "z"]) { Tensor.sigmoidBlend($0["a"]!, $0["b"]!, logits: $0["z"]!) },
     OperationCase("resizeUp", ["x"]) { $0["x"]!.resizedBilinear(height: 11, width: 13) },
     OperationCase("resizeDown", ["x"]) { $0["x"]!.resizedBilinear(height: 8, width: 6) },
     OperationCase("concatenate", ["a", "b", "d"]) { Tensor.concatenate([$0["a"]!, $0["b"]!, $0["d"]!], alongAxis: 1) },

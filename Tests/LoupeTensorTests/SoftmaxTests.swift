@@ -36,3 +36,39 @@ import Testing
         #expect(y.scalars.allSatisfy { $0.isFinite && $0 >= 0 })
     }
 }
+
+/// softmaxWeightedSum across many blocks and both cores (2×16×33×31 positions, not a
+/// multiple of a block), with branches far apart (some shares below e⁻⁸⁷), against its
+/// definition in Double: out = Σ pₖvₖ, ∂/∂vⱼ = g·pⱼ·(1 + vⱼ − out).
+@Suite struct SoftmaxWeightedSumTests {
+    @Test func valuesAndGradientsMatchTheDefinition() {
+        var generator = SeededGenerator(seed: 5)
+        let shape = [2, 16, 33, 31]
+        let branches = (0..<3).map { k in (Tensor.randomNormal(shape, using: &generator) * Tensor(Float(20 + 20 * k))).requiringGradient() }
+        let g = Tensor.randomNormal(shape, using: &generator)
+        let y = Tensor.softmaxWeightedSum(branches)
+        (y * g).sum().backward()
+
+        let values = branches.map(\.scalars), gs = g.scalars
+        var worstY = 0.0, worstGradient = 0.0
+        for i in 0..<gs.count {
+            let v = values.map { Double($0[i]) }, largest = v.max()!
+            let e = v.map { exp($0 - largest) }, total = e.reduce(0, +)
+            let p = e.map { $0 / total }
+            let out = zip(p, v).map(*).reduce(0, +)
+            worstY = max(worstY, abs(Double(y.scalars[i]) - out) / max(1, abs(out)))
+            for k in 0..<3 {
+                let expected = Double(gs[i]) * p[k] * (1 + v[k] - out)
+                worstGradient = max(worstGradient, abs(Double(branches[k].gradient!.scalars[i]) - expected) / max(1, abs(expected)))
+            }
+        }
+        #expect(worstY < 1e-5, "values: largest relative error \(worstY)")
+        #expect(worstGradient < 1e-4, "gradients: largest relative error \(worstGradient)")
+    }
+
+    @Test func oneBranchIsItself() {
+        var generator = SeededGenerator(seed: 6)
+        let x = Tensor.randomNormal([3, 4, 5], using: &generator)
+        #expect(Tensor.softmaxWeightedSum([x]).scalars == x.scalars)
+    }
+}

@@ -10,7 +10,6 @@ import LoupeTensor
 final class AttentionalFeatureFusion: MultiScaleChannelAttention {
     /// Fuses the residual branch `x` with the shortcut `y`.
     func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
-        let weight = weights(x + y)
-        return (x * weight + y * (1 - weight)) * 2
+        Tensor.sigmoidBlend(x, y, logits: logits(x + y)) * 2
     }
 }

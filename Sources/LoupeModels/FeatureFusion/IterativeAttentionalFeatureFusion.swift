@@ -18,9 +18,7 @@ final class IterativeAttentionalFeatureFusion: Module {
     }
 
     func callAsFunction(_ x: Tensor, _ y: Tensor) -> Tensor {
-        let firstWeight = first.weights(x + y)
-        let fused = x * firstWeight + y * (1 - firstWeight)
-        let weight = second.weights(fused)
-        return x * weight + y * (1 - weight)
+        let fused = Tensor.sigmoidBlend(x, y, logits: first.logits(x + y))
+        return Tensor.sigmoidBlend(x, y, logits: second.logits(fused))
     }
 }

@@ -22,8 +22,11 @@ class MultiScaleChannelAttention: Module {
     }
 
     /// The weights in (0, 1), one per channel and pixel of `x`.
-    func weights(_ x: Tensor) -> Tensor {
-        (local(x) + global(x.mean(alongAxes: [2, 3], keepingDimensions: true))).sigmoid()
+    func weights(_ x: Tensor) -> Tensor { logits(x).sigmoid() }
+
+    /// The weights before their sigmoid (what `Tensor.sigmoidBlend` takes).
+    func logits(_ x: Tensor) -> Tensor {
+        local(x) + global(x.mean(alongAxes: [2, 3], keepingDimensions: true))
     }
 
     /// `x` weighed by its own attention.

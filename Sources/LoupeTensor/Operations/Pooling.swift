@@ -138,11 +138,82 @@ extension Tensor {
         }
     }
 
+    /// PyTorch's `adaptive_avg_pool2d`: N×C×H×W to N×C×bins×columns, bin i of n covering
+    /// rows ⌊i·H/n⌋ ..< ⌈(i+1)·H/n⌉ (likewise columns; bins overlap where n does not divide H).
+    /// One pass per plane, where slicing each bin out made (and, backward, zero-filled) a
+    /// tensor per slice.
+    public func adaptiveAveragePool2d(height bins: Int, width columns: Int) -> Tensor {
+        traced(.adaptiveAveragePool(height: bins, width: columns), [self]) {
+            invariant(rank == 4, "adaptiveAveragePool2d: needs N×C×H×W, got \(shape)")
+            let (height, width) = (shape[2], shape[3])
+            invariant(bins > 0 && columns > 0 && bins <= height && columns <= width,
+                      "adaptiveAveragePool2d: \(bins)×\(columns) bins do not fit \(shape)")
+            let rowBins = AdaptiveBins(count: bins, length: height), columnBins = AdaptiveBins(count: columns, length: width)
+            let planes = shape[0] * shape[1], area = height * width, cells = bins * columns
+            let grain = Swift.max(1, 16_384 / Swift.max(area, 1))
+            let result = Tensor.build(shape: [shape[0], shape[1], bins, columns]) { out in
+                let output = UncheckedSendable(out)
+                withUnsafePointer { x in
+                    let input = UncheckedSendable(x)
+                    Parallel.forChunks(of: planes, grain: grain) { range in
+                        for p in range {
+                            let plane = input.value + p * area, target = output.value + p * cells
+                            for i in 0..<bins {
+                                for j in 0..<columns {
+                                    var total: Float = 0
+                                    for y in rowBins[i] {
+                                        let row = plane + y * width
+                                        for x in columnBins[j] { total += row[x] }
+                                    }
+                                    target[i * columns + j] = total / Float(rowBins[i].count * columnBins[j].count)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let inputShape = shape
+            return result.recorded(from: [self]) { g in
+                [Tensor.build(shape: inputShape) { out in
+                    let output = UncheckedSendable(out)
+                    g.withUnsafePointer { gp in
+                        let gradient = UncheckedSendable(gp)
+                        Parallel.forChunks(of: planes, grain: grain) { range in
+                            for p in range {
+                                let plane = output.value + p * area, source = gradient.value + p * cells
+                                plane.update(repeating: 0, count: area)
+                                for i in 0..<bins {
+                                    for j in 0..<columns {
+                                        let share = source[i * columns + j] / Float(rowBins[i].count * columnBins[j].count)
+                                        for y in rowBins[i] {
+                                            let row = plane + y * width
+                                            for x in columnBins[j] { row[x] += share }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }]
+            }
+        }
+    }
+
     private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {
         invariant(rank == 4, "\(op): needs N×C×H×W, got \(shape)")
         invariant(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half of kernel \(kernelSize)")
         return ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
                                    kernelHeight: kernelSize, kernelWidth: kernelSize, stride: stride,
                                    padding: Padding2D(padding), dilation: 1, op: op)
+    }
+}
+
+/// The bins of adaptive pooling along one axis: bin i of `count` over `length` positions is
+/// ⌊i·length/count⌋ ..< ⌈(i+1)·length/count⌉, as PyTorch's.
+struct AdaptiveBins {
+    let count: Int, length: Int
+
+    subscript(index: Int) -> Range<Int> {
+        (index * length / count)..<(((index + 1) * length + count - 1) / count)
     }
 }

@@ -12,6 +12,10 @@ public enum TracedOperation: Sendable, Equatable {
     case relu, relu6, sigmoid, tanh, gelu
     case leakyRelu(slope: Float)
     case softmax(axis: Int)
+    /// Σₖ softmaxₖ(v) · vₖ element by element. Inputs: the branches v₁ … v_K (one shape).
+    case softmaxWeightedSum
+    /// σ(z)·a + (1 − σ(z))·b. Inputs: a, b, z (broadcast to a's shape).
+    case sigmoidBlend
     /// Elementwise with broadcasting. Inputs: left, right.
     case add, subtract, multiply, divide
     /// x + s, x · s, s − x, s / x.
@@ -31,6 +35,8 @@ public enum TracedOperation: Sendable, Equatable {
     case maxPool(kernel: Int, stride: Int, padding: Int)
     case averagePool(kernel: Int, stride: Int, padding: Int)
     case globalAveragePool
+    /// PyTorch's `adaptive_avg_pool2d` to height×width bins (bin i covers ⌊i·H/n⌋ ..< ⌈(i+1)·H/n⌉).
+    case adaptiveAveragePool(height: Int, width: Int)
     case sum(axes: [Int], keepingDimensions: Bool)
     case mean(axes: [Int], keepingDimensions: Bool)
     case maximum(axis: Int)

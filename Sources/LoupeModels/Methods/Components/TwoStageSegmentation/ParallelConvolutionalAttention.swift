@@ -20,10 +20,6 @@ final class ParallelConvolutionalAttention: Module, Layer {
     }
 
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let stacked = Tensor.concatenate(zip(branches, recalibrations).map { convolution, recalibration in
-            recalibration(convolution(x)).reshaped([n, 1, c, h, w])
-        }, alongAxis: 1)
-        return (stacked.softmax(alongAxis: 1) * stacked).sum(alongAxes: [1])
+        Tensor.softmaxWeightedSum(zip(branches, recalibrations).map { convolution, recalibration in recalibration(convolution(x)) })
     }
 }
