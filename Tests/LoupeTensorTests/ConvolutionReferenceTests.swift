@@ -7,7 +7,7 @@ import Testing
 /// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
 /// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes; dilated
-/// convolutions run as Winograd on their phases.
+/// convolutions run as Winograd on the mosaic of their phases.
 @Suite struct ConvolutionReferenceTests {
     /// Dense (groups 1) cases.
     typealias Geometry = ConvolutionCase
@@ -55,7 +55,7 @@ import Testing
         Geometry(batch: 1, channels: 24, outChannels: 24, height: 9, width: 66),
         // The fewest channels it takes (the ROI decoder's 16), odd sizes.
         Geometry(batch: 2, channels: 16, outChannels: 17, height: 11, width: 13),
-        // Dilated 3×3 padded by the dilation: Winograd on the d² phases, sizes that d does and
+        // Dilated 3×3 padded by the dilation: Winograd on the mosaic of d² phases, sizes that d does and
         // does not divide (phases running past the image), a batch and a single image.
         Geometry(batch: 2, channels: 24, outChannels: 26, height: 12, width: 11, dilation: 2, padding: Padding2D(2)),
         Geometry(batch: 1, channels: 32, outChannels: 24, height: 13, width: 17, dilation: 3, padding: Padding2D(3)),

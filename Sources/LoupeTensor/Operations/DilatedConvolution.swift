@@ -1,9 +1,12 @@
 /// A 3×3 convolution dilated by d and padded by d is d² undilated ones: output row
 /// p·d + r reads only input rows (p + k − 1)·d + r, so the rows (and columns) of one phase
 /// r form an image that an ordinary 3×3 convolution padded by 1 maps to the same phase of
-/// the output ("atrous convolution by space-to-batch", as TensorFlow runs it). The phases go
-/// side by side in the batch, where the Winograd kernel takes them. PCAR's dilated branches
-/// (pfadseg) had gone through im2col: 22.7 → 12.0 ms forward+backward (d = 2, 32 channels, 64²).
+/// the output ("atrous convolution by space-to-batch", as TensorFlow runs it). The phases
+/// go side by side in one image per input, a mosaic with a zero seam between neighbours
+/// (the padding each phase's convolution needs), which the Winograd kernel takes whole.
+/// PCAR's dilated branches (pfadseg) had gone through im2col: 22.7 → 12.0 ms forward and
+/// backward (d = 2, 32 channels, 64²); with the phases in the batch, d = 3's 22-pixel
+/// phases were too narrow for the kernel's eight-tile rows (21.5 ms against d = 2's 15.1).
 enum DilatedConvolution {
     /// The dilation d when this convolution can run as d² undilated ones that Winograd takes; nil otherwise.
     static func phasedDilation(of geometry: ConvolutionGeometry, outChannels: Int, groups: Int, batch: Int) -> Int? {
@@ -11,45 +14,48 @@ enum DilatedConvolution {
         guard d > 1, groups == 1, geometry.kernelHeight == 3, geometry.kernelWidth == 3, geometry.stride == 1,
               geometry.padding == Padding2D(d), geometry.height >= d, geometry.width >= d
         else { return nil }
-        let phased = ConvolutionGeometry(channels: geometry.channels, height: phaseSize(geometry.height, d), width: phaseSize(geometry.width, d),
+        let mosaic = ConvolutionGeometry(channels: geometry.channels, height: mosaicSize(geometry.height, d), width: mosaicSize(geometry.width, d),
                                          kernelHeight: 3, kernelWidth: 3, stride: 1, padding: Padding2D(1), dilation: 1, op: "conv2d")
-        return WinogradKernel(geometry: phased, outChannels: outChannels, groups: 1, batch: batch * d * d) == nil ? nil : d
+        return WinogradKernel(geometry: mosaic, outChannels: outChannels, groups: 1, batch: batch) == nil ? nil : d
     }
 
     /// Rows (or columns) of a phase: the image's, rounded up to a multiple of d, over d.
     static func phaseSize(_ size: Int, _ d: Int) -> Int { (size + d - 1) / d }
 
-    /// Moves values between an N×C×H×W image and its d² phases, a (d²·N)×C×⌈H/d⌉×⌈W/d⌉
-    /// batch (phase (r, s) of image n is item (r·d + s)·N + n), which holds zeros where a
-    /// phase runs past the image. `toPhases` false moves them back, dropping those.
-    static func move(_ image: UnsafeMutablePointer<Float>, _ phases: UnsafeMutablePointer<Float>, toPhases: Bool,
-                     batch: Int, channels: Int, height: Int, width: Int, dilation d: Int) {
+    /// Rows (or columns) of the mosaic: d phases and the d − 1 seams between them.
+    static func mosaicSize(_ size: Int, _ d: Int) -> Int { d * phaseSize(size, d) + d - 1 }
+
+    /// Moves values between an N×C×H×W image and its mosaic of phases, N×C×M×M' (phase
+    /// (r, s) at rows r·(P + 1) ..< r·(P + 1) + P and the like for columns, P = ⌈H/d⌉), which
+    /// holds zeros in the seams and where a phase runs past the image. `toPhases` false
+    /// moves them back, dropping those.
+    static func move(_ image: UnsafeMutablePointer<Float>, _ mosaic: UnsafeMutablePointer<Float>, toPhases: Bool,
+                     planes: Int, height: Int, width: Int, dilation d: Int) {
         let (phaseHeight, phaseWidth) = (phaseSize(height, d), phaseSize(width, d))
-        let planes = batch * channels
-        let images = UncheckedSendable((image, phases))
+        let (mosaicHeight, mosaicWidth) = (mosaicSize(height, d), mosaicSize(width, d))
+        let images = UncheckedSendable((image, mosaic))
         Parallel.forChunks(of: planes, grain: max(1, 16_384 / (height * width))) { range in
-            let (image, phases) = images.value
+            let (image, mosaic) = images.value
             for plane in range {
-                let (n, c) = plane.quotientAndRemainder(dividingBy: channels)
-                let source = image + plane * height * width
-                for r in 0..<d {
+                let source = image + plane * height * width, target = mosaic + plane * mosaicHeight * mosaicWidth
+                for m in 0..<mosaicHeight {
+                    let row = target + m * mosaicWidth
+                    let (r, p) = m.quotientAndRemainder(dividingBy: phaseHeight + 1)
+                    let y = p * d + r
+                    guard p < phaseHeight, y < height else {
+                        if toPhases { row.update(repeating: 0, count: mosaicWidth) }
+                        continue
+                    }
+                    let imageRow = source + y * width
                     for s in 0..<d {
-                        let phase = phases + (((r * d + s) * batch + n) * channels + c) * phaseHeight * phaseWidth
+                        let phase = row + s * (phaseWidth + 1)
                         let columns = (width - s + d - 1) / d
-                        for p in 0..<phaseHeight {
-                            let row = phase + p * phaseWidth
-                            let y = p * d + r
-                            guard y < height else {
-                                if toPhases { row.update(repeating: 0, count: phaseWidth) }
-                                continue
-                            }
-                            let imageRow = source + y * width + s
-                            if toPhases {
-                                for q in 0..<columns { row[q] = imageRow[q * d] }
-                                for q in columns..<phaseWidth { row[q] = 0 }
-                            } else {
-                                for q in 0..<columns { imageRow[q * d] = row[q] }
-                            }
+                        if toPhases {
+                            for q in 0..<columns { phase[q] = imageRow[q * d + s] }
+                            for q in columns..<phaseWidth { phase[q] = 0 }
+                            if s < d - 1 { phase[phaseWidth] = 0 }
+                        } else {
+                            for q in 0..<columns { imageRow[q * d + s] = phase[q] }
                         }
                     }
                 }
@@ -59,28 +65,27 @@ enum DilatedConvolution {
 }
 
 extension Tensor {
-    /// The d² phases of an N×C×H×W tensor as one batch (`DilatedConvolution.move`); the
+    /// The mosaic of an N×C×H×W tensor's d² phases (`DilatedConvolution.move`); the
     /// gradient moves back.
     func dilationPhases(_ d: Int) -> Tensor {
-        let (batch, channels, height, width) = (shape[0], shape[1], shape[2], shape[3])
-        let phaseShape = [d * d * batch, channels, DilatedConvolution.phaseSize(height, d), DilatedConvolution.phaseSize(width, d)]
-        let result = Tensor.build(shape: phaseShape) { out in
+        let (height, width) = (shape[2], shape[3])
+        let mosaicShape = [shape[0], shape[1], DilatedConvolution.mosaicSize(height, d), DilatedConvolution.mosaicSize(width, d)]
+        let result = Tensor.build(shape: mosaicShape) { out in
             withUnsafePointer { x in
                 DilatedConvolution.move(UnsafeMutablePointer(mutating: x), out, toPhases: true,
-                                        batch: batch, channels: channels, height: height, width: width, dilation: d)
+                                        planes: shape[0] * shape[1], height: height, width: width, dilation: d)
             }
         }
         return result.recorded(from: [self]) { g in [g.mergingDilationPhases(d, height: height, width: width)] }
     }
 
-    /// The N×C×H×W tensor whose phases these are (the inverse of `dilationPhases`, dropping
-    /// what lies past H×W); the gradient splits again.
+    /// The N×C×H×W tensor whose mosaic of phases this is (the inverse of `dilationPhases`,
+    /// dropping the seams and what lies past H×W); the gradient splits again.
     func mergingDilationPhases(_ d: Int, height: Int, width: Int) -> Tensor {
-        let (batch, channels) = (shape[0] / (d * d), shape[1])
-        let result = Tensor.build(shape: [batch, channels, height, width]) { out in
-            withUnsafePointer { phases in
-                DilatedConvolution.move(out, UnsafeMutablePointer(mutating: phases), toPhases: false,
-                                        batch: batch, channels: channels, height: height, width: width, dilation: d)
+        let result = Tensor.build(shape: [shape[0], shape[1], height, width]) { out in
+            withUnsafePointer { mosaic in
+                DilatedConvolution.move(out, UnsafeMutablePointer(mutating: mosaic), toPhases: false,
+                                        planes: shape[0] * shape[1], height: height, width: width, dilation: d)
             }
         }
         return result.recorded(from: [self]) { g in [g.dilationPhases(d)] }
