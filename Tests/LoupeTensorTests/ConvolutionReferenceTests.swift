@@ -46,6 +46,8 @@ import Testing
         // 1×1: one product per column block of each image, a batch and a single image.
         Geometry(batch: 3, channels: 5, outChannels: 7, height: 9, width: 11, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         Geometry(batch: 1, channels: 6, outChannels: 3, height: 5, width: 13, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
+        // From 64² up a batch's pointwise gradients are per-image products on the tensors themselves.
+        Geometry(batch: 2, channels: 5, outChannels: 3, height: 64, width: 64, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
         Geometry(batch: 2, channels: 32, outChannels: 36, height: 6, width: 8),
         Geometry(batch: 1, channels: 40, outChannels: 32, height: 9, width: 5),

@@ -128,6 +128,11 @@ struct ConvolutionKernel {
     /// OpenBLAS's threads than multiplying.
     var batchesColumns: Bool {
         guard groups == 1, batch > 1 else { return false }
+        // A pointwise convolution's image is its own column matrix: from 64² up, per-image
+        // products read and write N×C×H×W memory directly, where batching copied the input,
+        // and the output gradient twice, for the backward (RCM's 1×1 layers at 64², batch 16:
+        // backward 4× their forward).
+        if geometry.isPointwise && geometry.outputArea >= 4096 { return false }
         // Few output channels make a thin per-image GEMM at any resolution; cap the
         // column matrix at 64 Mi values (256 MB).
         let small = geometry.outputArea < 4096 || outChannels < 64 || geometry.columnRows < 256
