@@ -9,7 +9,7 @@ import Testing
 /// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes; dilated
 /// convolutions run as Winograd on the mosaic of their phases.
 @Suite struct ConvolutionReferenceTests {
-    /// Dense (groups 1) cases.
+    /// Dense (groups 1) and depthwise cases.
     typealias Geometry = ConvolutionCase
 
     static let geometries: [Geometry] = [
@@ -46,6 +46,14 @@ import Testing
         // 1×1: one product per column block of each image, a batch and a single image.
         Geometry(batch: 3, channels: 5, outChannels: 7, height: 9, width: 11, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         Geometry(batch: 1, channels: 6, outChannels: 3, height: 5, width: 13, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
+        // Depthwise, gradients by taps: RCM's 1×11 and 11×1 bands and a 3×3 at stride 1 (rows
+        // longer than sixteen lanes), and at stride 2.
+        Geometry(batch: 2, channels: 3, outChannels: 3, groups: 3, height: 9, width: 40, kernelHeight: 1, kernelWidth: 11,
+                 padding: Padding2D(top: 0, left: 5, bottom: 0, right: 5)),
+        Geometry(batch: 2, channels: 3, outChannels: 3, groups: 3, height: 23, width: 37, kernelHeight: 11, kernelWidth: 1,
+                 padding: Padding2D(top: 5, left: 0, bottom: 5, right: 0)),
+        Geometry(batch: 2, channels: 4, outChannels: 4, groups: 4, height: 12, width: 35),
+        Geometry(batch: 1, channels: 4, outChannels: 4, groups: 4, height: 12, width: 35, stride: 2),
         // From 64² up a batch's pointwise gradients are per-image products on the tensors themselves.
         Geometry(batch: 2, channels: 5, outChannels: 3, height: 64, width: 64, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
@@ -69,9 +77,9 @@ import Testing
         let g = geometry
         var generator = SeededGenerator(seed: UInt64(g.height * 31 + g.kernelWidth * 7 + g.padding.left))
         let x = Tensor.randomNormal([g.batch, g.channels, g.height, g.width], using: &generator).requiringGradient()
-        let w = Tensor.randomNormal([g.outChannels, g.channels, g.kernelHeight, g.kernelWidth], using: &generator).requiringGradient()
+        let w = Tensor.randomNormal([g.outChannels, g.channels / g.groups, g.kernelHeight, g.kernelWidth], using: &generator).requiringGradient()
         let r = Tensor.randomNormal([g.batch, g.outChannels, g.outputHeight, g.outputWidth], using: &generator)
-        let y = x.conv2d(weight: w, stride: g.stride, padding: g.padding, dilation: g.dilation)
+        let y = x.conv2d(weight: w, stride: g.stride, padding: g.padding, dilation: g.dilation, groups: g.groups)
         #expect(y.shape == r.shape)
         (y * r).sum().backward()
 

@@ -13,6 +13,7 @@ import Testing
         let squares = values.prefix(count).reduce(0.0) { $0 + (Double($1) - Double(mean)) * (Double($1) - Double(mean)) }
         let weightSum = weights.prefix(count).reduce(0.0) { $0 + Double($1) }
         let products = zip(weights, values).prefix(count).reduce(0.0) { $0 + Double($1.0) * (Double($1.1) - Double(mean)) }
+        let dot = zip(weights, values).prefix(count).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         values.withUnsafeBufferPointer { v in
             weights.withUnsafeBufferPointer { w in
                 let tolerance = 1e-5 * Double(max(count, 1))
@@ -21,6 +22,7 @@ import Testing
                 let both = LaneSums.weightedDeviations(w.baseAddress!, v.baseAddress!, count: count, mean: mean)
                 #expect(abs(Double(both.weights) - weightSum) <= tolerance)
                 #expect(abs(Double(both.products) - products) <= tolerance)
+                #expect(abs(Double(LaneSums.dot(w.baseAddress!, v.baseAddress!, count: count)) - dot) <= tolerance)
             }
         }
     }

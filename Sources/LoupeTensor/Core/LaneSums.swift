@@ -46,6 +46,19 @@ enum LaneSums {
         return (totalW, totalP)
     }
 
+    /// Σ a · b.
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var low = SIMD8<Float>(), high = SIMD8<Float>(), i = 0
+        while i + 16 <= count {
+            low += load(a + i) * load(b + i)
+            high += load(a + i + 8) * load(b + i + 8)
+            i += 16
+        }
+        var total = (low + high).sum()
+        while i < count { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
     @inline(__always)
     private static func load(_ source: UnsafePointer<Float>) -> SIMD8<Float> {
         UnsafeRawPointer(source).loadUnaligned(as: SIMD8<Float>.self)

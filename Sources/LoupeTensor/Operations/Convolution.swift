@@ -494,7 +494,12 @@ struct ConvolutionKernel {
                 forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
                     let weight = filter[ky * g.kernelWidth + kx]
                     let row = gradient + oy * g.outputWidth, pixels = target + iy * g.width + offsetX
-                    for ox in firstX..<lastX { pixels[ox * g.stride] += weight * row[ox] }
+                    // Stride 1 (RCM's bands, the 3×3 ones) in a loop that vectorises.
+                    if g.stride == 1 {
+                        for ox in firstX..<lastX { pixels[ox] += weight * row[ox] }
+                    } else {
+                        for ox in firstX..<lastX { pixels[ox * g.stride] += weight * row[ox] }
+                    }
                 }
             }
         }
@@ -512,7 +517,11 @@ struct ConvolutionKernel {
                     forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
                         let row = gradient + oy * g.outputWidth, source = input + iy * g.width + offsetX
                         var total: Float = 0
-                        for ox in firstX..<lastX { total += row[ox] * source[ox * g.stride] }
+                        if g.stride == 1 {
+                            total = LaneSums.dot(row + firstX, source + firstX, count: max(lastX - firstX, 0))
+                        } else {
+                            for ox in firstX..<lastX { total += row[ox] * source[ox * g.stride] }
+                        }
                         filter[ky * g.kernelWidth + kx] += total
                     }
                 }
