@@ -307,14 +307,12 @@ struct ONNXGraphWriter {
             node("AveragePool", [input], output: output, [("kernel_shape", .ints(kernel)), ("strides", .ints(kernel))])
             return
         }
-        func range(_ index: Int, _ count: Int, _ length: Int) -> (Int, Int) {
-            (index * length / count, ((index + 1) * length + count - 1) / count)
-        }
+        let rowBins = AdaptiveBins(count: bins, length: height), columnBins = AdaptiveBins(count: columns, length: width)
         let rows = (0..<bins).map { i in
-            let (top, bottom) = range(i, bins, height)
             let cells = (0..<columns).map { j in
-                let (left, right) = range(j, columns, width)
-                let cell = node("Slice", [input, integers([top, left], "starts"), integers([bottom, right], "ends"), integers([2, 3], "axes")])
+                let (band, span) = (rowBins[i], columnBins[j])
+                let cell = node("Slice", [input, integers([band.lowerBound, span.lowerBound], "starts"),
+                                          integers([band.upperBound, span.upperBound], "ends"), integers([2, 3], "axes")])
                 return node("ReduceMean", [cell, integers([2, 3], "axes")], [("keepdims", .int(1))])
             }
             return node("Concat", cells, [("axis", .int(3))])
