@@ -67,6 +67,39 @@ import Testing
     }
 }
 
+/// `--json` lines reach a pipe or log file as they happen, not when the buffer fills or
+/// the process ends: a script following `loupe train --json` sees each epoch.
+@Suite struct JSONLineFlushTests {
+    @Test func trainingEpochLinesArriveWhileTheRunGoesOn() throws {
+        guard Loupe.weightsAvailable else { return }
+        let folder = HostileInputTests.folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let process = Process()
+        process.executableURL = Loupe.executable
+        process.arguments = ["train", "--data", "samples/texture", "--run", folder + "/run", "--epochs", "6", "--size", "64",
+                             "--no-feature-cache", "--json", "--quiet"]
+        process.currentDirectoryURL = Loupe.repository
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var received = Data()
+        var lastEpochAtFirst: Bool?
+        while lastEpochAtFirst == nil {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }  // end of file: the process closed its output
+            received.append(chunk)
+            let text = String(decoding: received, as: UTF8.self)
+            if text.contains("\"epoch\":1,") { lastEpochAtFirst = text.contains("\"epoch\":6,") }
+        }
+        _ = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        // Five more epochs follow the first one's line; buffered, all six would arrive at exit.
+        #expect(lastEpochAtFirst == false, "\(String(decoding: received, as: UTF8.self))")
+    }
+}
+
 /// Threads as batch systems set them, recorded in the run.
 @Suite struct ThreadOptionTests {
     static func train(_ run: String, arguments: [String] = ["--no-feature-cache"], environment extra: [String: String] = [:]) throws -> Int32 {
