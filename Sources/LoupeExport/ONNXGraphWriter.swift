@@ -267,7 +267,7 @@ struct ONNXGraphWriter {
                                                       ("pads", .ints([padding, padding, padding, padding])), ("count_include_pad", .int(1))])
         case .globalAveragePool: node("GlobalAveragePool", inputs, output: out)
         case let .adaptiveAveragePool(bins, columns):
-            writeAdaptiveAveragePool(inputs[0], shape: shapes[0], bins: bins, columns: columns, output: out)
+            try writeAdaptiveAveragePool(inputs[0], shape: shapes[0], bins: bins, columns: columns, output: out)
         case let .sum(axes, keep): node("ReduceSum", [inputs[0], integers(axes, "axes")], output: out, [("keepdims", .int(keep ? 1 : 0))])
         case let .mean(axes, keep): node("ReduceMean", [inputs[0], integers(axes, "axes")], output: out, [("keepdims", .int(keep ? 1 : 0))])
         case let .maximum(axis): node("ReduceMax", [inputs[0], integers([axis], "axes")], output: out, [("keepdims", .int(1))])  // the engine keeps the axis
@@ -298,26 +298,16 @@ struct ONNXGraphWriter {
         }
     }
 
-    /// adaptive_avg_pool2d as ONNX has none: an AveragePool where the bins tile the plane,
-    /// else each bin's mean (bins overlap where their count does not divide the side).
-    mutating func writeAdaptiveAveragePool(_ input: String, shape: [Int], bins: Int, columns: Int, output: String) {
+    /// adaptive_avg_pool2d as ONNX has none: an AveragePool, as the bins tile the plane in
+    /// every exportable model (sizes are multiples of 32, so SPR's planes are multiples of 8).
+    /// Bins that overlap are refused by name rather than written untested.
+    mutating func writeAdaptiveAveragePool(_ input: String, shape: [Int], bins: Int, columns: Int, output: String) throws {
         let (height, width) = (shape[2], shape[3])
-        if height % bins == 0 && width % columns == 0 {
-            let kernel = [height / bins, width / columns]
-            node("AveragePool", [input], output: output, [("kernel_shape", .ints(kernel)), ("strides", .ints(kernel))])
-            return
+        guard height % bins == 0 && width % columns == 0 else {
+            throw ExportError.unsupportedOperation("adaptive average pooling of \(height)×\(width) planes into \(bins)×\(columns) bins that overlap")
         }
-        let rowBins = AdaptiveBins(count: bins, length: height), columnBins = AdaptiveBins(count: columns, length: width)
-        let rows = (0..<bins).map { i in
-            let cells = (0..<columns).map { j in
-                let (band, span) = (rowBins[i], columnBins[j])
-                let cell = node("Slice", [input, integers([band.lowerBound, span.lowerBound], "starts"),
-                                          integers([band.upperBound, span.upperBound], "ends"), integers([2, 3], "axes")])
-                return node("ReduceMean", [cell, integers([2, 3], "axes")], [("keepdims", .int(1))])
-            }
-            return node("Concat", cells, [("axis", .int(3))])
-        }
-        node("Concat", rows, output: output, [("axis", .int(2))])
+        let kernel = [height / bins, width / columns]
+        node("AveragePool", [input], output: output, [("kernel_shape", .ints(kernel)), ("strides", .ints(kernel))])
     }
 
     mutating func clip(_ input: String, _ lower: Float, _ upper: Float, output: String) {

@@ -113,6 +113,24 @@ import Testing
         #expect(ExportError.unsupportedOperation("batchNormalized in training mode").description.contains("has no ONNX translation"))
     }
 
+    /// Adaptive pooling whose bins tile the plane is one AveragePool of the bin's size; bins
+    /// that overlap (5 rows into 2) are refused by name.
+    @Test func adaptivePoolingIsAnAveragePoolOrRefused() throws {
+        func graph(side: Int) throws -> Onnx_GraphProto {
+            let trace = OperationTrace()
+            var generator = SeededGenerator(seed: 2)
+            let input = Tensor.randomNormal([1, 3, side, side], using: &generator)
+            let output = trace.record(inputs: [input]) { $0[0].adaptiveAveragePool2d(height: 2, width: 2) }
+            var writer = ONNXGraphWriter(scoring: ScoringTrace(trace: trace, input: trace.inputs[0], map: trace.value(of: output),
+                                                               score: nil, batch: 1, names: [:]), batchReshapes: [:])
+            return try writer.graph(size: side)
+        }
+        let pool = try #require(try graph(side: 8).node.first { $0.opType == "AveragePool" })
+        #expect(pool.attribute.first { $0.name == "kernel_shape" }?.ints == [4, 4])
+        #expect(pool.attribute.first { $0.name == "strides" }?.ints == [4, 4])
+        #expect(throws: ExportError.unsupportedOperation("adaptive average pooling of 5×5 planes into 2×2 bins that overlap")) { try graph(side: 5) }
+    }
+
     /// The blur written as two matrix products equals the engine's separable blur.
     @Test func blurMatricesEqualTheEngineBlur() {
         let blur = GaussianBlur(sigma: 4)

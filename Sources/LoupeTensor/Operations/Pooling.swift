@@ -209,16 +209,11 @@ extension Tensor {
 }
 
 /// The bins of adaptive pooling along one axis: bin i of `count` over `length` positions is
-/// ⌊i·length/count⌋ ..< ⌈(i+1)·length/count⌉, as PyTorch's (the ONNX writer slices by them).
-public struct AdaptiveBins: Sendable {
-    public let count: Int, length: Int
+/// ⌊i·length/count⌋ ..< ⌈(i+1)·length/count⌉, as PyTorch's.
+struct AdaptiveBins {
+    let count: Int, length: Int
 
-    public init(count: Int, length: Int) {
-        self.count = count
-        self.length = length
-    }
-
-    public subscript(index: Int) -> Range<Int> {
+    subscript(index: Int) -> Range<Int> {
         (index * length / count)..<(((index + 1) * length + count - 1) / count)
     }
 }
