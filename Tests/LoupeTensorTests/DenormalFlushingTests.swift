@@ -8,6 +8,10 @@ import Glibc
 /// The engine's loops run with denormals flushed to zero on the caller and on the workers,
 /// however the thread that calls them was set up.
 @Suite struct DenormalFlushingTests {
+    /// A pool lives as long as the process (its workers hold it unowned), so the test keeps
+    /// its own in a static, first touched on the thread whose mode the test cleared.
+    static let pool = WorkerPool(workers: 1)
+
     /// Half the smallest normal float: a denormal unless results are flushed.
     @inline(never) static func halfOfSmallestNormal(_ scale: Float) -> Float { Float.leastNormalMagnitude * scale }
     /// The smallest denormal plus zero: itself unless denormal inputs read as zero.
@@ -31,7 +35,7 @@ import Glibc
                 Self.clearFlushing()
                 let before = [Self.halfOfSmallestNormal(0.5), Self.smallestDenormalPlus(0)]
                 // The pool's worker starts from this thread, so it inherits the cleared mode.
-                let pool = WorkerPool(workers: 1)
+                let pool = Self.pool
                 let count = 64
                 let results = UnsafeMutablePointer<Float>.allocate(capacity: 2 * count)
                 defer { results.deallocate() }

@@ -38,10 +38,14 @@ import Testing
         }
     }
 
+    /// A pool only the next test uses. Static, as every pool lives as long as the process:
+    /// its workers hold it unowned, and one still polling when a local pool was freed crashed.
+    static let lonePool = WorkerPool(workers: 1)
+
     /// Its own pool, so no other test holds it: a sleeping worker must wake and take the
     /// second iteration while the caller is busy with the first.
     @Test func sleepingWorkersWakeForTheNextLoop() {
-        let pool = WorkerPool(workers: 1)
+        let pool = Self.lonePool
         Thread.sleep(forTimeInterval: 0.005)
         let threads = Mutex(Set<UInt>())
         pool.run(2) { _ in

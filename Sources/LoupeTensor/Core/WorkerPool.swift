@@ -32,6 +32,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Workers asleep on `condition`, guarded by it.
     private var sleepingWorkers = 0
 
+    /// Keep the pool for the process's life (a `static let`): its threads never end and hold
+    /// it unowned, so freeing it while a worker polls traps.
     init(workers: Int) {
         workerCount = max(0, workers)
         for index in 0..<workerCount {
