@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// Floats below 2⁻¹²⁶ (denormals) read and written as zero on the threads that run the
