@@ -16,11 +16,8 @@ extension Tensor {
             let y = Tensor.build(shape: shape) { out in
                 SoftmaxWeightedSumKernel(count: count).forward(inputs, out)
             }
-            let saved = y
             return y.recorded(from: branches) { g in
-                let needs = branches.map(\.requiresGradient)
-                let gradients = SoftmaxWeightedSumKernel(count: count).backward(inputs, output: saved, gradient: g, needs: needs)
-                return gradients
+                SoftmaxWeightedSumKernel(count: count).backward(inputs, output: y, gradient: g, needs: branches.map(\.requiresGradient))
             }
         }
     }
