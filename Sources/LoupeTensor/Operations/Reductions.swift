@@ -1,3 +1,5 @@
+import Foundation
+
 // Sums and means over all elements or along axes.
 
 extension Tensor {
@@ -49,31 +51,55 @@ extension Tensor {
 
     /// The largest element along `axis`, kept as size 1 (PyTorch's `amax(dim, keepdim=True)`).
     /// The gradient goes to the first largest element of each slice, as PyTorch's `max`.
+    /// Each slice's rows are scanned contiguously, across the cores: sacd's channel maxima
+    /// (16×24×64², along the channels) read one value per 16 KB stride one element at a time.
     public func maximum(alongAxis axis: Int) -> Tensor {
         traced(.maximum(axis: axis), [self]) {
             let axis = normalizeAxis(axis, op: "maximum(alongAxis:)")
             let outer = shape[..<axis].reduce(1, *), length = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
-            var values = [Float](repeating: 0, count: outer * inner), winners = [Int](repeating: 0, count: outer * inner)
-            withUnsafePointer { x in
-                for o in 0..<outer {
-                    for i in 0..<inner {
-                        var best = x[o * length * inner + i], winner = 0
-                        for k in 1..<Swift.max(length, 1) where x[(o * length + k) * inner + i] > best {
-                            best = x[(o * length + k) * inner + i]
-                            winner = k
+            var kept = shape
+            kept[axis] = 1
+            // winners[j]: the index along `axis` of output j's value.
+            var winners = [Int32](repeating: 0, count: outer * inner)
+            let result = Tensor.build(shape: kept) { out in
+                withUnsafePointer { x in
+                    winners.withUnsafeMutableBufferPointer { slots in
+                        let winner = slots.baseAddress!
+                        Parallel.forChunks(of: outer * inner, grain: Swift.max(1, 16_384 / Swift.max(length, 1))) { range in
+                            var j = range.lowerBound
+                            while j < range.upperBound {
+                                // The part of `range` in slice row o: outputs i0..<i1 of it.
+                                let o = j / inner, i0 = j - o * inner, i1 = Swift.min(inner, i0 + range.upperBound - j)
+                                let base = x + o * length * inner, values = out + o * inner, won = winner + o * inner
+                                if inner == 1 {
+                                    // The slice is contiguous: one running maximum in a register.
+                                    var best = base[0], index = 0
+                                    for k in 1..<Swift.max(length, 1) where base[k] > best { best = base[k]; index = k }
+                                    (values[0], won[0]) = (best, Int32(index))
+                                    j += 1
+                                    continue
+                                }
+                                for i in i0..<i1 { values[i] = base[i]; won[i] = 0 }
+                                for k in 1..<Swift.max(length, 1) {
+                                    let row = base + k * inner
+                                    for i in i0..<i1 where row[i] > values[i] { values[i] = row[i]; won[i] = Int32(k) }
+                                }
+                                j += i1 - i0
+                            }
                         }
-                        values[o * inner + i] = best
-                        winners[o * inner + i] = (o * length + winner) * inner + i
                     }
                 }
             }
-            var kept = shape
-            kept[axis] = 1
-            let inputShape = shape, total = count
-            return Tensor(shape: kept, scalars: values).recorded(from: [self]) { g in
-                var gradient = [Float](repeating: 0, count: total)
-                g.withUnsafePointer { gv in for (index, target) in winners.enumerated() { gradient[target] += gv[index] } }
-                return [Tensor(shape: inputShape, scalars: gradient)]
+            let inputShape = shape
+            return result.recorded(from: [self]) { g in
+                [Tensor.build(shape: inputShape) { gradient in
+                    memset(gradient, 0, outer * length * inner * MemoryLayout<Float>.stride)
+                    g.withUnsafePointer { gv in
+                        for o in 0..<outer {
+                            for i in 0..<inner { gradient[(o * length + Int(winners[o * inner + i])) * inner + i] += gv[o * inner + i] }
+                        }
+                    }
+                }]
             }
         }
     }
