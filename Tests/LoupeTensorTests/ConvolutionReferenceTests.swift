@@ -7,7 +7,8 @@ import Testing
 /// wider than the image, and uneven padding; stride 2 eight lanes at a time; batches (one
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
 /// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes; dilated
-/// convolutions run as Winograd on the mosaic of their phases.
+/// convolutions run as Winograd on the mosaic of their phases; large kernels between few
+/// channels summed tap by tap.
 @Suite struct ConvolutionReferenceTests {
     /// Dense (groups 1) and depthwise cases.
     typealias Geometry = ConvolutionCase
@@ -70,6 +71,12 @@ import Testing
         Geometry(batch: 2, channels: 24, outChannels: 26, height: 12, width: 11, dilation: 2, padding: Padding2D(2)),
         Geometry(batch: 1, channels: 32, outChannels: 24, height: 13, width: 17, dilation: 3, padding: Padding2D(3)),
         Geometry(batch: 2, channels: 24, outChannels: 24, height: 3, width: 8, dilation: 3, padding: Padding2D(3)),
+        // Large kernels between few channels, summed tap by tap from the planes: sacd's 7×7
+        // spatial attention (2 → 1), a kernel wider and taller than the image, uneven padding.
+        Geometry(batch: 2, channels: 2, outChannels: 1, height: 12, width: 37, kernelHeight: 7, kernelWidth: 7, padding: Padding2D(3)),
+        Geometry(batch: 1, channels: 1, outChannels: 2, height: 5, width: 4, kernelHeight: 7, kernelWidth: 7, padding: Padding2D(3)),
+        Geometry(batch: 3, channels: 2, outChannels: 3, height: 9, width: 10, kernelHeight: 5, kernelWidth: 5,
+                 padding: Padding2D(top: 4, left: 0, bottom: 0, right: 2)),
     ]
 
     @Test(arguments: geometries)

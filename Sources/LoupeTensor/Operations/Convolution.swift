@@ -149,6 +149,7 @@ struct ConvolutionKernel {
     /// the students' 7×7 stride-2 stem on 8 images at 256² unfolds 77 MB, and unfolding it
     /// again took a third of its weight gradient).
     var keptCount: Int? {
+        if isDirect { return nil }
         if let winograd { return winograd.keptCount <= 1 << 24 ? winograd.keptCount : nil }
         let count = geometry.columnRows * geometry.outputArea * batch
         guard batchesColumns, !geometry.isPointwise, count <= 1 << 25 else { return nil }
@@ -164,7 +165,9 @@ struct ConvolutionKernel {
                  epilogue: ConvolutionEpilogue = .none) {
         if isDepthwise { return depthwiseForward(x, w, out, epilogue: epilogue) }
         if geometry.isPointwise && groups == 1 { return pointwiseForward(x, w, out, epilogue: epilogue) }
-        if let winograd, let transformedWeights {
+        if isDirect {
+            directForward(x, w, out)
+        } else if let winograd, let transformedWeights {
             winograd.forward(x, transformedWeights: transformedWeights, out)
         } else {
             product(x, w, out, keeping: kept)
@@ -194,6 +197,7 @@ struct ConvolutionKernel {
     /// dx[n] = col2im(Wᵀ · dy[n]) per group.
     func inputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
         let g = geometry
+        if isDirect { return directInputGradient(dy, w, dx) }
         if let winograd { return winograd.gradients(dy, w, input: nil, kept: nil, dx: dx, dw: nil) }
         if let adjoint { return adjointInputGradient(adjoint, dy, w, dx) }
         if isDepthwise { return depthwiseInputGradient(dy, w, dx) }
@@ -217,6 +221,7 @@ struct ConvolutionKernel {
     func weightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
         let g = geometry
         if isDepthwise { return depthwiseWeightGradient(dy, x, dw) }
+        if isDirect { return directWeightGradient(dy, x, dw) }
         if let winograd { return winograd.gradients(dy, nil, input: x, kept: nil, dx: nil, dw: dw) }
         if batchesColumns { return batchedWeightGradient(dy, x, dw) }
         withColumns { columns in

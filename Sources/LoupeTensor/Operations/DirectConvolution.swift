@@ -1,0 +1,89 @@
+import Foundation
+
+// A large kernel between a few channels (sacd's spatial attention: 2 → 1, 7×7), summed
+// tap by tap straight from the planes: unfolding it first wrote kh·kw copies of the input
+// (25 MB for 16 images at 64²) for a product of one row.
+
+extension ConvolutionKernel {
+    /// Dense, stride 1, undilated, a kernel of 5×5 or more, at most 8 channel pairs: where
+    /// the column matrix outweighs the product it feeds.
+    var isDirect: Bool {
+        groups == 1 && geometry.stride == 1 && geometry.dilation == 1 && geometry.kernelArea >= 25
+            && outChannels * geometry.channels <= 8
+    }
+
+    /// The output columns `x0..<x1` whose tap `kx` reads inside the image's width (and the
+    /// same for rows): outside them the tap reads padding.
+    private func reach(_ tap: Int, before: Int, input: Int, output: Int) -> Range<Int> {
+        let lower = max(0, before - tap), upper = min(output, input + before - tap)
+        return lower..<max(lower, upper)
+    }
+
+    /// out[n, o] = Σ_c Σ_taps w[o, c, tap] · x[n, c] shifted by the tap; one plane per task.
+    func directForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        let g = geometry, channels = g.channels, target = UncheckedSendable(out)
+        Parallel.forEach(batch * outChannels) { plane in
+            let n = plane / outChannels, o = plane % outChannels, output = target.value + plane * g.outputArea
+            output.initialize(repeating: 0, count: g.outputArea)
+            for c in 0..<channels {
+                let image = x + (n * channels + c) * g.imageArea, filter = w + (o * channels + c) * g.kernelArea
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let weight = filter[ky * g.kernelWidth + kx]
+                        let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
+                        for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
+                            let row = output + oy * g.outputWidth + columns.lowerBound
+                            let source = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
+                            for i in 0..<columns.count { row[i] += weight * source[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dx[n, c] = Σ_o Σ_taps w[o, c, tap] · dy[n, o] shifted back by the tap; one plane per task.
+    func directInputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let g = geometry, channels = g.channels, target = UncheckedSendable(dx)
+        Parallel.forEach(batch * channels) { plane in
+            let n = plane / channels, c = plane % channels, image = target.value + plane * g.imageArea
+            image.initialize(repeating: 0, count: g.imageArea)
+            for o in 0..<outChannels {
+                let gradient = dy + (n * outChannels + o) * g.outputArea, filter = w + (o * channels + c) * g.kernelArea
+                for ky in 0..<g.kernelHeight {
+                    for kx in 0..<g.kernelWidth {
+                        let weight = filter[ky * g.kernelWidth + kx]
+                        let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
+                        for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
+                            let row = gradient + oy * g.outputWidth + columns.lowerBound
+                            let destination = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
+                            for i in 0..<columns.count { destination[i] += weight * row[i] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// dW[o, c, tap] = Σ_n ⟨dy[n, o], x[n, c] shifted by the tap⟩; one weight per task, each
+    /// row's products summed in sixteen lanes.
+    func directWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        let g = geometry, channels = g.channels, target = UncheckedSendable(dw)
+        Parallel.forEach(outChannels * channels * g.kernelArea) { index in
+            let tap = index % g.kernelArea, pair = index / g.kernelArea, o = pair / channels, c = pair % channels
+            let (ky, kx) = (tap / g.kernelWidth, tap % g.kernelWidth)
+            let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
+            let rows = reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight)
+            var total: Float = 0
+            for n in 0..<batch {
+                let gradient = dy + (n * outChannels + o) * g.outputArea, image = x + (n * channels + c) * g.imageArea
+                for oy in rows {
+                    let row = gradient + oy * g.outputWidth + columns.lowerBound
+                    let source = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
+                    total += LaneSums.dot(row, source, count: columns.count)
+                }
+            }
+            target.value[index] = total
+        }
+    }
+}
