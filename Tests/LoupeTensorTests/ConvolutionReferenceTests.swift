@@ -8,7 +8,7 @@ import Testing
 /// column matrix for the batch) and a single image (a column matrix per image); 2×2 stride-2
 /// windows tiling the image exactly; 1×1 convolutions; both Winograd tile sizes; dilated
 /// convolutions run as Winograd on the mosaic of their phases; large kernels between few
-/// channels summed tap by tap.
+/// channels summed tap by tap; images unfolded in blocks of output rows.
 @Suite struct ConvolutionReferenceTests {
     /// Dense (groups 1) and depthwise cases.
     typealias Geometry = ConvolutionCase
@@ -77,6 +77,11 @@ import Testing
         Geometry(batch: 1, channels: 1, outChannels: 2, height: 5, width: 4, kernelHeight: 7, kernelWidth: 7, padding: Padding2D(3)),
         Geometry(batch: 3, channels: 2, outChannels: 3, height: 9, width: 10, kernelHeight: 5, kernelWidth: 5,
                  padding: Padding2D(top: 4, left: 0, bottom: 0, right: 2)),
+        // Images unfolded a block of output rows at a time (over 4 MB of columns each): a
+        // 7×7 stride-2 stem, and a 3×3 on one channel; both end on a part block.
+        Geometry(batch: 2, channels: 3, outChannels: 4, height: 200, width: 190, kernelHeight: 7, kernelWidth: 7, stride: 2,
+                 padding: Padding2D(3)),
+        Geometry(batch: 1, channels: 1, outChannels: 2, height: 380, width: 390),
     ]
 
     @Test(arguments: geometries)

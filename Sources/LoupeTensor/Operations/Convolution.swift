@@ -149,7 +149,7 @@ struct ConvolutionKernel {
     /// the students' 7×7 stride-2 stem on 8 images at 256² unfolds 77 MB, and unfolding it
     /// again took a third of its weight gradient).
     var keptCount: Int? {
-        if isDirect { return nil }
+        if isDirect || unfoldsInBlocks { return nil }
         if let winograd { return winograd.keptCount <= 1 << 24 ? winograd.keptCount : nil }
         let count = geometry.columnRows * geometry.outputArea * batch
         guard batchesColumns, !geometry.isPointwise, count <= 1 << 25 else { return nil }
@@ -179,6 +179,7 @@ struct ConvolutionKernel {
     private func product(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                          keeping kept: UnsafeMutablePointer<Float>?) {
         if let winograd { return winograd.forward(x, w, out, keeping: kept) }
+        if unfoldsInBlocks { return blockedForward(x, w, out) }
         if batchesColumns { return batchedForward(x, w, out, keeping: kept) }
         let g = geometry
         withColumns { columns in
@@ -222,6 +223,7 @@ struct ConvolutionKernel {
         let g = geometry
         if isDepthwise { return depthwiseWeightGradient(dy, x, dw) }
         if isDirect { return directWeightGradient(dy, x, dw) }
+        if unfoldsInBlocks { return blockedWeightGradient(dy, x, dw) }
         if let winograd { return winograd.gradients(dy, nil, input: x, kept: nil, dx: nil, dw: dw) }
         if batchesColumns { return batchedWeightGradient(dy, x, dw) }
         withColumns { columns in

@@ -62,9 +62,13 @@ struct ConvolutionGeometry {
     }
 
     /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea, rows
-    /// `rowStride` apart: several images' columns can sit side by side).
-    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, parallel: Bool = true) {
-        let rowStride = rowStride ?? outputArea
+    /// `rowStride` apart: several images' columns can sit side by side), or only the
+    /// columns of `outputRows` (columnRows × their outputs).
+    func imageToColumns(_ image: UnsafePointer<Float>, _ columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil, parallel: Bool = true,
+                        outputRows: Range<Int>? = nil) {
+        let outputRows = outputRows ?? 0..<outputHeight
+        let rowStride = rowStride ?? outputRows.count * outputWidth
+        invariant(!tilesInPairs || outputRows == 0..<outputHeight, "imageToColumns: pixel unshuffles take whole images")
         let grain = parallel ? max(1, 4096 / max(outputArea * kernelArea, 1)) : channels
         Parallel.forChunks(of: channels, grain: grain) { range in
             for c in range {
@@ -77,9 +81,9 @@ struct ConvolutionGeometry {
                     for kx in 0..<kernelWidth {
                         let row = columns + ((c * kernelHeight + ky) * kernelWidth + kx) * rowStride
                         let (offsetX, firstX, lastX) = columnsInside(kernelX: kx)
-                        for oy in 0..<outputHeight {
+                        for oy in outputRows {
                             let iy = oy * stride + ky * dilation - padding.top
-                            let out = row + oy * outputWidth
+                            let out = row + (oy - outputRows.lowerBound) * outputWidth
                             if iy < 0 || iy >= height {
                                 out.update(repeating: 0, count: outputWidth)
                                 continue
