@@ -19,48 +19,54 @@ extension ConvolutionKernel {
         return lower..<max(lower, upper)
     }
 
-    /// out[n, o] = Σ_c Σ_taps w[o, c, tap] · x[n, c] shifted by the tap; one plane per task.
-    func directForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
-        let g = geometry, channels = g.channels, target = UncheckedSendable(out)
-        Parallel.forEach(batch * outChannels) { plane in
-            let n = plane / outChannels, o = plane % outChannels, output = target.value + plane * g.outputArea
-            output.initialize(repeating: 0, count: g.outputArea)
-            for c in 0..<channels {
-                let image = x + (n * channels + c) * g.imageArea, filter = w + (o * channels + c) * g.kernelArea
-                for ky in 0..<g.kernelHeight {
-                    for kx in 0..<g.kernelWidth {
-                        let weight = filter[ky * g.kernelWidth + kx]
-                        let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
-                        for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
-                            let row = output + oy * g.outputWidth + columns.lowerBound
-                            let source = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
-                            for i in 0..<columns.count { row[i] += weight * source[i] }
-                        }
+    /// For every tap of `filter`, adds the tap's weight times one plane, shifted by the tap,
+    /// into the other: the output plane from the image (`intoOutput`), or back.
+    private func addShifted(filter: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
+                            intoOutput: Bool) {
+        let g = geometry
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                let weight = filter[ky * g.kernelWidth + kx]
+                let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
+                for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
+                    let outputRow = output + oy * g.outputWidth + columns.lowerBound
+                    let imageRow = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
+                    if intoOutput {
+                        for i in 0..<columns.count { outputRow[i] += weight * imageRow[i] }
+                    } else {
+                        for i in 0..<columns.count { imageRow[i] += weight * outputRow[i] }
                     }
                 }
             }
         }
     }
 
-    /// dx[n, c] = Σ_o Σ_taps w[o, c, tap] · dy[n, o] shifted back by the tap; one plane per task.
+    /// out[n, o] = Σ_c Σ_taps w[o, c, tap] · x[n, c] shifted by the tap.
+    func directForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
+        directSum(from: x, w, into: out, intoOutput: true)
+    }
+
+    /// dx[n, c] = Σ_o Σ_taps w[o, c, tap] · dy[n, o] shifted back by the tap.
     func directInputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let g = geometry, channels = g.channels, target = UncheckedSendable(dx)
-        Parallel.forEach(batch * channels) { plane in
-            let n = plane / channels, c = plane % channels, image = target.value + plane * g.imageArea
-            image.initialize(repeating: 0, count: g.imageArea)
-            for o in 0..<outChannels {
-                let gradient = dy + (n * outChannels + o) * g.outputArea, filter = w + (o * channels + c) * g.kernelArea
-                for ky in 0..<g.kernelHeight {
-                    for kx in 0..<g.kernelWidth {
-                        let weight = filter[ky * g.kernelWidth + kx]
-                        let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
-                        for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
-                            let row = gradient + oy * g.outputWidth + columns.lowerBound
-                            let destination = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
-                            for i in 0..<columns.count { destination[i] += weight * row[i] }
-                        }
-                    }
-                }
+        directSum(from: dy, w, into: dx, intoOutput: false)
+    }
+
+    /// The forward (image planes into output planes) or the input gradient (the reverse),
+    /// one target plane per task, its source planes added in channel order.
+    private func directSum(from source: UnsafePointer<Float>, _ w: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>,
+                           intoOutput: Bool) {
+        let g = geometry, channels = g.channels
+        let (targets, sources) = intoOutput ? (outChannels, channels) : (channels, outChannels)
+        let (targetArea, sourceArea) = intoOutput ? (g.outputArea, g.imageArea) : (g.imageArea, g.outputArea)
+        let planes = UncheckedSendable(target)
+        Parallel.forEach(batch * targets) { plane in
+            let n = plane / targets, t = plane % targets, destination = planes.value + plane * targetArea
+            destination.initialize(repeating: 0, count: targetArea)
+            for s in 0..<sources {
+                let (o, c) = intoOutput ? (t, s) : (s, t)
+                let other = UnsafeMutablePointer(mutating: source + (n * sources + s) * sourceArea)
+                addShifted(filter: w + (o * channels + c) * g.kernelArea, image: intoOutput ? other : destination,
+                           output: intoOutput ? destination : other, intoOutput: intoOutput)
             }
         }
     }
