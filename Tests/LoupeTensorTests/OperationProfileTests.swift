@@ -23,4 +23,21 @@ import Testing
         x.conv2d(weight: weight, padding: Padding2D(1)).sum().backward()
         #expect(untraced.backward.isEmpty)
     }
+
+    /// A dilated convolution records its phases and the convolution of their mosaic, a
+    /// mean its sum: those rules count as the operation's, not as "untraced".
+    @Test func rulesRecordedInsideAnOperationCountAsIts() {
+        var generator = SeededGenerator(seed: 4)
+        let x = Tensor.randomNormal([2, 24, 12, 11], using: &generator).requiringGradient()
+        let weight = Tensor.randomNormal([26, 24, 3, 3], using: &generator).requiringGradient()
+        let trace = OperationTrace()
+        trace.record(inputs: []) { _ in
+            x.conv2d(weight: weight, padding: Padding2D(2), dilation: 2).mean(alongAxes: [2, 3]).sum().backward()
+        }
+        let backward = trace.backward.map(\.operation)
+        #expect(!backward.contains("untraced"), "\(backward)")
+        let convolution = backward.filter { $0.hasPrefix("convolution 2×24×12×11, 26×24×3×3") }
+        let mean = backward.filter { $0.hasPrefix("mean ") }
+        #expect(convolution.count >= 2 && mean.count >= 2, "\(backward)")
+    }
 }

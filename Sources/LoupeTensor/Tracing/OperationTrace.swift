@@ -102,9 +102,25 @@ public final class OperationTrace: @unchecked Sendable {
         let id = newValue(shape: result.shape)
         result.traceID = serial << 32 | id
         nodes.append(Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed))
-        result.gradientNode?.label = operation.name + " " + ids.map { shapes[$0].map(String.init).joined(separator: "×") }.joined(separator: ", ")
-            + " → " + result.shape.map(String.init).joined(separator: "×")
+        if let node = result.gradientNode {
+            let name = operation.name + " " + ids.map { shapes[$0].map(String.init).joined(separator: "×") }.joined(separator: ", ")
+                + " → " + result.shape.map(String.init).joined(separator: "×")
+            label(node, andWhatItRecordedInside: inputs, as: name)
+        }
         return result
+    }
+
+    /// Names `node` and the nodes its operation recorded on the way from its inputs (a
+    /// dilated convolution's phases and the convolution of their mosaic, a mean's sum):
+    /// their backward rules are the operation's time too, not "untraced".
+    private func label(_ node: GradientNode, andWhatItRecordedInside inputs: [Tensor?], as label: String) {
+        let outside = Set(inputs.compactMap { $0?.gradientNode.map(ObjectIdentifier.init) })
+        var pending = [node]
+        while let inner = pending.popLast() {
+            guard inner.label == nil, !inner.isLeaf, !outside.contains(ObjectIdentifier(inner)) else { continue }
+            inner.label = label
+            pending += inner.parents.compactMap { $0 }
+        }
     }
 
     func addBackward(_ operation: String, nanoseconds: UInt64) {
