@@ -84,7 +84,19 @@ extension Tensor {
         let plan = BroadcastPlan(target, shape, op: "broadcasted(to:)")
         invariant(plan.outputShape == target, "broadcasted(to:): \(shape) does not broadcast to \(target)")
         let source = self
-        let result = Tensor.combine(Tensor.zeros(target), self, op: "broadcasted(to:)", ElementFunctions.Second())
+        // Written run by run from this tensor alone: a mean's gradient (16×64×1×1 to
+        // 16×64×64×64 in pfadseg) was combined with a zero tensor of the full size first.
+        let result = Tensor.build(shape: target) { out in
+            withUnsafePointer { x in
+                plan.forEachRun { _, from, to, n, _, step in
+                    if step == 0 {
+                        (out + to).update(repeating: x[from], count: n)
+                    } else {
+                        for i in 0..<n { out[to + i] = x[from + i * step] }
+                    }
+                }
+            }
+        }
         return result.recorded(from: [self]) { g in [g.summed(toShape: source.shape)] }
     }
 }
