@@ -31,8 +31,6 @@ enum ElementFunctions {
     struct Subtract: BinaryElementFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
     struct Multiply: BinaryElementFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
     struct Divide: BinaryElementFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
-    /// The second operand, for broadcasting copies.
-    struct Second: BinaryElementFunction { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { b } }
 
     struct AddScalar: UnaryElementFunction {
         let scalar: Float
