@@ -54,11 +54,22 @@ struct ConvolutionGeometry {
     /// For kernel column `kx`: the input x of output column 0 (may be negative), and the
     /// output columns `firstX..<lastX` whose input x lies inside the image.
     func columnsInside(kernelX kx: Int) -> (offsetX: Int, firstX: Int, lastX: Int) {
-        let offsetX = kx * dilation - padding.left
-        let firstX = offsetX >= 0 ? 0 : min(outputWidth, (-offsetX + stride - 1) / stride)
-        let span = width - 1 - offsetX
-        let lastX = span < 0 ? firstX : max(firstX, min(outputWidth, span / stride + 1))
-        return (offsetX, firstX, lastX)
+        inside(tap: kx, padding: padding.left, input: width, output: outputWidth)
+    }
+
+    /// For kernel row `ky`: the input y of output row 0 (may be negative), and the output
+    /// rows `firstY..<lastY` whose input y lies inside the image.
+    func rowsInside(kernelY ky: Int) -> (offsetY: Int, firstY: Int, lastY: Int) {
+        inside(tap: ky, padding: padding.top, input: height, output: outputHeight)
+    }
+
+    /// Along one axis: where a tap reads for output 0, and the outputs that read inside.
+    private func inside(tap: Int, padding: Int, input: Int, output: Int) -> (Int, Int, Int) {
+        let offset = tap * dilation - padding
+        let first = offset >= 0 ? 0 : min(output, (-offset + stride - 1) / stride)
+        let span = input - 1 - offset
+        let last = span < 0 ? first : max(first, min(output, span / stride + 1))
+        return (offset, first, last)
     }
 
     /// Unfolds `image` (channels × H × W) into `columns` (columnRows × outputArea, rows

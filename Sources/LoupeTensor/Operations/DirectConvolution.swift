@@ -12,13 +12,6 @@ extension ConvolutionKernel {
             && outChannels * geometry.channels <= 8
     }
 
-    /// The output columns `x0..<x1` whose tap `kx` reads inside the image's width (and the
-    /// same for rows): outside them the tap reads padding.
-    private func reach(_ tap: Int, before: Int, input: Int, output: Int) -> Range<Int> {
-        let lower = max(0, before - tap), upper = min(output, input + before - tap)
-        return lower..<max(lower, upper)
-    }
-
     /// For every tap of `filter`, adds the tap's weight times one plane, shifted by the tap,
     /// into the other: the output plane from the image (`intoOutput`), or back.
     private func addShifted(filter: UnsafePointer<Float>, image: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>,
@@ -27,14 +20,13 @@ extension ConvolutionKernel {
         for ky in 0..<g.kernelHeight {
             for kx in 0..<g.kernelWidth {
                 let weight = filter[ky * g.kernelWidth + kx]
-                let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
-                for oy in reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight) {
-                    let outputRow = output + oy * g.outputWidth + columns.lowerBound
-                    let imageRow = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
+                let (offsetX, firstX, lastX) = g.columnsInside(kernelX: kx), (offsetY, firstY, lastY) = g.rowsInside(kernelY: ky)
+                for oy in firstY..<lastY {
+                    let outputRow = output + oy * g.outputWidth + firstX, imageRow = image + (oy + offsetY) * g.width + offsetX + firstX
                     if intoOutput {
-                        for i in 0..<columns.count { outputRow[i] += weight * imageRow[i] }
+                        for i in 0..<lastX - firstX { outputRow[i] += weight * imageRow[i] }
                     } else {
-                        for i in 0..<columns.count { imageRow[i] += weight * outputRow[i] }
+                        for i in 0..<lastX - firstX { imageRow[i] += weight * outputRow[i] }
                     }
                 }
             }
@@ -78,15 +70,13 @@ extension ConvolutionKernel {
         Parallel.forEach(outChannels * channels * g.kernelArea) { index in
             let tap = index % g.kernelArea, pair = index / g.kernelArea, o = pair / channels, c = pair % channels
             let (ky, kx) = (tap / g.kernelWidth, tap % g.kernelWidth)
-            let columns = reach(kx, before: g.padding.left, input: g.width, output: g.outputWidth)
-            let rows = reach(ky, before: g.padding.top, input: g.height, output: g.outputHeight)
+            let (offsetX, firstX, lastX) = g.columnsInside(kernelX: kx), (offsetY, firstY, lastY) = g.rowsInside(kernelY: ky)
             var total: Float = 0
             for n in 0..<batch {
                 let gradient = dy + (n * outChannels + o) * g.outputArea, image = x + (n * channels + c) * g.imageArea
-                for oy in rows {
-                    let row = gradient + oy * g.outputWidth + columns.lowerBound
-                    let source = image + (oy + ky - g.padding.top) * g.width + kx - g.padding.left + columns.lowerBound
-                    total += LaneSums.dot(row, source, count: columns.count)
+                for oy in firstY..<lastY {
+                    let row = gradient + oy * g.outputWidth + firstX, source = image + (oy + offsetY) * g.width + offsetX + firstX
+                    total += LaneSums.dot(row, source, count: lastX - firstX)
                 }
             }
             target.value[index] = total
