@@ -22,10 +22,16 @@ extension ConvolutionKernel {
         max(1, Self.blockedColumnsValues / max(geometry.columnRows * geometry.outputWidth, 1))
     }
 
+    /// Blocks of `blockRows` output rows in one image, the last perhaps shorter.
+    private var blocksPerImage: Int { (geometry.outputHeight + blockRows - 1) / blockRows }
+
+    /// Blocks in the batch.
+    private var blockCount: Int { batch * blocksPerImage }
+
     /// Calls `body(n, rows, columns)` for each block of `rows` of each image `n` in `tasks`
     /// (numbered image by image), with that block's columns unfolded into scratch.
     private func forEachBlock(of x: UnsafePointer<Float>, in tasks: Range<Int>, _ body: (Int, Range<Int>, UnsafePointer<Float>) -> Void) {
-        let g = geometry, rowsPerBlock = blockRows, blocks = (g.outputHeight + rowsPerBlock - 1) / rowsPerBlock
+        let g = geometry, rowsPerBlock = blockRows, blocks = blocksPerImage
         withScratch(count: g.columnRows * rowsPerBlock * g.outputWidth) { columns in
             for task in tasks {
                 let n = task / blocks, first = task % blocks * rowsPerBlock
@@ -35,9 +41,6 @@ extension ConvolutionKernel {
             }
         }
     }
-
-    /// Blocks in the batch.
-    private var blockCount: Int { batch * ((geometry.outputHeight + blockRows - 1) / blockRows) }
 
     /// out[n][rows] = W · columns(x[n], rows), block by block across the cores.
     func blockedForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>) {
