@@ -1,4 +1,5 @@
 import Foundation
+import LoupeData
 import LoupeModels
 import LoupeTensor
 
@@ -142,6 +143,12 @@ extension MethodBenchmark {
         cases.add("blur_sigma4_256_n1") {
             let map = Tensor.randomNormal([1, 256, 256], using: &generator), blur = GaussianBlur(sigma: 4)
             return { _ = blur(map) }
+        }
+        // The Perlin mask the loader draws for each texture-blend defect (sacd, pfadseg, stu-seg),
+        // on the loader's thread beside the step: 256², lattices and rotations as drawn in training.
+        cases.add("perlin_mask_256") {
+            var masks = SeededGenerator(seed: 11)
+            return { _ = AnomalySynthesizer.perlinMask(width: 256, height: 256, using: &masks) }
         }
     }
 
