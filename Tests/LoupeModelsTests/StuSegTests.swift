@@ -90,4 +90,40 @@ import Testing
         rd.method = "rd"
         #expect(rd.mapRange == 0...6)
     }
+
+    /// `--fused-map`: (probabilities + student's map / 6) / 2, each part taken from the models
+    /// that show it alone (the default and `--no-segmentation`, same seed, same weights), and
+    /// that one map also scores the image; `--student-map` beside it changes nothing; it
+    /// changes no weight; without the segmentation network it is the student's map.
+    @Test func fusedMapIsTheMeanOfBothPartsOnZeroToOne() throws {
+        let teacher = TeacherLayout.single(.efficientNetLite0, channels: [8, 16, 24])
+        func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
+            let made = try #require(try MethodRegistry.makeModel(for: Self.configuration(settings.merging(["width": .integer(8)]) { $1 }), teacher: teacher)
+                as? DenoisingSegmentationModel)
+            made.eval()
+            return made
+        }
+        let fused = try model(["fused_map": .bool(true)]), both = try model(["fused_map": .bool(true), "student_map": .bool(true)])
+        let plain = try model([:]), studentOnly = try model(["segmentation": .bool(false)])
+        #expect(try fused.stateDictionary().keys.sorted() == plain.stateDictionary().keys.sorted())
+        var generator = SeededGenerator(seed: 5)
+        let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
+        let features = [Tensor.randomNormal([2, 8, 16, 16], using: &generator), Tensor.randomNormal([2, 16, 8, 8], using: &generator),
+                        Tensor.randomNormal([2, 24, 4, 4], using: &generator)]
+        func shown(_ model: DenoisingSegmentationModel) -> [Float] {
+            withoutGradients { model.anomalyMaps(images: images, teacherFeatures: features, height: 64, width: 64) }.scalars
+        }
+        let (probabilities, distances) = (shown(plain), shown(studentOnly))
+        let expected = zip(probabilities, distances).map { (Double($0) + Double($1) / 6) / 2 }
+        let maps = withoutGradients { fused.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }
+        #expect(maps.imageScoring == nil, "the fused map scores the image itself")
+        let got = maps.anomaly.scalars
+        #expect(got.count == expected.count && zip(got, expected).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
+        #expect(shown(both) == got, "--student-map beside --fused-map changes nothing")
+        #expect(got.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(Self.configuration(["fused_map": .bool(true)]).mapRange == 0...1
+                && Self.configuration(["fused_map": .bool(true), "segmentation": .bool(false)]).mapRange == 0...6)
+        let alone = try model(["fused_map": .bool(true), "segmentation": .bool(false)])
+        #expect(shown(alone) == distances, "without the segmentation network only the student's map is left")
+    }
 }

@@ -17,19 +17,31 @@ public final class DenoisingSegmentationModel: Module {
     let segmentation: SegmentationNetwork?
     let learningRates: LearningRates
     let focalGamma: Float
-    /// Show the student's discrepancy map, score images by the segmentation network's
-    /// (`--student-map`): each part where it reads real defects best.
-    let studentMap: Bool
+    /// Which map is shown, measured and scored; the weights are the same for every kind.
+    enum MapKind: Sendable {
+        /// The segmentation network's probabilities (the methods' own).
+        case head
+        /// The student's summed 1 − cos (`--no-segmentation`, where it is the only one).
+        case student
+        /// The student's map shown, images scored by the probabilities (`--student-map`):
+        /// each part where it reads real defects best.
+        case studentScoredByHead
+        /// (probabilities + student's map / its range's top) / 2 (`--fused-map`): both on
+        /// 0…1, the probabilities decide where the network is sure, the student elsewhere.
+        case fused
+    }
 
-    init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float, studentMap: Bool) {
+    let map: MapKind
+
+    init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float, map: MapKind) {
         self.student = student
         self.segmentation = segmentation
         self.learningRates = learningRates
         self.focalGamma = focalGamma
-        self.studentMap = studentMap
+        self.map = segmentation == nil ? .student : map
     }
 
-    override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma", "studentMap"] }
+    override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma", "map"] }
 }
 
 extension DenoisingSegmentationModel: DistillationModel {
@@ -56,13 +68,12 @@ extension DenoisingSegmentationModel: DistillationModel {
         return TrainingLoss(focal + l1, terms: [LossTerm("focal", focal.item), LossTerm("l1", l1.item)])
     }
 
-    /// The segmentation network's probabilities, or the student's summed 1 − cos without
-    /// that network or with `studentMap` (which then needs no segmentation pass).
+    /// The map `map` names (the student's alone needs no segmentation pass).
     public func anomalyMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> Tensor {
         maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: false).anomaly
     }
 
-    /// With `studentMap`, the student's map beside the probabilities that score the image.
+    /// With `--student-map`, the student's map beside the probabilities that score the image.
     public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
         maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: true)
     }
@@ -70,10 +81,17 @@ extension DenoisingSegmentationModel: DistillationModel {
     private func maps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int, scoring: Bool) -> ScoringMaps {
         let studentFeatures = student(images)
         func discrepancy() -> Tensor { FeatureDistanceMap(height: height, width: width).unblurred(teacher: teacherFeatures, student: studentFeatures) }
-        guard let segmentation, scoring || !studentMap else { return ScoringMaps(anomaly: discrepancy()) }
-        let probabilities = segmentation(discrepancyInput(teacher: teacherFeatures, student: studentFeatures)).sigmoid()
-            .resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
-        return studentMap ? ScoringMaps(anomaly: discrepancy(), imageScoring: probabilities) : ScoringMaps(anomaly: probabilities)
+        func probabilities() -> Tensor {
+            guard let segmentation else { preconditionFailure("a map kind that reads probabilities needs the segmentation network") }
+            return segmentation(discrepancyInput(teacher: teacherFeatures, student: studentFeatures)).sigmoid()
+                .resizedBilinear(height: height, width: width).reshaped([images.shape[0], height, width])
+        }
+        switch map {
+        case .head: return ScoringMaps(anomaly: probabilities())
+        case .student: return ScoringMaps(anomaly: discrepancy())
+        case .studentScoredByHead: return ScoringMaps(anomaly: discrepancy(), imageScoring: scoring ? probabilities() : nil)
+        case .fused: return ScoringMaps(anomaly: (probabilities() + discrepancy() * (1 / FeatureDistanceMap.range.upperBound)) * 0.5)
+        }
     }
 
     /// DeSTSeg's SGD (momentum 0.9, weight decay 10⁻⁴): the student at `student_lr`; then

@@ -22,11 +22,14 @@ extension DenoisingSegmentationMethod {
     /// flat near 0 or 1, where the single maximum ranks images poorly.
     public static var imageScore: ImageScore { .topMean(100) }
 
-    /// The segmentation network's probabilities, unless the student's map is shown
-    /// (`--student-map`) or there is no segmentation network (`--no-segmentation`).
+    /// Probabilities (the segmentation network's) or their mean with the student's scaled
+    /// map (`--fused-map`), unless the student's map is shown (`--student-map`) or there is
+    /// no segmentation network (`--no-segmentation`).
     public static func mapRange(for configuration: TrainingConfiguration) -> ClosedRange<Float> {
-        let training = DenoisingSegmentationTraining.self
-        return configuration[training.segmentation] && !configuration[training.studentMap] ? 0...1 : FeatureDistanceMap.range
+        switch DenoisingSegmentationTraining.map(for: configuration) {
+        case .student, .studentScoredByHead: FeatureDistanceMap.range
+        case .head, .fused: 0...1
+        }
     }
 }
 
@@ -39,6 +42,9 @@ enum DenoisingSegmentationTraining {
     static let studentMap = SettingKey("student_map", default: false,
                                        help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)",
                                        scoringOnly: true)
+    static let fusedMap = SettingKey("fused_map", default: false,
+                                     help: "show, measure and score the mean of the segmentation network's probabilities and the student's map divided by its range (6): each part where it is surest; with it --student-map has no effect",
+                                     scoringOnly: true)
     static let segmentationShare = SettingKey("segmentation_share", default: 0.57,
                                               help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)", range: 0.05...0.95)
     static let studentRate = SettingKey("student_lr", default: 0.5, help: "SGD learning rate of the student (stage 1)", range: 0...10)
@@ -52,9 +58,16 @@ enum DenoisingSegmentationTraining {
     static let segmentationDefects = SyntheticDefectShares(textureBlend: 1, cutPaste: 0, scar: 0, learner: "segmentation")
 
     /// The settings every such method has (each method adds its own before them).
-    static let settings = [segmentation, studentMap].map(\.definition)
+    static let settings = [segmentation, studentMap, fusedMap].map(\.definition)
         + [segmentationShare, studentRate, segmentationRate, headRate, focalGamma].map(\.definition)
         + defects.definitions + segmentationDefects.definitions
+
+    /// The map a configuration shows and measures (`DenoisingSegmentationModel.MapKind`).
+    static func map(for configuration: TrainingConfiguration) -> DenoisingSegmentationModel.MapKind {
+        guard configuration[segmentation] else { return .student }
+        if configuration[fusedMap] { return .fused }
+        return configuration[studentMap] ? .studentScoredByHead : .head
+    }
 
     /// Stage 0 (the student) draws `defects`, stage 1 (the segmentation network) `segmentationDefects`.
     static func syntheticAnomalies(for configuration: TrainingConfiguration, stage: Int) -> SyntheticAnomalyRecipe? {
@@ -90,6 +103,6 @@ enum DenoisingSegmentationTraining {
         return DenoisingSegmentationModel(student: student, segmentation: segmentation,
                                           learningRates: .init(student: Float(configuration[studentRate]), residual: Float(configuration[segmentationRate]),
                                                                head: Float(configuration[headRate])),
-                                          focalGamma: Float(configuration[focalGamma]), studentMap: configuration[studentMap])
+                                          focalGamma: Float(configuration[focalGamma]), map: map(for: configuration))
     }
 }
