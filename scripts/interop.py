@@ -315,7 +315,7 @@ def pytorch_checks(variant, run, images, size, meta, resnet_weights, compare_map
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--methods", default="rd,rd-mff,rd-dual,sacd,pfadseg,stu-seg,stu-seg:student-map")
+    parser.add_argument("--methods", default="rd,rd-mff,rd-dual,sacd,pfadseg,stu-seg,stu-seg:student-map,stu-seg:fused-map")
     parser.add_argument("--size", default="128")
     parser.add_argument("--epochs", default="2")
     parser.add_argument("--runs", default=os.path.join(ROOT, "runs", "interop"))
