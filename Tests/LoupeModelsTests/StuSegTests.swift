@@ -54,18 +54,21 @@ import Testing
         expectClose(withoutGradients { sfm(x, x) }, x, tolerance: 1e-6, "SFM(x, x)")
     }
 
+    /// A narrow stu-seg (width 8, same seed for every call) in eval mode, to compare how it scores.
+    static func scoringModel(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
+        let configuration = Self.configuration(settings.merging(["width": .integer(8)]) { $1 })
+        let made = try #require(try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
+            as? DenoisingSegmentationModel)
+        made.eval()
+        return made
+    }
+
     /// `--student-map`: the map is the student's summed 1 − cos, exactly what the student of
     /// a `--no-segmentation` model of the same seed gives (same weights: the student is made
     /// first), and the image-scoring map is the segmentation network's probabilities, exactly
     /// the default model's map; the setting changes no weight.
     @Test func studentMapShowsTheStudentAndScoresByTheSegmentationNetwork() throws {
-        let teacher = TeacherLayout.single(.efficientNetLite0, channels: [8, 16, 24])
-        func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
-            let made = try #require(try MethodRegistry.makeModel(for: Self.configuration(settings.merging(["width": .integer(8)]) { $1 }), teacher: teacher)
-                as? DenoisingSegmentationModel)
-            made.eval()
-            return made
-        }
+        let model = Self.scoringModel
         let hybrid = try model(["student_map": .bool(true)]), plain = try model([:]), studentOnly = try model(["segmentation": .bool(false)])
         #expect(try hybrid.stateDictionary().keys.sorted() == plain.stateDictionary().keys.sorted())
         var generator = SeededGenerator(seed: 4)
@@ -96,13 +99,7 @@ import Testing
     /// that one map also scores the image; `--student-map` beside it changes nothing; it
     /// changes no weight; without the segmentation network it is the student's map.
     @Test func fusedMapIsTheMeanOfBothPartsOnZeroToOne() throws {
-        let teacher = TeacherLayout.single(.efficientNetLite0, channels: [8, 16, 24])
-        func model(_ settings: [String: SettingValue]) throws -> DenoisingSegmentationModel {
-            let made = try #require(try MethodRegistry.makeModel(for: Self.configuration(settings.merging(["width": .integer(8)]) { $1 }), teacher: teacher)
-                as? DenoisingSegmentationModel)
-            made.eval()
-            return made
-        }
+        let model = Self.scoringModel
         let fused = try model(["fused_map": .bool(true)]), both = try model(["fused_map": .bool(true), "student_map": .bool(true)])
         let plain = try model([:]), studentOnly = try model(["segmentation": .bool(false)])
         #expect(try fused.stateDictionary().keys.sorted() == plain.stateDictionary().keys.sorted())
