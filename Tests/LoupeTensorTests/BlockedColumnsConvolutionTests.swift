@@ -17,11 +17,14 @@ import Testing
         #expect(kernel(channels: 3, outChannels: 4, size: 200, width: 190, batch: 2, kernel: 7, stride: 2, padding: 3).unfoldsInBlocks)
         #expect(kernel(channels: 1, outChannels: 2, size: 380, width: 390, batch: 1, kernel: 3, stride: 1, padding: 1).unfoldsInBlocks)
         #expect(kernel(channels: 3, outChannels: 4, size: 200, width: 190, batch: 2, kernel: 7, stride: 2, padding: 3).keptCount == nil)
+        // The EfficientNet-Lite teachers' stem at 256² (27 rows at 128², 1.7 MB an image).
+        #expect(kernel(channels: 3, outChannels: 32, size: 256, batch: 8, kernel: 3, stride: 2, padding: 1).unfoldsInBlocks)
+        #expect(kernel(channels: 3, outChannels: 4, size: 200, width: 210, batch: 2, kernel: 3, stride: 2, padding: 1).unfoldsInBlocks)
     }
 
     @Test func smallImagesAndDeepLayersDoNot() {
-        // The EfficientNet stem's columns fit in cache (27 rows at 128²); deep layers have many channels.
-        #expect(!kernel(channels: 3, outChannels: 32, size: 256, batch: 8, kernel: 3, stride: 2, padding: 1).unfoldsInBlocks)
+        // A stem's columns under 1 MB an image (27 rows at 64²); deep layers have many channels.
+        #expect(!kernel(channels: 3, outChannels: 32, size: 128, batch: 8, kernel: 3, stride: 2, padding: 1).unfoldsInBlocks)
         #expect(!kernel(channels: 64, outChannels: 64, size: 64, batch: 8, kernel: 3, stride: 1, padding: 1).unfoldsInBlocks)
         #expect(!kernel(channels: 3, outChannels: 4, size: 7, width: 6, batch: 3, kernel: 3, stride: 1, padding: 1).unfoldsInBlocks)
         // Few channels on both sides and a large kernel: summed tap by tap instead.

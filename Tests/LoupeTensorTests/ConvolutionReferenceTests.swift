@@ -77,10 +77,13 @@ import Testing
         Geometry(batch: 1, channels: 1, outChannels: 2, height: 5, width: 4, kernelHeight: 7, kernelWidth: 7, padding: Padding2D(3)),
         Geometry(batch: 3, channels: 2, outChannels: 3, height: 9, width: 10, kernelHeight: 5, kernelWidth: 5,
                  padding: Padding2D(top: 4, left: 0, bottom: 0, right: 2)),
-        // Images unfolded a block of output rows at a time (over 4 MB of columns each): a
-        // 7×7 stride-2 stem, and a 3×3 on one channel; both end on a part block.
+        // Images unfolded a block of output rows at a time (over 1 MB of columns each): a
+        // 7×7 stride-2 stem, a 3×3 stride-2 stem with TensorFlow's uneven padding (the
+        // EfficientNet-Lite teachers'), and a 3×3 on one channel; all end on a part block.
         Geometry(batch: 2, channels: 3, outChannels: 4, height: 200, width: 190, kernelHeight: 7, kernelWidth: 7, stride: 2,
                  padding: Padding2D(3)),
+        Geometry(batch: 2, channels: 3, outChannels: 4, height: 200, width: 210, stride: 2,
+                 padding: Padding2D(top: 0, left: 0, bottom: 1, right: 1)),
         Geometry(batch: 1, channels: 1, outChannels: 2, height: 380, width: 390),
     ]
 

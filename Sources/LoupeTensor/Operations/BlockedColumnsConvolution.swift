@@ -1,7 +1,7 @@
 import Foundation
 
-// An image stem (3 channels, 7×7 at stride 2 on 256²: the students of pfadseg and stu-seg)
-// unfolded a few output rows at a time. Its whole column matrix is 147 rows by every output
+// An image stem (3 channels, 7×7 at stride 2 on 256²: the students of pfadseg and stu-seg;
+// 3×3 at stride 2: the EfficientNet-Lite teachers) unfolded a few output rows at a time. Its whole column matrix is 147 rows by every output
 // of the batch (77 MB at batch 8), written once and read back by the product and again by
 // the weight gradient: memory traffic, not arithmetic, set its time. A block's columns stay
 // in cache between the unfold and the product that reads them.
@@ -11,10 +11,12 @@ extension ConvolutionKernel {
     static let blockedColumnsValues = 1 << 17
 
     /// Dense with at most 4 input channels (an image), and a per-image column matrix of
-    /// over 4 MB: where unfolding the whole batch costs more than the product.
+    /// over 1 MB: where unfolding the whole batch costs more than the product. The
+    /// EfficientNet-Lite teachers' 3×3 stride-2 stem at 256² (1.7 MB an image) is one:
+    /// batch 8, forward 3.5 → 2.5 ms, with its gradients 12.4 → 10.0 ms.
     var unfoldsInBlocks: Bool {
         groups == 1 && geometry.channels <= 4 && !geometry.isPointwise && !geometry.tilesInPairs && !isDirect
-            && geometry.columnRows * geometry.outputArea >= 1 << 20
+            && geometry.columnRows * geometry.outputArea >= 1 << 18
     }
 
     /// Output rows per block: the most whose columns fit `blockedColumnsValues`, at least one.
