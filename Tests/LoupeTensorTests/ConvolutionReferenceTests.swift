@@ -47,14 +47,22 @@ import Testing
         // 1×1: one product per column block of each image, a batch and a single image.
         Geometry(batch: 3, channels: 5, outChannels: 7, height: 9, width: 11, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         Geometry(batch: 1, channels: 6, outChannels: 3, height: 5, width: 13, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
-        // Depthwise, gradients by taps: RCM's 1×11 and 11×1 bands and a 3×3 at stride 1 (rows
-        // longer than sixteen lanes), and at stride 2.
+        // Depthwise: RCM's 1×11 and 11×1 bands and a 3×3 at stride 1 (rows longer than
+        // sixteen lanes, input gradient as the flipped filters' forward, weight gradient over
+        // the padded plane), and at stride 2 (gradients by taps). Then the teachers' 5×5 on a
+        // plane eight lanes wide (no tail), dilated, unpadded (the adjoint pads by the whole
+        // reach) and unevenly padded.
         Geometry(batch: 2, channels: 3, outChannels: 3, groups: 3, height: 9, width: 40, kernelHeight: 1, kernelWidth: 11,
                  padding: Padding2D(top: 0, left: 5, bottom: 0, right: 5)),
         Geometry(batch: 2, channels: 3, outChannels: 3, groups: 3, height: 23, width: 37, kernelHeight: 11, kernelWidth: 1,
                  padding: Padding2D(top: 5, left: 0, bottom: 5, right: 0)),
         Geometry(batch: 2, channels: 4, outChannels: 4, groups: 4, height: 12, width: 35),
         Geometry(batch: 1, channels: 4, outChannels: 4, groups: 4, height: 12, width: 35, stride: 2),
+        Geometry(batch: 2, channels: 5, outChannels: 5, groups: 5, height: 16, width: 16, kernelHeight: 5, kernelWidth: 5, padding: Padding2D(2)),
+        Geometry(batch: 1, channels: 3, outChannels: 3, groups: 3, height: 13, width: 21, kernelHeight: 5, kernelWidth: 5, dilation: 2,
+                 padding: Padding2D(4)),
+        Geometry(batch: 2, channels: 2, outChannels: 2, groups: 2, height: 9, width: 10, padding: Padding2D(0)),
+        Geometry(batch: 1, channels: 2, outChannels: 2, groups: 2, height: 8, width: 19, padding: Padding2D(top: 0, left: 1, bottom: 2, right: 1)),
         // From 64² up a batch's pointwise gradients are per-image products on the tensors themselves.
         Geometry(batch: 2, channels: 5, outChannels: 3, height: 64, width: 64, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.
