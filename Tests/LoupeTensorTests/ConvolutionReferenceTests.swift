@@ -63,6 +63,14 @@ import Testing
                  padding: Padding2D(4)),
         Geometry(batch: 2, channels: 2, outChannels: 2, groups: 2, height: 9, width: 10, padding: Padding2D(0)),
         Geometry(batch: 1, channels: 2, outChannels: 2, groups: 2, height: 8, width: 19, padding: Padding2D(top: 0, left: 1, bottom: 2, right: 1)),
+        // Stride 2 (both gradients through the padded phases): the teachers' 5×5 with
+        // TensorFlow's uneven padding on rows eight lanes wide, a last row and column no
+        // window reaches, more padding than reach (no adjoint at stride 1 either), dilated.
+        Geometry(batch: 2, channels: 3, outChannels: 3, groups: 3, height: 33, width: 32, kernelHeight: 5, kernelWidth: 5, stride: 2,
+                 padding: Padding2D(top: 1, left: 1, bottom: 2, right: 2)),
+        Geometry(batch: 1, channels: 2, outChannels: 2, groups: 2, height: 10, width: 12, stride: 2, padding: Padding2D(0)),
+        Geometry(batch: 1, channels: 2, outChannels: 2, groups: 2, height: 6, width: 7, padding: Padding2D(3)),
+        Geometry(batch: 1, channels: 2, outChannels: 2, groups: 2, height: 15, width: 18, stride: 2, dilation: 2, padding: Padding2D(2)),
         // From 64² up a batch's pointwise gradients are per-image products on the tensors themselves.
         Geometry(batch: 2, channels: 5, outChannels: 3, height: 64, width: 64, kernelHeight: 1, kernelWidth: 1, padding: Padding2D(0)),
         // Winograd F(2×2, 3×3): even and odd sizes, a batch and a single image.

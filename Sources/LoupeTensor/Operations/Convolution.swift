@@ -414,27 +414,17 @@ struct ConvolutionKernel {
     /// plane-at-a-time definition sums them.
     private func depthwiseForward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                                   epilogue: ConvolutionEpilogue) {
-        let g = geometry, stride = g.stride, dilation = g.dilation
-        let (kernelHeight, kernelWidth) = (g.kernelHeight, g.kernelWidth)
-        let vectors = (g.outputWidth + 7) / 8
-        let phaseWidth = vectors * 8 + (kernelWidth - 1) * dilation / stride
-        let paddedRows = (g.outputHeight - 1) * stride + (kernelHeight - 1) * dilation + 1
-        let phaseSize = paddedRows * phaseWidth
+        let g = geometry, layout = DepthwiseLayout(g)
         let target = UncheckedSendable(out)
-        // Where each tap reads, relative to the output row's first padded row in phase 0.
-        let taps = (0..<g.kernelArea).map { tap in
-            let offset = tap % kernelWidth * dilation
-            return offset % stride * phaseSize + tap / kernelWidth * dilation * phaseWidth + offset / stride
-        }
         Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
-            withScratch(count: stride * phaseSize) { phases in
-                taps.withUnsafeBufferPointer { taps in
+            withScratch(count: layout.count) { phases in
+                layout.taps.withUnsafeBufferPointer { taps in
                     for plane in planes {
                         let c = plane % g.channels
-                        fillPhases(of: x + plane * g.imageArea, into: phases, rows: paddedRows, width: phaseWidth)
+                        fillPhases(of: x + plane * g.imageArea, into: phases, rows: layout.paddedRows, width: layout.phaseWidth)
                         let output = target.value + plane * g.outputArea, filter = w + c * g.kernelArea
                         for oy in 0..<g.outputHeight {
-                            let row = output + oy * g.outputWidth, start = phases + oy * stride * phaseWidth
+                            let row = output + oy * g.outputWidth, start = phases + oy * layout.rowStep
                             var first = 0
                             // Two vectors at a time share each tap's weight.
                             while first + 16 <= g.outputWidth {
@@ -493,76 +483,84 @@ struct ConvolutionKernel {
         }
     }
 
+    /// The inverse of `fillPhases`: the plane's values back from its phases, the padding left
+    /// out; pixels no phase holds (past the last window's reach) are 0.
+    private func drainPhases(_ phases: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let g = geometry, stride = g.stride
+        output.update(repeating: 0, count: g.imageArea)
+        for phase in 0..<stride {
+            let first = min(width, max(0, (g.padding.left - phase + stride - 1) / stride))
+            let end = max(first, min(width, (g.width + g.padding.left - phase + stride - 1) / stride))
+            for iy in 0..<g.height {
+                let paddedRow = iy + g.padding.top
+                guard paddedRow < rows else { break }
+                let row = phases + phase * rows * width + paddedRow * width
+                let target = output + iy * g.width + first * stride + phase - g.padding.left
+                if stride == 1 {
+                    target.update(from: row + first, count: end - first)
+                } else {
+                    for j in 0..<(end - first) { target[j * stride] = row[first + j] }
+                }
+            }
+        }
+    }
+
+    /// The forward transposed: each tap's weight times a row of dy added, eight lanes at a
+    /// time, into the padded phases at the place the forward reads it from, then the phases
+    /// moved back into the plane (what fell in the padding dropped). Stride 1 runs as the
+    /// adjoint's forward instead (`adjoint`), where one is defined.
     private func depthwiseInputGradient(_ dy: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
-            for plane in planes {
-                let c = plane % g.channels
-                let gradient = dy + plane * g.outputArea, target = dx + plane * g.imageArea
-                let filter = w + c * g.kernelArea
-                target.update(repeating: 0, count: g.imageArea)
-                forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
-                    let weight = filter[ky * g.kernelWidth + kx]
-                    let row = gradient + oy * g.outputWidth, pixels = target + iy * g.width + offsetX
-                    // Stride 1 (RCM's bands, the 3×3 ones) in a loop that vectorises.
-                    if g.stride == 1 {
-                        for ox in firstX..<lastX { pixels[ox] += weight * row[ox] }
-                    } else {
-                        for ox in firstX..<lastX { pixels[ox * g.stride] += weight * row[ox] }
-                    }
-                }
-            }
-        }
-    }
-
-    private func depthwiseWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
-        let g = geometry
-        if g.stride == 1 { return paddedDepthwiseWeightGradient(dy, x, dw) }
-        Parallel.forChunks(of: g.channels, grain: 1) { channels in
-            for c in channels {
-                let filter = dw + c * g.kernelArea
-                filter.update(repeating: 0, count: g.kernelArea)
-                for n in 0..<batch {
-                    let plane = n * g.channels + c
-                    let gradient = dy + plane * g.outputArea, input = x + plane * g.imageArea
-                    forEachTap { ky, kx, oy, firstX, lastX, iy, offsetX in
-                        let row = gradient + oy * g.outputWidth, source = input + iy * g.width + offsetX
-                        var total: Float = 0
-                        if g.stride == 1 {
-                            total = LaneSums.dot(row + firstX, source + firstX, count: max(lastX - firstX, 0))
-                        } else {
-                            for ox in firstX..<lastX { total += row[ox] * source[ox * g.stride] }
-                        }
-                        filter[ky * g.kernelWidth + kx] += total
-                    }
-                }
-            }
-        }
-    }
-
-    /// Stride 1: each input plane copied zero-padded (as the forward does), then per tap one
-    /// eight-lane sum over the whole plane of dy times the shifted padded input, with no
-    /// bounds to test. Tap by tap over short rows, 16² planes spent their time in the loops.
-    private func paddedDepthwiseWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
-        let g = geometry, dilation = g.dilation, outputWidth = g.outputWidth
+        let g = geometry, layout = DepthwiseLayout(g), outputWidth = g.outputWidth
         let vectorEnd = outputWidth - outputWidth % 8
-        let rowWidth = (outputWidth + 7) / 8 * 8 + (g.kernelWidth - 1) * dilation
-        let paddedRows = g.outputHeight + (g.kernelHeight - 1) * dilation
-        let taps = (0..<g.kernelArea).map { tap in tap / g.kernelWidth * dilation * rowWidth + tap % g.kernelWidth * dilation }
+        let target = UncheckedSendable(dx)
+        Parallel.forChunks(of: batch * g.channels, grain: max(1, 8192 / max(g.outputArea, 1))) { planes in
+            withScratch(count: layout.count) { phases in
+                for plane in planes {
+                    let c = plane % g.channels
+                    let gradient = dy + plane * g.outputArea, filter = w + c * g.kernelArea
+                    phases.update(repeating: 0, count: layout.count)
+                    for oy in 0..<g.outputHeight {
+                        let row = gradient + oy * outputWidth, start = phases + oy * layout.rowStep
+                        for (tap, offset) in layout.taps.enumerated() {
+                            let weight = filter[tap], pixels = start + offset
+                            var ox = 0
+                            while ox < vectorEnd {
+                                (SIMD8<Float>.load(pixels + ox) + weight * SIMD8<Float>.load(row + ox)).store(pixels + ox)
+                                ox += 8
+                            }
+                            while ox < outputWidth {
+                                pixels[ox] += weight * row[ox]
+                                ox += 1
+                            }
+                        }
+                    }
+                    drainPhases(phases, into: target.value + plane * g.imageArea, rows: layout.paddedRows, width: layout.phaseWidth)
+                }
+            }
+        }
+    }
+
+    /// Each input plane copied zero-padded into the forward's phases (`DepthwiseLayout`),
+    /// then per tap one eight-lane sum over the whole plane of dy times the input the tap
+    /// reads, with no bounds to test. Tap by tap over short rows, 16² planes spent their
+    /// time in the loops.
+    private func depthwiseWeightGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ dw: UnsafeMutablePointer<Float>) {
+        let g = geometry, layout = DepthwiseLayout(g), outputWidth = g.outputWidth
+        let vectorEnd = outputWidth - outputWidth % 8
         Parallel.forChunks(of: g.channels, grain: 1) { channels in
-            withScratch(count: paddedRows * rowWidth) { padded in
+            withScratch(count: layout.count) { phases in
                 for c in channels {
                     let filter = dw + c * g.kernelArea
                     filter.update(repeating: 0, count: g.kernelArea)
                     for n in 0..<batch {
                         let plane = n * g.channels + c
-                        fillPhases(of: x + plane * g.imageArea, into: padded, rows: paddedRows, width: rowWidth)
+                        fillPhases(of: x + plane * g.imageArea, into: phases, rows: layout.paddedRows, width: layout.phaseWidth)
                         let gradient = dy + plane * g.outputArea
-                        for (tap, offset) in taps.enumerated() {
+                        for (tap, offset) in layout.taps.enumerated() {
                             var lanes = SIMD8<Float>()
                             var tail: Float = 0
                             for oy in 0..<g.outputHeight {
-                                let row = gradient + oy * outputWidth, source = padded + oy * rowWidth + offset
+                                let row = gradient + oy * outputWidth, source = phases + oy * layout.rowStep + offset
                                 var ox = 0
                                 while ox < vectorEnd {
                                     lanes += SIMD8<Float>.load(row + ox) * SIMD8<Float>.load(source + ox)
@@ -581,19 +579,32 @@ struct ConvolutionKernel {
         }
     }
 
-    /// Visits every (kernel offset, output row) whose input row is inside the image, with the
-    /// range of output columns whose input column is inside too.
-    private func forEachTap(_ body: (Int, Int, Int, Int, Int, Int, Int) -> Void) {
-        let g = geometry
-        for ky in 0..<g.kernelHeight {
-            for kx in 0..<g.kernelWidth {
-                let (offsetX, firstX, lastX) = g.columnsInside(kernelX: kx)
-                for oy in 0..<g.outputHeight {
-                    let iy = oy * g.stride + ky * g.dilation - g.padding.top
-                    if iy < 0 || iy >= g.height { continue }
-                    body(ky, kx, oy, firstX, lastX, iy, offsetX)
-                }
-            }
+}
+
+/// How the depthwise loops lay one zero-padded input plane out: `stride` column phases
+/// (phase p holds padded columns p, p + stride, …), rows wide enough for eight-lane loads
+/// past the last output, so that every tap of every output row reads contiguous memory.
+/// The forward and the weight gradient share it.
+struct DepthwiseLayout {
+    let phaseWidth: Int, paddedRows: Int, phaseSize: Int
+    /// Where each tap reads, relative to an output row's first padded row in phase 0.
+    let taps: [Int]
+    let stride: Int
+    /// From one output row's start to the next's.
+    var rowStep: Int { stride * phaseWidth }
+    /// Floats for all phases.
+    var count: Int { stride * phaseSize }
+
+    init(_ g: ConvolutionGeometry) {
+        let stride = g.stride, dilation = g.dilation, kernelWidth = g.kernelWidth
+        self.stride = stride
+        phaseWidth = (g.outputWidth + 7) / 8 * 8 + (kernelWidth - 1) * dilation / stride
+        paddedRows = (g.outputHeight - 1) * stride + (g.kernelHeight - 1) * dilation + 1
+        phaseSize = paddedRows * phaseWidth
+        let (phaseWidth, phaseSize) = (phaseWidth, phaseSize)
+        taps = (0..<g.kernelArea).map { tap in
+            let offset = tap % kernelWidth * dilation
+            return offset % stride * phaseSize + tap / kernelWidth * dilation * phaseWidth + offset / stride
         }
     }
 }
