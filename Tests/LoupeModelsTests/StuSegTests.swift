@@ -95,8 +95,8 @@ import Testing
     }
 
     /// `--fused-map`: (probabilities + student's map / 6) / 2, each part taken from the models
-    /// that show it alone (the default and `--no-segmentation`, same seed, same weights), and
-    /// that one map also scores the image; `--student-map` beside it changes nothing; it
+    /// that show it alone (the default and `--no-segmentation`, same seed, same weights),
+    /// images scored by the probabilities; `--student-map` beside it changes nothing; it
     /// changes no weight; without the segmentation network it is the student's map.
     @Test func fusedMapIsTheMeanOfBothPartsOnZeroToOne() throws {
         let model = Self.scoringModel
@@ -113,7 +113,7 @@ import Testing
         let (probabilities, distances) = (shown(plain), shown(studentOnly))
         let expected = zip(probabilities, distances).map { (Double($0) + Double($1) / 6) / 2 }
         let maps = withoutGradients { fused.scoringMaps(images: images, teacherFeatures: features, height: 64, width: 64) }
-        #expect(maps.imageScoring == nil, "the fused map scores the image itself")
+        #expect(try #require(maps.imageScoring).scalars == probabilities, "the network's probabilities score the image")
         let got = maps.anomaly.scalars
         #expect(got.count == expected.count && zip(got, expected).allSatisfy { abs(Double($0) - $1) <= 1e-6 })
         #expect(shown(both) == got, "--student-map beside --fused-map changes nothing")

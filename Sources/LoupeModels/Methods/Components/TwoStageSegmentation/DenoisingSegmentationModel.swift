@@ -27,7 +27,9 @@ public final class DenoisingSegmentationModel: Module {
         /// each part where it reads real defects best.
         case studentScoredByHead
         /// (probabilities + student's map / its range's top) / 2 (`--fused-map`): both on
-        /// 0…1, the probabilities decide where the network is sure, the student elsewhere.
+        /// 0…1, the probabilities decide where the network is sure, the student elsewhere;
+        /// images scored by the probabilities, as with `--student-map` (on DeepPCB tiles the
+        /// fused map's own top-100 ranked boards 1.4–1.9 points of image AUROC lower).
         case fused
     }
 
@@ -73,7 +75,7 @@ extension DenoisingSegmentationModel: DistillationModel {
         maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: false).anomaly
     }
 
-    /// With `--student-map`, the student's map beside the probabilities that score the image.
+    /// With `--student-map` or `--fused-map`, the map shown beside the probabilities that score the image.
     public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
         maps(images: images, teacherFeatures: teacherFeatures, height: height, width: width, scoring: true)
     }
@@ -90,7 +92,10 @@ extension DenoisingSegmentationModel: DistillationModel {
         case .head: return ScoringMaps(anomaly: probabilities())
         case .student: return ScoringMaps(anomaly: discrepancy())
         case .studentScoredByHead: return ScoringMaps(anomaly: discrepancy(), imageScoring: scoring ? probabilities() : nil)
-        case .fused: return ScoringMaps(anomaly: (probabilities() + discrepancy() * (1 / FeatureDistanceMap.range.upperBound)) * 0.5)
+        case .fused:
+            let probabilities = probabilities()
+            return ScoringMaps(anomaly: (probabilities + discrepancy() * (1 / FeatureDistanceMap.range.upperBound)) * 0.5,
+                               imageScoring: scoring ? probabilities : nil)
         }
     }
 

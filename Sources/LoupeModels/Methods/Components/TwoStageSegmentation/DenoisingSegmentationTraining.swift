@@ -43,7 +43,7 @@ enum DenoisingSegmentationTraining {
                                        help: "show and measure the student's discrepancy map; score images by the segmentation network's (each part where it reads real defects best)",
                                        scoringOnly: true)
     static let fusedMap = SettingKey("fused_map", default: false,
-                                     help: "show, measure and score the mean of the segmentation network's probabilities and the student's map divided by its range (6): each part where it is surest; with it --student-map has no effect",
+                                     help: "show and measure the mean of the segmentation network's probabilities and the student's map divided by its range (6), each part where it is surest; score images by the network's (with it --student-map has no effect)",
                                      scoringOnly: true)
     static let segmentationShare = SettingKey("segmentation_share", default: 0.57,
                                               help: "share of the epochs that train the segmentation network, stage 2 (paper 003: 4000 of 7000 steps)", range: 0.05...0.95)
