@@ -461,9 +461,7 @@ struct ConvolutionKernel {
     private func fillPhases(of input: UnsafePointer<Float>, into phases: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let g = geometry, stride = g.stride
         for phase in 0..<stride {
-            // Padded column j·stride + phase is input column j·stride + phase − left: inside for j in first..<end.
-            let first = min(width, max(0, (g.padding.left - phase + stride - 1) / stride))
-            let end = max(first, min(width, (g.width + g.padding.left - phase + stride - 1) / stride))
+            let (first, end) = phaseColumnsInside(phase, width: width)
             for paddedRow in 0..<rows {
                 let row = phases + phase * rows * width + paddedRow * width
                 let iy = paddedRow - g.padding.top
@@ -483,14 +481,21 @@ struct ConvolutionKernel {
         }
     }
 
+    /// The columns `first..<end` of a phase `width` wide that hold image pixels: padded column
+    /// j·stride + phase is input column j·stride + phase − left.
+    private func phaseColumnsInside(_ phase: Int, width: Int) -> (first: Int, end: Int) {
+        let g = geometry, stride = g.stride
+        let first = min(width, max(0, (g.padding.left - phase + stride - 1) / stride))
+        return (first, max(first, min(width, (g.width + g.padding.left - phase + stride - 1) / stride)))
+    }
+
     /// The inverse of `fillPhases`: the plane's values back from its phases, the padding left
     /// out; pixels no phase holds (past the last window's reach) are 0.
     private func drainPhases(_ phases: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
         let g = geometry, stride = g.stride
         output.update(repeating: 0, count: g.imageArea)
         for phase in 0..<stride {
-            let first = min(width, max(0, (g.padding.left - phase + stride - 1) / stride))
-            let end = max(first, min(width, (g.width + g.padding.left - phase + stride - 1) / stride))
+            let (first, end) = phaseColumnsInside(phase, width: width)
             for iy in 0..<g.height {
                 let paddedRow = iy + g.padding.top
                 guard paddedRow < rows else { break }
@@ -584,7 +589,7 @@ struct ConvolutionKernel {
 /// How the depthwise loops lay one zero-padded input plane out: `stride` column phases
 /// (phase p holds padded columns p, p + stride, …), rows wide enough for eight-lane loads
 /// past the last output, so that every tap of every output row reads contiguous memory.
-/// The forward and the weight gradient share it.
+/// The forward and both gradients share it.
 struct DepthwiseLayout {
     let phaseWidth: Int, paddedRows: Int, phaseSize: Int
     /// Where each tap reads, relative to an output row's first padded row in phase 0.
