@@ -33,6 +33,7 @@ public final class DenoisingSegmentationModel: Module {
         case fused
     }
 
+    /// As `DenoisingSegmentationTraining.map(for:)` derives it (the student's without the network).
     let map: MapKind
 
     init(student: any ImageStudent, segmentation: SegmentationNetwork?, learningRates: LearningRates, focalGamma: Float, map: MapKind) {
@@ -40,7 +41,7 @@ public final class DenoisingSegmentationModel: Module {
         self.segmentation = segmentation
         self.learningRates = learningRates
         self.focalGamma = focalGamma
-        self.map = segmentation == nil ? .student : map
+        self.map = map
     }
 
     override public var excludedPropertyNames: Set<String> { ["learningRates", "focalGamma", "map"] }
