@@ -58,6 +58,28 @@ enum Benchmarks {
                 tracked.transposedConv2d(weight: weight.value, stride: 2).backward(gradient: gradient)
             }
         }
+        // rd-dual's student: 4×4 stride-2 transposed convolutions, the deepest and the widest
+        // (no PyTorch counterpart; its step is rd-dual_step_256_n8).
+        for (cin, cout, spatial) in [(464, 232, 8), (88, 48, 32)] {
+            func inputs() -> (x: Tensor, weight: Parameter) {
+                (Tensor.randomNormal([n, cin, spatial, spatial], using: &generator),
+                 Parameter(Tensor.randomNormal([cin, cout, 4, 4], standardDeviation: 0.05, using: &generator)))
+            }
+            let label = "deconv4x4s2_\(cin)to\(cout)_\(spatial)to\(2 * spatial)_n\(n)"
+            let flops = 2.0 * Double(n * cin * spatial * spatial * cout * 16) / 1e9
+            list.add("\(label)_fwd", gigaflops: flops) {
+                let (x, weight) = inputs()
+                return { _ = withoutGradients { x.transposedConv2d(weight: weight.value, stride: 2, padding: 1) } }
+            }
+            list.add("\(label)_fwdbwd", gigaflops: 3 * flops) {
+                let (x, weight) = inputs()
+                let (tracked, gradient) = (x.requiringGradient(), Tensor.randomNormal([n, cout, 2 * spatial, 2 * spatial], using: &generator))
+                return {
+                    weight.zeroGradient()
+                    tracked.transposedConv2d(weight: weight.value, stride: 2, padding: 1).backward(gradient: gradient)
+                }
+            }
+        }
     }
 }
 

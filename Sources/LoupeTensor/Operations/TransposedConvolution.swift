@@ -32,11 +32,26 @@ extension Tensor {
             if let bias { result.addChannelBias(bias) }
             let needs = (requiresGradient, weight.requiresGradient, bias?.requiresGradient ?? false)
             return result.recorded(from: [self, weight] + (bias.map { [$0] } ?? [])) { g in
+                // Both gradients read g unfolded (or transformed): the input gradient's forward
+                // keeps it for the weight gradient, so it is unfolded once.
+                var kept: Tensor?
                 let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
-                    g.withUnsafePointer { gp in w.withUnsafePointer { wp in kernel.forward(gp, wp, out) } }
+                    g.withUnsafePointer { gp in
+                        w.withUnsafePointer { wp in
+                            guard needs.1, let count = kernel.keptCount else { return kernel.forward(gp, wp, out) }
+                            kept = Tensor.build(shape: [count]) { kernel.forward(gp, wp, out, keeping: $0) }
+                        }
+                    }
                 } : nil
                 let gradWeight: Tensor? = needs.1 ? Tensor.build(shape: w.shape) { out in
-                    x.withUnsafePointer { xp in g.withUnsafePointer { gp in kernel.weightGradient(xp, gp, out) } }
+                    x.withUnsafePointer { xp in
+                        g.withUnsafePointer { gp in
+                            w.withUnsafePointer { wp in
+                                guard let kept else { return kernel.weightGradient(xp, gp, out) }
+                                kept.withUnsafePointer { kernel.gradients(xp, wp, input: gp, kept: $0, dx: nil, dw: out) }
+                            }
+                        }
+                    }
                 } : nil
                 var grads = [gradInput, gradWeight]
                 if bias != nil { grads.append(needs.2 ? g.channelSums() : nil) }
