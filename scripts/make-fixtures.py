@@ -207,6 +207,13 @@ def op_cases():
         return a * w + b * (1 - w)
     c.add("sigmoidBlend", sigmoid_blend, a=r(2, 5, 7, 9), b=r(2, 5, 7, 9), z=r(2, 5, 7, 9, scale=3.0))
     c.add("sigmoidBlendBroadcast", sigmoid_blend, a=r(2, 5, 7, 9), b=r(2, 5, 7, 9), z=r(2, 5, 1, 1, scale=3.0))
+
+    # Max pooling with ties (values on a 0.5 grid, as after a ReLU) on planes wide enough for
+    # the eight-outputs-at-a-time path: each window's gradient goes to its first maximum.
+    def ties(*shape):
+        return torch.randint(0, 4, shape, generator=c.gen).float() * 0.5
+    c.add("maxPoolTies", lambda x: F.max_pool2d(x, 3, 2, 1), x=ties(2, 3, 13, 37))
+    c.add("maxPoolTies2x2", lambda x: F.max_pool2d(x, 2), x=ties(2, 3, 10, 36))
     return c.tensors
 
 

@@ -136,6 +136,12 @@ extension Benchmarks {
             let x = large()
             return { _ = withoutGradients { x.maxPool2d(kernelSize: 3, stride: 2, padding: 1) } }
         }
+        // The students' stem pooling while training (winners kept for the backward).
+        list.add("maxpool3x3s2_n\(n)_32c_128x128_fwdbwd") {
+            let x = Tensor.randomNormal([n, 32, 128, 128], using: &generator).relu().requiringGradient()
+            let gradient = Tensor.randomNormal([n, 32, 64, 64], using: &generator)
+            return { x.maxPool2d(kernelSize: 3, stride: 2, padding: 1).backward(gradient: gradient) }
+        }
         list.add("batchnorm_eval_n\(n)_64c_128x128") {
             let (x, norm) = (large(), BatchNorm2d(64))
             norm.eval()

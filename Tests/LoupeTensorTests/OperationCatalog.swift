@@ -120,6 +120,9 @@ let operationCases: [OperationCase] = [
     OperationCase("softmax", ["x"]) { $0["x"]!.softmax(alongAxis: 1) },
     OperationCase("layerNorm", ["x", "w", "b"]) { $0["x"]!.layerNormalized(normalizedRank: 2, weight: $0["w"]!, bias: $0["b"]!) },
     OperationCase("maxPool", ["x"], step: 0.04, prepare: distinctValues) { $0["x"]!.maxPool2d(kernelSize: 3, stride: 2, padding: 1) },
+    // Ties, as after a ReLU, on planes wide enough for eight outputs at a time.
+    OperationCase("maxPoolTies", ["x"], step: 0.04, prepare: distinctValues) { $0["x"]!.maxPool2d(kernelSize: 3, stride: 2, padding: 1) },
+    OperationCase("maxPoolTies2x2", ["x"], step: 0.04, prepare: distinctValues) { $0["x"]!.maxPool2d(kernelSize: 2) },
     OperationCase("avgPool", ["x"]) { $0["x"]!.avgPool2d(kernelSize: 3, stride: 2, padding: 1) },
     OperationCase("avgPool2x2", ["x"]) { $0["x"]!.avgPool2d(kernelSize: 2) },
     OperationCase("globalAveragePool", ["x"]) { $0["x"]!.globalAveragePool() },

@@ -1,89 +1,6 @@
 import Foundation
 
 extension Tensor {
-    /// Max pooling over k×k windows of an N×C×H×W tensor; padding counts as −∞.
-    public func maxPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
-        traced(.maxPool(kernel: kernelSize, stride: stride ?? kernelSize, padding: padding), [self]) {
-            let g = poolingGeometry(kernelSize: kernelSize, stride: stride ?? kernelSize, padding: padding, op: "maxPool2d")
-            let planes = shape[0] * shape[1]
-            let outShape = [shape[0], shape[1], g.outputHeight, g.outputWidth]
-            // Per output row/column, the input rows/columns inside both window and image.
-            let rows = (0..<g.outputHeight).map { oy in max(0, oy * g.stride - padding)..<min(g.height, oy * g.stride - padding + kernelSize) }
-            let columns = (0..<g.outputWidth).map { ox in max(0, ox * g.stride - padding)..<min(g.width, ox * g.stride - padding + kernelSize) }
-            let grain = max(1, 8192 / max(g.outputArea, 1))
-            guard GradientMode.isEnabled && requiresGradient else {
-                // Separable: the max over each row's window, then over the rows of each window.
-                return Tensor.build(shape: outShape) { out in
-                    withUnsafePointer { x in
-                        Parallel.forChunks(of: planes, grain: grain) { range in
-                            withScratch(count: g.height * g.outputWidth) { rowMaxima in
-                                for p in range {
-                                    let plane = x + p * g.imageArea, target = out + p * g.outputArea
-                                    for iy in 0..<g.height {
-                                        let row = plane + iy * g.width, maxima = rowMaxima + iy * g.outputWidth
-                                        for ox in 0..<g.outputWidth {
-                                            var best = -Float.infinity
-                                            for ix in columns[ox] { best = Swift.max(best, row[ix]) }
-                                            maxima[ox] = best
-                                        }
-                                    }
-                                    for oy in 0..<g.outputHeight {
-                                        let line = target + oy * g.outputWidth
-                                        for ox in 0..<g.outputWidth { line[ox] = -Float.infinity }
-                                        for iy in rows[oy] {
-                                            let maxima = rowMaxima + iy * g.outputWidth
-                                            for ox in 0..<g.outputWidth { line[ox] = Swift.max(line[ox], maxima[ox]) }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            var winners = [Int32](repeating: 0, count: planes * g.outputArea)
-            let result = Tensor.build(shape: outShape) { out in
-                withUnsafePointer { x in
-                    winners.withUnsafeMutableBufferPointer { winner in
-                        Parallel.forChunks(of: planes, grain: grain) { range in
-                            for p in range {
-                                let plane = x + p * g.imageArea
-                                let target = out + p * g.outputArea, argmax = winner.baseAddress! + p * g.outputArea
-                                for oy in 0..<g.outputHeight {
-                                    for ox in 0..<g.outputWidth {
-                                        var bestIndex = rows[oy].lowerBound * g.width + columns[ox].lowerBound
-                                        var best = plane[bestIndex]
-                                        for iy in rows[oy] {
-                                            for ix in columns[ox] where plane[iy * g.width + ix] > best {
-                                                best = plane[iy * g.width + ix]
-                                                bestIndex = iy * g.width + ix
-                                            }
-                                        }
-                                        target[oy * g.outputWidth + ox] = best
-                                        argmax[oy * g.outputWidth + ox] = Int32(bestIndex)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            let inputShape = shape
-            return result.recorded(from: [self]) { gradient in
-                [Tensor.build(shape: inputShape) { out in
-                    memset(out, 0, planes * g.imageArea * MemoryLayout<Float>.stride)
-                    gradient.withUnsafePointer { gp in
-                        for p in 0..<planes {
-                            for o in 0..<g.outputArea {
-                                out[p * g.imageArea + Int(winners[p * g.outputArea + o])] += gp[p * g.outputArea + o]
-                            }
-                        }
-                    }
-                }]
-            }
-        }
-    }
-
     /// Average pooling over k×k windows; zero padding counts in the divisor (PyTorch's
     /// default `count_include_pad=True`).
     public func avgPool2d(kernelSize: Int, stride: Int? = nil, padding: Int = 0) -> Tensor {
@@ -199,7 +116,7 @@ extension Tensor {
         }
     }
 
-    private func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {
+    func poolingGeometry(kernelSize: Int, stride: Int, padding: Int, op: String) -> ConvolutionGeometry {
         invariant(rank == 4, "\(op): needs N×C×H×W, got \(shape)")
         invariant(padding * 2 <= kernelSize, "\(op): padding \(padding) must be at most half of kernel \(kernelSize)")
         return ConvolutionGeometry(channels: shape[1], height: shape[2], width: shape[3],
