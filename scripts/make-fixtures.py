@@ -214,6 +214,13 @@ def op_cases():
         return torch.randint(0, 4, shape, generator=c.gen).float() * 0.5
     c.add("maxPoolTies", lambda x: F.max_pool2d(x, 3, 2, 1), x=ties(2, 3, 13, 37))
     c.add("maxPoolTies2x2", lambda x: F.max_pool2d(x, 2), x=ties(2, 3, 10, 36))
+
+    # Batch norm while training with the activation after it (one operation in the engine):
+    # large weights send some values past relu6's 6.
+    for name, activation in (("batchNormTrainReLU", F.relu), ("batchNormTrainReLU6", F.relu6)):
+        rm, rv = torch.zeros(5), torch.ones(5)
+        c.add(name, lambda x, w, b: activation(F.batch_norm(x, rm, rv, w, b, training=True, momentum=0.1, eps=1e-5)),
+              x=r(3, 5, 7, 9, scale=2.0, offset=0.5), w=r(5, scale=4.0), b=r(5, offset=1.0))
     return c.tensors
 
 

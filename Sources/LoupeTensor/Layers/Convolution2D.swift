@@ -58,7 +58,7 @@ public final class Conv2d: Module, Layer {
     /// activation(norm(conv(input))): once `norm` is folded into this convolution, one
     /// pass that applies bias and activation as it writes (what frozen teachers run).
     public func callAsFunction(_ input: Tensor, then norm: BatchNorm2d, _ activation: ConvolutionActivation) -> Tensor {
-        guard norm.isFolded else { return activation(norm(self(input))) }
+        guard norm.isFolded else { return norm(self(input), activation) }
         return input.conv2d(weight: weight.value, bias: bias?.value, stride: stride,
                             padding: padding(height: input.shape[2], width: input.shape[3]), dilation: dilation, groups: groups,
                             activation: activation)

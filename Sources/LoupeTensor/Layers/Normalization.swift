@@ -26,13 +26,22 @@ public final class BatchNorm2d: Module, Layer {
     func markFolded() { isFolded = true }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        if isFolded { return input }
+        normalized(input, then: nil)
+    }
+
+    /// activation(self(input)), one pass while training (`batchNormalized(activation:)`).
+    public func callAsFunction(_ input: Tensor, _ activation: ConvolutionActivation) -> Tensor {
+        normalized(input, then: activation)
+    }
+
+    private func normalized(_ input: Tensor, then activation: ConvolutionActivation?) -> Tensor {
+        if isFolded { return activation.map { $0(input) } ?? input }
         if isTraining {
             num_batches_tracked.value.updateInPlace { $0[0] += 1 }
         }
         return input.batchNormalized(weight: weight.value, bias: bias.value,
                                      running: RunningStatistics(mean: running_mean.value, variance: running_var.value, momentum: momentum),
-                                     isTraining: isTraining, epsilon: epsilon)
+                                     isTraining: isTraining, epsilon: epsilon, activation: activation)
     }
 }
 

@@ -19,9 +19,16 @@ extension Tensor {
     ///
     /// Training normalises with the batch's own statistics (biased variance) and updates
     /// `running` in place with the unbiased variance; evaluation uses `running`.
+    ///
+    /// `activation`, when given, follows the normalisation. While training with a tape it
+    /// is applied as the output is written and its gradient gated in the backward's own
+    /// passes: no pass, and no tensor kept, for the activation alone.
     public func batchNormalized(weight: Tensor, bias: Tensor, running: RunningStatistics,
-                                isTraining: Bool, epsilon: Float = 1e-5) -> Tensor {
-        traced(isTraining ? .unsupported("batchNormalized in training mode") : .batchNormalization(epsilon: epsilon), [self, weight, bias, running.mean, running.variance]) {
+                                isTraining: Bool, epsilon: Float = 1e-5, activation: ConvolutionActivation? = nil) -> Tensor {
+        if let activation, !(isTraining && GradientMode.isEnabled) {
+            return activation(batchNormalized(weight: weight, bias: bias, running: running, isTraining: isTraining, epsilon: epsilon))
+        }
+        return traced(isTraining ? .unsupported("batchNormalized in training mode") : .batchNormalization(epsilon: epsilon), [self, weight, bias, running.mean, running.variance]) {
             invariant(rank >= 2, "batchNormalized: needs N×C×…, got shape \(shape)")
             let (batch, channels) = (shape[0], shape[1])
             let plane = count / max(batch * channels, 1)
@@ -91,7 +98,14 @@ extension Tensor {
                                     let c = p % channels
                                     let scale = gp[c] * inverseStds[c], shift = bp[c] - means[c] * scale
                                     let source = xp + p * plane, target = out + p * plane
-                                    for i in 0..<plane { target[i] = source[i] * scale + shift }
+                                    if let (lower, upper) = activation?.bounds {
+                                        for i in 0..<plane {
+                                            let value = source[i] * scale + shift
+                                            target[i] = value <= lower ? lower : value > upper ? upper : value
+                                        }
+                                    } else {
+                                        for i in 0..<plane { target[i] = source[i] * scale + shift }
+                                    }
                                 }
                             }
                         }
@@ -99,7 +113,32 @@ extension Tensor {
                 }
             }
             let needs = (requiresGradient, weight.requiresGradient, bias.requiresGradient)
-            return result.recorded(from: [self, weight, bias]) { g in
+            return result.recorded(from: [self, weight, bias]) { outputGradient in
+                // Behind an activation, g is the output's gradient where it passes (recomputed
+                // from x, as the forward computed it), else 0, written plane by plane as the
+                // sums read it.
+                var g = outputGradient
+                if let activation {
+                    g = Tensor.build(shape: x.shape) { gated in
+                        let target = UncheckedSendable(gated)
+                        outputGradient.withUnsafePointer { gp in
+                            x.withUnsafePointer { xp in
+                                gamma.withUnsafePointer { gammas in
+                                    beta.withUnsafePointer { betas in
+                                        Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
+                                            for p in range {
+                                                let c = p % channels
+                                                let scale = gammas[c] * inverseStds[c], shift = betas[c] - means[c] * scale
+                                                activation.gateGradient(gp + p * plane, at: xp + p * plane, scale: scale, shift: shift,
+                                                                        into: target.value + p * plane, count: plane)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
                 // Per channel: Σg and Σg·x̂, then dx from the batch-statistics formula.
                 var sumG = [Float](repeating: 0, count: channels)
                 var sumGX = [Float](repeating: 0, count: channels)

@@ -11,6 +11,27 @@ public enum ConvolutionActivation: Sendable, Equatable {
         }
     }
 
+    /// g where the activation's input `x · scale + shift` lets the gradient through (relu:
+    /// above 0; relu6: strictly between 0 and 6, as their own backward rules), else 0.
+    @inline(__always)
+    func gateGradient(_ g: UnsafePointer<Float>, at x: UnsafePointer<Float>, scale: Float, shift: Float,
+                      into target: UnsafeMutablePointer<Float>, count: Int) {
+        let (lower, upper) = bounds
+        @inline(__always) func passes(_ value: Float) -> Bool { value > lower && (upper == .infinity || value < upper) }
+        var i = 0
+        while i + 8 <= count {
+            let value = SIMD8<Float>.load(x + i) * scale + shift
+            var mask = value .> lower
+            if upper != .infinity { mask = mask .& (value .< upper) }
+            SIMD8<Float>.load(g + i).replacing(with: 0, where: .!mask).store(target + i)
+            i += 8
+        }
+        while i < count {
+            target[i] = passes(x[i] * scale + shift) ? g[i] : 0
+            i += 1
+        }
+    }
+
     /// The activation as its own recorded operation: the unfused definition, used when a
     /// gradient tape needs it.
     func callAsFunction(_ x: Tensor) -> Tensor {

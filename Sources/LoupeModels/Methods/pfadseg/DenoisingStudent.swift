@@ -32,7 +32,7 @@ final class DenoisingStudent: Module, ImageStudent {
 
     /// The student's features of N×3×H×W images at strides 4, 8 and 16 (the teacher's sizes).
     func callAsFunction(_ images: Tensor) -> [Tensor] {
-        var x = bn1(conv1(images)).relu().maxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        var x = conv1(images, then: bn1, .relu).maxPool2d(kernelSize: 3, stride: 2, padding: 1)
         var sizes: [(Int, Int)] = []
         for layer in encoder {
             x = layer(x)

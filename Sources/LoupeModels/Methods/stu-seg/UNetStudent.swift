@@ -28,7 +28,7 @@ final class UNetStudent: Module, ImageStudent {
     }
 
     func callAsFunction(_ images: Tensor) -> [Tensor] {
-        var x = bn1(conv1(images)).relu().maxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        var x = conv1(images, then: bn1, .relu).maxPool2d(kernelSize: 3, stride: 2, padding: 1)
         var skips: [Tensor] = []
         for layer in encoder {
             x = layer(x)

@@ -55,9 +55,12 @@ final class DistillationBlock: Module, Layer {
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
-        var y = bn1(conv1(input)).relu()
-        y = bn2(conv2(y))
-        if let conv3, let bn3 { y = bn3(conv3(y.relu())) }
+        var y = bn1(conv1(input), .relu)
+        if let conv3, let bn3 {
+            y = bn3(conv3(bn2(conv2(y), .relu)))
+        } else {
+            y = bn2(conv2(y))
+        }
         let sum = y + (shortcut?(input) ?? input)
         return linearOutput ? sum : sum.relu()
     }

@@ -23,7 +23,7 @@ final class PyramidAttentionBlock: Module, Layer {
     }
 
     func callAsFunction(_ input: Tensor) -> Tensor {
-        let branch = bn2(conv2(bn1(conv1(input)).relu()))
+        let branch = bn2(conv2(conv1(input, then: bn1, .relu)))
         let identity = shortcut.map { $0(input) } ?? input
         return (fusion.map { $0(branch, identity) } ?? branch + identity).relu()
     }

@@ -31,7 +31,7 @@ final class RectangularSelfCalibration: Module, Layer {
     func callAsFunction(_ x: Tensor) -> Tensor {
         let c = x.shape[1]
         let context = x.mean(alongAxes: [3], keepingDimensions: true) + x.mean(alongAxes: [2], keepingDimensions: true)
-        let attention = vertical(bandNorm(horizontal(context)).relu()).sigmoid()
+        let attention = vertical(horizontal(context, then: bandNorm, .relu)).sigmoid()
         let mixed = norm(attention * local(x))
         return contract(expand(mixed).gelu()) * gamma.value.reshaped([1, c, 1, 1]) + x
     }
