@@ -88,25 +88,28 @@ extension Tensor {
                     }
                 }
             }
-            let gamma = weight.detached, beta = bias.detached
+            // y = x · scale + shift per channel: the forward's, and in the backward the
+            // activation's input again.
+            let (scales, shifts) = weight.detached.withUnsafePointer { gp in
+                bias.detached.withUnsafePointer { bp in
+                    let scales = (0..<channels).map { gp[$0] * inverseStds[$0] }
+                    return (scales, (0..<channels).map { bp[$0] - means[$0] * scales[$0] })
+                }
+            }
+            let grain = max(1, 16_384 / max(plane, 1))
             let result = Tensor.build(shape: shape) { out in
                 x.withUnsafePointer { xp in
-                    gamma.withUnsafePointer { gp in
-                        beta.withUnsafePointer { bp in
-                            Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
-                                for p in range {
-                                    let c = p % channels
-                                    let scale = gp[c] * inverseStds[c], shift = bp[c] - means[c] * scale
-                                    let source = xp + p * plane, target = out + p * plane
-                                    if let (lower, upper) = activation?.bounds {
-                                        for i in 0..<plane {
-                                            let value = source[i] * scale + shift
-                                            target[i] = value <= lower ? lower : value > upper ? upper : value
-                                        }
-                                    } else {
-                                        for i in 0..<plane { target[i] = source[i] * scale + shift }
-                                    }
+                    Parallel.forChunks(of: batch * channels, grain: grain) { range in
+                        for p in range {
+                            let scale = scales[p % channels], shift = shifts[p % channels]
+                            let source = xp + p * plane, target = out + p * plane
+                            if let (lower, upper) = activation?.bounds {
+                                for i in 0..<plane {
+                                    let value = source[i] * scale + shift
+                                    target[i] = value <= lower ? lower : value > upper ? upper : value
                                 }
+                            } else {
+                                for i in 0..<plane { target[i] = source[i] * scale + shift }
                             }
                         }
                     }
@@ -114,25 +117,18 @@ extension Tensor {
             }
             let needs = (requiresGradient, weight.requiresGradient, bias.requiresGradient)
             return result.recorded(from: [self, weight, bias]) { outputGradient in
-                // Behind an activation, g is the output's gradient where it passes (recomputed
-                // from x, as the forward computed it), else 0, written plane by plane as the
-                // sums read it.
+                // Behind an activation, g is the output's gradient where the activation passes
+                // it (its input recomputed from x as the forward computed it), else 0.
                 var g = outputGradient
                 if let activation {
                     g = Tensor.build(shape: x.shape) { gated in
                         let target = UncheckedSendable(gated)
                         outputGradient.withUnsafePointer { gp in
                             x.withUnsafePointer { xp in
-                                gamma.withUnsafePointer { gammas in
-                                    beta.withUnsafePointer { betas in
-                                        Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
-                                            for p in range {
-                                                let c = p % channels
-                                                let scale = gammas[c] * inverseStds[c], shift = betas[c] - means[c] * scale
-                                                activation.gateGradient(gp + p * plane, at: xp + p * plane, scale: scale, shift: shift,
-                                                                        into: target.value + p * plane, count: plane)
-                                            }
-                                        }
+                                Parallel.forChunks(of: batch * channels, grain: grain) { range in
+                                    for p in range {
+                                        activation.gateGradient(gp + p * plane, at: xp + p * plane, scale: scales[p % channels],
+                                                                shift: shifts[p % channels], into: target.value + p * plane, count: plane)
                                     }
                                 }
                             }
@@ -168,22 +164,20 @@ extension Tensor {
                 let gradInput: Tensor? = needs.0 ? Tensor.build(shape: x.shape) { out in
                     g.withUnsafePointer { gp in
                         x.withUnsafePointer { xp in
-                            gamma.withUnsafePointer { gammas in
-                                Parallel.forChunks(of: batch * channels, grain: max(1, 16_384 / max(plane, 1))) { range in
-                                    for p in range {
-                                        let c = p % channels
-                                        let source = xp + p * plane, gradient = gp + p * plane, target = out + p * plane
-                                        let scale = gammas[c] * inverseStds[c]
-                                        if isTraining {
-                                            let meanG = sumG[c] / Float(elements), meanGX = sumGX[c] / Float(elements)
-                                            let mean = means[c], inv = inverseStds[c]
-                                            for i in 0..<plane {
-                                                let xhat = (source[i] - mean) * inv
-                                                target[i] = scale * (gradient[i] - meanG - xhat * meanGX)
-                                            }
-                                        } else {
-                                            for i in 0..<plane { target[i] = scale * gradient[i] }
+                            Parallel.forChunks(of: batch * channels, grain: grain) { range in
+                                for p in range {
+                                    let c = p % channels
+                                    let source = xp + p * plane, gradient = gp + p * plane, target = out + p * plane
+                                    let scale = scales[c]
+                                    if isTraining {
+                                        let meanG = sumG[c] / Float(elements), meanGX = sumGX[c] / Float(elements)
+                                        let mean = means[c], inv = inverseStds[c]
+                                        for i in 0..<plane {
+                                            let xhat = (source[i] - mean) * inv
+                                            target[i] = scale * (gradient[i] - meanG - xhat * meanGX)
                                         }
+                                    } else {
+                                        for i in 0..<plane { target[i] = scale * gradient[i] }
                                     }
                                 }
                             }
