@@ -1,5 +1,6 @@
 import Foundation
 import LoupeData
+import LoupeImaging
 import LoupeModels
 import LoupeTensor
 
@@ -149,6 +150,14 @@ extension MethodBenchmark {
         cases.add("perlin_mask_256") {
             var masks = SeededGenerator(seed: 11)
             return { _ = AnomalySynthesizer.perlinMask(width: 256, height: 256, using: &masks) }
+        }
+        // A whole texture-blend defect on a 256² colour crop: a shipped texture cropped and
+        // resized, the mask, the blend (the loader's work per defective image).
+        cases.add("texture_blend_256") {
+            var draws = SeededGenerator(seed: 12)
+            let image = Image(width: 256, height: 256, channels: 3, pixels: (0..<(3 * 256 * 256)).map { Float($0 % 251) })
+            guard let textures = try? TextureSource.load(folder: nil) else { return {} }
+            return { _ = try? AnomalySynthesizer.textureBlend(image, texture: textures.randomTexture(using: &draws), using: &draws) }
         }
     }
 

@@ -52,6 +52,23 @@ import Testing
         #expect(betas.allSatisfy { abs($0 - beta) < 1e-3 })
     }
 
+    /// A grey texture in a colour image blends the texture copied to three channels and
+    /// resized, whichever order the synthesizer does the two in.
+    @Test func greyTextureBlendsAsItsColourCopyResized() {
+        var generator = SeededGenerator(seed: 5)
+        let image = Self.photo(), texture = Self.photo(channels: 1, width: 100, height: 70, seed: 3)
+        let anomaly = AnomalySynthesizer.textureBlend(image, texture: texture, using: &generator)
+        let plane = image.width * image.height
+        let source = texture.rgb().resized(width: image.width, height: image.height)
+        let betas = (0..<plane).filter { anomaly.mask.pixels[$0] > 0 }.flatMap { i in (0..<3).compactMap { c -> Float? in
+            let k = c * plane + i
+            let spread = image.pixels[k] - source.pixels[k]
+            return abs(spread) > 20 ? (anomaly.image.pixels[k] - source.pixels[k]) / spread : nil
+        } }
+        #expect(betas.count > 50)
+        #expect(betas.allSatisfy { abs($0 - betas[0]) < 1e-4 })
+    }
+
     @Test func cutPasteAndScarChangeOnlyTheirFootprint() {
         var generator = SeededGenerator(seed: 5)
         let image = Self.photo(width: 96, height: 80)

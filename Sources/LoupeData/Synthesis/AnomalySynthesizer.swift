@@ -20,7 +20,11 @@ public enum AnomalySynthesizer {
             mask = perlinMask(width: image.width, height: image.height, using: &generator)
             if mask.contains(1) { break }
         }
-        let source = texture.matchingChannels(of: image).resized(width: image.width, height: image.height)
+        // A grey texture for a colour image is resized before it is copied to three channels
+        // (the same values, a third of the work); a colour one is made grey first.
+        let source = texture.channels < image.channels
+            ? texture.resized(width: image.width, height: image.height).matchingChannels(of: image)
+            : texture.matchingChannels(of: image).resized(width: image.width, height: image.height)
         let beta = generator.nextUniform() * 0.8
         let plane = image.width * image.height
         var pixels = image.pixels
