@@ -21,8 +21,9 @@ extension Tensor {
     /// `running` in place with the unbiased variance; evaluation uses `running`.
     ///
     /// `activation`, when given, follows the normalisation. While training with a tape it
-    /// is applied as the output is written and its gradient gated in the backward's own
-    /// passes: no pass, and no tensor kept, for the activation alone.
+    /// is applied as each plane is written, and the backward gates the output gradient by
+    /// the recomputed pre-activation (the pass the activation's own backward would make):
+    /// no forward pass, and no tensor kept, for the activation.
     public func batchNormalized(weight: Tensor, bias: Tensor, running: RunningStatistics,
                                 isTraining: Bool, epsilon: Float = 1e-5, activation: ConvolutionActivation? = nil) -> Tensor {
         if let activation, !(isTraining && GradientMode.isEnabled) {
@@ -97,20 +98,16 @@ extension Tensor {
                 }
             }
             let grain = max(1, 16_384 / max(plane, 1))
+            // The activation clamps as a fused convolution's does, each plane while it is in cache.
+            let clamp = activation.map { ConvolutionEpilogue(bias: nil, activation: $0) }
             let result = Tensor.build(shape: shape) { out in
                 x.withUnsafePointer { xp in
                     Parallel.forChunks(of: batch * channels, grain: grain) { range in
                         for p in range {
                             let scale = scales[p % channels], shift = shifts[p % channels]
                             let source = xp + p * plane, target = out + p * plane
-                            if let (lower, upper) = activation?.bounds {
-                                for i in 0..<plane {
-                                    let value = source[i] * scale + shift
-                                    target[i] = value <= lower ? lower : value > upper ? upper : value
-                                }
-                            } else {
-                                for i in 0..<plane { target[i] = source[i] * scale + shift }
-                            }
+                            for i in 0..<plane { target[i] = source[i] * scale + shift }
+                            clamp?.apply(to: target, count: plane, channel: p % channels)
                         }
                     }
                 }
