@@ -27,8 +27,7 @@ struct Benchmark {
         let total = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         var totals: [String: (ms: Double, count: Int)] = [:]
         for node in trace.nodes {
-            func shape(_ value: Int) -> String { trace.shapes[value].map(String.init).joined(separator: "×") }
-            let key = node.operation.name + " " + node.inputs.map(shape).joined(separator: ", ") + " → " + shape(node.output)
+            let key = trace.label(of: node)
             totals[key, default: (0, 0)].ms += Double(node.nanoseconds) / 1e6
             totals[key, default: (0, 0)].count += 1
         }

@@ -19,6 +19,9 @@ enum Benchmarks {
                             // Its bottleneck's stride-2 fusion convolutions.
                             ("conv3x3s2_336to224_16x16", 336, 224, 3, 1, 16, 2), ("conv3x3s2_40to112_32x32", 40, 112, 3, 1, 32, 2),
                             ("conv3x3s2_24to40_64x64", 24, 40, 3, 1, 64, 2),
+                            // pfadseg's and stu-seg's students below 64² and their segmentation networks' first layer.
+                            ("conv3x3_64c_32x32", 64, 64, 3, 1, 32, 1), ("conv3x3_128c_16x16", 128, 128, 3, 1, 16, 1),
+                            ("conv3x3_256c_8x8", 256, 256, 3, 1, 8, 1), ("conv3x3_176to64_64x64", 176, 64, 3, 1, 64, 1),
                             // The pfadseg and stu-seg students' stem on the image, and the EfficientNet-Lite teachers'.
                             ("conv7x7s2_3to32_256x256", 3, 32, 7, 3, 256, 2), ("conv3x3s2_3to32_256x256", 3, 32, 3, 1, 256, 2)]
         for (label, cin, cout, k, padding, spatial, stride) in convolutions {

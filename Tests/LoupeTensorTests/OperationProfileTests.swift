@@ -36,8 +36,25 @@ import Testing
         }
         let backward = trace.backward.map(\.operation)
         #expect(!backward.contains("untraced"), "\(backward)")
-        let convolution = backward.filter { $0.hasPrefix("convolution 2×24×12×11, 26×24×3×3") }
+        let convolution = backward.filter { $0.hasPrefix("convolution (dilation 2) 2×24×12×11, 26×24×3×3") }
         let mean = backward.filter { $0.hasPrefix("mean ") }
         #expect(convolution.count >= 2 && mean.count >= 2, "\(backward)")
+    }
+
+    /// Rows name what sets an operation's cost apart: a convolution's stride and groups, a
+    /// batch norm's training mode (not "unsupported", the exporter's word for it).
+    @Test func rowsNameStrideGroupsAndTrainingBatchNorm() {
+        var generator = SeededGenerator(seed: 5)
+        let x = Tensor.randomNormal([2, 4, 8, 8], using: &generator).requiringGradient()
+        let depthwise = Tensor.randomNormal([4, 1, 3, 3], using: &generator).requiringGradient()
+        let norm = BatchNorm2d(4)
+        let trace = OperationTrace()
+        trace.record(inputs: []) { _ in
+            norm(x.conv2d(weight: depthwise, stride: 2, padding: Padding2D(1), groups: 4)).sum().backward()
+        }
+        let backward = trace.backward.map(\.operation)
+        #expect(backward.contains { $0.hasPrefix("convolution (stride 2, groups 4) 2×4×8×8") }, "\(backward)")
+        #expect(backward.contains { $0.hasPrefix("batchNormalized in training mode 2×4×4×4") }, "\(backward)")
+        #expect(!backward.contains { $0.contains("unsupported") }, "\(backward)")
     }
 }

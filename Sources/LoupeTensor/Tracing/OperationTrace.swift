@@ -102,12 +102,15 @@ public final class OperationTrace: @unchecked Sendable {
         let id = newValue(shape: result.shape)
         result.traceID = serial << 32 | id
         nodes.append(Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed))
-        if let node = result.gradientNode {
-            let name = operation.name + " " + ids.map { shapes[$0].map(String.init).joined(separator: "×") }.joined(separator: ", ")
-                + " → " + result.shape.map(String.init).joined(separator: "×")
-            label(node, andWhatItRecordedInside: inputs, as: name)
-        }
+        if let node = result.gradientNode { label(node, andWhatItRecordedInside: inputs, as: label(of: nodes[nodes.count - 1])) }
         return result
+    }
+
+    /// A profile's row for a node: the operation (with a convolution's stride, dilation and
+    /// groups), its inputs' shapes and its output's; its backward rules go under the same row.
+    public func label(of node: Node) -> String {
+        func shape(_ value: Int) -> String { shapes[value].map(String.init).joined(separator: "×") }
+        return node.operation.profileName + " " + node.inputs.map(shape).joined(separator: ", ") + " → " + shape(node.output)
     }
 
     /// Names `node` and the nodes its operation recorded on the way from its inputs (a

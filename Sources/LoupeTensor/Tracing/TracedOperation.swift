@@ -54,6 +54,20 @@ public enum TracedOperation: Sendable, Equatable {
     /// An operation no exporter can write (named): export fails with its name.
     case unsupported(String)
 
-    /// The name an error shows.
-    public var name: String { String(describing: self).prefix { $0 != "(" }.description }
+    /// The name an error or a profile shows; an unsupported operation shows what it is.
+    public var name: String {
+        if case let .unsupported(what) = self { return what }
+        return String(describing: self).prefix { $0 != "(" }.description
+    }
+
+    /// The name with what sets a convolution's cost apart beyond its shapes (a profile's
+    /// rows): stride, dilation and groups when not 1.
+    var profileName: String {
+        switch self {
+        case let .convolution(stride, _, dilation, groups, _), let .transposedConvolution(stride, _, _, dilation, groups):
+            let set = [("stride", stride), ("dilation", dilation), ("groups", groups)].filter { $0.1 != 1 }
+            return set.isEmpty ? name : name + " (" + set.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+        default: return name
+        }
+    }
 }
