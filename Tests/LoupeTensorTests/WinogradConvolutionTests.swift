@@ -12,13 +12,26 @@ import Testing
     }
 
     @Test func reverseDistillationsStudentConvolutionsUseIt() {
-        // At 256²: F(2×2) where the weights dominate, F(4×4) on the wide images.
+        // At 256²: F(2×2) where the weights dominate (98× the activations), F(4×4) elsewhere.
         #expect(kernel(channels: 224, outChannels: 224, size: 8).winograd?.outputTile == 2)
-        #expect(kernel(channels: 112, outChannels: 112, size: 16).winograd?.outputTile == 2)
+        #expect(kernel(channels: 112, outChannels: 112, size: 16).winograd?.outputTile == 4)
         #expect(kernel(channels: 40, outChannels: 40, size: 32).winograd?.outputTile == 4)
         #expect(kernel(channels: 24, outChannels: 24, size: 64).winograd?.outputTile == 4)
         // At 192² the 224-channel layers are 6² (F(4×4)'s tiles would hang over).
         #expect(kernel(channels: 224, outChannels: 224, size: 6).winograd?.outputTile == 2)
+    }
+
+    /// pfadseg's and stu-seg's students (batch 8 training, batch 1 scoring) and their
+    /// segmentation networks' first layer: F(2×2) only where the weights outweigh the
+    /// activations by more than 32×.
+    @Test func twoStageNetworksConvolutionsUseIt() {
+        #expect(kernel(channels: 256, outChannels: 256, size: 16).winograd?.outputTile == 4)
+        #expect(kernel(channels: 128, outChannels: 128, size: 32).winograd?.outputTile == 4)
+        #expect(kernel(channels: 256, outChannels: 256, size: 8).winograd?.outputTile == 2)
+        #expect(kernel(channels: 176, outChannels: 64, size: 64, batch: 1).winograd?.outputTile == 4)
+        #expect(kernel(channels: 128, outChannels: 128, size: 32, batch: 1).winograd?.outputTile == 4)
+        #expect(kernel(channels: 128, outChannels: 128, size: 16, batch: 1).winograd?.outputTile == 2)
+        #expect(kernel(channels: 256, outChannels: 256, size: 16, batch: 1).winograd?.outputTile == 2)
     }
 
     /// The ROI segmenter's decoder: 16 channels at 256², 32 → 16 at 128²; below 16, im2col.

@@ -42,16 +42,22 @@ struct WinogradKernel {
     /// its training step 1,201–1,514 → 986–1,193 ms, its scoring pass 42–45 → 35–39 ms.
     static let minimumChannels = 16
 
-    /// F(4×4, 3×3) where the activations outweigh the weights and its products are clearly
-    /// fewer; F(2×2, 3×3) otherwise. Its 36 positions make the weight transforms 2.25× those of
-    /// F(2×2)'s 16: RD's 224-channel layers at 8² ran 10 % slower with it, the 24- and
-    /// 40-channel ones at 64² and 32² 30–40 % faster. On images that are not a multiple of 4
-    /// its tiles hang over the edge (at 6², the same 144 multiplies per channel pair as
+    /// F(4×4, 3×3) where its products are clearly fewer (under three quarters of F(2×2)'s)
+    /// and the weights do not outweigh the activations by more than 32×; F(2×2, 3×3)
+    /// otherwise. F(4×4) also needs fewer input and output transforms per output, but its 36
+    /// positions make the weight transforms (every training step) and the transformed
+    /// weights (kept while they stay unchanged) 2.25× those of F(2×2)'s 16. Measured
+    /// (`loupe-bench --only conv3x3 --batch 1|8`, both tiles, background paused), the ratio
+    /// C·O / (N·H·W) parts them: F(4×4) wins at 6 (112 channels at 16², batch 8: 5.7 / 5.4 →
+    /// 4.6 / 5.3 ms forward + backward), 16 (128 at 32², batch 1) and 32 (256 at 16², batch
+    /// 8: 20.1 → 12.4 ms); it loses at 64 (128 at 16², batch 1) and 98 (RD's 224 at 8²,
+    /// batch 8: 5.5 / 5.3 → 6.2 / 6.2 ms) and ties at 128. On images that are not a multiple
+    /// of 4 its tiles hang over the edge (at 6², the same 144 multiplies per channel pair as
     /// F(2×2)'s, in thinner products).
     static func outputTile(channels: Int, outChannels: Int, batch: Int, height: Int, width: Int) -> Int {
         func products(_ m: Int) -> Int { (m + 2) * (m + 2) * ((height + m - 1) / m) * ((width + m - 1) / m) }
-        let activationsOutweighWeights = channels * outChannels <= batch * height * width
-        return activationsOutweighWeights && 4 * products(4) <= 3 * products(2) ? 4 : 2
+        let weightsWithinBound = channels * outChannels <= 32 * batch * height * width
+        return weightsWithinBound && 4 * products(4) < 3 * products(2) ? 4 : 2
     }
 
     /// The (m+2)² transformed positions ξ, one matrix product each.
