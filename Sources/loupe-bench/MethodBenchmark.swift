@@ -82,7 +82,8 @@ enum MethodBenchmark {
 
 extension MethodBenchmark {
     /// pfadseg's PCAR branches at the student's first width and resolution (32 channels,
-    /// 64², dilations 2 and 3, forward+backward), one stage-1 step of its student (default
+    /// 64², dilations 2 and 3, forward+backward) and at each scale its scoring pass runs
+    /// (batch 1, forward), one stage-1 step of its student (default
     /// width 32, 256² images, EfficientNet-Lite0's channels, SGD as the method's) and one
     /// stage-2 step (the frozen student on 8 good and 8 defective images, the segmentation
     /// network on their discrepancy).
@@ -90,6 +91,15 @@ extension MethodBenchmark {
         // Inputs, model and images are built at the first case that asks, then shared.
         lazy var x = Tensor.randomNormal([8, 32, 64, 64], using: &generator).requiringGradient()
         lazy var gradient = Tensor.randomNormal([8, 32, 64, 64], using: &generator)
+        for (channels, side) in [(256, 8), (128, 16), (64, 32), (64, 64)] {
+            for dilation in [2, 3] {
+                cases.add("conv3x3_dilation\(dilation)_\(channels)c_\(side)x\(side)_n1_fwd") {
+                    let x = Tensor.randomNormal([1, channels, side, side], using: &generator)
+                    let weight = Tensor.randomNormal([channels, channels, 3, 3], standardDeviation: 0.05, using: &generator)
+                    return { _ = withoutGradients { x.conv2d(weight: weight, padding: Padding2D(dilation), dilation: dilation) } }
+                }
+            }
+        }
         for dilation in [2, 3] {
             cases.add("conv3x3_dilation\(dilation)_32c_64x64_n8_fwdbwd") {
                 let (x, gradient) = (x, gradient)
