@@ -101,8 +101,9 @@ public final class OperationTrace: @unchecked Sendable {
         Self.setActive(self)
         let id = newValue(shape: result.shape)
         result.traceID = serial << 32 | id
-        nodes.append(Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed))
-        if let node = result.gradientNode { label(node, andWhatItRecordedInside: inputs, as: label(of: nodes[nodes.count - 1])) }
+        let node = Node(operation: operation, inputs: ids, output: id, nanoseconds: elapsed)
+        nodes.append(node)
+        if let gradient = result.gradientNode { label(gradient, andWhatItRecordedInside: inputs, as: label(of: node)) }
         return result
     }
 
