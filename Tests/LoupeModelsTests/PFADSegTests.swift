@@ -147,4 +147,37 @@ import Testing
         let maps = withoutGradients { model.anomalyMaps(images: images, teacherFeatures: teacher, height: 64, width: 64) }
         #expect(maps.shape == [2, 64, 64] && maps.scalars.allSatisfy { (0...1).contains($0) })
     }
+
+    /// Stage 1's student is frozen in evaluation mode, so its features of the good images can
+    /// be kept and passed back: the loss is the one the model computes itself, to rounding;
+    /// other features change it (they are used), and their rows stand for the good images,
+    /// not the defective ones. Stage 0 keeps nothing, nor does a model without the network.
+    @Test func frozenStudentFeaturesStandForTheGoodImages() throws {
+        let configuration = Self.configuration(["width": .integer(8)])
+        let model = try #require(try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24])) as? DenoisingSegmentationModel)
+        var generator = SeededGenerator(seed: 10)
+        let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
+        let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }
+        var masks = [Float](repeating: 0, count: 2 * 64 * 64)
+        for y in 8..<40 { for x in 20..<50 { masks[y * 64 + x] = 1 } }
+        let defective = images + Tensor.randomNormal([2, 3, 64, 64], using: &generator)
+        let synthetic = SyntheticAnomalyBatch(teacherFeatures: teacher.map { $0 + 0.5 }, masks: Tensor(shape: [2, 1, 64, 64], scalars: masks), images: defective)
+        model.train()
+        // A few student steps first, so its running statistics are not the initial ones.
+        for _ in 0..<2 { _ = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: images, stage: 0)) }
+        func loss(_ frozen: [Tensor]?) -> Float {
+            withoutGradients { model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: images, stage: 1, frozenFeatures: frozen)).total.item }
+        }
+        let computed = loss(nil)
+        let good = try #require(model.frozenFeatures(ofGoodImages: images, stage: 1))
+        #expect(good.map(\.shape) == [[2, 8, 16, 16], [2, 16, 8, 8], [2, 24, 4, 4]])
+        // Measured: equal to the bit here; the defective images' features in the good rows move it by 1.5e-4.
+        #expect(abs(loss(good) - computed) <= 2e-6 * max(1, abs(computed)), "kept \(loss(good)) against computed \(computed)")
+        let ofDefective = try #require(model.frozenFeatures(ofGoodImages: defective, stage: 1))
+        #expect(abs(loss(ofDefective) - computed) > 2e-5, "the defective images' features in the good rows change the loss")
+        #expect(model.frozenFeatures(ofGoodImages: images, stage: 0) == nil)
+        let without = try MethodRegistry.makeModel(for: Self.configuration(["width": .integer(8), "segmentation": .bool(false)]),
+                                                   teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
+        #expect(without.frozenFeatures(ofGoodImages: images, stage: 1) == nil)
+    }
 }

@@ -110,6 +110,12 @@ public struct TeacherFeatureCache {
         storage = if streaming, let store { .streamed(store, entries) } else { .inMemory(filled) }
     }
 
+    /// Bytes the features take in memory (none when streamed from the store).
+    var bytesInMemory: Int {
+        guard case let .inMemory(scales) = storage else { return 0 }
+        return scales.reduce(0) { $0 + $1.count * MemoryLayout<Float>.stride }
+    }
+
     /// The cached features of `indices`, as one batch per scale.
     func batch(_ indices: [Int]) throws -> [Tensor] {
         switch storage {

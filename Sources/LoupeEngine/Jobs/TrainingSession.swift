@@ -23,6 +23,8 @@ final class TrainingSession {
     let textures: TextureSource?
     let units: [TrainingUnit]
     let cache: TeacherFeatureCache
+    /// The current stage's frozen features of good units, when the model has any.
+    private var frozen: FrozenFeatureCache?
     let batch: Int
     /// Inputs trained per epoch: all drawn, but a last batch of one sits out where BatchNorm
     /// needs two (`needsTwoInputsPerBatch`; the order is shuffled, so a different input each epoch).
@@ -111,7 +113,10 @@ final class TrainingSession {
         var generator = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
         let order = Array(TrainingUnit.epochOrder(units, tilesPerImage: tilesPerImage, using: &generator).prefix(perEpoch))
         let (cache, batch) = (self.cache, self.batch)
-        let features: (Int) throws -> [Tensor] = { step in try cache.batch(Array(order[(step * batch)..<min(order.count, (step + 1) * batch)])) }
+        func unitsOf(_ step: Int) -> [Int] { Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]) }
+        let features: (Int) throws -> [Tensor] = { step in try cache.batch(unitsOf(step)) }
+        // What stays fixed through the stage, kept beside the teacher's features within the memory budget.
+        if frozen?.stage != stage { frozen = FrozenFeatureCache(stage: stage, budget: max(0, job.memoryBudget - cache.bytesInMemory)) }
         // With augmentation the teacher sees this epoch's changed inputs instead, and with
         // synthetic defects it also sees the defective inputs, a batch at a time; the
         // images are read and changed ahead on the loader's threads.
@@ -136,7 +141,13 @@ final class TrainingSession {
                     }
                 }
             }
-            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage))
+            let frozenFeatures = inputs.flatMap { inputs in
+                inputs.isAugmented ? nil : inputs.good.flatMap { good in
+                    frozen?.features(of: unitsOf(step)) { [model] in model.frozenFeatures(ofGoodImages: good, stage: stage) }
+                }
+            }
+            let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage,
+                                                        frozenFeatures: frozenFeatures))
             optimizer.zeroGradients()
             loss.total.backward()
             optimizer.step()

@@ -62,13 +62,25 @@ extension DenoisingSegmentationModel: DistillationModel {
             return TrainingLoss(reverseDistillationLoss(teacher: batch.teacherFeatures, student: student(input)))
         }
         student.eval()
-        let inputs = Tensor.concatenate([images, defective], alongAxis: 0)
         let teacher = zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) }
-        let studentFeatures = withoutGradients { student(inputs) }
+        // The frozen student on the good images, as kept from an earlier epoch, then on the defective ones.
+        let studentFeatures = withoutGradients {
+            guard let good = batch.frozenFeatures else { return student(Tensor.concatenate([images, defective], alongAxis: 0)) }
+            return zip(good, student(defective)).map { Tensor.concatenate([$0, $1], alongAxis: 0) }
+        }
         let masks = Tensor.concatenate([Tensor.zeros(synthetic.masks.shape), synthetic.masks], alongAxis: 0)
         let (focal, l1) = segmentationLoss(logits: segmentation(discrepancyInput(teacher: teacher, student: studentFeatures)), masks: masks,
                                            gamma: focalGamma)
         return TrainingLoss(focal + l1, terms: [LossTerm("focal", focal.item), LossTerm("l1", l1.item)])
+    }
+
+    /// Stage 1 trains the segmentation network on the student frozen in evaluation mode,
+    /// whose features of a good image then stay the same: its forward pass at batch 16 was
+    /// a third of pfadseg's segmentation step (700 of 2,000 ms), half of it on the good images.
+    public func frozenFeatures(ofGoodImages images: Tensor, stage: Int) -> [Tensor]? {
+        guard stage == 1, segmentation != nil else { return nil }
+        student.eval()
+        return withoutGradients { student(images) }
     }
 
     /// The map `map` names (the student's alone needs no segmentation pass).
