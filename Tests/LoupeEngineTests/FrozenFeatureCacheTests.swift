@@ -6,7 +6,8 @@ import LoupeTensor
 import Testing
 
 /// The frozen network's features of good units, kept through a stage: computed once per
-/// unit, handed back row for row in the batch's order, never past the memory budget.
+/// unit (only the batch's new units), handed back row for row in the batch's order, never
+/// past the memory budget.
 @Suite struct FrozenFeatureCacheTests {
     /// Unit u's features: scale 0 holds u in its 2 values, scale 1 holds 10u in its 3.
     static func features(_ units: [Int]) -> [Tensor] {
@@ -18,9 +19,9 @@ import Testing
         let cache = FrozenFeatureCache(stage: 1, budget: 1 << 20)
         var computed: [[Int]] = []
         func batch(_ units: [Int]) -> [Tensor]? {
-            cache.features(of: units) {
-                computed.append(units)
-                return Self.features(units)
+            cache.features(of: units) { positions in
+                computed.append(positions.map { units[$0] })
+                return Self.features(positions.map { units[$0] })
             }
         }
         _ = batch([3, 1])
@@ -29,9 +30,10 @@ import Testing
         #expect(computed == [[3, 1], [0, 2]], "every unit was kept, so the third batch needs no pass")
         #expect(later[0].scalars == [2, 2, 3, 3, 0, 0] && later[1].scalars == [20, 20, 20, 30, 30, 30, 0, 0, 0])
         #expect(cache.bytes == 4 * 5 * 4)
-        // A batch with a unit not kept is computed whole.
-        _ = batch([1, 5])
-        #expect(computed.last == [1, 5])
+        // Of a batch with a new unit only that one is computed, and it takes its place.
+        let mixed = try #require(batch([1, 5, 2]))
+        #expect(computed.last == [5] && computed.count == 3)
+        #expect(mixed[0].scalars == [1, 1, 5, 5, 2, 2] && mixed[1].scalars == [10, 10, 10, 50, 50, 50, 20, 20, 20])
     }
 
     @Test func keepsNothingPastTheBudgetAndNothingWhenTheModelHasNothing() throws {
@@ -39,9 +41,9 @@ import Testing
         let cache = FrozenFeatureCache(stage: 1, budget: 2 * 5 * 4 + 4)
         var passes = 0
         func batch(_ units: [Int]) -> [Tensor]? {
-            cache.features(of: units) {
+            cache.features(of: units) { positions in
                 passes += 1
-                return Self.features(units)
+                return Self.features(positions.map { units[$0] })
             }
         }
         _ = batch([0, 1, 2])
@@ -50,7 +52,7 @@ import Testing
         _ = batch([2])
         #expect(passes == 2, "units 0 and 1 kept, unit 2 computed again")
         let empty = FrozenFeatureCache(stage: 0, budget: 1 << 20)
-        #expect(empty.features(of: [0, 1]) { nil } == nil && empty.bytes == 0)
+        #expect(empty.features(of: [0, 1]) { _ in nil } == nil && empty.bytes == 0)
     }
 
     /// A two-stage run whose segmentation epochs reuse the student's features of the good

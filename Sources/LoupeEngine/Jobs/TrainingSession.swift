@@ -143,7 +143,11 @@ final class TrainingSession {
             }
             let frozenFeatures = inputs.flatMap { inputs in
                 inputs.isAugmented ? nil : inputs.good.flatMap { good in
-                    frozen?.features(of: unitsOf(step)) { [model] in model.frozenFeatures(ofGoodImages: good, stage: stage) }
+                    frozen?.features(of: unitsOf(step)) { [model] positions in
+                        let images = positions.count == good.shape[0] ? good
+                            : Tensor.concatenate(positions.map { good.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0)
+                        return model.frozenFeatures(ofGoodImages: images, stage: stage)
+                    }
                 }
             }
             let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage,
