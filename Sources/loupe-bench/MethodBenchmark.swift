@@ -123,6 +123,14 @@ extension MethodBenchmark {
             let batch = TrainingBatch(teacherFeatures: teacherFeatures, images: images)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4))
         }
+        // The optimiser's update alone, over the whole model with every gradient set (the
+        // step's part that is neither forward nor backward).
+        cases.add("\(method)_sgd_update") {
+            guard let model else { return nil }
+            model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, images: images)).total.backward()
+            let optimizer = StochasticGradientDescent(parameters: model.parameters, learningRate: 0.5, momentum: 0.9, weightDecay: 1e-4)
+            return { optimizer.step() }
+        }
         cases.add("\(method)_segmentation_step_256_n8") {
             guard let model else { return nil }
             // A 64×128 defect in each defective image; only the segmentation network learns.
