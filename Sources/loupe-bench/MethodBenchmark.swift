@@ -111,8 +111,9 @@ extension MethodBenchmark {
     }
 
     /// One stage-1 step of a two-stage method's student (default width 32, 256² images,
-    /// EfficientNet-Lite0's channels, SGD as the method's) and one stage-2 step (the frozen
-    /// student on 8 good and 8 defective images, the segmentation network on their discrepancy).
+    /// EfficientNet-Lite0's channels, SGD as the method's), its SGD update alone, and one
+    /// stage-2 step (the frozen student on 8 good and 8 defective images, the segmentation
+    /// network on their discrepancy), also with the good images' student features kept.
     static func addTwoStageCases(_ method: String, to cases: inout BenchmarkList, using generator: inout SeededGenerator) {
         // Model, images and features are built at the first case that asks, then shared.
         lazy var model = lite0Model(method)
@@ -137,6 +138,16 @@ extension MethodBenchmark {
             let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: defectMasks(),
                                                   images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
             let batch = TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: images, stage: 1)
+            let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
+            return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
+        }
+        // The same step as training runs it after the stage's first epoch: the frozen student's
+        // features of the good images kept, the student on the defective ones only (no peer).
+        cases.add("\(method)_segmentation_step_kept_256_n8") {
+            guard let model, let kept = model.frozenFeatures(ofGoodImages: images, stage: 1) else { return nil }
+            let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: defectMasks(),
+                                                  images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
+            let batch = TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: images, stage: 1, frozenFeatures: kept)
             let segmentation = model.optimization(forStage: 1, configuration: TrainingConfiguration()).groups.flatMap(\.parameters)
             return trainingStep(model, batch, StochasticGradientDescent(parameters: segmentation, learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4))
         }
