@@ -144,7 +144,8 @@ extension MethodBenchmark {
         // The same step as training runs it after the stage's first epoch: the frozen student's
         // features of the good images kept, the student on the defective ones only (no peer).
         cases.add("\(method)_segmentation_step_kept_256_n8") {
-            guard let model, let kept = model.frozenFeatures(ofGoodImages: images, stage: 1) else { return nil }
+            guard let model, let network = model.frozenFeatures(forStage: 1) else { return nil }
+            let kept = network(images)
             let synthetic = SyntheticAnomalyBatch(teacherFeatures: lite0Features(using: &generator), masks: defectMasks(),
                                                   images: Tensor.randomNormal([8, 3, 256, 256], using: &generator))
             let batch = TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: images, stage: 1, frozenFeatures: kept)

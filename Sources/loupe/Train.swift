@@ -142,6 +142,8 @@ struct Train: ParsableCommand {
         let cachingStarted = Date()
         let caching = ProgressBar(label: "teacher features", total: 1)
         var bar: ProgressBar?
+        let frozen = ProgressBar(label: "frozen student features", total: 1)
+        var frozenStarted = Date()
         try job.start(events: { event in
             switch event {
             case let .cachingTeacherFeatures(done, total, fromDisk):
@@ -156,6 +158,19 @@ struct Train: ParsableCommand {
                         JSONLine.print(["teacher_features": JSONNumber(Double(total)), "from_cache": JSONNumber(Double(fromDisk)), "seconds": JSONNumber(seconds)])
                     } else if !progress.quiet {
                         FileHandle.standardError.write(Data((line + "\n").utf8))
+                    }
+                }
+            case let .keepingFrozenFeatures(done, total):
+                if done == 0 { frozenStarted = Date() }
+                frozen.total = total
+                if !json { frozen.update(done) }
+                if done == total {
+                    if !json { frozen.finish() }
+                    let seconds = Date().timeIntervalSince(frozenStarted)
+                    if json {
+                        JSONLine.print(["frozen_features": JSONNumber(Double(total)), "seconds": JSONNumber(seconds)])
+                    } else if !progress.quiet {
+                        FileHandle.standardError.write(Data(String(format: "frozen student features: %d inputs in %.1f s, kept for the stage\n", total, seconds).utf8))
                     }
                 }
             case let .streamingTeacherFeatures(bytes, budget):

@@ -5,58 +5,56 @@ import LoupeModels
 import LoupeTensor
 import Testing
 
-/// The frozen network's features of good units, kept through a stage: computed once per
-/// unit (only the batch's new units), handed back row for row in the batch's order, never
-/// past the memory budget.
+/// The frozen network's features of good units, computed when the stage starts in unit
+/// order while the budget lasts, handed back row for row in each batch's order; units past
+/// the budget computed with their batch.
 @Suite struct FrozenFeatureCacheTests {
-    /// Unit u's features: scale 0 holds u in its 2 values, scale 1 holds 10u in its 3.
-    static func features(_ units: [Int]) -> [Tensor] {
-        [Tensor(shape: [units.count, 2, 1, 1], scalars: units.flatMap { [Float($0), Float($0)] }),
-         Tensor(shape: [units.count, 3, 1, 1], scalars: units.flatMap { [Float](repeating: Float(10 * $0), count: 3) })]
-    }
-
-    @Test func keepsEachUnitOnceAndReturnsRowsInTheBatchOrder() throws {
-        let cache = FrozenFeatureCache(stage: 1, budget: 1 << 20)
-        var computed: [[Int]] = []
-        func batch(_ units: [Int]) -> [Tensor]? {
-            cache.features(of: units) { positions in
-                computed.append(positions.map { units[$0] })
-                return Self.features(positions.map { units[$0] })
-            }
+    /// A "network" that reads each input's first value u and gives u twice at scale 0 and
+    /// 10u three times at scale 1; `calls` counts its inputs.
+    final class Network: @unchecked Sendable {
+        var inputs: [[Float]] = []
+        func callAsFunction(_ images: Tensor) -> [Tensor] {
+            let values = (0..<images.shape[0]).map { images.sliced(alongAxis: 0, $0..<($0 + 1)).scalars[0] }
+            inputs.append(values)
+            return [Tensor(shape: [values.count, 2, 1, 1], scalars: values.flatMap { [$0, $0] }),
+                    Tensor(shape: [values.count, 3, 1, 1], scalars: values.flatMap { [Float](repeating: 10 * $0, count: 3) })]
         }
-        _ = batch([3, 1])
-        _ = batch([0, 2])
-        let later = try #require(batch([2, 3, 0]))
-        #expect(computed == [[3, 1], [0, 2]], "every unit was kept, so the third batch needs no pass")
-        #expect(later[0].scalars == [2, 2, 3, 3, 0, 0] && later[1].scalars == [20, 20, 20, 30, 30, 30, 0, 0, 0])
-        #expect(cache.bytes == 4 * 5 * 4)
-        // Of a batch with a new unit only that one is computed, and it takes its place.
-        let mixed = try #require(batch([1, 5, 2]))
-        #expect(computed.last == [5] && computed.count == 3)
-        #expect(mixed[0].scalars == [1, 1, 5, 5, 2, 2] && mixed[1].scalars == [10, 10, 10, 50, 50, 50, 20, 20, 20])
     }
 
-    @Test func keepsNothingPastTheBudgetAndNothingWhenTheModelHasNothing() throws {
-        // 5 floats a unit: room for two.
-        let cache = FrozenFeatureCache(stage: 1, budget: 2 * 5 * 4 + 4)
-        var passes = 0
-        func batch(_ units: [Int]) -> [Tensor]? {
-            cache.features(of: units) { positions in
-                passes += 1
-                return Self.features(positions.map { units[$0] })
-            }
-        }
-        _ = batch([0, 1, 2])
-        #expect(cache.bytes == 2 * 5 * 4)
-        _ = batch([0, 1])
-        _ = batch([2])
-        #expect(passes == 2, "units 0 and 1 kept, unit 2 computed again")
-        let empty = FrozenFeatureCache(stage: 0, budget: 1 << 20)
-        #expect(empty.features(of: [0, 1]) { _ in nil } == nil && empty.bytes == 0)
+    /// Inputs of `units` (unit u is a 1×1×1×1 image of value u).
+    static func images(_ units: [Int]) -> Tensor { Tensor(shape: [units.count, 1, 1, 1], scalars: units.map(Float.init)) }
+
+    static func cache(_ network: Network, count: Int, budget: Int, progress: (Int) -> Void = { _ in }) throws -> FrozenFeatureCache {
+        try FrozenFeatureCache(stage: 1, network: { network($0) }, count: count, batchSize: 2, budget: budget,
+                               inputs: { range in Self.images(Array(range)) }, progress: progress, isCancelled: { false })
     }
 
-    /// A two-stage run whose segmentation epochs reuse the student's features of the good
-    /// images trains as one that computes them every time (memory budget 0), to rounding.
+    @Test func computesEveryUnitOnceInUnitOrderAndReturnsRowsInTheBatchOrder() throws {
+        let network = Network()
+        var reported: [Int] = []
+        let cache = try Self.cache(network, count: 5, budget: 1 << 20) { reported.append($0) }
+        #expect(network.inputs == [[0, 1], [2, 3], [4]], "batches of two in unit order")
+        #expect(reported == [2, 4, 5] && cache.bytes == 5 * 5 * 4)
+        let batch = cache.features(of: [3, 0, 4], images: Self.images([3, 0, 4]))
+        #expect(network.inputs.count == 3, "every unit kept: no pass for a batch")
+        #expect(batch[0].scalars == [3, 3, 0, 0, 4, 4] && batch[1].scalars == [30, 30, 30, 0, 0, 0, 40, 40, 40])
+    }
+
+    /// 5 floats a unit: room for three. Units 3 and 4 come from their batch's rows, each time.
+    @Test func keepsNothingPastTheBudget() throws {
+        let network = Network()
+        let cache = try Self.cache(network, count: 5, budget: 3 * 5 * 4 + 4)
+        #expect(cache.bytes == 3 * 5 * 4)
+        let mixed = cache.features(of: [4, 1, 3], images: Self.images([4, 1, 3]))
+        #expect(network.inputs.last == [4, 3], "only the units not kept")
+        #expect(mixed[0].scalars == [4, 4, 1, 1, 3, 3] && mixed[1].scalars == [40, 40, 40, 10, 10, 10, 30, 30, 30])
+        _ = cache.features(of: [4, 3], images: Self.images([4, 3]))
+        #expect(network.inputs.last == [4, 3], "none kept: the batch as it is")
+    }
+
+    /// A two-stage run whose segmentation epochs read the student's features of the good
+    /// images as kept trains as one that computes them every step (memory budget 0), to
+    /// rounding (the resumed-run test checks the bits across an interruption).
     @Test func keptFeaturesTrainAsComputedOnes() throws {
         guard ReverseDistillationRunTests.teacherAvailable else { return }
         func losses(memoryBudget: Int) throws -> [Float] {

@@ -169,15 +169,16 @@ import Testing
             withoutGradients { model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: images, stage: 1, frozenFeatures: frozen)).total.item }
         }
         let computed = loss(nil)
-        let good = try #require(model.frozenFeatures(ofGoodImages: images, stage: 1))
+        let network = try #require(model.frozenFeatures(forStage: 1))
+        let good = network(images)
         #expect(good.map(\.shape) == [[2, 8, 16, 16], [2, 16, 8, 8], [2, 24, 4, 4]])
         // Measured: equal to the bit here; the defective images' features in the good rows move it by 1.5e-4.
         #expect(abs(loss(good) - computed) <= 2e-6 * max(1, abs(computed)), "kept \(loss(good)) against computed \(computed)")
-        let ofDefective = try #require(model.frozenFeatures(ofGoodImages: defective, stage: 1))
+        let ofDefective = network(defective)
         #expect(abs(loss(ofDefective) - computed) > 2e-5, "the defective images' features in the good rows change the loss")
-        #expect(model.frozenFeatures(ofGoodImages: images, stage: 0) == nil)
+        #expect(model.frozenFeatures(forStage: 0) == nil)
         let without = try MethodRegistry.makeModel(for: Self.configuration(["width": .integer(8), "segmentation": .bool(false)]),
                                                    teacher: .single(.efficientNetLite0, channels: [8, 16, 24]))
-        #expect(without.frozenFeatures(ofGoodImages: images, stage: 1) == nil)
+        #expect(without.frozenFeatures(forStage: 1) == nil)
     }
 }

@@ -7,6 +7,8 @@ public struct TrainingProgress: Sendable, Equatable {
     public enum Status: Sendable, Equatable {
         case idle
         case cachingFeatures(done: Int, total: Int)
+        /// A stage's frozen network over every good input (`TrainingEvent.keepingFrozenFeatures`).
+        case keepingFrozenFeatures(done: Int, total: Int)
         case training
         case scoring(done: Int, total: Int)
         case finished
@@ -15,7 +17,7 @@ public struct TrainingProgress: Sendable, Equatable {
 
         public var isRunning: Bool {
             switch self {
-            case .cachingFeatures, .training, .scoring: return true
+            case .cachingFeatures, .keepingFrozenFeatures, .training, .scoring: return true
             default: return false
             }
         }
@@ -73,6 +75,7 @@ public struct TrainingProgress: Sendable, Equatable {
     public mutating func apply(_ event: JobEvent, now: Date = Date()) {
         switch event {
         case let .training(.cachingTeacherFeatures(done, total, _)): status = .cachingFeatures(done: done, total: total)
+        case let .training(.keepingFrozenFeatures(done, total)): status = .keepingFrozenFeatures(done: done, total: total)
         case let .training(.resumed(fromEpoch)): epoch = fromEpoch
         case let .training(.streamingTeacherFeatures(bytes, budget)):
             notes.append("teacher features \(MemorySize(bytes: bytes)) > memory budget \(MemorySize(bytes: budget)): read from the feature cache each step")

@@ -37,6 +37,7 @@ public struct TrainingView {
         switch progress.status {
         case .idle: return "no training running (t starts one)"
         case let .cachingFeatures(done, total): return "teacher features \(done)/\(total)"
+        case let .keepingFrozenFeatures(done, total): return "frozen student features \(done)/\(total)"
         case .training: return "epoch \(progress.epoch)/\(progress.epochs) · step \(progress.step)/\(progress.stepsPerEpoch)"
         case let .scoring(done, total): return "scoring test images \(done)/\(total)"
         case .finished: return "finished: \(progress.epochLosses.count) epochs"

@@ -19,6 +19,9 @@ public enum TrainingEvent: Sendable {
     case restoredBestEpoch(epoch: Int, loss: Float, finalLoss: Float)
     /// After the final epoch: whether the BatchNorm running statistics were stale and replaced.
     case checkedRunningStatistics(RunningStatisticsCheck)
+    /// A stage that reads a frozen network (pfadseg's and stu-seg's segmentation stage, the
+    /// student) starts by running it once over every good input, `done` of `total` so far.
+    case keepingFrozenFeatures(done: Int, total: Int)
     /// The teacher features (`bytes`) exceed the memory budget: every step reads its batch
     /// from the feature store instead of keeping them all in memory.
     case streamingTeacherFeatures(bytes: Int, budget: Int)

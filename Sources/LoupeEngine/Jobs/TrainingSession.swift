@@ -79,6 +79,8 @@ final class TrainingSession {
                 optimizer = made
                 best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses.filter { $0.key >= epoch - epochInStage })
                 if stages.count > 1 { events(.stageStarted(index: stage, count: stages.count, name: stages[stage].name, epochs: stages[stage].epochs)) }
+                frozen = nil
+                frozen = try keepFrozenFeatures(stage: stage, events: events, isCancelled: isCancelled)
             }
             guard let optimizer else { break }
             optimizer.schedule(epochInStage: epochInStage)
@@ -115,8 +117,6 @@ final class TrainingSession {
         let (cache, batch) = (self.cache, self.batch)
         func unitsOf(_ step: Int) -> [Int] { Array(order[(step * batch)..<min(order.count, (step + 1) * batch)]) }
         let features: (Int) throws -> [Tensor] = { step in try cache.batch(unitsOf(step)) }
-        // What stays fixed through the stage, kept beside the teacher's features within the memory budget.
-        if frozen?.stage != stage { frozen = FrozenFeatureCache(stage: stage, budget: max(0, job.memoryBudget - cache.bytesInMemory)) }
         // With augmentation the teacher sees this epoch's changed inputs instead, and with
         // synthetic defects it also sees the defective inputs, a batch at a time; the
         // images are read and changed ahead on the loader's threads.
@@ -142,13 +142,7 @@ final class TrainingSession {
                 }
             }
             let frozenFeatures = inputs.flatMap { inputs in
-                inputs.isAugmented ? nil : inputs.good.flatMap { good in
-                    frozen?.features(of: unitsOf(step)) { [model] positions in
-                        let images = positions.count == good.shape[0] ? good
-                            : Tensor.concatenate(positions.map { good.sliced(alongAxis: 0, $0..<($0 + 1)) }, alongAxis: 0)
-                        return model.frozenFeatures(ofGoodImages: images, stage: stage)
-                    }
-                }
+                inputs.isAugmented ? nil : inputs.good.flatMap { good in frozen?.features(of: unitsOf(step), images: good) }
             }
             let loss = model.trainingLoss(TrainingBatch(teacherFeatures: teacherFeatures, synthetic: synthetic, images: inputs?.good, stage: stage,
                                                         frozenFeatures: frozenFeatures))
@@ -164,6 +158,24 @@ final class TrainingSession {
                          learningRate: optimizer.learningRate, imagesPerSecond: Double(done) / max(elapsed, 1e-9)))
         }
         return (rows, features)
+    }
+
+    /// The features of a network the model keeps frozen through `stage`, of every good unit
+    /// within the memory budget left beside the teacher's features; nil when the model has
+    /// none or the inputs are augmented (then they change every epoch).
+    private func keepFrozenFeatures(stage: Int, events: (TrainingEvent) -> Void, isCancelled: () -> Bool) throws -> FrozenFeatureCache? {
+        guard model.readsImages, !configuration.effectiveAugmentation.isActive, let network = model.frozenFeatures(forStage: stage) else { return nil }
+        let (units, preprocessing) = (self.units, self.preprocessing)
+        events(.keepingFrozenFeatures(done: 0, total: units.count))
+        return try FrozenFeatureCache(stage: stage, network: network, count: units.count, batchSize: batch,
+                                      budget: max(0, job.memoryBudget - cache.bytesInMemory), inputs: { range in
+            var prepared: [String: Preprocessing.Prepared] = [:]
+            return Tensor.concatenate(try range.map { index in
+                let path = units[index].sample.path
+                if prepared[path] == nil { prepared[path] = try preprocessing.prepare(path) }
+                return units[index].input(from: prepared[path]!, preprocessing)
+            }, alongAxis: 0)
+        }, progress: { events(.keepingFrozenFeatures(done: $0, total: units.count)) }, isCancelled: isCancelled)
     }
 
     /// The teacher's features of a batch's twins: the teacher runs on the defective ones only;

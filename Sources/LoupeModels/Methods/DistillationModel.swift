@@ -22,18 +22,18 @@ public protocol DistillationModel: Module {
 
     /// What stage `stage` (an index into the method's `AnomalyMethod.stages`) trains, and how.
     func optimization(forStage stage: Int, configuration: TrainingConfiguration) -> StageOptimization
-    /// What a network frozen through stage `stage` computes from good images (N×3×H×W,
-    /// unaugmented), one tensor per scale with N rows, or nil when nothing is: the same for
-    /// an image all stage long, so the job keeps it per image and passes it back
-    /// (`TrainingBatch.frozenFeatures`) instead of running that network again every epoch.
-    func frozenFeatures(ofGoodImages images: Tensor, stage: Int) -> [Tensor]?
+    /// How a network frozen through stage `stage` turns good images (N×3×H×W, unaugmented)
+    /// into features (one tensor per scale, N rows), or nil when no such network is read:
+    /// they are the same for an image all stage long, so the job computes them once and
+    /// passes them back (`TrainingBatch.frozenFeatures`) instead of every epoch.
+    func frozenFeatures(forStage stage: Int) -> ((Tensor) -> [Tensor])?
 }
 
 extension DistillationModel {
     public var readsImages: Bool { false }
 
     /// Nothing frozen to keep.
-    public func frozenFeatures(ofGoodImages images: Tensor, stage: Int) -> [Tensor]? { nil }
+    public func frozenFeatures(forStage stage: Int) -> ((Tensor) -> [Tensor])? { nil }
 
     /// The anomaly maps score the images too.
     public func scoringMaps(images: Tensor, teacherFeatures: [Tensor], height: Int, width: Int) -> ScoringMaps {
@@ -157,8 +157,8 @@ public struct TrainingBatch {
     public let images: Tensor?
     /// The training stage (index into `AnomalyMethod.stages`).
     public let stage: Int
-    /// `DistillationModel.frozenFeatures(ofGoodImages:stage:)` of `images`, as the job kept
-    /// them from an earlier epoch of this stage (nil: the model computes them).
+    /// `DistillationModel.frozenFeatures(forStage:)` of `images`, as the job computed them
+    /// (nil: the model computes them itself).
     public let frozenFeatures: [Tensor]?
 
     public init(teacherFeatures: [Tensor], synthetic: SyntheticAnomalyBatch? = nil, images: Tensor? = nil, stage: Int = 0,

@@ -77,10 +77,12 @@ extension DenoisingSegmentationModel: DistillationModel {
     /// Stage 1 trains the segmentation network on the student frozen in evaluation mode,
     /// whose features of a good image then stay the same: its forward pass at batch 16 was
     /// a third of pfadseg's segmentation step (700 of 2,000 ms), half of it on the good images.
-    public func frozenFeatures(ofGoodImages images: Tensor, stage: Int) -> [Tensor]? {
+    public func frozenFeatures(forStage stage: Int) -> ((Tensor) -> [Tensor])? {
         guard stage == 1, segmentation != nil else { return nil }
-        student.eval()
-        return withoutGradients { student(images) }
+        return { [student] images in
+            student.eval()
+            return withoutGradients { student(images) }
+        }
     }
 
     /// The map `map` names (the student's alone needs no segmentation pass).
