@@ -118,18 +118,26 @@ import Testing
         #expect(!(try keys(["segmentation": .bool(false)])).contains { $0.hasPrefix("segmentation.") })
     }
 
-    /// Stage 0 trains the student alone on the defective images; stage 1 the segmentation
-    /// network alone (terms focal and l1); the map is a probability at input size.
-    @Test func eachStageTrainsItsOwnNetwork() throws {
+    /// A width-8 model on Lite0-shaped features (channels 8, 16, 24) and two 64² images,
+    /// made defective with noise inside a 32×30 mask: what the stage tests train on.
+    static func smallModelAndBatch(seed: UInt64) throws
+        -> (configuration: TrainingConfiguration, model: DenoisingSegmentationModel, images: Tensor, teacher: [Tensor], synthetic: SyntheticAnomalyBatch) {
         let configuration = Self.configuration(["width": .integer(8)])
         let model = try #require(try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24])) as? DenoisingSegmentationModel)
-        var generator = SeededGenerator(seed: 9)
+        var generator = SeededGenerator(seed: seed)
         let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
         let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }
         var masks = [Float](repeating: 0, count: 2 * 64 * 64)
         for y in 8..<40 { for x in 20..<50 { masks[y * 64 + x] = 1 } }
         let synthetic = SyntheticAnomalyBatch(teacherFeatures: teacher.map { $0 + 0.5 }, masks: Tensor(shape: [2, 1, 64, 64], scalars: masks),
                                               images: images + Tensor.randomNormal([2, 3, 64, 64], using: &generator))
+        return (configuration, model, images, teacher, synthetic)
+    }
+
+    /// Stage 0 trains the student alone on the defective images; stage 1 the segmentation
+    /// network alone (terms focal and l1); the map is a probability at input size.
+    @Test func eachStageTrainsItsOwnNetwork() throws {
+        let (configuration, model, images, teacher, synthetic) = try Self.smallModelAndBatch(seed: 9)
         for stage in 0..<2 {
             model.train()
             for parameter in model.parameters { parameter.zeroGradient() }
@@ -153,15 +161,8 @@ import Testing
     /// other features change it (they are used), and their rows stand for the good images,
     /// not the defective ones. Stage 0 keeps nothing, nor does a model without the network.
     @Test func frozenStudentFeaturesStandForTheGoodImages() throws {
-        let configuration = Self.configuration(["width": .integer(8)])
-        let model = try #require(try MethodRegistry.makeModel(for: configuration, teacher: .single(.efficientNetLite0, channels: [8, 16, 24])) as? DenoisingSegmentationModel)
-        var generator = SeededGenerator(seed: 10)
-        let images = Tensor.randomNormal([2, 3, 64, 64], using: &generator)
-        let teacher = [8, 16, 24].enumerated().map { index, c in Tensor.randomNormal([2, c, 16 >> index, 16 >> index], using: &generator) }
-        var masks = [Float](repeating: 0, count: 2 * 64 * 64)
-        for y in 8..<40 { for x in 20..<50 { masks[y * 64 + x] = 1 } }
-        let defective = images + Tensor.randomNormal([2, 3, 64, 64], using: &generator)
-        let synthetic = SyntheticAnomalyBatch(teacherFeatures: teacher.map { $0 + 0.5 }, masks: Tensor(shape: [2, 1, 64, 64], scalars: masks), images: defective)
+        let (_, model, images, teacher, synthetic) = try Self.smallModelAndBatch(seed: 10)
+        let defective = try #require(synthetic.images)
         model.train()
         // A few student steps first, so its running statistics are not the initial ones.
         for _ in 0..<2 { _ = model.trainingLoss(TrainingBatch(teacherFeatures: teacher, synthetic: synthetic, images: images, stage: 0)) }
