@@ -170,7 +170,7 @@ struct Train: ParsableCommand {
                     if json {
                         JSONLine.print(["frozen_features": JSONNumber(Double(total)), "seconds": JSONNumber(seconds)])
                     } else if !progress.quiet {
-                        FileHandle.standardError.write(Data(String(format: "frozen student features: %d inputs in %.1f s, kept for the stage\n", total, seconds).utf8))
+                        FileHandle.standardError.write(Data(String(format: "frozen student features: %d inputs in %.1f s, kept for the stage within the memory budget\n", total, seconds).utf8))
                     }
                 }
             case let .streamingTeacherFeatures(bytes, budget):

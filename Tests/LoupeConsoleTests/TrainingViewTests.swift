@@ -32,6 +32,14 @@ import Testing
         #expect(finished.status == .finished && !finished.status.isRunning)
     }
 
+    /// The pass of a frozen network at a stage's start reads as such, and is running work.
+    @Test func frozenFeaturesPassShowsItsProgress() {
+        var progress = Self.progress()
+        progress.apply(.training(.keepingFrozenFeatures(done: 16, total: 60)))
+        #expect(progress.status == .keepingFrozenFeatures(done: 16, total: 60) && progress.status.isRunning)
+        #expect(TrainingView.statusLine(progress) == "frozen student features 16/60")
+    }
+
     /// The curve has an epoch axis: ticks where labelled epochs begin, far enough apart to
     /// read (every 2 here: 30 epochs over 110 columns), labels under them, and while training
     /// the current epoch marked; steps of epoch e lie between e's tick and the next.

@@ -43,8 +43,10 @@ import Testing
     /// 5 floats a unit: room for three. Units 3 and 4 come from their batch's rows, each time.
     @Test func keepsNothingPastTheBudget() throws {
         let network = Network()
-        let cache = try Self.cache(network, count: 5, budget: 3 * 5 * 4 + 4)
+        var reported: [Int] = []
+        let cache = try Self.cache(network, count: 5, budget: 3 * 5 * 4 + 4) { reported.append($0) }
         #expect(cache.bytes == 3 * 5 * 4)
+        #expect(reported == [2, 5], "the pass ends at the budget and says so")
         let mixed = cache.features(of: [4, 1, 3], images: Self.images([4, 1, 3]))
         #expect(network.inputs.last == [4, 3], "only the units not kept")
         #expect(mixed[0].scalars == [4, 4, 1, 1, 3, 3] && mixed[1].scalars == [40, 40, 40, 10, 10, 10, 30, 30, 30])

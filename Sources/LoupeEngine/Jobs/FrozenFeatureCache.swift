@@ -16,7 +16,8 @@ final class FrozenFeatureCache {
     private let network: (Tensor) -> [Tensor]
 
     /// Runs `network` over units 0..<`count` (`inputs` reads a batch of them), `batchSize`
-    /// at a time, until `budget` bytes are kept; `progress(done)` after each batch.
+    /// at a time, until `budget` bytes are kept; `progress(done)` after each batch, and
+    /// `progress(count)` when the pass is over (also when the budget ended it early).
     init(stage: Int, network: @escaping (Tensor) -> [Tensor], count: Int, batchSize: Int, budget: Int,
          inputs: @escaping @Sendable (Range<Int>) throws -> Tensor, progress: (Int) -> Void, isCancelled: () -> Bool) throws {
         self.stage = stage
@@ -39,6 +40,7 @@ final class FrozenFeatureCache {
             }
             progress(done)
         }
+        if done < count { progress(count) }
     }
 
     /// The features of `units` (one row each, in order, per scale): the kept ones as kept,

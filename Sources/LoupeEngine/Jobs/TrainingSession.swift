@@ -79,7 +79,7 @@ final class TrainingSession {
                 optimizer = made
                 best = BestEpoch(path: run.bestEpochWeights, losses: log.meanLosses.filter { $0.key >= epoch - epochInStage })
                 if stages.count > 1 { events(.stageStarted(index: stage, count: stages.count, name: stages[stage].name, epochs: stages[stage].epochs)) }
-                frozen = nil
+                frozen = nil  // the last stage's, freed before this one's are made
                 frozen = try keepFrozenFeatures(stage: stage, events: events, isCancelled: isCancelled)
             }
             guard let optimizer else { break }
