@@ -81,7 +81,7 @@ struct Train: ParsableCommand {
     var noFeatureCache = false
 
     @Option(help: ArgumentHelp("Most memory the training set's teacher features may take, e.g. 2G or 512M.",
-                               discussion: "Above it they are read from the feature cache each step (same losses); default: a quarter of this machine's memory."))
+                               discussion: "Above it they are read from the feature cache each step (same losses); default: a quarter of this machine's memory. pfadseg and stu-seg keep their frozen student's features of the training set through the segmentation stage in what the teacher's leave (the rest are computed each step, same losses)."))
     var memoryBudget: String?
 
     @Flag(help: "Print one JSON object per epoch instead of a progress bar.")
