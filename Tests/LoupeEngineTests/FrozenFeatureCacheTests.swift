@@ -25,7 +25,7 @@ import Testing
     static func images(_ units: [Int]) -> Tensor { Tensor(shape: [units.count, 1, 1, 1], scalars: units.map(Float.init)) }
 
     static func cache(_ network: Network, count: Int, budget: Int, progress: (Int) -> Void = { _ in }) throws -> FrozenFeatureCache {
-        try FrozenFeatureCache(stage: 1, network: { network($0) }, count: count, batchSize: 2, budget: budget,
+        try FrozenFeatureCache(network: { network($0) }, count: count, batchSize: 2, budget: budget,
                                inputs: { range in Self.images(Array(range)) }, progress: progress, isCancelled: { false })
     }
 

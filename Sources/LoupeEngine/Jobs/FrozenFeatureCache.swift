@@ -8,7 +8,6 @@ import LoupeTensor
 /// same batches in a run and in its resumption, so the same bits. Units past the budget
 /// are computed with their training batch each time.
 final class FrozenFeatureCache {
-    let stage: Int
     /// Bytes of the features kept.
     private(set) var bytes = 0
     /// Per unit index, one 1×C×h×w tensor per scale.
@@ -18,9 +17,8 @@ final class FrozenFeatureCache {
     /// Runs `network` over units 0..<`count` (`inputs` reads a batch of them), `batchSize`
     /// at a time, until `budget` bytes are kept; `progress(done)` after each batch, and
     /// `progress(count)` when the pass is over (also when the budget ended it early).
-    init(stage: Int, network: @escaping (Tensor) -> [Tensor], count: Int, batchSize: Int, budget: Int,
+    init(network: @escaping (Tensor) -> [Tensor], count: Int, batchSize: Int, budget: Int,
          inputs: @escaping @Sendable (Range<Int>) throws -> Tensor, progress: (Int) -> Void, isCancelled: () -> Bool) throws {
-        self.stage = stage
         self.network = network
         let batches = (count + batchSize - 1) / batchSize
         let loader = PrefetchingLoader(count: batches, prefetch: 2) { batch in

@@ -167,7 +167,7 @@ final class TrainingSession {
         guard model.readsImages, !configuration.effectiveAugmentation.isActive, let network = model.frozenFeatures(forStage: stage) else { return nil }
         let (units, preprocessing) = (self.units, self.preprocessing)
         events(.keepingFrozenFeatures(done: 0, total: units.count))
-        return try FrozenFeatureCache(stage: stage, network: network, count: units.count, batchSize: batch,
+        return try FrozenFeatureCache(network: network, count: units.count, batchSize: batch,
                                       budget: max(0, job.memoryBudget - cache.bytesInMemory), inputs: { range in
             var prepared: [String: Preprocessing.Prepared] = [:]
             return Tensor.concatenate(try range.map { index in

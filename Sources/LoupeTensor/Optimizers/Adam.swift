@@ -52,22 +52,14 @@ public final class Adam: Optimizer {
                                       stepSize: learningRate / (1 - Foundation.pow(beta1, Float(stepCount))),
                                       weightDecay: decoupledWeightDecay ? 0 : weightDecay,
                                       decoupledDecay: decoupledWeightDecay ? learningRate * weightDecay : 0)
-        // Every parameter's update in one parallel loop, in pieces: most of RD's parameters
-        // (BatchNorm, thin convolutions) are too small to split, and one at a time they ran
-        // on a single core (~3 % of the main thread's step).
         var updates: [(parameter: Parameter, gradient: Tensor, m: Tensor, v: Tensor)] = []
-        var pieces: [(update: Int, range: Range<Int>)] = []
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }
             let n = gradient.count
             updates.append((parameter, gradient, firstMoments.slot(index, count: n).values, secondMoments.slot(index, count: n).values))
-            for start in Swift.stride(from: 0, to: n, by: Self.pieceSize) {
-                pieces.append((updates.count - 1, start..<min(n, start + Self.pieceSize)))
-            }
         }
-        Parallel.forEach(pieces.count) { index in
-            let (update, range) = pieces[index]
-            let (parameter, gradient, m, v) = updates[update]
+        UpdatePieces.forEach(updates, count: \.gradient.count) { update, range in
+            let (parameter, gradient, m, v) = update
             parameter.update { p in
                 gradient.withUnsafePointer { g in
                     m.updateInPlace { m in
@@ -84,9 +76,6 @@ public final class Adam: Optimizer {
             }
         }
     }
-
-    /// Values per piece of the update loop (a multiple of eight, the vector width).
-    static let pieceSize = 16_384
 }
 
 /// One step's Adam arithmetic, eight values at a time: as a plain loop it compiled to one

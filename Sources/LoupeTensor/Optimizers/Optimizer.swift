@@ -18,6 +18,25 @@ extension Optimizer {
     }
 }
 
+/// How optimisers update: every parameter's values in pieces, all pieces of all parameters
+/// in one parallel loop. Most of RD's parameters (BatchNorm, thin convolutions) are too
+/// small to split, and one parameter at a time they ran on a single core (Adam ~3 % of the
+/// main thread's step; SGD 22.7 ms over pfadseg's model, now 7.6).
+enum UpdatePieces {
+    /// Values per piece (a multiple of eight, the vector width the updates use).
+    static let size = 16_384
+
+    /// `body(update, range)` for every piece of every update, `count(update)` values each.
+    static func forEach<Update>(_ updates: [Update], count: (Update) -> Int, _ body: (Update, Range<Int>) -> Void) {
+        var pieces: [(update: Int, range: Range<Int>)] = []
+        for (index, update) in updates.enumerated() {
+            let n = count(update)
+            for start in stride(from: 0, to: n, by: size) { pieces.append((index, start..<min(n, start + size))) }
+        }
+        Parallel.forEach(pieces.count) { index in body(updates[pieces[index].update], pieces[index].range) }
+    }
+}
+
 /// Per-parameter optimiser state (momentum, moments), created on a parameter's first step.
 /// Held as tensors, whose storage stays put, so one parallel loop can update every
 /// parameter's state at once.

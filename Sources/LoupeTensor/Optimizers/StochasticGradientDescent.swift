@@ -20,25 +20,18 @@ public final class StochasticGradientDescent: Optimizer {
 
     public func restore(_ state: [String: Tensor]) { velocity.restore(from: state, prefix: "sgd.velocity") }
 
-    /// Every parameter's update in one parallel loop, in pieces, eight values at a time (one
-    /// value at a time on one core it took 22.7 ms over pfadseg's model, now 7.6; stu-seg's
-    /// 5.3, now 1.0). Each value's arithmetic is the scalar one, in order: the same bits.
+    /// Every parameter's update in pieces (`UpdatePieces`), eight values at a time; each
+    /// value's arithmetic is the scalar one, in order: the same bits.
     public func step() {
         var updates: [(parameter: Parameter, gradient: Tensor, velocity: Tensor, isNew: Bool)] = []
-        var pieces: [(update: Int, range: Range<Int>)] = []
         for (index, parameter) in parameters.enumerated() {
             guard let gradient = parameter.gradient else { continue }
-            let n = gradient.count
-            let (velocityValues, isNew) = velocity.slot(index, count: momentum != 0 ? n : 0)
+            let (velocityValues, isNew) = velocity.slot(index, count: momentum != 0 ? gradient.count : 0)
             updates.append((parameter, gradient, velocityValues, isNew))
-            for start in Swift.stride(from: 0, to: n, by: Adam.pieceSize) {
-                pieces.append((updates.count - 1, start..<min(n, start + Adam.pieceSize)))
-            }
         }
         let rule = SGDRule(learningRate: learningRate, momentum: momentum, dampening: dampening, weightDecay: weightDecay, nesterov: nesterov)
-        Parallel.forEach(pieces.count) { index in
-            let (update, range) = pieces[index]
-            let (parameter, gradient, velocity, isNew) = updates[update]
+        UpdatePieces.forEach(updates, count: \.gradient.count) { update, range in
+            let (parameter, gradient, velocity, isNew) = update
             parameter.update { p in
                 gradient.withUnsafePointer { g in
                     velocity.updateInPlace { v in

@@ -63,7 +63,7 @@ extension DenoisingSegmentationModel: DistillationModel {
         }
         student.eval()
         let teacher = zip(batch.teacherFeatures, synthetic.teacherFeatures).map { Tensor.concatenate([$0, $1], alongAxis: 0) }
-        // The frozen student on the good images, as kept from an earlier epoch, then on the defective ones.
+        // The frozen student on the good images (as the job computed them when the stage began), then on the defective ones.
         let studentFeatures = withoutGradients {
             guard let good = batch.frozenFeatures else { return student(Tensor.concatenate([images, defective], alongAxis: 0)) }
             return zip(good, student(defective)).map { Tensor.concatenate([$0, $1], alongAxis: 0) }
