@@ -55,8 +55,12 @@ let package = Package(
         // prctl and CPU affinity for the runs `loupe compare` starts (variadic or macros in C).
         .target(name: "CProcessControl"),
 
+        // Packing-free matrix products for thin shapes, AVX-512 or AVX2 chosen at run time;
+        // optimised in debug builds too, like the engine that calls them.
+        .target(name: "CMatrixKernels", cSettings: [.unsafeFlags(["-O2"])], linkerSettings: [.linkedLibrary("m")]),
+
         // Tensor engine: tensors, autograd, layers, optimisers.
-        .target(name: "LoupeTensor", dependencies: ["CBLAS"], swiftSettings: engineSettings),
+        .target(name: "LoupeTensor", dependencies: ["CBLAS", "CMatrixKernels"], swiftSettings: engineSettings),
 
         // File formats that are not images: safetensors, CSV tables, file errors.
         .target(name: "LoupeFormats", dependencies: ["LoupeTensor"], swiftSettings: checkedSettings),
@@ -119,7 +123,7 @@ let package = Package(
         // because some fill or compare tens of millions of values.
         .target(name: "CHeapUsage"),
         .target(name: "LoupeTestSupport", dependencies: ["LoupeTensor", "LoupeFormats", "CHeapUsage"], swiftSettings: engineSettings),
-        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "LoupeTensorTests", dependencies: ["LoupeTensor", "LoupeFormats", "LoupeTestSupport", "CMatrixKernels"], exclude: ["Fixtures"]),
         .testTarget(name: "LoupeFormatsTests", dependencies: ["LoupeFormats", "LoupeTensor"]),
         .testTarget(name: "LoupeFuzzTargetsTests", dependencies: ["LoupeFuzzTargets"]),
         .testTarget(name: "LoupeImagingTests", dependencies: ["LoupeImaging", "LoupeTensor", "LoupeTestSupport"], exclude: ["Fixtures"]),

@@ -80,6 +80,8 @@ import Testing
         // tiles hanging over the bottom and right edges, a batch and a single image.
         Geometry(batch: 2, channels: 24, outChannels: 24, height: 10, width: 30),
         Geometry(batch: 1, channels: 24, outChannels: 24, height: 9, width: 66),
+        // More filters than the weight gradient's dot kernel takes (56 × 48): OpenBLAS's product.
+        Geometry(batch: 2, channels: 56, outChannels: 48, height: 8, width: 12),
         // The fewest channels it takes (the ROI decoder's 16), odd sizes.
         Geometry(batch: 2, channels: 16, outChannels: 17, height: 11, width: 13),
         // Dilated 3×3 padded by the dilation: Winograd on the mosaic of d² phases, sizes that d does and

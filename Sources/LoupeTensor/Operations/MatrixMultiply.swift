@@ -1,4 +1,5 @@
 import CBLAS
+import CMatrixKernels
 
 /// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS: every matrix
 /// product in the engine goes through here or, for many small ones at once, `gemmBatch`.
@@ -130,4 +131,34 @@ func gemmBatch(count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k
                     b + i * strideB, Int32(ldb), 0, c + i * strideC, Int32(ldc))
     }
     if MatrixThreads.limit > 1 { Parallel.forEach(count, product) } else { (0..<count).forEach(product) }
+}
+
+/// `count` products C[i] = A[i]·B[i] with B and C row-major and A read in place with any
+/// row and column step (a transposed A is steps 1 and lda), through the packing-free kernel
+/// (CMatrixKernels): for Winograd's per-position products, whose short inner dimension made
+/// OpenBLAS's packing copies and zeroing of C cost as much as its multiplies.
+func rowsProductBatch(count: Int, m: Int, n: Int, k: Int,
+                      a: UnsafePointer<Float>, strideA: Int, rowStepA: Int, columnStepA: Int,
+                      b: UnsafePointer<Float>, strideB: Int, ldb: Int,
+                      c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
+    forEachProduct(count, UncheckedSendable((a, b, c))) { i, a, b, c in
+        loupe_rows_product(m, n, k, a + i * strideA, rowStepA, columnStepA, b + i * strideB, ldb, c + i * strideC, ldc)
+    }
+}
+
+/// `count` products C[i] = A[i]·B[i]ᵀ, A's and B's rows of length k read in place, through
+/// the packing-free kernel: Winograd's weight gradients, few rows summed over many tiles.
+func dotsProductBatch(count: Int, m: Int, n: Int, k: Int,
+                      a: UnsafePointer<Float>, strideA: Int, lda: Int, b: UnsafePointer<Float>, strideB: Int, ldb: Int,
+                      c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
+    forEachProduct(count, UncheckedSendable((a, b, c))) { i, a, b, c in
+        loupe_dots_product(m, n, k, a + i * strideA, lda, b + i * strideB, ldb, c + i * strideC, ldc)
+    }
+}
+
+/// Runs product `i` of `count` on whichever core is free (one core when products are kept to one).
+private func forEachProduct(_ count: Int, _ work: UncheckedSendable<(UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>)>,
+                            _ product: (Int, UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+    let body = { (i: Int) in product(i, work.value.0, work.value.1, work.value.2) }
+    if MatrixThreads.limit > 1 { Parallel.forEach(count, body) } else { (0..<count).forEach(body) }
 }
