@@ -52,15 +52,41 @@ struct BroadcastPlan {
         rightStrides = rStrides
     }
 
+    /// Runs of the innermost merged dimension, and the length of each.
+    var runCount: Int { sizes.dropLast().reduce(1, *) }
+    var runLength: Int { sizes[sizes.count - 1] }
+
+    /// Whether distinct runs reach distinct values of the right operand: no outer dimension
+    /// broadcasts it. A gradient summed to the right shape can then run its runs in any
+    /// order, or at once, and each value still gets the same sum.
+    var runsOwnTheirRightValues: Bool { rightStrides.dropLast().allSatisfy { $0 != 0 } }
+
     /// Calls `body(leftOffset, rightOffset, outputOffset, innerCount, leftStep, rightStep)`
     /// once per run of the innermost merged dimension.
     func forEachRun(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        forEachRun(in: 0..<runCount, body)
+    }
+
+    /// `forEachRun` with the runs shared out over the cores in contiguous chunks (each run
+    /// is the same call as one at a time; `body` must write only its own run's values).
+    func forEachRunInParallel(_ body: (Int, Int, Int, Int, Int, Int) -> Void) {
+        Parallel.forChunks(of: runCount, grain: max(1, 16_384 / max(runLength, 1))) { runs in forEachRun(in: runs, body) }
+    }
+
+    /// The runs `runs`, from the offsets of the first (counted out of its index), then by
+    /// an odometer over the outer dimensions.
+    private func forEachRun(in runs: Range<Int>, _ body: (Int, Int, Int, Int, Int, Int) -> Void) {
         let inner = sizes.count - 1
         let innerCount = sizes[inner]
-        let outer = sizes.dropLast().reduce(1, *)
         var index = Array(repeating: 0, count: max(inner, 1))
-        var lOffset = 0, rOffset = 0
-        for run in 0..<outer {
+        var lOffset = 0, rOffset = 0, rest = runs.lowerBound
+        for axis in stride(from: inner - 1, through: 0, by: -1) {
+            index[axis] = rest % sizes[axis]
+            rest /= sizes[axis]
+            lOffset += index[axis] * leftStrides[axis]
+            rOffset += index[axis] * rightStrides[axis]
+        }
+        for run in runs {
             body(lOffset, rOffset, run * innerCount, innerCount, leftStrides[inner], rightStrides[inner])
             // Odometer increment over the outer dimensions.
             var axis = inner - 1

@@ -25,7 +25,9 @@ extension Tensor {
         return Tensor.build(shape: plan.outputShape) { out in
             left.withUnsafePointer { a in
                 right.withUnsafePointer { b in
-                    plan.forEachRun { lo, ro, oo, n, ls, rs in
+                    // Each run writes its own output values: the runs go over the cores
+                    // (one core did pfadseg's channel-attention products, 1 M values each).
+                    plan.forEachRunInParallel { lo, ro, oo, n, ls, rs in
                         switch (ls, rs) {
                         case (1, 1): for i in 0..<n { out[oo + i] = f(a[lo + i], b[ro + i]) }
                         case (1, 0): let y = b[ro]; for i in 0..<n { out[oo + i] = f(a[lo + i], y) }
@@ -63,7 +65,7 @@ extension Tensor {
             let total = target.reduce(1, *)
             memset(out, 0, total * MemoryLayout<Float>.stride)
             withUnsafePointer { g in
-                plan.forEachRun { go, to, _, n, gs, ts in
+                let addRun = { (go: Int, to: Int, _: Int, n: Int, gs: Int, ts: Int) in
                     if ts == 0 {
                         // Sixteen lanes over a contiguous run: a single running sum's rounding
                         // grows with n and seeded most of rd-dual's difference from ONNX Runtime.
@@ -74,6 +76,9 @@ extension Tensor {
                         for i in 0..<n { out[to + i * ts] += g[go + i * gs] }
                     }
                 }
+                // Over the cores when every run sums into values of its own (N×C×H×W to
+                // N×C×1×1); one run after another when runs share values, so each sums in order.
+                if plan.runsOwnTheirRightValues { plan.forEachRunInParallel(addRun) } else { plan.forEachRun(addRun) }
             }
         }
     }
@@ -88,7 +93,7 @@ extension Tensor {
         // 16×64×64×64 in pfadseg) was combined with a zero tensor of the full size first.
         let result = Tensor.build(shape: target) { out in
             withUnsafePointer { x in
-                plan.forEachRun { _, from, to, n, _, step in
+                plan.forEachRunInParallel { _, from, to, n, _, step in
                     if step == 0 {
                         (out + to).update(repeating: x[from], count: n)
                     } else {
