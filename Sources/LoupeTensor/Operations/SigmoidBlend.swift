@@ -34,7 +34,18 @@ extension Tensor {
                     Parallel.forChunks(of: count) { range in
                         let (a, b, z, g) = sources.value
                         let sigmoid = ElementFunctions.Sigmoid()
-                        // One loop per gradient asked for, each branch-free so it vectorises.
+                        // All three (training): one loop, one sigmoid a value, where three
+                        // loops computed it three times (pfadseg's backward: ~3.5 ms a call).
+                        if let da = targets.value.0, let db = targets.value.1, let dz = targets.value.2 {
+                            for i in range {
+                                let w = sigmoid(z[i])
+                                da[i] = g[i] * w
+                                db[i] = g[i] * (1 - w)
+                                dz[i] = g[i] * (a[i] - b[i]) * w * (1 - w)
+                            }
+                            return
+                        }
+                        // Otherwise one loop per gradient asked for, each branch-free so it vectorises.
                         if let da = targets.value.0 { for i in range { da[i] = g[i] * sigmoid(z[i]) } }
                         if let db = targets.value.1 { for i in range { db[i] = g[i] * (1 - sigmoid(z[i])) } }
                         if let dz = targets.value.2 {
