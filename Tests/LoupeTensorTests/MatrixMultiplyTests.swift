@@ -15,8 +15,10 @@ import Testing
         return c
     }
 
-    // Wide (split by columns), tall (split by rows), and sizes not multiples of 16.
-    @Test(arguments: [(64, 300, 200), (520, 96, 40), (33, 257, 301), (300, 250, 17)])
+    // Wide (split by columns), tall (split by rows), and sizes not multiples of 16; short
+    // inner sizes (the packing-free kernel) split by columns and by rows, A transposed in
+    // the gradients.
+    @Test(arguments: [(64, 300, 200), (520, 96, 40), (33, 257, 301), (300, 250, 17), (40, 24, 3000), (3000, 20, 30)])
     func splitProductsMatchTheReference(m: Int, k: Int, n: Int) {
         var generator = SeededGenerator(seed: UInt64(m * 7 + n))
         let a = Tensor.randomNormal([m, k], using: &generator), b = Tensor.randomNormal([k, n], using: &generator)
