@@ -80,7 +80,9 @@ import Testing
         // tiles hanging over the bottom and right edges, a batch and a single image.
         Geometry(batch: 2, channels: 24, outChannels: 24, height: 10, width: 30),
         Geometry(batch: 1, channels: 24, outChannels: 24, height: 9, width: 66),
-        // More filters than the weight gradient's dot kernel takes (56 × 48): OpenBLAS's product.
+        // 256 tiles, 24 × 20 filters: the weight gradient's dot kernel (WinogradConvolutionTests
+        // checks which cases reach which product); more filters than it takes (56 × 48).
+        Geometry(batch: 2, channels: 24, outChannels: 20, height: 64, width: 32),
         Geometry(batch: 2, channels: 56, outChannels: 48, height: 8, width: 12),
         // The fewest channels it takes (the ROI decoder's 16), odd sizes.
         Geometry(batch: 2, channels: 16, outChannels: 17, height: 11, width: 13),

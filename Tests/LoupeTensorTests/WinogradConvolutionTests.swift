@@ -41,6 +41,21 @@ import Testing
         #expect(kernel(channels: 16, outChannels: 16, size: 256, batch: 1).winograd?.outputTile == 4)
     }
 
+    /// ConvolutionReferenceTests' cases reach every product the Winograd passes choose: the
+    /// packing-free rows kernel and OpenBLAS for U·V, the dot kernel and OpenBLAS for dM·Vᵀ.
+    @Test func theTestCasesCoverEveryProduct() {
+        func rows(_ w: WinogradKernel) -> Bool { RowsProduct.suits(m: w.outChannels, n: w.tileCount, k: w.channels) }
+        func dots(_ w: WinogradKernel) -> Bool {
+            w.outChannels * w.channels <= WinogradKernel.dotsProductLimit && w.tileCount >= WinogradKernel.dotsProductShortestSum
+        }
+        let dotCase = kernel(channels: 24, outChannels: 20, size: 64, width: 32, batch: 2).winograd!
+        #expect(rows(dotCase) && dots(dotCase))
+        let narrow = kernel(channels: 32, outChannels: 36, size: 6, width: 8, batch: 2).winograd!
+        #expect(!rows(narrow) && !dots(narrow))
+        let single = kernel(channels: 24, outChannels: 24, size: 9, width: 66, batch: 1).winograd!
+        #expect(rows(single) && !dots(single))
+    }
+
     @Test func theTestCasesCoverBothTileSizes() {
         // OperationCatalog's convWinograd, deconvWinograd, convWinograd4x4, then
         // ConvolutionReferenceTests'.

@@ -18,6 +18,9 @@ struct WinogradKernel {
     /// one core (a C harness timing both, best of 30): 24 channels over 2,048 tiles 40 → 31 µs,
     /// 40 over 512 22 → 17, but 64 over 2,048 168 → 220 and 224 over 128 98 → 204.
     static let dotsProductLimit = 48 * 48
+    /// Fewest tiles (the sums' length) for the dot kernel: its lanes are added up once per
+    /// filter, which short sums do not repay (40 over 64 tiles: 3.5 → 4.9 µs).
+    static let dotsProductShortestSum = 256
 
     /// Side m of the output tile: 2 or 4.
     let outputTile: Int
@@ -113,7 +116,7 @@ struct WinogradKernel {
     private func multiply(transformedInput v: UnsafePointer<Float>, transformedWeights u: UnsafePointer<Float>,
                           into out: UnsafeMutablePointer<Float>) {
         withScratch(count: positions * outputStride) { m in
-            if RowsProduct.suits(m: outChannels, k: channels) {
+            if RowsProduct.suits(m: outChannels, n: tileCount, k: channels) {
                 rowsProductBatch(count: positions, m: outChannels, n: tileCount, k: channels,
                                  a: u, strideA: weightStride, rowStepA: channels, columnStepA: 1,
                                  b: v, strideB: inputStride, ldb: tileCount,
@@ -144,7 +147,7 @@ struct WinogradKernel {
                         u = UnsafePointer(scratch)
                     }
                     withScratch(count: transformedInputCount) { dv in
-                        if RowsProduct.suits(m: channels, k: outChannels) {
+                        if RowsProduct.suits(m: channels, n: tileCount, k: outChannels) {
                             rowsProductBatch(count: positions, m: channels, n: tileCount, k: outChannels,
                                              a: u, strideA: weightStride, rowStepA: 1, columnStepA: channels,
                                              b: dm, strideB: outputStride, ldb: tileCount,
@@ -168,7 +171,7 @@ struct WinogradKernel {
                     v = UnsafePointer(scratch)
                 }
                 withScratch(count: transformedWeightCount) { du in
-                    if outChannels * channels <= Self.dotsProductLimit {
+                    if outChannels * channels <= Self.dotsProductLimit && tileCount >= Self.dotsProductShortestSum {
                         dotsProductBatch(count: positions, m: outChannels, n: channels, k: tileCount,
                                          a: dm, strideA: outputStride, lda: tileCount,
                                          b: v, strideB: inputStride, ldb: tileCount,
