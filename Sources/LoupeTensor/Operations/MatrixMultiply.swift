@@ -1,8 +1,9 @@
 import CBLAS
 import CMatrixKernels
 
-/// C = op(A)·op(B) (+ C when `accumulate`), row-major, through OpenBLAS: every matrix
-/// product in the engine goes through here or, for many small ones at once, `gemmBatch`.
+/// C = op(A)·op(B) (+ C when `accumulate`), row-major: every matrix product in the engine
+/// goes through here or, for many small ones at once, `gemmBatch`. OpenBLAS computes it,
+/// or the packing-free kernel where `RowsProduct.suits` the shape.
 /// `parts` caps how many cores it splits over (1 inside a loop already spread over them).
 func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
           a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
@@ -12,40 +13,56 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
         if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
         return
     }
+    let product = MatrixProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc,
+                                accumulate: accumulate)
     let parts = min(Parallel.coreCount, MatrixThreads.limit, partLimit, m * n * k / MatrixThreads.grain)
-    if !transposeB && !accumulate && RowsProduct.suits(m: m, n: n, k: k) {
-        return RowsProduct.multiply(parts: parts, transposeA: transposeA, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc)
-    }
-    let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
-    let beta: Float = accumulate ? 1 : 0
-    _ = MatrixThreads.openBLASReady
-    if parts <= 1 {
-        cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-        return
-    }
+    if parts <= 1 { return product.block(rows: 0..<m, columns: 0..<n, a, b, c) }
     // Our workers split C into column (or row) blocks, each a single-threaded product:
     // no OpenBLAS threads left spinning against the engine's own parallel loops.
     let splitColumns = n >= m
     let length = splitColumns ? n : m
-    let work = UncheckedSendable((a, b, c))
     Parallel.forEach(parts) { part in
-        let (a, b, c) = work.value
         let start = part == 0 ? 0 : (length * part / parts) & ~15
         let end = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
         guard end > start else { return }
-        if splitColumns {
-            cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(end - start), Int32(k), 1, a, Int32(lda),
-                        transposeB ? b + start * ldb : b + start, Int32(ldb), beta, c + start, Int32(ldc))
-        } else {
-            cblas_sgemm(CblasRowMajor, transA, transB, Int32(end - start), Int32(n), Int32(k), 1,
-                        transposeA ? a + start : a + start * lda, Int32(lda), b, Int32(ldb), beta, c + start * ldc, Int32(ldc))
+        product.block(rows: splitColumns ? 0..<m : start..<end, columns: splitColumns ? start..<end : 0..<n, a, b, c)
+    }
+}
+
+/// One matrix product's shape and the kernel that computes it.
+struct MatrixProduct {
+    let transposeA: Bool, transposeB: Bool
+    let m: Int, n: Int, k: Int
+    let lda: Int, ldb: Int, ldc: Int
+    let accumulate: Bool
+    /// The packing-free kernel (CMatrixKernels) rather than OpenBLAS.
+    let packingFree: Bool
+
+    init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool = false) {
+        (self.transposeA, self.transposeB, self.m, self.n, self.k) = (transposeA, transposeB, m, n, k)
+        (self.lda, self.ldb, self.ldc, self.accumulate) = (lda, ldb, ldc, accumulate)
+        packingFree = !transposeB && !accumulate && RowsProduct.suits(m: m, n: n, k: k)
+        if !packingFree { _ = MatrixThreads.openBLASReady }
+    }
+
+    /// C[rows, columns] from the matching rows of op(A) and columns of op(B), on this thread.
+    /// The kernel's values do not depend on the block; OpenBLAS's may in the last bits.
+    func block(rows: Range<Int>, columns: Range<Int>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+               _ c: UnsafeMutablePointer<Float>) {
+        let a = a + rows.lowerBound * (transposeA ? 1 : lda), b = b + columns.lowerBound * (transposeB ? ldb : 1)
+        let c = c + rows.lowerBound * ldc + columns.lowerBound
+        if packingFree {
+            return loupe_rows_product(rows.count, columns.count, k, a, transposeA ? 1 : lda, transposeA ? lda : 1, b, ldb, c, ldc)
         }
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(rows.count), Int32(columns.count), Int32(k), 1, a, Int32(lda), b, Int32(ldb), accumulate ? 1 : 0, c, Int32(ldc))
     }
 }
 
 /// Products with a short inner dimension (B and C not transposed) through the packing-free
 /// kernel: there OpenBLAS's packing of A and B and its zeroing of C cost as much as the
-/// multiplies (the transposed 2×2 convolutions of RD's decoder: inner size 40–224).
+/// multiplies (Winograd's per-position products at 16–64 channels, the transposed 2×2
+/// convolutions of RD's decoder).
 enum RowsProduct {
     /// Whether an m × k A suits the kernel: a short inner dimension, and A small enough to
     /// stay in L2 while the kernel walks B's columns (it reads all of A for every 32 of them).
@@ -57,27 +74,6 @@ enum RowsProduct {
     /// At n = 16 (batch-1 scoring's 224 channels at 8², 16 Winograd tiles) half of each
     /// 32-column block is empty: 224 × 224 · 224 × 16 17.2 → 25.4 µs; at 32, 34.5 → 25.0.
     static func suits(m: Int, n: Int, k: Int) -> Bool { k <= 224 && m * k <= 65_536 && n >= 32 }
-
-    /// C = op(A) · B, split into column (or row) blocks over `parts` cores like `gemm`: each
-    /// value of C is the same sum whichever block computes it.
-    static func multiply(parts: Int, transposeA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-                         b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let rowStep = transposeA ? 1 : lda, columnStep = transposeA ? lda : 1
-        guard parts > 1 else { return loupe_rows_product(m, n, k, a, rowStep, columnStep, b, ldb, c, ldc) }
-        let splitColumns = n >= m, length = splitColumns ? n : m
-        let work = UncheckedSendable((a, b, c))
-        Parallel.forEach(parts) { part in
-            let (a, b, c) = work.value
-            let start = part == 0 ? 0 : (length * part / parts) & ~15
-            let end = part == parts - 1 ? length : (length * (part + 1) / parts) & ~15
-            guard end > start else { return }
-            if splitColumns {
-                loupe_rows_product(m, end - start, k, a, rowStep, columnStep, b + start, ldb, c + start, ldc)
-            } else {
-                loupe_rows_product(end - start, n, k, a + start * rowStep, rowStep, columnStep, b, ldb, c + start * ldc, ldc)
-            }
-        }
-    }
 }
 
 /// How matrix products use the cores: OpenBLAS runs single-threaded and `gemm` splits the
@@ -162,27 +158,9 @@ func gemmBatch(count: Int, transposeA: Bool, transposeB: Bool, m: Int, n: Int, k
                                   b: b + i * strideB, ldb: ldb, c: c + i * strideC, ldc: ldc) }
         return
     }
-    _ = MatrixThreads.openBLASReady
-    let transA = transposeA ? CblasTrans : CblasNoTrans, transB = transposeB ? CblasTrans : CblasNoTrans
-    let work = UncheckedSendable((a, b, c))
-    let product = { (i: Int) in
-        let (a, b, c) = work.value
-        cblas_sgemm(CblasRowMajor, transA, transB, Int32(m), Int32(n), Int32(k), 1, a + i * strideA, Int32(lda),
-                    b + i * strideB, Int32(ldb), 0, c + i * strideC, Int32(ldc))
-    }
-    if MatrixThreads.limit > 1 { Parallel.forEach(count, product) } else { (0..<count).forEach(product) }
-}
-
-/// `count` products C[i] = A[i]·B[i] with B and C row-major and A read in place with any
-/// row and column step (a transposed A is steps 1 and lda), through the packing-free kernel
-/// (CMatrixKernels): for Winograd's per-position products, whose short inner dimension made
-/// OpenBLAS's packing copies and zeroing of C cost as much as its multiplies.
-func rowsProductBatch(count: Int, m: Int, n: Int, k: Int,
-                      a: UnsafePointer<Float>, strideA: Int, rowStepA: Int, columnStepA: Int,
-                      b: UnsafePointer<Float>, strideB: Int, ldb: Int,
-                      c: UnsafeMutablePointer<Float>, strideC: Int, ldc: Int) {
+    let product = MatrixProduct(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: ldc)
     forEachProduct(count, UncheckedSendable((a, b, c))) { i, a, b, c in
-        loupe_rows_product(m, n, k, a + i * strideA, rowStepA, columnStepA, b + i * strideB, ldb, c + i * strideC, ldc)
+        product.block(rows: 0..<m, columns: 0..<n, a + i * strideA, b + i * strideB, c + i * strideC)
     }
 }
 

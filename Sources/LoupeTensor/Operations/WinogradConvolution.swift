@@ -116,17 +116,10 @@ struct WinogradKernel {
     private func multiply(transformedInput v: UnsafePointer<Float>, transformedWeights u: UnsafePointer<Float>,
                           into out: UnsafeMutablePointer<Float>) {
         withScratch(count: positions * outputStride) { m in
-            if RowsProduct.suits(m: outChannels, n: tileCount, k: channels) {
-                rowsProductBatch(count: positions, m: outChannels, n: tileCount, k: channels,
-                                 a: u, strideA: weightStride, rowStepA: channels, columnStepA: 1,
-                                 b: v, strideB: inputStride, ldb: tileCount,
-                                 c: m, strideC: outputStride, ldc: tileCount)
-            } else {
-                gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
-                          a: u, strideA: weightStride, lda: channels,
-                          b: v, strideB: inputStride, ldb: tileCount,
-                          c: m, strideC: outputStride, ldc: tileCount)
-            }
+            gemmBatch(count: positions, transposeA: false, transposeB: false, m: outChannels, n: tileCount, k: channels,
+                      a: u, strideA: weightStride, lda: channels,
+                      b: v, strideB: inputStride, ldb: tileCount,
+                      c: m, strideC: outputStride, ldc: tileCount)
             transformOutput(m, into: out)
         }
     }
@@ -147,17 +140,10 @@ struct WinogradKernel {
                         u = UnsafePointer(scratch)
                     }
                     withScratch(count: transformedInputCount) { dv in
-                        if RowsProduct.suits(m: channels, n: tileCount, k: outChannels) {
-                            rowsProductBatch(count: positions, m: channels, n: tileCount, k: outChannels,
-                                             a: u, strideA: weightStride, rowStepA: 1, columnStepA: channels,
-                                             b: dm, strideB: outputStride, ldb: tileCount,
-                                             c: dv, strideC: inputStride, ldc: tileCount)
-                        } else {
-                            gemmBatch(count: positions, transposeA: true, transposeB: false, m: channels, n: tileCount, k: outChannels,
-                                      a: u, strideA: weightStride, lda: channels,
-                                      b: dm, strideB: outputStride, ldb: tileCount,
-                                      c: dv, strideC: inputStride, ldc: tileCount)
-                        }
+                        gemmBatch(count: positions, transposeA: true, transposeB: false, m: channels, n: tileCount, k: outChannels,
+                                  a: u, strideA: weightStride, lda: channels,
+                                  b: dm, strideB: outputStride, ldb: tileCount,
+                                  c: dv, strideC: inputStride, ldc: tileCount)
                         transformInputGradient(dv, into: dx)
                     }
                 }
