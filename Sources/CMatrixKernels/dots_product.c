@@ -3,10 +3,13 @@
 // per tile). A register block holds ROWS × COLUMNS vector sums along the rows, one lane
 // for every sixteenth (AVX-512) or eighth (AVX2) value, added up lane by lane at the end.
 #include "matrix_kernels.h"
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+#if defined(__x86_64__)
 // MARK: AVX-512: 4 rows × 6 columns
 
 __attribute__((target("avx512f"))) static ALWAYS_INLINE void dots512(int rows, int columns, long k, const float *a, long lda,
@@ -80,6 +83,8 @@ __attribute__((target("avx2,fma"))) static void product256(long m, long n, long 
     }
 }
 
+#endif
+
 // MARK: Plain C
 
 static void productPlain(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
@@ -95,8 +100,10 @@ static void productPlain(long m, long n, long k, const float *a, long lda, const
 void loupe_dots_product_at(int level, long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc) {
     int supported = loupe_matrix_kernels_level();
     switch (level < supported ? level : supported) {
+#if defined(__x86_64__)
     case 2: product512(m, n, k, a, lda, b, ldb, c, ldc); break;
     case 1: product256(m, n, k, a, lda, b, ldb, c, ldc); break;
+#endif
     default: productPlain(m, n, k, a, lda, b, ldb, c, ldc); break;
     }
 }

@@ -3,10 +3,13 @@
 // B's row p and adds A[i][p]·B[p] to each row, so every value of C is one straight sum
 // over p, whatever the block. The three versions below differ only in vector width.
 #include "matrix_kernels.h"
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
+#if defined(__x86_64__)
 // MARK: AVX-512: 12 rows × 32 columns (24 accumulators of 16)
 
 __attribute__((target("avx512f"))) static ALWAYS_INLINE void block512(int rows, long k, const float *a, long ra, long ca,
@@ -90,6 +93,8 @@ __attribute__((target("avx2,fma"))) static void product256(long m, long n, long 
     }
 }
 
+#endif
+
 // MARK: Plain C, the same sums in the same order
 
 static void productPlain(long m, long n, long k, const float *a, long ra, long ca, const float *b, long ldb, float *c, long ldc) {
@@ -106,8 +111,12 @@ int loupe_matrix_kernels_level(void) {
     static int chosen = -1;  // every thread computes the same value: a relaxed race is harmless
     int level = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
     if (level < 0) {
+#if defined(__x86_64__)
         __builtin_cpu_init();
         level = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+#else
+        level = 0;  // other architectures: the plain C version
+#endif
         __atomic_store_n(&chosen, level, __ATOMIC_RELAXED);
     }
     return level;
@@ -117,8 +126,10 @@ void loupe_rows_product_at(int level, long m, long n, long k, const float *a, lo
                         float *c, long ldc) {
     int supported = loupe_matrix_kernels_level();
     switch (level < supported ? level : supported) {
+#if defined(__x86_64__)
     case 2: product512(m, n, k, a, rowStepA, columnStepA, b, ldb, c, ldc); break;
     case 1: product256(m, n, k, a, rowStepA, columnStepA, b, ldb, c, ldc); break;
+#endif
     default: productPlain(m, n, k, a, rowStepA, columnStepA, b, ldb, c, ldc); break;
     }
 }

@@ -1,7 +1,8 @@
 // Matrix products for the shapes OpenBLAS handles poorly: few rows and a short inner
 // dimension (Winograd's per-position products at 16–64 channels), where its packing copies
 // and its zeroing of C cost as much as the multiplies. No packing: A is read in place with
-// any row and column step, B and C row by row. AVX-512 or AVX2 + FMA chosen at run time.
+// any row and column step, B and C row by row. AVX-512 or AVX2 + FMA chosen at run time on
+// x86-64; plain C on other CPUs and architectures.
 #ifndef LOUPE_MATRIX_KERNELS_H
 #define LOUPE_MATRIX_KERNELS_H
 
