@@ -29,17 +29,18 @@ func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
     }
 }
 
-/// One matrix product's shape and the kernel that computes it.
+/// One matrix product's layout and the kernel that computes it (C's m × n is given per
+/// block; the whole's only chooses the kernel).
 struct MatrixProduct {
     let transposeA: Bool, transposeB: Bool
-    let m: Int, n: Int, k: Int
+    let k: Int
     let lda: Int, ldb: Int, ldc: Int
     let accumulate: Bool
     /// The packing-free kernel (CMatrixKernels) rather than OpenBLAS.
     let packingFree: Bool
 
     init(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, lda: Int, ldb: Int, ldc: Int, accumulate: Bool = false) {
-        (self.transposeA, self.transposeB, self.m, self.n, self.k) = (transposeA, transposeB, m, n, k)
+        (self.transposeA, self.transposeB, self.k) = (transposeA, transposeB, k)
         (self.lda, self.ldb, self.ldc, self.accumulate) = (lda, ldb, ldc, accumulate)
         packingFree = !transposeB && !accumulate && RowsProduct.suits(m: m, n: n, k: k)
         if !packingFree { _ = MatrixThreads.openBLASReady }
